@@ -1,0 +1,77 @@
+"""Measure answer quality on a labelled question set (`stpm-bot eval FILE`).
+
+A set is YAML: `in_scope: [{q: str, expect: [id, ...]}]` and
+`out_of_scope: [str]`. Top-1 counts a question as right only when the bot
+answers confidently and its first answer is one of `expect`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.retriever import Retriever
+
+
+@dataclass(frozen=True)
+class Miss:
+    question: str
+    expected: tuple[str, ...]
+    got: str
+    score: float
+
+
+@dataclass
+class Report:
+    in_scope: int = 0
+    top1: int = 0
+    out_of_scope: int = 0
+    refused: int = 0
+    misses: list[Miss] = field(default_factory=list)
+    false_answers: list[Miss] = field(default_factory=list)
+
+    @property
+    def top1_rate(self) -> float:
+        return self.top1 / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def refused_rate(self) -> float:
+        return self.refused / self.out_of_scope if self.out_of_scope else 0.0
+
+
+def load_set(path: Path) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    labelled = [
+        (str(item["q"]), tuple(str(x) for x in item["expect"]))
+        for item in data.get("in_scope", [])
+    ]
+    return labelled, [str(q) for q in data.get("out_of_scope", [])]
+
+
+def evaluate(
+    retriever: Retriever,
+    labelled: list[tuple[str, tuple[str, ...]]],
+    out_of_scope: list[str],
+) -> Report:
+    report = Report(in_scope=len(labelled), out_of_scope=len(out_of_scope))
+    for question, expected in labelled:
+        result = retriever.ask(question)
+        best = result.best
+        if best and best.entry.id in expected:
+            report.top1 += 1
+            continue
+        top = best or (result.suggestions[0] if result.suggestions else None)
+        got = f"{result.status}:{top.entry.id}" if top else result.status
+        report.misses.append(Miss(question, expected, got, top.score if top else 0.0))
+    for question in out_of_scope:
+        result = retriever.ask(question)
+        if result.best is None:
+            report.refused += 1
+        else:
+            report.false_answers.append(
+                Miss(question, (), result.best.entry.id, result.best.score)
+            )
+    return report

@@ -1,0 +1,255 @@
+"""The curated knowledge: validated models, loaded from `knowledge/*.yaml`.
+
+Every problem is reported with its file, entry and line, all at once, so a
+curator fixes a broken file in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.normalize import normalize
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Importance(StrEnum):
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+
+class Skill(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    importance: Importance
+    aliases: tuple[str, ...] = ()
+
+    @field_validator("importance", mode="before")
+    @classmethod
+    def _capitalized(cls, value: object) -> object:
+        return value.strip().capitalize() if isinstance(value, str) else value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    title: str = Field(min_length=1, max_length=150)
+    answer: str
+    questions: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    source: str = ""
+    skill: Skill | None = None
+    owner: str | None = None
+    review_by: dt.date | None = None
+    file: str = ""
+    line: int = 0
+
+    _answer_not_blank = field_validator("answer", "title")(_not_blank)
+
+
+class Tip(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=ID_PATTERN, max_length=80)
+    text: str
+    related: str | None = None
+    file: str = ""
+    line: int = 0
+
+    _text_not_blank = field_validator("text")(_not_blank)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the knowledge; `warning`s don't stop the bot."""
+
+    file: str
+    message: str
+    entry: str = ""
+    line: int = 0
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        what = f" [{self.entry}]" if self.entry else ""
+        kind = "warning" if self.warning else "error"
+        return f"{where}{what}: {kind}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge can't be served; `problems` says exactly why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if not p.warning]
+        super().__init__(
+            f"{len(errors)} problem(s) in the knowledge:\n"
+            + "\n".join(str(p) for p in errors)
+        )
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    entries: tuple[Entry, ...]
+    tips: tuple[Tip, ...]
+    by_id: dict[str, Entry] = field(repr=False)
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry], tips: Iterable[Tip] = ()) -> Knowledge:
+        items = tuple(entries)
+        return cls(items, tuple(tips), {e.id: e for e in items})
+
+    @property
+    def skills(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.skill is not None)
+
+    def related(self, entry: Entry) -> tuple[Entry, ...]:
+        return tuple(self.by_id[i] for i in entry.related if i in self.by_id)
+
+
+def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
+    """Line numbers (1-based) of the items of the top-level list `key`."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for k, v in node.value:
+        if k.value == key and isinstance(v, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in v.value]
+    return []
+
+
+def _validation_messages(error: ValidationError) -> Iterator[str]:
+    for err in error.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        yield f"{loc}: {err['msg']}" if loc else err["msg"]
+
+
+def _parse_file(path: Path, name: str) -> tuple[list[Entry], list[Tip], list[Problem]]:
+    problems: list[Problem] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+        data: Any = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except UnicodeDecodeError:
+        return [], [], [Problem(name, "file is not UTF-8 text")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        reason = getattr(exc, "problem", None) or str(exc)
+        return [], [], [Problem(name, f"YAML syntax error: {reason}", line=line)]
+    if data is None:
+        return [], [], []
+    if not isinstance(data, dict) or not set(data) <= {"entries", "tips"}:
+        msg = "expected a mapping with 'entries:' and/or 'tips:' lists"
+        return [], [], [Problem(name, msg, line=1)]
+    entries: list[Entry] = []
+    tips: list[Tip] = []
+    for key, model, out in (("entries", Entry, entries), ("tips", Tip, tips)):
+        items = data.get(key) or []
+        lines = _item_lines(root, key)
+        if not isinstance(items, list):
+            problems.append(Problem(name, f"'{key}' must be a list"))
+            continue
+        for index, raw in enumerate(items):
+            line = lines[index] if index < len(lines) else 0
+            ident = str(raw.get("id", f"#{index + 1}")) if isinstance(raw, dict) else ""
+            if not isinstance(raw, dict):
+                problems.append(
+                    Problem(name, f"{key} item must be a mapping", line=line)
+                )
+                continue
+            try:
+                out.append(model.model_validate({**raw, "file": name, "line": line}))
+            except ValidationError as exc:
+                problems.extend(
+                    Problem(name, msg, entry=ident, line=line)
+                    for msg in _validation_messages(exc)
+                )
+    return entries, tips, problems
+
+
+def _cross_checks(
+    entries: list[Entry], tips: list[Tip], today: dt.date
+) -> Iterator[Problem]:
+    seen: dict[str, Entry] = {}
+    questions: dict[str, Entry] = {}
+    for e in entries:
+        if e.id in seen:
+            first = seen[e.id]
+            msg = f"duplicate id (first defined in {first.file}:{first.line})"
+            yield Problem(e.file, msg, e.id, e.line)
+        seen.setdefault(e.id, e)
+        for q in e.questions:
+            key = normalize(q).text
+            other = questions.setdefault(key, e)
+            if other.id != e.id:
+                msg = f"question {q!r} is also under entry '{other.id}'"
+                yield Problem(e.file, msg, e.id, e.line)
+        if e.review_by and e.review_by < today:
+            msg = f"review overdue since {e.review_by} (owner: {e.owner or 'none'})"
+            yield Problem(e.file, msg, e.id, e.line, warning=True)
+    for e in entries:
+        for ref in e.related:
+            if ref not in seen:
+                yield Problem(
+                    e.file, f"related id '{ref}' does not exist", e.id, e.line
+                )
+            elif ref == e.id:
+                yield Problem(e.file, "entry lists itself as related", e.id, e.line)
+    tip_ids: set[str] = set()
+    for t in tips:
+        if t.id in tip_ids:
+            yield Problem(t.file, "duplicate tip id", t.id, t.line)
+        tip_ids.add(t.id)
+        if t.related and t.related not in seen:
+            yield Problem(
+                t.file, f"related id '{t.related}' does not exist", t.id, t.line
+            )
+
+
+def check(
+    directory: Path, today: dt.date | None = None
+) -> tuple[Knowledge, list[Problem]]:
+    """Load every `*.yaml` file in `directory`; return what loaded and every problem."""
+    today = today or dt.date.today()
+    if not directory.is_dir():
+        return Knowledge.of([]), [
+            Problem(str(directory), "knowledge directory not found")
+        ]
+    entries: list[Entry] = []
+    tips: list[Tip] = []
+    problems: list[Problem] = []
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    for path in files:
+        e, t, p = _parse_file(path, str(path))
+        entries += e
+        tips += t
+        problems += p
+    problems += _cross_checks(entries, tips, today)
+    if not entries and not any(not p.warning for p in problems):
+        problems.append(Problem(str(directory), "no knowledge entries found"))
+    return Knowledge.of(entries, tips), problems
+
+
+def load(directory: Path, today: dt.date | None = None) -> Knowledge:
+    """The knowledge in `directory`, or `KnowledgeError` naming every problem."""
+    knowledge, problems = check(directory, today)
+    if any(not p.warning for p in problems):
+        raise KnowledgeError(problems)
+    return knowledge

@@ -1,0 +1,100 @@
+"""What the bot says, independent of where it says it.
+
+The terminal chat renders a `Reply` as text, the Slack app as Block Kit, so
+both always carry the same answer, suggestions and related links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.knowledge import Entry, Knowledge
+from bot.retriever import Result
+
+Kind = Literal["answer", "suggestions", "no_match", "empty"]
+
+EMPTY_PROMPT = "Ask me something about the Senior Technical Program Manager role."
+EXAMPLES = (
+    "What does a senior TPM do?",
+    "How important is cybersecurity for an STPM?",
+    "How do STPMs stay current with new technology?",
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: Kind
+    question: str
+    title: str = ""
+    text: str = ""
+    source: str = ""
+    entry_id: str = ""
+    score: float = 0.0
+    related: tuple[Link, ...] = ()
+    suggestions: tuple[Link, ...] = ()
+    topics: tuple[str, ...] = ()
+    human_contact: str = ""
+
+
+def link(entry: Entry) -> Link:
+    return Link(entry.id, entry.title)
+
+
+def topics(knowledge: Knowledge) -> tuple[str, ...]:
+    """The article sections the knowledge covers, in file order."""
+    return tuple(dict.fromkeys(e.source for e in knowledge.entries if e.source))
+
+
+def entry_reply(knowledge: Knowledge, entry: Entry, question: str = "") -> Reply:
+    """One entry shown in full, with its related entries."""
+    return Reply(
+        kind="answer",
+        question=question,
+        title=entry.title,
+        text=entry.answer.strip(),
+        source=entry.source,
+        entry_id=entry.id,
+        related=tuple(link(e) for e in knowledge.related(entry)),
+    )
+
+
+def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> Reply:
+    """Turn a retrieval result into what the user sees."""
+    if result.status == "empty":
+        return Reply("empty", result.question, text=EMPTY_PROMPT)
+    if result.best is not None:
+        best = entry_reply(knowledge, result.best.entry, result.question)
+        more = tuple(
+            link(m.entry)
+            for m in result.answers[1:]
+            if m.entry.id not in {r.id for r in best.related}
+        )
+        return Reply(
+            kind="answer",
+            question=result.question,
+            title=best.title,
+            text=best.text,
+            source=best.source,
+            entry_id=best.entry_id,
+            score=result.best.score,
+            related=best.related + more,
+        )
+    if result.suggestions:
+        return Reply(
+            "suggestions",
+            result.question,
+            suggestions=tuple(link(m.entry) for m in result.suggestions),
+        )
+    return Reply(
+        "no_match",
+        result.question,
+        topics=topics(knowledge),
+        human_contact=human_contact,
+    )
