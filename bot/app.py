@@ -1,4 +1,4 @@
-"""The composition root: settings -> logging -> knowledge -> retriever -> app."""
+"""The composition root: settings -> knowledge -> retriever -> store -> app."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from bot import knowledge as knowledge_files
 from bot.knowledge import Knowledge
 from bot.retriever import Retriever, RetrieverConfig
 from bot.settings import Settings
+from bot.store import Store
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class Services:
     settings: Settings
     knowledge: Knowledge
     retriever: Retriever
+    # None only where a front end never needs to remember anything (tests of
+    # the terminal chat); `build` always makes one. Opening it is lazy.
+    store: Store | None = None
 
 
 def retriever_config(settings: Settings) -> RetrieverConfig:
@@ -32,4 +36,9 @@ def retriever_config(settings: Settings) -> RetrieverConfig:
 def build(settings: Settings) -> Services:
     """Load and validate the knowledge; raises `KnowledgeError` naming every problem."""
     loaded = knowledge_files.load(settings.knowledge_dir)
-    return Services(settings, loaded, Retriever(loaded, retriever_config(settings)))
+    return Services(
+        settings,
+        loaded,
+        Retriever(loaded, retriever_config(settings)),
+        Store.from_settings(settings),
+    )

@@ -109,12 +109,18 @@ class KnowledgeError(Exception):
 class Knowledge:
     entries: tuple[Entry, ...]
     tips: tuple[Tip, ...]
+    synonyms: dict[str, tuple[str, ...]] = field(repr=False)
     by_id: dict[str, Entry] = field(repr=False)
 
     @classmethod
-    def of(cls, entries: Iterable[Entry], tips: Iterable[Tip] = ()) -> Knowledge:
+    def of(
+        cls,
+        entries: Iterable[Entry],
+        tips: Iterable[Tip] = (),
+        synonyms: dict[str, tuple[str, ...]] | None = None,
+    ) -> Knowledge:
         items = tuple(entries)
-        return cls(items, tuple(tips), {e.id: e for e in items})
+        return cls(items, tuple(tips), synonyms or {}, {e.id: e for e in items})
 
     @property
     def skills(self) -> tuple[Entry, ...]:
@@ -140,27 +146,51 @@ def _validation_messages(error: ValidationError) -> Iterator[str]:
         yield f"{loc}: {err['msg']}" if loc else err["msg"]
 
 
-def _parse_file(path: Path, name: str) -> tuple[list[Entry], list[Tip], list[Problem]]:
-    problems: list[Problem] = []
+@dataclass
+class _Parsed:
+    entries: list[Entry] = field(default_factory=list)
+    tips: list[Tip] = field(default_factory=list)
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _synonyms(raw: object, name: str, into: _Parsed) -> None:
+    if not isinstance(raw, dict):
+        into.problems.append(Problem(name, "'synonyms' must map a phrase to a list"))
+        return
+    for canon, forms in raw.items():
+        if not isinstance(forms, list) or not all(isinstance(f, str) for f in forms):
+            msg = f"synonyms for {canon!r} must be a list of words"
+            into.problems.append(Problem(name, msg))
+            continue
+        into.synonyms[str(canon)] = tuple(forms)
+
+
+def _parse_file(path: Path, name: str) -> _Parsed:
+    parsed = _Parsed()
+    problems = parsed.problems
     try:
         text = path.read_text(encoding="utf-8")
         data: Any = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except UnicodeDecodeError:
-        return [], [], [Problem(name, "file is not UTF-8 text")]
+        problems.append(Problem(name, "file is not UTF-8 text"))
+        return parsed
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         reason = getattr(exc, "problem", None) or str(exc)
-        return [], [], [Problem(name, f"YAML syntax error: {reason}", line=line)]
+        problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
+        return parsed
     if data is None:
-        return [], [], []
-    if not isinstance(data, dict) or not set(data) <= {"entries", "tips"}:
-        msg = "expected a mapping with 'entries:' and/or 'tips:' lists"
-        return [], [], [Problem(name, msg, line=1)]
-    entries: list[Entry] = []
-    tips: list[Tip] = []
-    for key, model, out in (("entries", Entry, entries), ("tips", Tip, tips)):
+        return parsed
+    if not isinstance(data, dict) or not set(data) <= {"entries", "tips", "synonyms"}:
+        msg = "expected a mapping with 'entries:', 'tips:' or 'synonyms:'"
+        problems.append(Problem(name, msg, line=1))
+        return parsed
+    if "synonyms" in data:
+        _synonyms(data["synonyms"], name, parsed)
+    for key, model in (("entries", Entry), ("tips", Tip)):
         items = data.get(key) or []
         lines = _item_lines(root, key)
         if not isinstance(items, list):
@@ -175,13 +205,17 @@ def _parse_file(path: Path, name: str) -> tuple[list[Entry], list[Tip], list[Pro
                 )
                 continue
             try:
-                out.append(model.model_validate({**raw, "file": name, "line": line}))
+                item = model.model_validate({**raw, "file": name, "line": line})
+                if isinstance(item, Entry):
+                    parsed.entries.append(item)
+                else:
+                    parsed.tips.append(item)
             except ValidationError as exc:
                 problems.extend(
                     Problem(name, msg, entry=ident, line=line)
                     for msg in _validation_messages(exc)
                 )
-    return entries, tips, problems
+    return parsed
 
 
 def _cross_checks(
@@ -234,17 +268,20 @@ def check(
         ]
     entries: list[Entry] = []
     tips: list[Tip] = []
+    synonyms: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     for path in files:
-        e, t, p = _parse_file(path, str(path))
-        entries += e
-        tips += t
-        problems += p
+        parsed = _parse_file(path, str(path))
+        entries += parsed.entries
+        tips += parsed.tips
+        problems += parsed.problems
+        for canon, forms in parsed.synonyms.items():
+            synonyms[canon] = synonyms.get(canon, ()) + forms
     problems += _cross_checks(entries, tips, today)
     if not entries and not any(not p.warning for p in problems):
         problems.append(Problem(str(directory), "no knowledge entries found"))
-    return Knowledge.of(entries, tips), problems
+    return Knowledge.of(entries, tips, synonyms), problems
 
 
 def load(directory: Path, today: dt.date | None = None) -> Knowledge:

@@ -20,325 +20,62 @@ _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile("|".join(_ENTITIES))
 _TOKEN = re.compile(r"[a-z0-9]+")
 
-# Canonical phrase -> what people type for it. Matched as whole words on
-# case-folded text before punctuation is dropped.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "senior technical program manager": (
-        "stpm",
-        "stpms",
-        "sr tpm",
-        "sr tpms",
-        "snr tpm",
-        "senior tpm",
-        "senior tpms",
-        "sr. tpm",
-        "senior technical programme manager",
-        "sr technical program manager",
-        "senior tech program manager",
-        "senior tech pm",
-        "sr tech pm",
-    ),
-    "technical program manager": (
-        "tpm",
-        "tpms",
-        "tech program manager",
-        "tech pm",
-        "technical programme manager",
-        "technical program mgr",
-        "tech program mgr",
-        "technical pm",
-    ),
-    "program manager": ("program mgr", "programme manager", "prog manager"),
-    "program management": ("programme management", "program mgmt", "pgm"),
-    "artificial intelligence machine learning": (
-        "ai/ml",
-        "ai ml",
-        "ai & ml",
-        "ai and ml",
-        "aiml",
-        "ml/ai",
-        "ai/machine learning",
-    ),
-    "artificial intelligence": ("ai", "a.i.", "genai", "gen ai", "llm", "llms"),
-    "machine learning": ("ml", "deep learning"),
-    "cybersecurity": (
-        "cyber security",
-        "cyber-security",
-        "security",
-        "infosec",
-        "cyber",
-        "it security",
-        "appsec",
-        "secops",
-        "information security",
-    ),
-    "cloud computing": ("cloud", "aws", "azure", "gcp", "saas", "iaas", "paas"),
-    "networking infrastructure": ("infra", "infrastructure", "networks", "network"),
-    "data analytics": ("analytics", "data analysis", "data science", "bi"),
-    "communication": ("comms", "communicating", "communicate", "explaining"),
-    "business acumen": ("business sense", "commercial awareness", "biz acumen"),
-    "business": ("biz",),
-    "stakeholder": ("stakeholders", "stakeholdres", "stake holders", "stake holder"),
-    "engineer": ("eng", "engs", "engineers"),
-    "developer": ("dev", "devs", "developers"),
-    "management": ("mgmt",),
-    "manager": ("mgr",),
-    "stay current": (
-        "keep up",
-        "keeping up",
-        "up to date",
-        "up-to-date",
-        "stay on top",
-        "staying current",
-        "keep current",
-        "stay relevant",
-        "keep learning",
-        "stay informed",
-        "latest tech",
-    ),
-    "importance": (
-        "important",
-        "matter",
-        "matters",
-        "critical",
-        "crucial",
-        "priority",
-        "prioritize",
-        "how much weight",
-    ),
-    "responsibility": (
-        "responsibilities",
-        "duties",
-        "duty",
-        "day to day",
-        "day-to-day",
-        "all day",
-        "job description",
-        "what do they do",
-    ),
-    "require": ("required", "requirements", "need", "needs", "must have", "must-have"),
-    "role": ("job", "position", "gig", "title"),
-    "skill": ("skills", "skillset", "skill set", "competencies", "competency"),
-    "best practices": ("best practice", "good habits", "dos and donts", "tips"),
-    "innovation": ("innovate", "innovative", "experimentation", "experiment"),
-    "metrics": ("kpis", "kpi", "measure", "measuring"),
-    "future": ("outlook", "demand", "prospects", "in demand", "job market"),
-}
+# Generic chat and workplace shorthand; domain synonyms (STPM, AI/ML, ...) live
+# in the knowledge files' `synonyms:` section so curators can extend them.
+# Each line: canonical phrase, then what people type for it.
+GENERIC_SYNONYMS = """
+manager: mgr
+management: mgmt
+engineer: eng, engs, engineers
+developer: dev, devs, developers
+organization: org, orgs, organisations, organisation, organizations
+communication: comms, communicating, communicate
+business: biz
+executive: exec, execs, executives
+responsibility: responsibilities, duties, duty, day to day, day-to-day, all day, jd,
+  job description, on the hook for, expected to do, in charge of
+importance: important, matter, matters, critical, crucial, priority, prioritize,
+  big deal, how much weight, essential, necessary
+require: required, requirements, need, needs, must have, must-have, should know
+role: job, position, gig
+skill: skills, skillset, skill set, competencies, competency, abilities
+challenging: hard, difficult, tough
+succeed: success, successful, excel, excelling, thrive, effective, level up,
+  get better, improve, grow into
+future: outlook, in demand, demand, prospects, job market, going away, growing
+"""
 
 STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "don",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "hey",
-        "hi",
-        "hello",
-        "heya",
-        "yo",
-        "hiya",
-        "folks",
-        "guys",
-        "team",
-        "all",
-        "everyone",
-        "anyone",
-        "anybody",
-        "someone",
-        "pls",
-        "plz",
-        "please",
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "lol",
-        "haha",
-        "quick",
-        "q",
-        "question",
-        "questions",
-        "ask",
-        "asking",
-        "wondering",
-        "curious",
-        "tell",
-        "know",
-        "explain",
-        "wanna",
-        "want",
-        "like",
-        "really",
-        "actually",
-        "basically",
-        "just",
-        "kinda",
-        "sorta",
-        "gonna",
-        "u",
-        "ur",
-        "im",
-        "ive",
-        "id",
-        "youre",
-        "whats",
-        "hows",
-        "thats",
-        "theres",
-        "isnt",
-        "dont",
-        "doesnt",
-        "cant",
-        "wont",
-        "also",
-        "still",
-        "maybe",
-        "any",
-        "ok",
-        "okay",
-        "so",
-        "well",
-        "um",
-        "uh",
-        "hmm",
-        "something",
-        "thing",
-        "things",
-        "stuff",
-        "get",
-        "got",
-        "one",
-        "ones",
-        "us",
-        "let",
-        "lets",
-    ]
+    """
+    a about above after again against all am an and any are as at be because been
+    before being below between both but by can could did do does doing don down
+    during each few for from further had has have having he her here hers herself
+    him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same
+    she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was were we what when
+    where which while who whom why will with would you your yours yourself
+    yourselves hey hi hello heya yo hiya folks guys team everyone anyone anybody
+    someone somebody pls plz please thanks thank thx ty lol haha quick q question
+    questions ask asking wondering curious tell know explain wanna want like really
+    actually basically just kinda sorta gonna gotta u ur im ive id youre whats hows
+    thats theres isnt dont doesnt cant wont also still maybe ok okay well um uh hmm
+    something thing things stuff get got one ones us let lets exactly mean meaning
+    means define definition defined meant bot kind sort type types example eg etc
+    yeah yes yep much many lot lots bit anything everything wat wut wht whether dear
+    sir madam people somewhere right currently even ever per via vs
+    """.split()
 )
 
 _STEM_KEEP = frozenset({"business", "analytics", "process", "access", "success"})
+
+
+@lru_cache(maxsize=262_144)
+def _content_word(word: str) -> str:
+    """The stemmed form of a word that carries meaning, or "" for one that doesn't."""
+    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+        return ""
+    return stem(word)
 
 
 def stem(token: str) -> str:
@@ -357,14 +94,19 @@ def stem(token: str) -> str:
     return token
 
 
-def _synonym_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    variants = {v: canon for canon, vs in SYNONYMS.items() for v in vs}
-    ordered = sorted(variants, key=len, reverse=True)
-    alternation = "|".join(re.escape(v) for v in ordered)
-    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])"), variants
-
-
-_SYNONYM_RE, _SYNONYM_MAP = _synonym_pattern()
+def parse_synonyms(table: str) -> dict[str, tuple[str, ...]]:
+    """`canonical: variant, variant` lines (indented lines continue) to a dict."""
+    merged: list[str] = []
+    for line in table.splitlines():
+        if line.startswith((" ", "\t")) and merged:
+            merged[-1] += " " + line.strip()
+        elif line.strip():
+            merged.append(line.strip())
+    out: dict[str, tuple[str, ...]] = {}
+    for line in merged:
+        canon, _, variants = line.partition(":")
+        out[canon.strip()] = tuple(v.strip() for v in variants.split(",") if v.strip())
+    return out
 
 
 @dataclass(frozen=True)
@@ -377,6 +119,8 @@ class Normalized:
 
 def clean_slack(text: str) -> str:
     """Drop Slack markup that carries no meaning for matching."""
+    if "<" not in text and ":" not in text and "&" not in text:
+        return text
     text = _SLACK_LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
     text = _SLACK_REF.sub(" ", text)
     text = _EMOJI.sub(" ", text)
@@ -385,17 +129,63 @@ def clean_slack(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Unicode-compatible, accent-free, case-folded text."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.casefold().replace("\u2019", "'").replace("'", "")
+    """Unicode-compatible, accent-free, case-folded text without apostrophes."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.replace("\u2019", "'")
+    return text.casefold().replace("'", "")
 
 
-@lru_cache(maxsize=4096)
+class Normalizer:
+    """Normalization with a set of synonyms: generic ones plus the knowledge's.
+
+    Synonyms are matched as whole word sequences after tokenizing, longest
+    first, so "AI/ML", "ai ml" and "AI & ML" are one and the same variant.
+    """
+
+    def __init__(self, synonyms: dict[str, tuple[str, ...]] | None = None) -> None:
+        self._map: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for table in (parse_synonyms(GENERIC_SYNONYMS), synonyms or {}):
+            for canon, forms in table.items():
+                target = tuple(_TOKEN.findall(fold(canon)))
+                for form in forms:
+                    key = tuple(_TOKEN.findall(fold(form)))
+                    if key:
+                        self._map[key] = target
+        self._longest = max((len(k) for k in self._map), default=0)
+        self._starts = frozenset(k[0] for k in self._map)
+        self.normalize = lru_cache(maxsize=8192)(self._normalize)
+
+    def _expand(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        starts = self._starts
+        while i < len(words):
+            if words[i] not in starts:
+                out.append(words[i])
+                i += 1
+                continue
+            for size in range(min(self._longest, len(words) - i), 0, -1):
+                target = self._map.get(tuple(words[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _normalize(self, text: str) -> Normalized:
+        words = self._expand(_TOKEN.findall(fold(clean_slack(text))))
+        content = tuple(c for c in map(_content_word, words) if c)
+        return Normalized(" ".join(words), content)
+
+
+_GENERIC = Normalizer()
+
+
 def normalize(text: str) -> Normalized:
-    """The comparable form of a question, a phrasing or an answer."""
-    folded = fold(clean_slack(text))
-    expanded = _SYNONYM_RE.sub(lambda m: f" {_SYNONYM_MAP[m.group(0)]} ", folded)
-    words = _TOKEN.findall(expanded)
-    content = tuple(stem(w) for w in words if w not in STOP_WORDS)
-    return Normalized(" ".join(words), content)
+    """The comparable form of a text with the generic synonyms only."""
+    return _GENERIC.normalize(text)

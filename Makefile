@@ -1,0 +1,41 @@
+# One task runner: the README's commands and .ci/run call these targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint typecheck unit bench bench-retrieval bench-slack clean
+
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/stpm-bot run
+
+lint: setup
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+
+typecheck: setup
+	$(BIN)/mypy bot
+
+unit: setup
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: bench-retrieval bench-slack
+
+bench-retrieval: setup
+	$(BIN)/python bench/retrieval.py
+
+bench-slack: setup
+	$(BIN)/python bench/slack_load.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

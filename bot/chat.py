@@ -1,0 +1,114 @@
+"""The terminal chat: the Slack conversation, in a terminal.
+
+Questions go through `bot.faq.answer` like Slack's; `/show ID` (or `/ID`, or
+the number of a suggestion) is the terminal's equivalent of clicking a button.
+Input and output are parameters so tests drive a real session without a tty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot import faq
+from bot.app import Services
+from bot.knowledge import Knowledge
+from bot.render import HELP, render, render_skills, render_tip, skill_not_found
+from bot.replies import entry_reply
+from bot.skills import find_skill, format_skill
+from bot.tips import tip_for
+
+BANNER = (
+    "stpm-bot terminal chat. Ask a question; type help for commands, quit to leave."
+)
+PROMPT = "you> "
+QUIT = frozenset({"quit", "exit", "/quit", "/exit"})
+HELP_WORDS = frozenset({"help", "/help", "?"})
+
+
+@dataclass
+class Chat:
+    """One conversation; remembers the last suggestions so `1` can open one."""
+
+    services: Services
+    today: Callable[[], dt.date] = dt.date.today
+    choices: list[str] = field(default_factory=list)
+
+    def respond(self, line: str) -> str | None:
+        """The reply to one line of input; None means the user wants to leave."""
+        text = line.strip()
+        if text.lower() in QUIT:
+            return None
+        if text.lower() in HELP_WORDS:
+            return HELP
+        if text.startswith("/"):
+            return self.command(text[1:])
+        if text.isdigit() and len(text) < 3:
+            return self.choose(int(text))
+        reply = faq.answer(self.services, line)
+        self.choices = [s.id for s in reply.suggestions]
+        return render(reply)
+
+    def command(self, text: str) -> str:
+        name, _, arg = text.partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name == "skill":
+            return self.skill(arg) if arg else render_skills(self.knowledge.skills)
+        if name == "tip":
+            return self.tip()
+        if name == "show":
+            return self.show(arg)
+        if name in self.knowledge.by_id:
+            return self.show(name)
+        return f"Unknown command /{name}. Type help for the commands."
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.services.knowledge
+
+    def skill(self, name: str) -> str:
+        found = find_skill(self.knowledge, name)
+        if found.entry is None:
+            return skill_not_found(name, found.suggestions)
+        return format_skill(found.entry)
+
+    def tip(self) -> str:
+        date = self.today()
+        try:
+            return render_tip(self.knowledge, tip_for(self.knowledge, date), date)
+        except LookupError:
+            return "There are no tips in the knowledge yet."
+
+    def choose(self, number: int) -> str:
+        if 0 < number <= len(self.choices):
+            return self.show(self.choices[number - 1])
+        return f"There is no suggestion {number} to open; ask a question first."
+
+    def show(self, entry_id: str) -> str:
+        entry = self.knowledge.by_id.get(entry_id.strip().lstrip("/"))
+        if entry is None:
+            return f"No entry with id {entry_id!r}. Type help for the commands."
+        return render(entry_reply(self.knowledge, entry))
+
+
+def run(
+    chat: Chat,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+    interactive: bool = False,
+) -> int:
+    """Read lines until EOF, Ctrl-C or quit; the prompt only on a terminal."""
+    write(BANNER)
+    prompt = PROMPT if interactive else ""
+    while True:
+        try:
+            line = read(prompt)
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                write("")
+            return 0
+        reply = chat.respond(line)
+        if reply is None:
+            return 0
+        write(reply + "\n")

@@ -1,0 +1,177 @@
+"""`stpm-bot`: the command line, a contract other tools rely on.
+
+Every command builds the settings once, configures logging (stderr only, so
+`--json` output stays clean) and loads the knowledge through `bot.app.build`.
+A mistake in the settings exits 2, in the knowledge 1, anything unexpected 70
+with one line for the user and the details in the log: never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import structlog
+from pydantic import ValidationError
+
+from bot import app, chat, commands, logs
+from bot.knowledge import KnowledgeError
+from bot.settings import Settings
+
+EX_USAGE = 2
+EX_SOFTWARE = 70
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-01-31"
+        ) from None
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="stpm-bot", description="Slack FAQ bot for Senior TPMs, from the terminal."
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ask = sub.add_parser("ask", help="answer a question ('-': one per stdin line)")
+    ask.add_argument("question", nargs="*", help="the question, or - for stdin")
+    skill = sub.add_parser("skill", help="how important a technical skill is")
+    skill.add_argument("name", nargs="?", help="skill name or alias; none: all")
+    tip = sub.add_parser("tip", help="the tip of the day")
+    tip.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today)")
+    for command in (ask, skill, tip):
+        command.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("chat", help="chat with the bot in the terminal")
+    sub.add_parser("run", help="start the Slack app (or the chat if not set up)")
+    sub.add_parser("validate", help="check the knowledge files, list every problem")
+    ingest = sub.add_parser("ingest", help="draft knowledge from a plain-text article")
+    ingest.add_argument("article", type=Path)
+    ingest.add_argument("--out", type=Path, help="default: KNOWLEDGE_DIR/<slug>.yaml")
+    ingest.add_argument("--force", action="store_true", help="overwrite the file")
+    evaluate = sub.add_parser("eval", help="answer quality on a labelled question set")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--verbose", action="store_true", help="list the misses")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    return top
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting, named as it is set in the environment."""
+    lines = []
+    for err in error.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        info = Settings.model_fields.get(field)
+        plain = info is not None and info.validation_alias is None
+        name = f"STPM_BOT_{field.upper()}" if plain else field or "settings"
+        secret = any(word in name for word in ("TOKEN", "SECRET"))
+        value = "" if secret else f"={err.get('input')!r}"
+        lines.append(f"stpm-bot: invalid setting {name}{value}: {err['msg']}")
+    return lines
+
+
+def _services(settings: Settings) -> app.Services | None:
+    try:
+        return app.build(settings)
+    except KnowledgeError as exc:
+        errors = [p for p in exc.problems if not p.warning]
+        print(
+            f"stpm-bot: the knowledge in {settings.knowledge_dir} has "
+            f"{len(errors)} problem(s); fix them and run `stpm-bot validate`:",
+            file=sys.stderr,
+        )
+        for problem in errors:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _with_services(
+    command: Callable[[app.Services, argparse.Namespace], int],
+) -> Handler:
+    def handler(settings: Settings, args: argparse.Namespace) -> int:
+        services = _services(settings)
+        return 1 if services is None else command(services, args)
+
+    return handler
+
+
+def _chat(services: app.Services, args: argparse.Namespace) -> int:
+    return chat.run(chat.Chat(services), interactive=sys.stdin.isatty())
+
+
+def _run(services: app.Services, args: argparse.Namespace) -> int:
+    missing = services.settings.missing_slack_settings()
+    if missing:
+        print(
+            f"Slack is not configured (missing: {', '.join(missing)}); "
+            "starting the terminal chat. See README 'Slack app'.",
+            file=sys.stderr,
+        )
+        return _chat(services, args)
+    serve = commands.slack_server()
+    if serve is None:
+        print(
+            "The Slack app is not part of this build yet (no bot.slack.serve); "
+            "starting the terminal chat.",
+            file=sys.stderr,
+        )
+        return _chat(services, args)
+    serve(services)
+    return 0
+
+
+HANDLERS: dict[str, Handler] = {
+    "ask": _with_services(commands.ask),
+    "skill": _with_services(commands.skill),
+    "tip": _with_services(commands.tip),
+    "chat": _with_services(_chat),
+    "run": _with_services(_run),
+    "eval": _with_services(commands.evaluate),
+    "validate": commands.validate,
+    "ingest": commands.ingest,
+}
+
+
+def _start(args: argparse.Namespace) -> int:
+    logs.configure()  # until the settings are read: anything logged goes to stderr
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print("\n".join(settings_problems(exc)), file=sys.stderr)
+        return EX_USAGE
+    logs.configure(settings.log_level, settings.log_format)
+    return HANDLERS[args.command](settings, args)
+
+
+def safely(command: Callable[[], int]) -> int:
+    """Run `command`; whatever goes wrong, the user gets one line, not a traceback."""
+    try:
+        return command()
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`stpm-bot ask - | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        structlog.get_logger().exception("cli.crashed")
+        what = f"{type(exc).__name__}: {exc}"
+        print(f"stpm-bot: internal error: {what} (details logged)", file=sys.stderr)
+        return EX_SOFTWARE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    args = parser().parse_args(argv)
+    return safely(lambda: _start(args))

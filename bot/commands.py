@@ -1,0 +1,209 @@
+"""What each `stpm-bot` command does, once the CLI has parsed its arguments
+and built the settings (and, for most, the services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import sys
+from argparse import Namespace
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from bot import draft, faq
+from bot import knowledge as knowledge_files
+from bot.app import Services
+from bot.evaluation import Miss, Report, load_set
+from bot.evaluation import evaluate as run_eval
+from bot.ingest import doc_slug
+from bot.ingest import ingest as draft_entries
+from bot.knowledge import Entry, Knowledge
+from bot.render import render, render_skills, render_tip, skill_not_found
+from bot.replies import reply_for
+from bot.settings import Settings
+from bot.skills import find_skill, format_skill
+from bot.tips import tip_for
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data), flush=True)
+
+
+def _fail(message: str) -> int:
+    print(f"stpm-bot: {message}", file=sys.stderr)
+    return 1
+
+
+def ask(services: Services, args: Namespace) -> int:
+    if args.question == ["-"]:
+        for raw in sys.stdin.buffer:
+            question = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            _print_json(faq.as_json(services.knowledge, faq.lookup(services, question)))
+        return 0
+    result = faq.lookup(services, " ".join(args.question))
+    if args.json:
+        _print_json(faq.as_json(services.knowledge, result))
+    else:
+        contact = services.settings.human_contact
+        print(render(reply_for(services.knowledge, result, contact)))
+    return 0
+
+
+def _skill_json(entry: Entry) -> dict[str, str]:
+    if entry.skill is None:
+        raise ValueError(f"entry {entry.id!r} is not a skill")
+    return {"skill": entry.skill.name, "importance": entry.skill.importance.value}
+
+
+def skill(services: Services, args: Namespace) -> int:
+    knowledge = services.knowledge
+    if args.name is None:
+        if args.json:
+            _print_json([_skill_json(e) for e in knowledge.skills])
+        else:
+            print(render_skills(knowledge.skills))
+        return 0
+    found = find_skill(knowledge, args.name)
+    json_out: dict[str, Any]
+    if found.entry is not None:
+        json_out, text = _skill_json(found.entry), format_skill(found.entry)
+    else:
+        json_out = {"skill": None, "suggestions": list(found.suggestions)}
+        text = skill_not_found(args.name, found.suggestions)
+    if args.json:
+        _print_json(json_out)
+    else:
+        print(text)
+    return 0 if found.entry is not None else 1
+
+
+def tip(services: Services, args: Namespace) -> int:
+    date: dt.date = args.date or dt.date.today()
+    try:
+        chosen = tip_for(services.knowledge, date)
+    except LookupError:
+        return _fail("there are no tips in the knowledge")
+    if args.json:
+        _print_json(
+            {"date": date.isoformat(), "id": chosen.id, "text": chosen.text.strip()}
+        )
+    else:
+        print(render_tip(services.knowledge, chosen, date))
+    return 0
+
+
+def _miss_json(miss: Miss) -> dict[str, Any]:
+    return {
+        "question": miss.question,
+        "expected": list(miss.expected),
+        "got": miss.got,
+        "score": miss.score,
+    }
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {
+        "in_scope": report.in_scope,
+        "top1": report.top1,
+        "top1_rate": round(report.top1_rate, 4),
+        "out_of_scope": report.out_of_scope,
+        "refused": report.refused,
+        "refused_rate": round(report.refused_rate, 4),
+        "misses": [_miss_json(m) for m in report.misses],
+        "false_answers": [_miss_json(m) for m in report.false_answers],
+    }
+
+
+def evaluate(services: Services, args: Namespace) -> int:
+    try:
+        labelled, out_of_scope = load_set(args.file)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return _fail(f"cannot read the question set {args.file}: {exc}")
+    except (KeyError, TypeError, AttributeError) as exc:
+        msg = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
+        return _fail(f"{args.file} is not a labelled question set ({msg}): {exc!r}")
+    report = run_eval(services.retriever, labelled, out_of_scope)
+    if args.json:
+        _print_json(_report_json(report))
+        return 0
+    print(f"top-1: {report.top1_rate:.3f} ({report.top1}/{report.in_scope})")
+    print(
+        f"out-of-scope refused: {report.refused_rate:.3f} "
+        f"({report.refused}/{report.out_of_scope})"
+    )
+    if args.verbose:
+        for m in report.misses:
+            want = ", ".join(m.expected)
+            print(f"MISS  {m.question!r}: expected {want}; got {m.got} ({m.score})")
+        for m in report.false_answers:
+            print(f"FALSE {m.question!r}: answered {m.got} ({m.score})")
+    return 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def validate(settings: Settings, args: Namespace) -> int:
+    """Every problem, one per line, then a summary; exit 1 on any error."""
+    loaded, problems = knowledge_files.check(settings.knowledge_dir)
+    for problem in problems:
+        print(problem)
+    errors = sum(1 for p in problems if not p.warning)
+    warnings = len(problems) - errors
+    if errors:
+        print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
+        return 1
+    summary = f"OK: {len(loaded.entries)} entries, {len(loaded.tips)} tips"
+    print(summary + (f", {_count(warnings, 'warning')}" if warnings else ""))
+    return 0
+
+
+def _same_file(a: str, b: Path) -> bool:
+    return Path(a).resolve() == b.resolve()
+
+
+def ingest(settings: Settings, args: Namespace) -> int:
+    article: Path = args.article
+    try:
+        text = draft.read_article(article)
+    except draft.ArticleError as exc:
+        return _fail(str(exc))
+    slug = doc_slug(article.name)
+    target: Path = args.out or settings.knowledge_dir / f"{slug}.yaml"
+    # Avoid the ids and questions already in the knowledge, except those of
+    # the draft being replaced; a broken knowledge file doesn't stop a draft.
+    current, _ = knowledge_files.check(settings.knowledge_dir)
+    others = Knowledge.of(e for e in current.entries if not _same_file(e.file, target))
+    entries = draft_entries(text, article.name, others)
+    try:
+        draft.write_draft(target, draft.draft_yaml(entries, article.name), args.force)
+    except FileExistsError:
+        return _fail(f"{target} already exists; use --force to overwrite it")
+    except OSError as exc:
+        return _fail(f"cannot write {target}: {exc.strerror or exc}")
+    print(f"Wrote {len(entries)} draft entries to {target}")
+    print(
+        "Review the draft (see the comments at its top), then run `stpm-bot validate`."
+    )
+    return 0
+
+
+def slack_server() -> Callable[[Services], None] | None:
+    """`bot.slack.serve`, or None while the Slack app isn't in this build.
+
+    Imported here, not at the top: the terminal commands don't need Bolt.
+    An import error inside the Slack app itself is a real error and is raised.
+    """
+    try:
+        module = importlib.import_module("bot.slack")
+    except ImportError as exc:
+        if exc.name == "bot.slack":
+            return None
+        raise
+    serve = getattr(module, "serve", None)
+    return cast(Callable[[Services], None], serve) if callable(serve) else None

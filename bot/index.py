@@ -1,0 +1,197 @@
+"""The searchable form of the knowledge and the scoring of one question.
+
+An entry's score (0-100) for a question blends three signals, then shrinks
+with the share of the question that the knowledge has no word for:
+
+- coverage: the share of the question's content words the entry contains,
+  each word weighted by how rare it is in the knowledge (inverse document
+  frequency). Words in the entry's title, phrasings and skill aliases count
+  fully; words only in its answer text (the article section) count
+  `ANSWER_WEIGHT`. Typos match through `fuzz.ratio`, clipped words
+  ("cybersec") through the words they start.
+- title: the share of the entry's title (or skill name or alias) that the
+  question contains: a question about cloud must mention cloud.
+- phrasing: the best `fuzz.token_sort_ratio` between the question and one of
+  the entry's phrasings, on normalized words.
+
+Unknown words weigh like the rarest words unless they are everyday English
+("start", "try"), so "what's the salary in Seattle?" shares too little with
+any entry to be answered.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.english import COMMON_WORDS
+from bot.knowledge import Entry
+from bot.normalize import Normalized, stem
+
+ANSWER_WEIGHT = 0.6
+COVERAGE_WEIGHT = 0.3
+TITLE_WEIGHT = 0.15
+PHRASING_WEIGHT = 0.55
+EVERYDAY_WEIGHT = 0.35
+GATE_POWER = 0.25
+TYPO_CUTOFF = 84.0
+PREFIX_CREDIT = 0.8
+PREFIX_LIMIT = 5
+# Past this many entries, words in more than COMMON_SHARE of them don't pick
+# candidates on their own (they still count in the score), and only the
+# CANDIDATES entries sharing the most rare words are scored.
+SMALL_INDEX = 2000
+COMMON_SHARE = 0.25
+CANDIDATES = 40
+
+Matches = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Doc:
+    entry: Entry
+    phrasings: tuple[str, ...]
+    titles: tuple[tuple[str, ...], ...]
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question's content words with their vocabulary matches and weights."""
+
+    text: str
+    matches: tuple[Matches, ...]
+    weights: tuple[float, ...]
+    found: dict[str, float]
+    known: float
+
+
+class Index:
+    """Immutable after construction; safe to share between threads."""
+
+    def __init__(
+        self, entries: tuple[Entry, ...], normalize: Callable[[str], Normalized]
+    ):
+        self.docs = [_doc(e, normalize) for e in entries]
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, doc in enumerate(self.docs):
+            for token in doc.weights:
+                postings[token].append(i)
+        self.postings = dict(postings)
+        n = len(self.docs)
+        self.idf = {
+            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
+            for t, p in self.postings.items()
+        }
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.common = max(50, int(n * COMMON_SHARE))
+        self.everyday = frozenset(stem(w) for w in COMMON_WORDS)
+        self.sorted_vocab = sorted(self.postings)
+        self.vocab_by_len: dict[int, list[str]] = defaultdict(list)
+        for token in self.sorted_vocab:
+            self.vocab_by_len[len(token)].append(token)
+        self.matches = lru_cache(maxsize=65_536)(self._vocab_matches)
+
+    def _vocab_matches(self, token: str) -> Matches:
+        """Vocabulary words standing for `token`: itself, typos, longer forms."""
+        found: dict[str, float] = {}
+        if token in self.idf:
+            found[token] = 1.0
+        if len(token) < 4:
+            return tuple(found.items())
+        near = [
+            w
+            for size in range(len(token) - 2, len(token) + 3)
+            for w in self.vocab_by_len.get(size, ())
+        ]
+        for word, score, _ in process.extract(
+            token, near, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5
+        ):
+            # A near miss counts from half (at the cutoff) to nearly whole.
+            found.setdefault(
+                word, 0.5 + 0.5 * (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)
+            )
+        start = bisect.bisect_left(self.sorted_vocab, token)
+        for word in self.sorted_vocab[start : start + PREFIX_LIMIT]:
+            if not word.startswith(token):
+                break
+            found.setdefault(word, PREFIX_CREDIT)
+        return tuple(found.items())
+
+    def query(self, tokens: tuple[str, ...]) -> Query:
+        matches = tuple(self.matches(t) for t in tokens)
+        weights = tuple(
+            (EVERYDAY_WEIGHT if t in self.everyday else 1.0)
+            * (max(self.idf[w] for w, _ in m) if m else self.unknown_idf)
+            for t, m in zip(tokens, matches, strict=True)
+        )
+        found: dict[str, float] = {}
+        for m in matches:
+            for word, sim in m:
+                found[word] = max(sim, found.get(word, 0.0))
+        total = sum(weights)
+        known = sum(w for w, m in zip(weights, matches, strict=True) if m) / total
+        return Query(" ".join(tokens), matches, weights, found, known)
+
+    def candidates(self, query: Query) -> list[int]:
+        """Entries sharing a word with the question; at scale, rare words first."""
+        words = {w for m in query.matches for w, _ in m}
+        if len(self.docs) <= SMALL_INDEX:
+            return sorted({i for w in words for i in self.postings[w]})
+        rare = [w for w in words if len(self.postings[w]) <= self.common] or list(words)
+        hits: dict[int, float] = defaultdict(float)
+        for word in rare:
+            idf = self.idf[word]
+            for i in self.postings[word]:
+                hits[i] += idf
+        return sorted(hits, key=hits.__getitem__, reverse=True)[:CANDIDATES]
+
+    def score(self, query: Query, doc: Doc) -> float:
+        coverage = 0.0
+        for m, w in zip(query.matches, query.weights, strict=True):
+            best = 0.0
+            for word, sim in m:
+                have = doc.weights.get(word)
+                if have is not None and sim * have > best:
+                    best = sim * have
+            coverage += w * best
+        coverage /= sum(query.weights)
+        title = max((self._recall(query, t) for t in doc.titles), default=0.0)
+        phrasing = process.extractOne(
+            query.text, doc.phrasings, scorer=fuzz.token_sort_ratio, processor=None
+        )
+        similarity = phrasing[1] / 100 if phrasing else 0.0
+        blend = (
+            COVERAGE_WEIGHT * coverage
+            + TITLE_WEIGHT * title
+            + PHRASING_WEIGHT * similarity
+        )
+        return 100 * blend * math.pow(query.known, GATE_POWER)
+
+    def _recall(self, query: Query, words: tuple[str, ...]) -> float:
+        """Weighted share of `words` that the question contains."""
+        total = hits = 0.0
+        for word in words:
+            weight = self.idf.get(word, 1.0)
+            total += weight
+            hits += weight * query.found.get(word, 0.0)
+        return hits / total if total else 0.0
+
+
+def _doc(entry: Entry, normalize: Callable[[str], Normalized]) -> Doc:
+    names = [entry.title]
+    if entry.skill:
+        names += [entry.skill.name, *entry.skill.aliases]
+    titles = tuple(t for t in (normalize(n).tokens for n in names) if t)
+    phrasings = [normalize(t).tokens for t in (*names, *entry.questions)]
+    weights = dict.fromkeys(normalize(entry.answer).tokens, ANSWER_WEIGHT)
+    for tokens in phrasings:
+        weights.update(dict.fromkeys(tokens, 1.0))
+    texts = tuple(dict.fromkeys(" ".join(p) for p in phrasings if p))
+    return Doc(entry, texts, titles, weights)

@@ -1,0 +1,107 @@
+"""The terminal's rendering of what the bot says: the same `Reply` Slack shows
+as Block Kit, as plain text. Related entries and suggestions carry their id,
+which the chat opens with `/show ID` (or `/ID`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.knowledge import Entry, Knowledge, Tip
+from bot.replies import EXAMPLES, Link, Reply
+from bot.skills import format_skill
+
+_LINK = re.compile(r"<((?:https?://|mailto:)[^>|]+)(?:\|([^>]+))?>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
+_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+
+HELP = """\
+Ask a question in plain words, e.g. "what does a senior tpm do?"
+Commands:
+  /skill NAME   how important a technical skill is (/skill alone: the table)
+  /tip          today's tip
+  /show ID      open an entry, e.g. /show skill-cloud (or just /skill-cloud)
+  1, 2, 3       open a "Did you mean" suggestion by its number
+  help          this help
+  quit          leave (or exit, or Ctrl-D)"""
+
+
+def plain(mrkdwn: str) -> str:
+    """Slack mrkdwn as terminal text: no *, _ or ~ markers, links spelled out."""
+    text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] else m[1], mrkdwn)
+    for pattern in (_BOLD, _ITALIC, _STRIKE):
+        text = pattern.sub(r"\1", text)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return text.strip()
+
+
+def link(item: Link) -> str:
+    return f"{item.title} (/{item.id})"
+
+
+def _answer(reply: Reply) -> list[str]:
+    lines = [reply.title, plain(reply.text)]
+    if reply.source:
+        lines.append(f"Source: {reply.source}")
+    if reply.related:
+        lines.append("Related: " + " · ".join(link(r) for r in reply.related))
+    return lines
+
+
+def _suggestions(reply: Reply) -> list[str]:
+    numbered = " ".join(f"{i}) {link(s)}" for i, s in enumerate(reply.suggestions, 1))
+    return [
+        "I'm not sure I understood.",
+        f"Did you mean: {numbered}",
+        "Type a number or the /id to open one.",
+    ]
+
+
+def _no_match(reply: Reply) -> list[str]:
+    lines = ["Sorry, I don't have an answer to that."]
+    if reply.topics:
+        lines.append("I can answer questions about:")
+        lines += [f"  • {t}" for t in reply.topics]
+    if reply.human_contact:
+        lines.append(f"For anything else, ask {reply.human_contact}.")
+    return lines
+
+
+def _empty(reply: Reply) -> list[str]:
+    return [reply.text, "For example:", *(f"  • {q}" for q in EXAMPLES)]
+
+
+def render(reply: Reply) -> str:
+    """The reply as text for a terminal."""
+    lines = {
+        "answer": _answer,
+        "suggestions": _suggestions,
+        "no_match": _no_match,
+        "empty": _empty,
+    }[reply.kind](reply)
+    return "\n".join(line for line in lines if line)
+
+
+def render_tip(knowledge: Knowledge, tip: Tip, date: dt.date) -> str:
+    lines = [f"Tip for {date.isoformat()}: {plain(tip.text)}"]
+    related = knowledge.by_id.get(tip.related or "")
+    if related is not None:
+        lines.append(f"More: {related.title} (/{related.id})")
+    return "\n".join(lines)
+
+
+def render_skills(skills: tuple[Entry, ...]) -> str:
+    if not skills:
+        return "There are no skills in the knowledge."
+    return "\n".join(format_skill(e) for e in skills)
+
+
+def skill_not_found(name: str, suggestions: tuple[str, ...]) -> str:
+    if not suggestions:
+        return f"No skill called {name!r}; there are no skills in the knowledge."
+    if not name.strip():
+        return "Which skill? Known skills: " + ", ".join(suggestions) + "."
+    return f"No skill called {name!r}. Did you mean: {', '.join(suggestions)}?"

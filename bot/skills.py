@@ -1,0 +1,74 @@
+"""Look up a technical skill by the name people type ("AI/ML", "infra", "cyber").
+
+Exact match on a skill's name or alias first, then a typo-tolerant match with
+rapidfuzz. `token_sort_ratio` (not `WRatio` or `token_set_ratio`): those score a
+query that merely contains or is contained in a short alias ("a" ~ "aws",
+"ml ops" ~ "ml") at 90-100, which would name a skill nobody asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Entry, Knowledge
+from bot.normalize import clean_slack, fold
+
+FUZZY_CUTOFF = 85.0
+MAX_SUGGESTIONS = 3
+_FILLER = frozenset({"and", "the", "of"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class SkillLookup:
+    """The skill entry found, or None with the closest skill names."""
+
+    entry: Entry | None
+    suggestions: tuple[str, ...] = ()
+
+
+def skill_key(name: str) -> str:
+    """Comparable form of a skill name: folded words, no punctuation or fillers."""
+    words = _WORD.findall(fold(clean_slack(name)))
+    return " ".join(w for w in words if w not in _FILLER)
+
+
+def _keys(knowledge: Knowledge) -> dict[str, Entry]:
+    """Every name and alias, in comparable form, to its entry (first one wins)."""
+    keys: dict[str, Entry] = {}
+    for entry in knowledge.skills:
+        names = (entry.skill.name, *entry.skill.aliases) if entry.skill else ()
+        for name in names:
+            keys.setdefault(skill_key(name), entry)
+    return keys
+
+
+def _names(entries: list[Entry]) -> tuple[str, ...]:
+    return tuple(e.skill.name for e in entries if e.skill is not None)
+
+
+def find_skill(knowledge: Knowledge, name: str) -> SkillLookup:
+    """The skill called `name` (or an alias, or a near-typo of either)."""
+    key = skill_key(name)
+    if not key:
+        return SkillLookup(None, _names(list(knowledge.skills)))
+    keys = _keys(knowledge)
+    if key in keys:
+        return SkillLookup(keys[key])
+    ranked = process.extract(
+        key, list(keys), scorer=fuzz.token_sort_ratio, processor=None, limit=None
+    )
+    if ranked and ranked[0][1] >= FUZZY_CUTOFF:
+        return SkillLookup(keys[ranked[0][0]])
+    closest = list(dict.fromkeys(keys[k] for k, _, _ in ranked))
+    return SkillLookup(None, _names(closest[:MAX_SUGGESTIONS]))
+
+
+def format_skill(entry: Entry) -> str:
+    """'Cybersecurity: High'."""
+    if entry.skill is None:
+        raise ValueError(f"entry {entry.id!r} is not a skill")
+    return f"{entry.skill.name}: {entry.skill.importance.value}"

@@ -1,0 +1,141 @@
+"""The Slack edge: builds the Bolt app and serves it in Socket Mode or over HTTP.
+
+Everything here turns Slack payloads into questions and `Reply`s into Block
+Kit; the answers themselves come from `bot.retriever` via `Deps.answer`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from types import FrameType
+from typing import Protocol
+
+import structlog
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.app import Services
+from bot.settings import Settings
+from bot.slack import actions, commands, conversations, errors, home
+from bot.slack.deps import Deps
+from bot.slack.http import HttpServer
+from bot.store import Store
+
+FEATURES = (conversations, commands, actions, home, errors)
+LISTENER_THREADS = 32
+RATE_LIMIT_RETRIES = 2
+
+
+class Frontend(Protocol):
+    mode: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class SocketMode:
+    """Socket Mode: Slack connects out over a WebSocket, no public URL needed."""
+
+    mode = "socket"
+
+    def __init__(self, app: App, app_token: str) -> None:
+        self.handler = SocketModeHandler(app, app_token)
+
+    def start(self) -> None:
+        self.handler.connect()  # type: ignore[no-untyped-call]
+
+    def stop(self) -> None:
+        self.handler.close()  # type: ignore[no-untyped-call]
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The client for every Web API call: `SLACK_API_BASE_URL`, 429s retried."""
+    token = settings.slack_bot_token
+    return WebClient(
+        token=token.get_secret_value() if token else None,
+        base_url=settings.slack_api_base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+
+
+def build_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    executor: Executor | None = None,
+) -> App:
+    """The Bolt app with every feature registered; calls `auth.test` once."""
+    settings = services.settings
+    secret = settings.slack_signing_secret
+    store = services.store or Store.from_settings(settings)
+    app = App(
+        client=client or web_client(settings),
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=secret is not None,
+        # Ack on the request's thread; the work runs as lazy listeners.
+        process_before_response=True,
+        listener_executor=executor,
+    )
+    deps = Deps(services, store)
+    for feature in FEATURES:
+        feature.register(app, deps)
+    return app
+
+
+def frontend(settings: Settings, app: App) -> Frontend:
+    """Socket Mode when `SLACK_APP_TOKEN` is set, otherwise HTTP on host:port."""
+    if settings.slack_app_token:
+        return SocketMode(app, settings.slack_app_token.get_secret_value())
+    if not settings.slack_signing_secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+    secret = settings.slack_signing_secret.get_secret_value()
+    return HttpServer(app, secret, settings.host, settings.port)
+
+
+def serve(services: Services) -> None:
+    """Run the Slack app until SIGTERM or SIGINT, then finish what's in flight."""
+    settings = services.settings
+    missing = settings.missing_slack_settings()
+    if missing:
+        raise ValueError(f"missing Slack settings: {', '.join(missing)}")
+    log = structlog.get_logger()
+    store = services.store or Store.from_settings(settings)
+    store.create_schema()
+    store.prune_events()
+    executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
+    app = build_app(dataclasses.replace(services, store=store), executor=executor)
+    front = frontend(settings, app)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("slack.stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    previous = {
+        s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        front.start()
+        log.info(
+            "slack.started", mode=front.mode, host=settings.host, port=settings.port
+        )
+        stop.wait()
+    finally:
+        front.stop()  # no new requests; those in flight are answered
+        executor.shutdown(wait=True)  # replies already started are posted
+        store.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        log.info("slack.stopped")

@@ -1,0 +1,247 @@
+"""Block Kit for every message the app sends, built with `slack_sdk.models`.
+
+The models check Slack's limits when `to_dict()` runs, so a message that
+Slack would reject fails here, in the tests, first. Whatever the user typed is
+shown only through `mrkdwn.echo`, so it never notifies anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.knowledge import Entry, Knowledge, Tip
+from bot.replies import EXAMPLES, Link, Reply
+from bot.slack.mrkdwn import echo, shorten
+
+SHOW_ENTRY = "show_entry"
+VOTE_UP = "feedback_up"
+VOTE_DOWN = "feedback_down"
+SHARE = "share_answer"
+# Slack wants action_ids unique within a message, so each button carries a suffix.
+SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
+FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
+
+SECTION_CHARS = 3000
+BUTTON_CHARS = 75
+FALLBACK_CHARS = 3000
+QUESTION_KEY_CHARS = 150
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message's notification `text` and its `blocks`, ready for the Web API."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": [b.to_dict() for b in self.blocks]}
+
+
+@dataclass(frozen=True)
+class VoteValue:
+    entry_id: str
+    question: str
+
+    def encode(self) -> str:
+        return json.dumps(
+            {"e": self.entry_id, "q": self.question}, separators=(",", ":")
+        )
+
+    @classmethod
+    def decode(cls, value: str) -> VoteValue | None:
+        try:
+            data = json.loads(value)
+            return cls(str(data["e"]), str(data.get("q", "")))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_CHARS)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, 2000))])
+
+
+def _button(
+    text: str, action_id: str, value: str, style: str | None = None
+) -> ButtonElement:
+    return ButtonElement(
+        text=shorten(text, BUTTON_CHARS), action_id=action_id, value=value, style=style
+    )
+
+
+def _entry_buttons(links: Sequence[Link]) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            _button(link.title, f"{SHOW_ENTRY}:{link.id}", link.id)
+            for link in links[:25]
+        ]
+    )
+
+
+def _plain(text: str) -> str:
+    """mrkdwn without the markers, for notifications and screen readers."""
+    return re.sub(r"(?<!\w)[*_~](.+?)[*_~](?!\w)", r"\1", text)
+
+
+def feedback_block(entry_id: str, question: str) -> ActionsBlock:
+    value = VoteValue(entry_id, question[:QUESTION_KEY_CHARS]).encode()
+    return ActionsBlock(
+        block_id=f"feedback:{entry_id}"[:255],
+        elements=[
+            _button("👍 Helpful", VOTE_UP, value),
+            _button("👎 Not helpful", VOTE_DOWN, value),
+        ],
+    )
+
+
+def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Message:
+    """An answer: text, source, related entries, feedback; a share button if private."""
+    blocks: list[Block] = [_section(f"*{reply.title}*\n{reply.text}")]
+    notes = [f"Source: {reply.source}"] if reply.source else []
+    if reply.question and (private or shared):
+        asked = "You asked" if private else "Asked with /stpm"
+        notes.insert(0, f"{asked}: “{echo(reply.question)}”")
+    if notes:
+        blocks.append(_context(" · ".join(notes)))
+    if reply.related:
+        blocks.append(_section("*Related*"))
+        blocks.append(_entry_buttons(reply.related))
+    blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
+    if private:
+        share = VoteValue(reply.entry_id, reply.question[:QUESTION_KEY_CHARS])
+        blocks.append(
+            ActionsBlock(
+                elements=[_button("Share in channel", SHARE, share.encode(), "primary")]
+            )
+        )
+    text = shorten(_plain(f"{reply.title}: {reply.text}"), FALLBACK_CHARS)
+    return Message(text, tuple(blocks))
+
+
+def suggestions(reply: Reply) -> Message:
+    intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
+    titles = "; ".join(link.title for link in reply.suggestions)
+    return Message(
+        shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
+        (_section(intro), _entry_buttons(reply.suggestions)),
+    )
+
+
+def no_match(reply: Reply) -> Message:
+    topics = "\n".join(f"• {topic}" for topic in reply.topics)
+    blocks: list[Block] = [
+        _section(f"Sorry, I don't have an answer to “{echo(reply.question)}”."),
+        _section(f"*I can answer questions about:*\n{topics}"),
+    ]
+    text = "Sorry, I don't have an answer to that."
+    if reply.human_contact:
+        # Configured by the admin, so it may use Slack links such as <#C123>.
+        blocks.append(_context(f"For anything else, ask {reply.human_contact}."))
+        text += f" For anything else, ask {reply.human_contact}."
+    return Message(text, tuple(blocks))
+
+
+def intro() -> Message:
+    examples = "\n".join(f"• {q}" for q in EXAMPLES)
+    body = (
+        "Hi! I answer questions about the *Senior Technical Program Manager* role: "
+        "responsibilities, skills, qualities and best practices."
+    )
+    how = (
+        "*How to ask*\n• Mention me in a channel: `@STPM Bot what does an STPM do?`\n"
+        "• Send me a direct message.\n• `/stpm [question]` answers just for you.\n"
+        "• `/skill [name]` shows how important a technical skill is."
+    )
+    return Message(
+        "Hi! Ask me about the Senior Technical Program Manager role, "
+        "or try /stpm and /skill.",
+        (_section(body), _section(f"*For example*\n{examples}"), _section(how)),
+    )
+
+
+def for_reply(reply: Reply, *, private: bool = False) -> Message:
+    if reply.kind == "answer":
+        return answer(reply, private=private)
+    if reply.kind == "suggestions":
+        return suggestions(reply)
+    if reply.kind == "no_match":
+        return no_match(reply)
+    return intro()
+
+
+def skill_line(entry: Entry) -> str:
+    if entry.skill is None:
+        return entry.title
+    return f"*{entry.skill.name}*: {entry.skill.importance.value}"
+
+
+def skill(entry: Entry, knowledge: Knowledge) -> Message:
+    related = tuple(Link(e.id, e.title) for e in knowledge.related(entry))
+    blocks: list[Block] = [_section(skill_line(entry)), _section(entry.answer.strip())]
+    if related:
+        blocks.append(_entry_buttons(related))
+    return Message(_plain(skill_line(entry)), tuple(blocks))
+
+
+def _skills_text(knowledge: Knowledge) -> str:
+    lines = "\n".join(f"• {skill_line(e)}" for e in knowledge.skills)
+    return f"*Technical skills for STPMs*\n{lines}"
+
+
+def skills_table(knowledge: Knowledge) -> Message:
+    return Message(
+        "Technical skills and their importance for STPMs",
+        (_section(_skills_text(knowledge)),),
+    )
+
+
+def unknown_skill(name: str, options: Sequence[Link]) -> Message:
+    text = f"I don't know a skill called “{echo(name, 80)}”."
+    blocks: list[Block] = [_section(text + (" Did you mean:" if options else ""))]
+    if options:
+        blocks.append(_entry_buttons(options))
+    else:
+        blocks.append(_context("Try `/skill` for the whole table."))
+    return Message(f"I don't know a skill called “{echo(name, 80)}”.", tuple(blocks))
+
+
+def notice(text: str) -> Message:
+    return Message(text, (_section(text),))
+
+
+def home(knowledge: Knowledge, topics: Sequence[str], tip: Tip | None) -> View:
+    """The App Home tab: how to ask, topics, the skills table and today's tip."""
+    blocks: list[Block] = [
+        HeaderBlock(text="STPM Bot"),
+        *intro().blocks,
+        DividerBlock(),
+        _section("*What I know about*\n" + "\n".join(f"• {t}" for t in topics)),
+        _section(_skills_text(knowledge)),
+    ]
+    if tip is not None:
+        blocks += [DividerBlock(), _section(f"*Today's tip*\n{tip.text.strip()}")]
+        if tip.related and tip.related in knowledge.by_id:
+            entry = knowledge.by_id[tip.related]
+            blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
+    return View(type="home", blocks=blocks[:100])

@@ -1,0 +1,58 @@
+"""Slash commands: `/stpm [question]` and `/skill [name]`, answered privately."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext, Respond
+
+from bot.slack import blocks
+from bot.slack.deps import Deps, bind
+from bot.slack.listeners import listen
+from bot.slack.mrkdwn import is_greeting, question_from
+
+COMMANDS = ("/stpm", "/skill")
+
+
+class Commands:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def on_stpm(
+        self,
+        body: dict[str, Any],
+        command: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        bind(context, "/stpm")
+        question = question_from(command.get("text", ""))
+        if is_greeting(question):
+            message = blocks.intro()
+        else:
+            message = blocks.for_reply(self.deps.answer(question), private=True)
+        respond(response_type="ephemeral", **message.as_kwargs())
+
+    def on_skill(
+        self,
+        body: dict[str, Any],
+        command: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        bind(context, "/skill")
+        name = question_from(command.get("text", ""))
+        lookup, options = self.deps.skill(name)
+        if not name or name.lower() in {"help", "all", "list"}:
+            message = blocks.skills_table(self.deps.knowledge)
+        elif lookup.entry is not None:
+            message = blocks.skill(lookup.entry, self.deps.knowledge)
+        else:
+            message = blocks.unknown_skill(name, options)
+        respond(response_type="ephemeral", **message.as_kwargs())
+
+
+def register(app: App, deps: Deps) -> None:
+    commands = Commands(deps)
+    listen(app.command("/stpm"), commands.on_stpm)
+    listen(app.command("/skill"), commands.on_skill)

@@ -1,0 +1,58 @@
+"""The one place errors are handled: log them, tell the user politely."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks
+from bot.slack.deps import Deps
+
+
+def _code(error: Exception) -> str | None:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return None
+
+
+def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient | None,
+    respond: Respond | None,
+) -> None:
+    """Log with the Slack error code; answer the user without a traceback."""
+    log = structlog.get_logger()
+    log.error(
+        "slack.error",
+        error=type(error).__name__,
+        slack_error=_code(error),
+        request_type=body.get("type"),
+        exc_info=not isinstance(error, SlackApiError),
+    )
+    try:
+        if respond is not None and respond.response_url:
+            respond(
+                response_type="ephemeral", replace_original=False, text=blocks.SORRY
+            )
+            return
+        event = body.get("event") or {}
+        if client is not None and event.get("channel") and event.get("user"):
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                thread_ts=event.get("thread_ts") or event.get("ts"),
+                text=blocks.SORRY,
+            )
+    except (SlackApiError, OSError) as reply_error:
+        # e.g. not_in_channel: nowhere left to apologise, the log has it.
+        log.warning("slack.error_reply_failed", error=_code(reply_error))
+
+
+def register(app: App, deps: Deps) -> None:
+    del deps  # the handler needs only what Bolt passes
+    app.error(on_error)

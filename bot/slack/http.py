@@ -1,0 +1,159 @@
+"""HTTP mode: Bolt's WSGI adapter on the standard library's threaded server.
+
+`POST /slack/events` takes events, commands and interactivity; `GET /healthz`
+says the process is up. The signature is checked before a body is parsed, and
+a body that isn't a Slack request gets a 4xx, never a 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+import structlog
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import SignatureVerifier
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few KB
+CLIENT_TIMEOUT_SECONDS = 30
+POLL_SECONDS = 0.1  # how soon stop() is noticed
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = False  # server_close() waits for requests in flight
+    block_on_close = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class _Handler(WSGIRequestHandler):
+    timeout = CLIENT_TIMEOUT_SECONDS  # a silent client can't hold a thread forever
+    # wsgiref writes headers and body separately; with Nagle on, the body
+    # waits for the client's delayed ACK (~40 ms on Linux).
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        structlog.get_logger().debug("http.request", line=format % args)
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    value = headers.get(name)
+    return value if isinstance(value, str) else None
+
+
+class VerifiedRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, checking the signature first and refusing bodies
+    Bolt can't parse with a 400."""
+
+    def __init__(self, app: App, signing_secret: str) -> None:
+        super().__init__(app, EVENTS_PATH)
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        headers = request.get_headers()
+        length = int(request.environ.get("CONTENT_LENGTH") or 0)
+        raw: bytes = request.environ["wsgi.input"].read(length)
+        try:
+            valid = self.verifier.is_valid(
+                raw,
+                _header(headers, "x-slack-request-timestamp"),
+                _header(headers, "x-slack-signature"),
+            )
+        except ValueError:  # a timestamp that isn't a number
+            valid = False
+        if not valid:
+            structlog.get_logger().info("slack.invalid_signature")
+            return BoltResponse(status=401, body='{"error":"invalid request"}')
+        try:
+            bolt_request = BoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string, headers=headers
+            )
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            structlog.get_logger().info("slack.bad_request", error=type(error).__name__)
+            return BoltResponse(status=400, body='{"error":"bad request"}')
+        return self.app.dispatch(bolt_request)
+
+
+def _json(
+    start_response: StartResponse, status: str, body: dict[str, Any]
+) -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status,
+        [("content-type", "application/json"), ("content-length", str(len(data)))],
+    )
+    return [data]
+
+
+def wsgi_app(slack: SlackRequestHandler) -> WSGIApplication:
+    def application(
+        environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path == HEALTH_PATH:
+                if method not in ("GET", "HEAD"):
+                    return _json(start_response, "405 Method Not Allowed", {})
+                return _json(start_response, "200 OK", {"status": "ok"})
+            if path != EVENTS_PATH:
+                return _json(start_response, "404 Not Found", {"error": "not found"})
+            if method != "POST":
+                return _json(start_response, "405 Method Not Allowed", {})
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length < 0:
+                raise ValueError(length)
+            if length > MAX_BODY_BYTES:
+                return _json(start_response, "413 Content Too Large", {})
+            return slack(environ, start_response)
+        except ValueError:
+            return _json(start_response, "400 Bad Request", {"error": "bad request"})
+        except Exception:
+            structlog.get_logger().exception("http.error", path=path)
+            return _json(start_response, "500 Internal Server Error", {})
+
+    return application
+
+
+class HttpServer:
+    """The app on `host:port`; `stop()` lets requests in flight finish."""
+
+    mode = "http"
+
+    def __init__(self, app: App, signing_secret: str, host: str, port: int) -> None:
+        slack = VerifiedRequestHandler(app, signing_secret)
+        self._server = make_server(
+            host,
+            port,
+            wsgi_app(slack),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_Handler,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="slack-http",
+            daemon=True,
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()

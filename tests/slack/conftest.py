@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build
+from bot.settings import Settings
+from bot.slack import build_app
+from bot.slack.http import HttpServer
+from bot.store import Store, engine_for
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import SIGNING_SECRET, SlackSender
+
+HUMAN_CONTACT = "#stpm-guild"
+
+
+def make_settings(fake: FakeSlack, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "_env_file": None,
+        "data_dir": data_dir,
+        "database_url": None,
+        "human_contact": HUMAN_CONTACT,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": None,
+        "SLACK_API_BASE_URL": fake.api_url,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_fake(fake_slack: FakeSlack) -> None:
+    fake_slack.reset()
+
+
+@pytest.fixture(scope="session")
+def services(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """Real knowledge and retriever, built once for the whole suite."""
+    return build(make_settings(fake_slack, tmp_path_factory.mktemp("data")))
+
+
+@dataclass
+class RunningApp:
+    """The app's real HTTP server on 127.0.0.1, talking to the fake Slack."""
+
+    fake: FakeSlack
+    store: Store
+    server: HttpServer
+    executor: ThreadPoolExecutor
+    send: SlackSender
+
+    def drain(self) -> None:
+        """Wait until every listener Bolt started has finished."""
+        self.executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def start_app(
+    fake_slack: FakeSlack, services: Services, tmp_path: Path
+) -> Iterator[Callable[..., RunningApp]]:
+    started: list[RunningApp] = []
+
+    def start(store: Store | None = None) -> RunningApp:
+        if store is None:
+            store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
+        store.create_schema()
+        executor = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
+        app = build_app(dataclasses.replace(services, store=store), executor=executor)
+        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
+        server.start()
+        running = RunningApp(fake_slack, store, server, executor, SlackSender(server.address))
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.server.stop()
+        running.executor.shutdown(wait=True)
+        running.store.close()
+
+
+@pytest.fixture
+def slack(start_app: Callable[..., RunningApp]) -> RunningApp:
+    return start_app()

@@ -1,0 +1,199 @@
+"""A small fake of Slack's Web API and response URLs, over real HTTP on 127.0.0.1.
+
+It records every call, answers like Slack, and can be told to fail the next
+call of a method with a rate limit (429 + Retry-After) or a Slack error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+TEAM_ID = "T0001"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the load benchmark opens many connections at once
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for a response URL
+    body: dict[str, Any]
+    path: str = ""
+    status: int = 200
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read: `text` and all block text."""
+        return self.body.get("text", "") + json.dumps(self.body.get("blocks", ""))
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+
+    # -- control ------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base_url}hooks/{name}"
+
+    def reset(self) -> None:
+        with self._changed:
+            self.calls.clear()
+            self._failures.clear()
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next `method` call with a failure instead of success."""
+        with self._changed:
+            failure = _Failure(status, error, retry_after)
+            self._failures.setdefault(method, []).append(failure)
+
+    # -- inspection -----------------------------------------------------------
+
+    def delivered(self, method: str) -> list[Call]:
+        """Calls of `method` that Slack accepted."""
+        with self._changed:
+            return [
+                c
+                for c in self.calls
+                if c.method == method and c.status == 200 and "_failed" not in c.body
+            ]
+
+    def wait_for(
+        self,
+        predicate: Callable[[list[Call]], bool],
+        timeout: float = 5.0,
+    ) -> list[Call]:
+        """Block until `predicate(calls)` holds; fail the test after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.calls):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    methods = [c.method for c in self.calls]
+                    raise AssertionError(f"timed out; calls so far: {methods}")
+                self._changed.wait(left)
+            return list(self.calls)
+
+    def wait_delivered(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        self.wait_for(lambda _: len(self.delivered(method)) >= count, timeout)
+        return self.delivered(method)
+
+    # -- serving --------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("content-length") or 0)
+        raw = request.rfile.read(length).decode()
+        if "json" in (request.headers.get("content-type") or ""):
+            body: dict[str, Any] = json.loads(raw) if raw else {}
+        else:
+            body = dict(parse_qsl(raw))
+            if isinstance(body.get("blocks"), str):
+                body["blocks"] = json.loads(body["blocks"])
+        path = request.path
+        method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
+        with self._changed:
+            queue = self._failures.get(method) or []
+            failure = queue.pop(0) if queue else None
+        status, headers, payload = self._answer(method, body, failure)
+        recorded = dict(body)
+        if failure is not None:
+            recorded["_failed"] = failure.error or str(failure.status)
+        with self._changed:
+            self.calls.append(Call(method, recorded, path, status))
+            self._changed.notify_all()
+        data = payload.encode()
+        request.send_response(status)
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.send_header("content-length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _answer(
+        self, method: str, body: dict[str, Any], failure: _Failure | None
+    ) -> tuple[int, dict[str, str], str]:
+        json_type = {"content-type": "application/json; charset=utf-8"}
+        if failure is not None:
+            headers = dict(json_type)
+            if failure.retry_after is not None:
+                headers["retry-after"] = str(failure.retry_after)
+            error = failure.error or "ratelimited"
+            return failure.status, headers, json.dumps({"ok": False, "error": error})
+        if method == "response_url":
+            return 200, {"content-type": "text/html"}, "ok"
+        result: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            result |= {
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "stpm-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
+        elif method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            result |= {"channel": body.get("channel"), "ts": ts}
+        elif method == "chat.postEphemeral":
+            result["message_ts"] = f"1700000000.{next(self._ts):06d}"
+        return 200, json_type, json.dumps(result)

@@ -1,0 +1,101 @@
+"""Button clicks: related entries, feedback, App Home."""
+
+from __future__ import annotations
+
+import json
+
+from bot.slack.blocks import VoteValue
+from bot.store import hash_user
+from tests.slack.conftest import RunningApp
+from tests.slack.harness import USER, block_action, envelope
+
+
+def test_related_entry_button_posts_the_entry_in_the_same_thread(
+    slack: RunningApp,
+) -> None:
+    """Clicking a related entry posts that entry in the thread of the click."""
+    payload = block_action(
+        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url(), thread_ts="1.5"
+    )
+    assert 200 == slack.send.action(payload).status
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert ("C0CHAN01", "1.5") == (post.body["channel"], post.body["thread_ts"])
+    assert "feedback:skill-cloud" in json.dumps(post.body["blocks"])
+    slack.drain()
+    assert slack.store.answered_in("C0CHAN01", "1.5")
+
+
+def test_related_entry_in_a_private_answer_stays_private(slack: RunningApp) -> None:
+    """A click in an ephemeral /stpm answer answers ephemerally too."""
+    payload = block_action(
+        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url(), ephemeral=True
+    )
+    slack.send.action(payload)
+    [call] = slack.fake.wait_delivered("response_url")
+    assert "ephemeral" == call.body["response_type"]
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_feedback_click_is_stored_with_a_hashed_user(slack: RunningApp) -> None:
+    """👍 stores question, entry, vote and time; the user id only as a hash."""
+    value = VoteValue("skill-cloud", "is cloud important").encode()
+    payload = block_action("feedback_up", value, slack.fake.response_url())
+    assert 200 == slack.send.action(payload).status
+    [note] = slack.fake.wait_delivered("chat.postEphemeral")
+    slack.drain()
+    [vote] = slack.store.votes()
+    assert ("is cloud important", "skill-cloud", 1) == (
+        vote.question,
+        vote.entry_id,
+        vote.vote,
+    )
+    assert hash_user(USER) == vote.user_hash
+    assert USER not in vote.user_hash
+    assert USER == note.body["user"]
+    assert note.body["text"].startswith("Thanks for the feedback")
+
+
+def test_a_second_vote_replaces_the_first(slack: RunningApp) -> None:
+    """Changing one's mind keeps one vote per person, answer and question."""
+    value = VoteValue("skill-cloud", "is cloud important").encode()
+    slack.send.action(block_action("feedback_up", value, slack.fake.response_url()))
+    slack.send.action(block_action("feedback_down", value, slack.fake.response_url()))
+    slack.drain()
+    assert [-1] == [v.vote for v in slack.store.votes()]
+
+
+def test_a_failed_post_after_a_click_is_answered_politely(slack: RunningApp) -> None:
+    """not_in_channel while posting an entry: an apology via response_url."""
+    slack.fake.fail_next("chat.postMessage", error="not_in_channel")
+    payload = block_action("show_entry:skill-cloud", "skill-cloud", slack.fake.response_url())
+    slack.send.action(payload)
+    [sorry] = slack.fake.wait_delivered("response_url")
+    assert sorry.body["text"].startswith("Sorry, something went wrong")
+
+
+def test_app_home_publishes_topics_skills_and_tip(slack: RunningApp) -> None:
+    """Opening App Home publishes a home view with topics, skills and a tip."""
+    event = {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D0DM0001",
+        "tab": "home",
+        "event_ts": "1700000000.000100",
+    }
+    slack.send.event(envelope(event))
+    [call] = slack.fake.wait_delivered("views.publish")
+    view = call.body["view"]
+    if isinstance(view, str):
+        view = json.loads(view)
+    text = json.dumps(view)
+    assert (USER, "home") == (call.body["user_id"], view["type"])
+    for part in ("What I know about", "Technical skills", "Today's tip"):
+        assert part in text
+
+
+def test_the_messages_tab_publishes_nothing(slack: RunningApp) -> None:
+    """app_home_opened for the Messages tab needs no view."""
+    event = {"type": "app_home_opened", "user": USER, "channel": "D1", "tab": "messages"}
+    slack.send.event(envelope(event))
+    slack.drain()
+    assert [] == slack.fake.delivered("views.publish")

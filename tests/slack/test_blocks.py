@@ -1,0 +1,147 @@
+"""Block Kit built from replies stays within Slack's limits and never pings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from bot.app import Services
+from bot.knowledge import Knowledge
+from bot.replies import Link, Reply, entry_reply, topics
+from bot.slack import blocks
+from bot.slack.mrkdwn import echo, inert, is_greeting, question_from
+from bot.tips import tip_for
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U0OTHER1>", "<!subteam^S1>")
+
+
+def _check_limits(message: blocks.Message) -> list[dict[str, Any]]:
+    """Slack's limits: the models' own validation plus block and text sizes."""
+    rendered = message.as_kwargs()["blocks"]  # to_dict() validates every model
+    assert 0 < len(rendered) <= MAX_MESSAGE_BLOCKS
+    assert 0 < len(message.text) <= 3000
+    for block in rendered:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= MAX_SECTION_CHARS
+        if block["type"] == "actions":
+            ids = [e["action_id"] for e in block["elements"]]
+            assert len(ids) == len(set(ids)), "action_ids must be unique in a block"
+    return rendered
+
+
+def _shown(node: Any) -> list[str]:
+    """Every string Slack renders: `text` values, not button `value`s."""
+    if isinstance(node, dict):
+        return [s for k, v in node.items() if k != "value" for s in _shown(v)]
+    if isinstance(node, list):
+        return [s for item in node for s in _shown(item)]
+    return [node] if isinstance(node, str) else []
+
+
+@pytest.fixture(scope="module")
+def knowledge(services: Services) -> Knowledge:
+    return services.knowledge
+
+
+def test_every_entry_renders_within_slack_limits(knowledge: Knowledge) -> None:
+    """Each entry's answer, public and private, passes Slack's checks."""
+    for entry in knowledge.entries:
+        reply = entry_reply(knowledge, entry, "a question")
+        for message in (blocks.answer(reply), blocks.answer(reply, private=True)):
+            rendered = json.dumps(_check_limits(message))
+            assert f"feedback:{entry.id}" in rendered
+            for related in knowledge.related(entry):
+                assert f"show_entry:{related.id}" in rendered
+
+
+def test_every_skill_renders_within_slack_limits(knowledge: Knowledge) -> None:
+    """/skill replies for each skill, and the table, pass Slack's checks."""
+    for entry in knowledge.skills:
+        _check_limits(blocks.skill(entry, knowledge))
+    _check_limits(blocks.skills_table(knowledge))
+
+
+def test_the_home_view_is_valid(knowledge: Knowledge) -> None:
+    """App Home passes the View model's checks (≤ 100 blocks) on every tip day."""
+    day = dt.date(2030, 1, 1)
+    for offset in range(len(knowledge.tips)):
+        tip = tip_for(knowledge, day + dt.timedelta(days=offset))
+        view = blocks.home(knowledge, topics(knowledge), tip).to_dict()
+        assert 0 < len(view["blocks"]) <= 100
+
+
+def test_a_long_answer_is_cut_to_the_section_limit() -> None:
+    """An answer longer than a section allows is shortened, not rejected."""
+    reply = Reply("answer", "q", title="T", text="word " * 1000, entry_id="x")
+    _check_limits(blocks.answer(reply))
+
+
+def test_fallback_text_is_the_answer_without_markup(knowledge: Knowledge) -> None:
+    """Notifications and screen readers get the title and answer in plain words."""
+    entry = knowledge.by_id["skill-cloud"]
+    message = blocks.answer(entry_reply(knowledge, entry))
+    assert message.text.startswith("Cloud computing: Cloud computing is rated High")
+
+
+def test_no_match_offers_topics_and_the_human_contact(knowledge: Knowledge) -> None:
+    """Nothing matched: a polite note, the topics and where to ask a person."""
+    reply = Reply(
+        "no_match", "wifi?", topics=topics(knowledge), human_contact="#stpm-guild"
+    )
+    message = blocks.no_match(reply)
+    rendered = json.dumps(_check_limits(message))
+    assert "#stpm-guild" in message.text
+    assert topics(knowledge)[0] in rendered
+
+
+def test_suggestions_are_buttons(knowledge: Knowledge) -> None:
+    """Unsure: "did you mean" buttons that show the suggested entries."""
+    links = (Link("skill-cloud", "Cloud computing"), Link("skill-ai-ml", "AI"))
+    message = blocks.suggestions(Reply("suggestions", "clod", suggestions=links))
+    rendered = json.dumps(_check_limits(message))
+    assert "show_entry:skill-cloud" in rendered and "show_entry:skill-ai-ml" in rendered
+
+
+@pytest.mark.parametrize("ping", PINGS)
+def test_echoed_questions_never_ping(ping: str) -> None:
+    """Whatever the user typed is shown inert in every message that repeats it."""
+    question = f"{ping} is there a wifi password?"
+    for message in (
+        blocks.no_match(Reply("no_match", question)),
+        blocks.suggestions(Reply("suggestions", question, suggestions=(Link("a", "A"),))),
+        blocks.answer(Reply("answer", question, title="T", text="x", entry_id="a"), private=True),
+        blocks.unknown_skill(question, ()),
+    ):
+        assert ping not in " ".join(_shown(message.as_kwargs()))
+
+
+def test_question_from_strips_markup_and_the_bot_mention() -> None:
+    """The bot's mention and pings go; links and channels keep their labels."""
+    text = "<@UBOT> <!here> what about <https://x.example|the guide> in <#C1|tpm>? &amp;"
+    assert "what about the guide in tpm? &" == question_from(text, "UBOT")
+
+
+def test_inert_and_echo_escape_slack_control_characters() -> None:
+    """&, < and > are escaped; long questions are shortened."""
+    assert "&lt;!channel&gt; &amp;" == inert("<!channel> &")
+    assert echo("x" * 500).endswith("…")
+
+
+def test_greetings_are_recognised() -> None:
+    """"hi", "help", "hello!" and nothing at all are greetings; questions are not."""
+    assert all(is_greeting(t) for t in ("", "hi", "Help", "hello!", "  "))
+    assert not is_greeting("what does an stpm do")
+
+
+def test_vote_values_round_trip_and_reject_garbage() -> None:
+    """Feedback button values decode to what was encoded; garbage to None."""
+    value = blocks.VoteValue("skill-cloud", "is cloud important?")
+    assert value == blocks.VoteValue.decode(value.encode())
+    assert len(value.encode()) <= 2000
+    assert blocks.VoteValue.decode("not json") is None
+    assert blocks.VoteValue.decode("[1]") is None

@@ -1,0 +1,176 @@
+"""Mentions, direct messages and thread follow-ups, end to end over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.slack.conftest import RunningApp
+from tests.slack.fake_slack import BOT_ID, BOT_USER_ID
+from tests.slack.harness import envelope, mention, message
+
+CYBER = "how important is cybersecurity for an stpm"
+
+
+def _blocks_text(call_body: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(call_body.get("blocks", []))
+
+
+def test_mention_is_answered_in_its_thread_with_the_right_entry(slack: RunningApp) -> None:
+    """A mention gets the matching entry as a reply in the mention's thread."""
+    event = mention(CYBER)
+    assert 200 == slack.send.event(envelope(event)).status
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert event["channel"] == post.body["channel"]
+    assert event["ts"] == post.body["thread_ts"]
+    assert "feedback:skill-cybersecurity" in _blocks_text(post.body)
+    assert post.body["text"].startswith("Cybersecurity")
+
+
+def test_mention_inside_a_thread_is_answered_in_that_thread(slack: RunningApp) -> None:
+    """A mention in an existing thread replies to the thread's parent."""
+    event = mention(CYBER, thread_ts="1690000000.000100")
+    slack.send.event(envelope(event))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert "1690000000.000100" == post.body["thread_ts"]
+
+
+def test_direct_message_is_answered(slack: RunningApp) -> None:
+    """A DM gets the answer in the DM, not in a thread."""
+    event = message("what does a senior tpm do?")
+    slack.send.event(envelope(event))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert "D0DM0001" == post.body["channel"]
+    assert post.body.get("thread_ts") is None
+    assert "feedback:" in _blocks_text(post.body)
+
+
+def test_follow_up_in_an_answered_thread_needs_no_mention(slack: RunningApp) -> None:
+    """After the bot answered in a thread, a plain reply there is answered too."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    follow_up = message(
+        "and how important is cloud computing?",
+        channel=first["channel"],
+        channel_type="channel",
+        thread_ts=first["ts"],
+    )
+    slack.send.event(envelope(follow_up))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert first["ts"] == posts[1].body["thread_ts"]
+    assert "feedback:skill-cloud" in _blocks_text(posts[1].body)
+
+
+def test_follow_ups_survive_a_restart(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """Answered threads are stored, so a restarted app still follows them."""
+    before = start_app()
+    first = mention(CYBER)
+    before.send.event(envelope(first))
+    before.fake.wait_delivered("chat.postMessage")
+    before.server.stop()
+    after = start_app(store=before.store)
+    follow_up = message(
+        "what about cloud computing?",
+        channel=first["channel"],
+        channel_type="channel",
+        thread_ts=first["ts"],
+    )
+    after.send.event(envelope(follow_up))
+    posts = after.fake.wait_delivered("chat.postMessage", count=2)
+    assert first["ts"] == posts[1].body["thread_ts"]
+
+
+def test_channel_messages_outside_answered_threads_are_ignored(slack: RunningApp) -> None:
+    """Ordinary channel chatter, even in other threads, gets no reply."""
+    slack.send.event(envelope(message(CYBER, channel="C0CHAN01", channel_type="channel")))
+    slack.send.event(
+        envelope(
+            message(CYBER, channel="C0CHAN01", channel_type="channel", thread_ts="1.2")
+        )
+    )
+    slack.drain()
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_a_mention_in_an_answered_thread_is_answered_once(slack: RunningApp) -> None:
+    """The same message arriving as app_mention and as message.channels: one reply."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    again = mention("what about cloud computing?", thread_ts=first["ts"])
+    as_message = dict(again, type="message", channel_type="channel")
+    slack.send.event(envelope(as_message))
+    slack.send.event(envelope(again))
+    slack.drain()
+    assert 2 == len(slack.fake.delivered("chat.postMessage"))
+
+
+def test_bots_edits_and_subtypes_get_no_reply(slack: RunningApp) -> None:
+    """Other bots, the bot itself, edits and deletions never trigger a reply."""
+    events = [
+        message(CYBER, bot_id="B0OTHER1", subtype="bot_message"),
+        message(CYBER, user=BOT_USER_ID, bot_id=BOT_ID),
+        message(CYBER, subtype="message_changed"),
+        message(CYBER, subtype="message_deleted"),
+        message(CYBER, edited={"user": "U0USER01", "ts": "1.1"}),
+        dict(mention(CYBER), bot_id="B0OTHER1"),
+    ]
+    for event in events:
+        assert 200 == slack.send.event(envelope(event)).status
+    slack.drain()
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_the_same_event_retried_three_times_is_answered_once(slack: RunningApp) -> None:
+    """Slack's retries (X-Slack-Retry-Num) of one event_id produce one reply."""
+    body = envelope(mention(CYBER))
+    statuses = [slack.send.event(body, retry=n).status for n in (None, 1, 2)]
+    slack.drain()
+    assert [200, 200, 200] == statuses
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+
+
+def test_greetings_and_empty_mentions_get_the_introduction(slack: RunningApp) -> None:
+    """"help", "hi" and a bare mention are answered with the introduction."""
+    for text in ("help", "hi", ""):
+        slack.send.event(envelope(mention(text)))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    assert all("/stpm" in p.body["text"] for p in posts)
+
+
+def test_broadcast_mentions_in_a_question_do_not_ping(slack: RunningApp) -> None:
+    """`<!channel>`, `<!here>`, user and group mentions are never echoed live."""
+    text = (
+        "<!channel> <!here> <!everyone> <@U0OTHER1> <!subteam^S0TEAM01|@leads> "
+        "&lt;!channel&gt; wifi password please"
+    )
+    slack.send.event(envelope(message(text)))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    shown = post.text
+    for live in ("<!channel>", "<!here>", "<!everyone>", "<@U0OTHER1>", "<!subteam"):
+        assert live not in shown
+    assert "&lt;!channel&gt;" in shown  # the literal text the user typed, inert
+
+
+def test_a_rate_limited_reply_is_retried_and_delivered_once(slack: RunningApp) -> None:
+    """Slack answering 429 once: the reply is retried after Retry-After, once."""
+    slack.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    slack.send.event(envelope(mention(CYBER)))
+    delivered = slack.fake.wait_delivered("chat.postMessage", timeout=10)
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert 2 == len([c for c in slack.fake.calls if c.method == "chat.postMessage"])
+    assert "feedback:skill-cybersecurity" in _blocks_text(delivered[0].body)
+
+
+def test_a_slack_error_is_logged_and_answered_politely(slack: RunningApp) -> None:
+    """A Slack error while replying gets a polite ephemeral note, no traceback."""
+    slack.fake.fail_next("chat.postMessage", error="channel_not_found")
+    slack.send.event(envelope(mention(CYBER)))
+    [note] = slack.fake.wait_delivered("chat.postEphemeral")
+    assert note.body["text"].startswith("Sorry, something went wrong")
+    assert "Traceback" not in note.text

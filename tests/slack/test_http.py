@@ -1,0 +1,140 @@
+"""The HTTP edge: signatures, malformed bodies, health, mode selection."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services
+from bot.slack import SocketMode, build_app, frontend
+from bot.slack.http import HttpServer
+from tests.slack.conftest import RunningApp, make_settings
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import command, envelope, http_request, mention
+
+
+def _healthy(slack: RunningApp) -> bool:
+    response = http_request(slack.server.address, "GET", "/healthz")
+    return 200 == response.status and {"status": "ok"} == response.json()
+
+
+def test_healthz_answers_200_json(slack: RunningApp) -> None:
+    """GET /healthz → 200 with a small JSON body."""
+    response = http_request(slack.server.address, "GET", "/healthz")
+    assert 200 == response.status
+    assert response.headers["content-type"].startswith("application/json")
+    assert {"status": "ok"} == response.json()
+
+
+def test_url_verification_echoes_the_challenge(slack: RunningApp) -> None:
+    """Slack's url_verification handshake gets its challenge back."""
+    body = {"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
+    response = slack.send.event(body)
+    assert 200 == response.status
+    assert body["challenge"] in response.body.decode()
+
+
+def test_a_bad_signature_is_refused_and_nothing_posted(slack: RunningApp) -> None:
+    """A body signed with another secret → 401, no reply."""
+    body = json.dumps(envelope(mention("what does an stpm do?"))).encode()
+    slack.send.secret = "not-the-secret"
+    response = slack.send.post(body, "application/json")
+    slack.drain()
+    assert 401 == response.status
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_a_stale_timestamp_is_refused_and_nothing_posted(slack: RunningApp) -> None:
+    """A correctly signed request older than five minutes → 401, no reply."""
+    body = json.dumps(envelope(mention("what does an stpm do?"))).encode()
+    response = slack.send.post(body, "application/json", ts=int(time.time()) - 600)
+    slack.drain()
+    assert 401 == response.status
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_unsigned_requests_are_refused(slack: RunningApp) -> None:
+    """No signature headers, or a garbage timestamp → 401."""
+    body = b'{"type":"url_verification","challenge":"x"}'
+    assert 401 == slack.send.post(body, "application/json", signed=False).status
+    headers = {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
+    response = slack.send.post(body, "application/json", signed=False, extra=headers)
+    assert 401 == response.status
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/octet-stream"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),
+        (b'"just a string"', "application/json"),
+        (b"hello=world", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_signed_malformed_bodies_get_a_4xx_and_the_server_stays_healthy(
+    slack: RunningApp, body: bytes, content_type: str
+) -> None:
+    """Not JSON, not a form, a garbage payload: 4xx, never a crash."""
+    response = slack.send.post(body, content_type)
+    assert 400 <= response.status < 500
+    assert b"Traceback" not in response.body
+    assert _healthy(slack)
+
+
+def test_wrong_paths_methods_and_lengths_get_a_4xx(slack: RunningApp) -> None:
+    """Unknown path → 404, GET on the events path → 405, bad lengths → 4xx."""
+    address = slack.server.address
+    assert 404 == http_request(address, "GET", "/nope").status
+    assert 405 == http_request(address, "GET", "/slack/events").status
+    assert 405 == http_request(address, "POST", "/healthz").status
+    too_long = {"Content-Length": str(10 * 1024 * 1024)}
+    assert 413 == http_request(address, "POST", "/slack/events", b"", too_long).status
+    bad = {"Content-Length": "-1"}
+    assert 400 == http_request(address, "POST", "/slack/events", b"", bad).status
+    assert _healthy(slack)
+
+
+def test_commands_are_acknowledged_quickly(slack: RunningApp) -> None:
+    """A slash command gets its 200 well within Slack's 3 seconds."""
+    start = time.perf_counter()
+    response = slack.send.command(command("/stpm", "hi", slack.fake.response_url()))
+    assert 200 == response.status
+    assert time.perf_counter() - start < 1.0
+
+
+def test_socket_mode_is_chosen_when_an_app_token_is_set(
+    fake_slack: FakeSlack, services: Services, tmp_path: Path
+) -> None:
+    """SLACK_APP_TOKEN set → Socket Mode (built, not connected)."""
+    settings = make_settings(fake_slack, tmp_path, SLACK_APP_TOKEN="xapp-1-test")
+    app = build_app(Services(settings, services.knowledge, services.retriever))
+    chosen = frontend(settings, app)
+    try:
+        assert isinstance(chosen, SocketMode)
+        assert "xapp-1-test" == chosen.handler.app_token
+        assert fake_slack.api_url == chosen.handler.client.web_client.base_url
+    finally:
+        chosen.stop()
+
+
+def test_http_mode_is_chosen_without_an_app_token(
+    fake_slack: FakeSlack, services: Services, tmp_path: Path
+) -> None:
+    """No SLACK_APP_TOKEN → HTTP on STPM_BOT_HOST and PORT."""
+    with socket.socket() as probe:  # a port that is free right now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = make_settings(fake_slack, tmp_path, host="127.0.0.1", PORT=port)
+    app = build_app(Services(settings, services.knowledge, services.retriever))
+    chosen = frontend(settings, app)
+    try:
+        assert isinstance(chosen, HttpServer)
+        assert ("127.0.0.1", port) == chosen.address
+    finally:
+        chosen.stop()

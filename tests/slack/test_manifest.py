@@ -1,0 +1,120 @@
+"""deploy/manifest.yaml and the listeners the app registers agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.app import Services
+from bot.slack import blocks, build_app, commands, conversations, home
+
+MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "manifest.yaml"
+# The scope each subscription or feature needs; nothing else may be requested.
+SCOPE_FOR = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "commands": "commands",
+    "replies": "chat:write",
+}
+ACTION_IDS = (f"{blocks.SHOW_ENTRY}:skill-cloud", blocks.VOTE_UP, blocks.VOTE_DOWN, blocks.SHARE)
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def app(services: Services) -> App:
+    return build_app(services)
+
+
+def _event_body(subscription: str) -> dict[str, Any]:
+    event_type, _, channel_type = subscription.partition(".")
+    event: dict[str, Any] = {"type": event_type, "user": "U1", "ts": "1.1", "text": "x"}
+    if channel_type:
+        kinds = {"im": "im", "channels": "channel", "groups": "group"}
+        event["channel_type"] = kinds[channel_type]
+    return {"type": "event_callback", "team_id": "T1", "event": event}
+
+
+def _command_body(name: str) -> dict[str, Any]:
+    return {"command": name, "text": "", "team_id": "T1", "user_id": "U1"}
+
+
+def _action_body(action_id: str) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "actions": [{"action_id": action_id, "type": "button", "value": "v"}],
+    }
+
+
+def _matching(app: App, body: dict[str, Any]) -> list[object]:
+    request = BoltRequest(body=body, mode="socket_mode")
+    response = BoltResponse(status=200)
+    return [
+        listener
+        for listener in app._listeners  # no public accessor in Bolt
+        if listener.matches(req=request, resp=response)
+    ]
+
+
+def _bodies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    names = [c["command"] for c in manifest["features"]["slash_commands"]]
+    actions = ACTION_IDS if manifest["settings"]["interactivity"]["is_enabled"] else ()
+    return (
+        [_event_body(e) for e in events]
+        + [_command_body(n) for n in names]
+        + [_action_body(a) for a in actions]
+    )
+
+
+def test_every_manifest_subscription_has_a_listener(
+    app: App, manifest: dict[str, Any]
+) -> None:
+    """Each event, command and button the manifest lets Slack send is handled."""
+    unhandled = [body for body in _bodies(manifest) if not _matching(app, body)]
+    assert [] == unhandled
+
+
+def test_every_listener_is_reachable_through_the_manifest(
+    app: App, manifest: dict[str, Any]
+) -> None:
+    """No listener waits for something the manifest never subscribes to."""
+    reachable = {id(lst) for body in _bodies(manifest) for lst in _matching(app, body)}
+    assert [] == [lst for lst in app._listeners if id(lst) not in reachable]
+
+
+def test_declared_commands_and_events_are_the_manifest_s(manifest: dict[str, Any]) -> None:
+    """The modules' COMMANDS and EVENTS lists are exactly the manifest's."""
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    names = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert set(conversations.EVENTS) | set(home.EVENTS) == events
+    assert set(commands.COMMANDS) == names
+
+
+def test_scopes_are_exactly_those_the_features_need(manifest: dict[str, Any]) -> None:
+    """Minimal scopes: one per subscription or feature, nothing more."""
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    needed = {SCOPE_FOR[e] for e in events if e in SCOPE_FOR}
+    needed |= {SCOPE_FOR["commands"], SCOPE_FOR["replies"]}
+    assert needed == set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_manifest_runs_socket_mode_with_home_and_messages_tab(
+    manifest: dict[str, Any],
+) -> None:
+    """Socket Mode on, App Home with its Messages tab, interactivity on."""
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    home_features = manifest["features"]["app_home"]
+    assert home_features["home_tab_enabled"] and home_features["messages_tab_enabled"]

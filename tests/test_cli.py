@@ -1,0 +1,336 @@
+"""The `stpm-bot` command line, run as a user runs it: a real process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.knowledge import Knowledge
+from bot.tips import tip_for
+from tests.conftest import FIXTURES, KNOWLEDGE_DIR, ROOT
+
+pytestmark = pytest.mark.slow
+
+CYBER = "how important is cybersecurity for an stpm"
+
+
+def cli(
+    cwd: Path,
+    *args: str,
+    stdin: bytes = b"",
+    knowledge_dir: Path = KNOWLEDGE_DIR,
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STPM_BOT_", "SLACK_")) and k != "PORT"
+    }
+    clean |= {
+        "PYTHONPATH": str(ROOT),
+        "STPM_BOT_KNOWLEDGE_DIR": str(knowledge_dir),
+        "STPM_BOT_DATA_DIR": str(cwd / "data"),
+        "STPM_BOT_LOG_FORMAT": "json",
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        env=clean,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr.decode("utf-8", "replace")
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8"),
+        done.stderr.decode("utf-8"),
+    )
+
+
+def events(stderr: str) -> list[str]:
+    return [json.loads(line)["event"] for line in stderr.splitlines()]
+
+
+def assert_ask_shape(data: dict[str, Any]) -> None:
+    assert set(data) == {"question", "answers", "suggestions"}
+    for answer in data["answers"]:
+        assert set(answer) == {"id", "title", "text", "score", "related"}
+        assert all(set(r) == {"id", "title"} for r in answer["related"])
+    assert all(set(s) == {"id", "title"} for s in data["suggestions"])
+
+
+def test_ask_prints_the_answer_and_logs_on_stderr_only(tmp_path: Path) -> None:
+    """`ask` prints the answer for a person; the faq.answered log goes to stderr."""
+    done = cli(tmp_path, "ask", CYBER)
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("Cybersecurity\n")
+    assert "Source: Technical skills table" in done.stdout
+    assert "Related: " in done.stdout
+    assert events(done.stderr) == ["faq.answered"]
+
+
+def test_ask_json_has_the_contract_shape(tmp_path: Path) -> None:
+    """`ask --json` prints one object: question, answers best first, suggestions."""
+    done = cli(tmp_path, "ask", "--json", CYBER)
+    data = json.loads(done.stdout)
+
+    assert_ask_shape(data)
+    assert data["question"] == CYBER
+    assert data["answers"][0]["id"] == "skill-cybersecurity"
+    scores = [a["score"] for a in data["answers"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_batch_survives_invalid_utf8_and_blank_lines(tmp_path: Path) -> None:
+    """`ask -`: one JSON line per input line, in order, whatever the bytes."""
+    stdin = f"{CYBER}\n\n\xff\xfe bad bytes\r\nxyzzy plugh\n".encode("latin-1")
+    done = cli(tmp_path, "ask", "-", stdin=stdin)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+
+    assert done.returncode == 0
+    for data in lines:
+        assert_ask_shape(data)
+    assert [d["question"] for d in lines] == [
+        CYBER,
+        "",
+        "\ufffd\ufffd bad bytes",
+        "xyzzy plugh",
+    ]
+    assert lines[0]["answers"][0]["id"] == "skill-cybersecurity"
+    assert lines[1] == {"question": "", "answers": [], "suggestions": []}
+
+
+def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:
+    """Asking nothing is not an error: the bot says what it can answer."""
+    done = cli(tmp_path, "ask", "   ")
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("Ask me something about the Senior Technical")
+    assert "For example:" in done.stdout
+
+
+def test_a_10000_character_question_is_cut_and_answered(tmp_path: Path) -> None:
+    """A huge question is cut to a sane length and still answered."""
+    question = (f"{CYBER}? " * 300)[:10_000]
+    data = json.loads(cli(tmp_path, "ask", "--json", question).stdout)
+
+    assert data["answers"][0]["id"] == "skill-cybersecurity"
+
+
+def test_skill_by_name_alias_or_typo(tmp_path: Path) -> None:
+    """`skill NAME` prints 'Name: Importance'; `--json` the same as an object."""
+    text = cli(tmp_path, "skill", "cybersecurty")
+    data = json.loads(cli(tmp_path, "skill", "--json", "AI/ML").stdout)
+
+    assert text.stdout == "Cybersecurity: High\n"
+    assert data == {
+        "skill": "Artificial intelligence and machine learning",
+        "importance": "Medium",
+    }
+
+
+def test_skill_unknown_exits_1_with_suggestions(tmp_path: Path) -> None:
+    """An unknown skill name exits 1 and suggests up to three real skills."""
+    done = cli(tmp_path, "skill", "--json", "cooking")
+    data = json.loads(done.stdout)
+
+    assert done.returncode == 1
+    assert data["skill"] is None
+    assert len(data["suggestions"]) == 3
+
+
+def test_tip_is_the_same_for_a_date_in_every_process(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
+    """`tip --json --date` gives that date's tip, as any other process would."""
+    done = cli(tmp_path, "tip", "--json", "--date", "2025-01-31")
+    expected = tip_for(knowledge, dt.date(2025, 1, 31))
+
+    assert json.loads(done.stdout) == {
+        "date": "2025-01-31",
+        "id": expected.id,
+        "text": expected.text.strip(),
+    }
+
+
+def test_tip_with_a_bad_date_exits_2(tmp_path: Path) -> None:
+    """A date that isn't YYYY-MM-DD is a usage error, explained."""
+    done = cli(tmp_path, "tip", "--date", "2025-13-45")
+
+    assert done.returncode == 2
+    assert "'2025-13-45' is not a date; use YYYY-MM-DD" in done.stderr
+
+
+def test_validate_the_shipped_knowledge(tmp_path: Path) -> None:
+    """The shipped knowledge validates: a summary and exit status 0."""
+    done = cli(tmp_path, "validate")
+
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[-1].startswith("OK: ")
+    assert " entries, " in done.stdout
+
+
+BROKEN_ENTRIES = """\
+entries:
+  - id: zz-unknown-related
+    title: Unknown related
+    answer: Fine.
+    related: [no-such-entry]
+  - id: skill-cloud
+    title: Duplicate id
+    answer: Fine.
+  - id: zz-same-question
+    title: Same question
+    answer: Fine.
+    questions: ["{question}"]
+  - id: zz-empty-answer
+    title: Empty answer
+    answer: "   "
+  - id: zz-huge
+    title: Huge skill
+    answer: Fine.
+    skill: {{name: Huge, importance: Huge}}
+"""
+BROKEN_YAML = "entries:\n  - id: zz-bad\n    title: [unclosed\n    answer: x\n"
+
+
+@pytest.fixture(scope="module")
+def broken(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> subprocess.CompletedProcess[str]:
+    """`validate` over a copy of the knowledge with one file of each mistake."""
+    directory = tmp_path_factory.mktemp("broken") / "k"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    question = yaml.safe_load((directory / "skills.yaml").read_text("utf-8"))
+    asked = question["entries"][0]["questions"][0]
+    (directory / "zz-broken.yaml").write_text(BROKEN_ENTRIES.format(question=asked))
+    (directory / "zz-syntax.yaml").write_text(BROKEN_YAML)
+    return cli(directory.parent, "validate", knowledge_dir=directory)
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (
+            "zz-broken.yaml:2 [zz-unknown-related]",
+            "related id 'no-such-entry' does not exist",
+        ),
+        ("zz-broken.yaml:6 [skill-cloud]", "duplicate id"),
+        (
+            "zz-broken.yaml:9 [zz-same-question]",
+            "is also under entry 'technical-skills'",
+        ),
+        (
+            "zz-broken.yaml:13 [zz-empty-answer]",
+            "answer: Value error, must not be empty",
+        ),
+        ("zz-broken.yaml:16 [zz-huge]", "skill.importance: Input should be"),
+        ("zz-syntax.yaml:4", "YAML syntax error"),
+    ],
+)
+def test_validate_names_the_file_line_and_entry_of_every_problem(
+    broken: subprocess.CompletedProcess[str], where: str, message: str
+) -> None:
+    """Each mistake is one line: file:line [entry]: error: message; exit 1."""
+    lines = broken.stdout.splitlines()
+    mine = [line for line in lines if f"{where}: error: " in line]
+    assert broken.returncode == 1
+    assert len(mine) == 1, lines
+    assert message in mine[0]
+    assert lines[-1].startswith("6 errors, ")
+
+
+def test_broken_knowledge_stops_ask_with_the_problems(tmp_path: Path) -> None:
+    """Other commands refuse broken knowledge: the problems, exit 1."""
+    directory = tmp_path / "k"
+    directory.mkdir()
+    (directory / "bad.yaml").write_text(BROKEN_YAML)
+    done = cli(tmp_path, "ask", "anything", knowledge_dir=directory)
+
+    assert done.returncode == 1
+    assert "bad.yaml:4: error: YAML syntax error" in done.stderr
+    assert done.stdout == ""
+
+
+def test_invalid_settings_exit_2_naming_the_variable(tmp_path: Path) -> None:
+    """A bad setting is named as set in the environment, one line each."""
+    done = cli(tmp_path, "skill", "cloud", STPM_BOT_ANSWER_THRESHOLD="abc")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "stpm-bot: invalid setting STPM_BOT_ANSWER_THRESHOLD='abc'"
+    )
+
+
+def test_run_without_slack_says_what_is_missing_and_chats(tmp_path: Path) -> None:
+    """`run` with no Slack settings names them and opens the terminal chat."""
+    done = cli(tmp_path, "run", stdin=f"{CYBER}\nquit\n".encode())
+
+    assert done.returncode == 0
+    assert "Slack is not configured (missing: SLACK_BOT_TOKEN" in done.stderr
+    assert done.stdout.startswith("stpm-bot terminal chat.")
+    assert "\nCybersecurity\n" in done.stdout
+
+
+def test_a_chat_session(tmp_path: Path) -> None:
+    """The chat answers questions, /skill, /tip, help and /show, until quit."""
+    stdin = f"{CYBER}\n/skill ml\n/tip\nhelp\n/show skill-cloud\nquit\n".encode()
+    out = cli(tmp_path, "chat", stdin=stdin).stdout
+
+    assert "\nCybersecurity\nCybersecurity is rated High" in out
+    assert "\nArtificial intelligence and machine learning: Medium\n" in out
+    assert "\nTip for " in out
+    assert "/skill NAME" in out
+    assert "\nCloud computing\nCloud computing is rated High" in out
+    assert "you>" not in out
+
+
+def test_ingest_writes_a_draft_that_validates(tmp_path: Path) -> None:
+    """`ingest` drafts into the knowledge directory; it never overwrites by accident."""
+    directory = tmp_path / "k"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    article = str(FIXTURES / "stpm_article.txt")
+
+    first = cli(tmp_path, "ingest", article, knowledge_dir=directory)
+    again = cli(tmp_path, "ingest", article, knowledge_dir=directory)
+    checked = cli(tmp_path, "validate", knowledge_dir=directory)
+
+    assert first.returncode == 0
+    assert first.stdout.startswith(
+        f"Wrote 36 draft entries to {directory / 'stpm-article.yaml'}"
+    )
+    assert again.returncode == 1
+    assert "already exists; use --force" in again.stderr
+    assert checked.returncode == 0
+
+
+def test_the_console_script_behaves_like_python_m_bot(tmp_path: Path) -> None:
+    """The installed `stpm-bot` script runs the same CLI as `python -m bot`."""
+    script = Path(sys.executable).with_name("stpm-bot")
+    if not script.exists():
+        pytest.skip("stpm-bot is not installed in this environment")
+    done = subprocess.run(
+        [str(script), "skill", "infra"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "STPM_BOT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR)},
+        check=False,
+    )
+
+    assert done.stdout == "Networking and infrastructure: High\n"

@@ -1,0 +1,281 @@
+"""The commands' behaviour, called in-process on the real knowledge (fast);
+tests/test_cli.py runs the same contracts end to end in a real process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+from structlog.testing import capture_logs
+
+from bot import cli, commands
+from bot.app import Services
+from bot.knowledge import Knowledge
+from bot.settings import Settings
+from tests.conftest import FIXTURES, KNOWLEDGE_DIR
+
+CYBER = "how important is cybersecurity for an stpm"
+
+
+def out_of(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().out
+
+
+def test_ask_text_and_json_agree(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The person's answer and the JSON's first answer are the same entry."""
+    with capture_logs():
+        commands.ask(services, Namespace(question=CYBER.split(), json=False))
+        text = out_of(capsys)
+        commands.ask(services, Namespace(question=[CYBER], json=True))
+    data = json.loads(out_of(capsys))
+
+    assert text.startswith(data["answers"][0]["title"] + "\n")
+
+
+def test_batch_reads_bytes_line_by_line(
+    services: Services,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`ask -` answers each stdin line in order, blank and broken ones too."""
+    stdin = io.TextIOWrapper(io.BytesIO(b"\n\xc3\x28 cloud\r\n" + CYBER.encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    with capture_logs():
+        status = commands.ask(services, Namespace(question=["-"], json=False))
+    lines = [json.loads(line) for line in out_of(capsys).splitlines()]
+
+    assert status == 0
+    assert [d["question"] for d in lines] == ["", "\ufffd( cloud", CYBER]
+    assert lines[0]["answers"] == lines[0]["suggestions"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "printed"),
+    [
+        ("infra", 0, "Networking and infrastructure: High\n"),
+        ("cooking", 1, "No skill called 'cooking'. Did you mean: "),
+        ("", 1, "Which skill? Known skills: Cloud computing, "),
+    ],
+)
+def test_skill_text(
+    services: Services,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    status: int,
+    printed: str,
+) -> None:
+    """`skill NAME` prints the importance, or why not and what to try; exit 1."""
+    assert commands.skill(services, Namespace(name=name, json=False)) == status
+    assert out_of(capsys).startswith(printed)
+
+
+def test_skill_table_text(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`skill` with no NAME prints the whole table, one skill a line."""
+    assert commands.skill(services, Namespace(name=None, json=False)) == 0
+    assert "Cybersecurity: High\n" in out_of(capsys)
+
+
+def test_tips_cycle_over_consecutive_dates(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tip --date` on N consecutive days shows all N tips, then repeats."""
+    count = len(services.knowledge.tips)
+    start = dt.date(2025, 3, 1)
+    shown = []
+    for day in range(count + 1):
+        date = start + dt.timedelta(days=day)
+        commands.tip(services, Namespace(date=date, json=True))
+        shown.append(json.loads(out_of(capsys))["id"])
+
+    assert len(set(shown[:count])) == count
+    assert shown[count] == shown[0]
+
+
+def test_tip_without_tips_exits_1(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Knowledge with no tips: a message on stderr, exit 1."""
+    bare = Services(services.settings, Knowledge.of([]), services.retriever)
+
+    assert commands.tip(bare, Namespace(date=None, json=False)) == 1
+    assert "no tips" in capsys.readouterr().err
+
+
+def settings_for(directory: Path) -> Settings:
+    return Settings(_env_file=None, knowledge_dir=directory)
+
+
+def test_validate_summary_counts_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Warnings are listed and counted but do not fail validation."""
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "k")
+    (tmp_path / "k" / "old.yaml").write_text(
+        "entries:\n  - id: zz-old\n    title: Old\n    answer: Old.\n"
+        "    review_by: 2001-01-01\n"
+    )
+    status = commands.validate(settings_for(tmp_path / "k"), Namespace())
+    lines = out_of(capsys).splitlines()
+
+    assert status == 0
+    assert "[zz-old]: warning: review overdue since 2001-01-01" in lines[0]
+    assert lines[-1].startswith("OK: ")
+    assert lines[-1].endswith(" tips, 1 warning")
+
+
+def test_validate_a_missing_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A knowledge directory that isn't there is an error, said plainly."""
+    status = commands.validate(settings_for(tmp_path / "nope"), Namespace())
+
+    assert status == 1
+    assert "knowledge directory not found" in out_of(capsys)
+
+
+def ingest_args(
+    article: Path, out: Path | None = None, force: bool = False
+) -> Namespace:
+    return Namespace(article=article, out=out, force=force)
+
+
+def test_ingest_into_a_new_knowledge_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest` creates the knowledge directory and names the draft it wrote."""
+    settings = settings_for(tmp_path / "new")
+    status = commands.ingest(settings, ingest_args(FIXTURES / "home_coffee_faq.txt"))
+
+    assert status == 0
+    assert out_of(capsys).startswith(
+        f"Wrote 60 draft entries to {tmp_path / 'new' / 'home-coffee-faq.yaml'}\n"
+    )
+
+
+def test_ingest_replacing_its_own_draft_keeps_the_same_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-ingesting with --force doesn't see its old draft as a clash."""
+    settings = settings_for(tmp_path)
+    article = FIXTURES / "stpm_article.txt"
+    commands.ingest(settings, ingest_args(article))
+    first = (tmp_path / "stpm-article.yaml").read_text().splitlines()[1:]
+    commands.ingest(settings, ingest_args(article, force=True))
+    second = (tmp_path / "stpm-article.yaml").read_text().splitlines()[1:]
+
+    assert first == second
+
+
+def test_ingest_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An existing --out file is kept unless --force is given."""
+    out = tmp_path / "draft.yaml"
+    out.write_text("keep me")
+    args = ingest_args(FIXTURES / "stpm_article.txt", out)
+
+    assert commands.ingest(settings_for(tmp_path / "k"), args) == 1
+    assert "already exists; use --force" in capsys.readouterr().err
+    assert out.read_text() == "keep me"
+
+
+def test_eval_reports_rates_and_misses(
+    services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`eval --verbose` prints the rates, then each miss and false answer."""
+    labelled = tmp_path / "set.yaml"
+    labelled.write_text(
+        yaml.safe_dump(
+            {
+                "in_scope": [
+                    {"q": CYBER, "expect": ["skill-cybersecurity"]},
+                    {"q": CYBER, "expect": ["role-overview"]},
+                ],
+                "out_of_scope": ["xyzzy plugh"],
+            }
+        )
+    )
+    status = commands.evaluate(
+        services, Namespace(file=labelled, verbose=True, json=False)
+    )
+    lines = out_of(capsys).splitlines()
+
+    assert status == 0
+    assert lines[:2] == ["top-1: 0.500 (1/2)", "out-of-scope refused: 1.000 (1/1)"]
+    assert lines[2].startswith(f"MISS  '{CYBER}': expected role-overview; got ")
+
+
+@pytest.mark.parametrize("content", ["just text", "in_scope: [{q: x}]"])
+def test_eval_on_a_file_that_is_not_a_question_set(
+    services: Services,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+) -> None:
+    """A malformed question set is refused with the expected format, exit 1."""
+    labelled = tmp_path / "set.yaml"
+    labelled.write_text(content)
+    args = Namespace(file=labelled, verbose=False, json=False)
+
+    assert commands.evaluate(services, args) == 1
+    assert "is not a labelled question set" in capsys.readouterr().err
+
+
+def test_settings_problems_name_the_environment_variables() -> None:
+    """Each bad setting is named the way it is set: prefixed or Slack's name."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, answer_threshold="abc", PORT=0)  # type: ignore[arg-type]
+
+    lines = cli.settings_problems(caught.value)
+
+    assert lines[0].startswith(
+        "stpm-bot: invalid setting STPM_BOT_ANSWER_THRESHOLD='abc': "
+    )
+    assert lines[1].startswith("stpm-bot: invalid setting PORT=0: ")
+
+
+def test_an_unexpected_error_is_one_line_and_exit_70(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Whatever breaks, the user sees one line, never a traceback."""
+
+    def broken() -> int:
+        raise RuntimeError("boom")
+
+    with capture_logs() as logs:
+        status = cli.safely(broken)
+    err = capsys.readouterr().err
+
+    assert status == 70
+    assert err == "stpm-bot: internal error: RuntimeError: boom (details logged)\n"
+    assert logs[0]["event"] == "cli.crashed"
+
+
+def test_ctrl_c_exits_130_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """Interrupting a command ends it with the usual status, no traceback."""
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    assert cli.safely(interrupted) == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_every_command_has_help() -> None:
+    """The parser offers every command of the contract, each with help."""
+    help_text = cli.parser().format_help()
+
+    for command in ("ask", "skill", "tip", "chat", "run", "validate", "ingest", "eval"):
+        assert f"    {command} " in help_text

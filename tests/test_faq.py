@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import dataclasses
+
+from structlog.testing import capture_logs
+
+from bot import faq
+from bot.app import Services
+from bot.replies import reply_for
+from bot.retriever import Retriever, RetrieverConfig
+
+
+def test_answer_is_the_reply_both_front_ends_show(services: Services) -> None:
+    """`answer` gives exactly the reply built from the retriever's result."""
+    question = "how important is cybersecurity for an stpm"
+    expected = reply_for(
+        services.knowledge,
+        services.retriever.ask(question),
+        services.settings.human_contact,
+    )
+
+    assert faq.answer(services, question) == expected
+
+
+def test_an_answer_logs_one_faq_answered_event(services: Services) -> None:
+    """One canonical log line per question: entry, score and latency."""
+    with capture_logs() as logs:
+        reply = faq.answer(services, "how important is cybersecurity for an stpm")
+
+    assert [e["event"] for e in logs] == ["faq.answered"]
+    assert logs[0]["entry"] == reply.entry_id == "skill-cybersecurity"
+    assert logs[0]["score"] == reply.score
+    assert logs[0]["latency_ms"] >= 0
+
+
+def test_an_off_topic_question_logs_no_match(services: Services) -> None:
+    """No answer: `faq.no_match` still names the nearest candidate, if any."""
+    with capture_logs() as logs:
+        reply = faq.answer(services, "xyzzy plugh frobnicate")
+
+    assert reply.kind == "no_match"
+    assert [e["event"] for e in logs] == ["faq.no_match"]
+    assert {"entry", "score", "latency_ms"} <= set(logs[0])
+
+
+def test_an_unsure_question_logs_the_best_suggestion(services: Services) -> None:
+    """When the bot only suggests, `faq.suggested` names the first suggestion."""
+    unsure = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
+    shy = dataclasses.replace(services, retriever=Retriever(services.knowledge, unsure))
+    with capture_logs() as logs:
+        reply = faq.answer(shy, "cloud computing")
+
+    assert reply.kind == "suggestions"
+    assert logs[0]["event"] == "faq.suggested"
+    assert logs[0]["entry"] == reply.suggestions[0].id
+
+
+def test_json_carries_answers_with_their_related_entries(services: Services) -> None:
+    """The `ask --json` object: question, answers with related, suggestions."""
+    question = "how important is cybersecurity for an stpm"
+    data = faq.as_json(services.knowledge, services.retriever.ask(question))
+    best = data["answers"][0]
+
+    assert set(data) == {"question", "answers", "suggestions"}
+    assert data["question"] == question
+    assert set(best) == {"id", "title", "text", "score", "related"}
+    assert best["id"] == "skill-cybersecurity"
+    assert {
+        "id": "technical-skills",
+        "title": "Technical skills and their importance",
+    } in best["related"]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.knowledge import Knowledge
+from bot.tips import tip_for, tip_order
+
+START = dt.date(2025, 1, 1)
+
+
+def test_same_date_gives_the_same_tip(knowledge: Knowledge) -> None:
+    """A date always gives the same tip."""
+    assert tip_for(knowledge, START) == tip_for(knowledge, dt.date(2025, 1, 1))
+
+
+def test_consecutive_dates_show_every_tip_before_one_repeats(
+    knowledge: Knowledge,
+) -> None:
+    """N consecutive days show N different tips; day N+1 starts the cycle again."""
+    count = len(knowledge.tips)
+    days = [START + dt.timedelta(days=i) for i in range(count + 1)]
+    shown = [tip_for(knowledge, day).id for day in days]
+
+    assert {t.id for t in knowledge.tips} == set(shown[:count])
+    assert shown[0] == shown[count]
+
+
+def test_the_rotation_follows_the_curators_order(knowledge: Knowledge) -> None:
+    """Tips rotate in the order they are written in the knowledge files."""
+    order = tip_order(knowledge)
+    day = dt.date.fromordinal(len(order) * 1000)  # ordinal % count == 0
+
+    assert knowledge.tips == order
+    assert [t.id for t in order[:3]] == [
+        tip_for(knowledge, day + dt.timedelta(days=i)).id for i in range(3)
+    ]
+
+
+def test_no_tips_is_a_lookup_error() -> None:
+    """Knowledge without tips has no tip of the day."""
+    with pytest.raises(LookupError):
+        tip_for(Knowledge.of([]), START)
