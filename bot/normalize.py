@@ -19,6 +19,7 @@ _BARE_URL = re.compile(r"https?://\S+")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile("|".join(_ENTITIES))
 _TOKEN = re.compile(r"[a-z0-9]+")
+MAX_WORD = 30  # longer "words" are pasted junk: hashes, base64, keyboard mashing
 
 # Generic chat and workplace shorthand; domain synonyms (STPM, AI/ML, ...) live
 # in the knowledge files' `synonyms:` section so curators can extend them.
@@ -73,7 +74,7 @@ _STEM_KEEP = frozenset({"business", "analytics", "process", "access", "success"}
 @lru_cache(maxsize=262_144)
 def _content_word(word: str) -> str:
     """The stemmed form of a word that carries meaning, or "" for one that doesn't."""
-    if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+    if not 2 <= len(word) <= MAX_WORD or word in STOP_WORDS or word.isdigit():
         return ""
     return stem(word)
 

@@ -21,7 +21,7 @@ Status = Literal["answered", "suggested", "no_match", "empty"]
 class RetrieverConfig:
     answer_threshold: float = 44.0
     suggest_threshold: float = 30.0
-    answer_margin: float = 2.0
+    answer_margin: float = 1.0
     max_suggestions: int = 3
     max_answers: int = 3
     max_question_chars: int = 500

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     answer_threshold: float = Field(default=44.0, ge=0, le=100)
     suggest_threshold: float = Field(default=30.0, ge=0, le=100)
-    answer_margin: float = Field(default=2.0, ge=0, le=100)
+    answer_margin: float = Field(default=1.0, ge=0, le=100)
     max_suggestions: int = Field(default=3, ge=0, le=10)
     max_question_chars: int = Field(default=500, ge=20, le=10_000)
 

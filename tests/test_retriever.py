@@ -1,0 +1,132 @@
+"""The retriever: confident answers, honest refusals, suggestions when unsure."""
+
+from __future__ import annotations
+
+from bot.knowledge import Entry, Knowledge
+from bot.retriever import Retriever, RetrieverConfig
+
+
+def entry(id: str, title: str, questions: tuple[str, ...], **kw: object) -> Entry:
+    return Entry.model_validate(
+        {"id": id, "title": title, "answer": f"About {title}.", "questions": questions}
+        | kw
+    )
+
+
+def test_answers_a_paraphrase_with_its_related_entries(knowledge: Knowledge) -> None:
+    """A question in other words finds the entry, which links to related ones."""
+    result = Retriever(knowledge).ask(
+        "how much does cyber security matter for a sr tpm?"
+    )
+    assert "answered" == result.status
+    assert "skill-cybersecurity" == result.answers[0].entry.id
+    assert knowledge.related(result.answers[0].entry)
+
+
+def test_scores_are_between_0_and_100_best_first(knowledge: Knowledge) -> None:
+    """rank() orders entries by a 0-100 score."""
+    ranked = Retriever(knowledge).rank("what does an stpm do", limit=5)
+    scores = [m.score for m in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 100 for s in scores)
+
+
+def test_typos_still_match(knowledge: Knowledge) -> None:
+    """'cybersecurty' and 'stakholders' are understood."""
+    retriever = Retriever(knowledge)
+    assert (
+        "skill-cybersecurity"
+        == retriever.ask("cybersecurty importance").answers[0].entry.id
+    )
+    best = retriever.ask("building relationships with stakholders").answers[0].entry.id
+    assert "bp-stakeholder-relationships" == best
+
+
+def test_slack_noise_does_not_change_the_answer(knowledge: Knowledge) -> None:
+    """Mentions, emoji and links around a question don't change the answer."""
+    retriever = Retriever(knowledge)
+    plain = retriever.ask("how important is cloud for an stpm")
+    noisy = retriever.ask(
+        "<@U024BE7LH> :wave: how important is cloud for an STPM?? <!here>"
+    )
+    assert plain.answers[0].entry.id == noisy.answers[0].entry.id
+
+
+def test_out_of_scope_questions_get_no_answer(knowledge: Knowledge) -> None:
+    """The bot does not guess at things the knowledge does not cover."""
+    retriever = Retriever(knowledge)
+    for question in ("what's the wifi password?", "how do i reset my laptop", "lunch?"):
+        assert () == retriever.ask(question).answers, question
+
+
+def test_empty_and_contentless_questions_are_empty(knowledge: Knowledge) -> None:
+    """Blank input, punctuation or only greetings ask nothing."""
+    retriever = Retriever(knowledge)
+    for question in ("", "   ", "???", "<@U123>", ":wave:", "hey there"):
+        assert "empty" == retriever.ask(question).status, question
+
+
+def test_a_huge_question_is_cut_and_still_answered(knowledge: Knowledge) -> None:
+    """10,000 characters: the start is used and the result says so."""
+    question = "how important is cloud computing for an stpm " + "x" * 10_000
+    result = Retriever(knowledge).ask(question)
+    assert result.truncated
+    assert "skill-cloud" == result.answers[0].entry.id
+
+
+def test_close_unrelated_runners_up_turn_an_answer_into_suggestions() -> None:
+    """Two unrelated entries equally good: suggest both, answer neither."""
+    knowledge = Knowledge.of(
+        [
+            entry(
+                "pasta-water", "Salting pasta water", ("how much salt in pasta water",)
+            ),
+            entry(
+                "pasta-sauce", "Salting pasta sauce", ("how much salt in pasta sauce",)
+            ),
+        ]
+    )
+    result = Retriever(knowledge, RetrieverConfig(answer_margin=5)).ask("salt pasta")
+    assert "suggested" == result.status
+    assert {"pasta-water", "pasta-sauce"} == {m.entry.id for m in result.suggestions}
+
+
+def test_a_close_related_runner_up_does_not_block_the_answer() -> None:
+    """If the top entry links to the runner-up, answer: the link shows it too."""
+    knowledge = Knowledge.of(
+        [
+            entry(
+                "pasta-water",
+                "Salting pasta water",
+                ("how much salt in pasta water",),
+                related=("pasta-sauce",),
+            ),
+            entry(
+                "pasta-sauce", "Salting pasta sauce", ("how much salt in pasta sauce",)
+            ),
+        ]
+    )
+    result = Retriever(knowledge, RetrieverConfig(answer_margin=5)).ask(
+        "salt pasta water"
+    )
+    assert "answered" == result.status
+    assert "pasta-water" == result.answers[0].entry.id
+
+
+def test_the_threshold_comes_from_the_config(knowledge: Knowledge) -> None:
+    """A threshold of 100 refuses what the default answers."""
+    question = "how do stpms stay current with tech trends"
+    assert Retriever(knowledge).ask(question).answers
+    strict = Retriever(knowledge, RetrieverConfig(answer_threshold=100))
+    assert () == strict.ask(question).answers
+
+
+def test_an_empty_knowledge_answers_nothing() -> None:
+    """No entries: no answer, no crash."""
+    assert "no_match" == Retriever(Knowledge.of([])).ask("cloud").status
+
+
+def test_knowledge_synonyms_are_used(knowledge: Knowledge) -> None:
+    """Synonyms from knowledge/synonyms.yaml apply: 'AI/ML' finds the AI skill."""
+    result = Retriever(knowledge).ask("is AI/ML a must for sr TPMs")
+    assert "skill-ai-ml" == result.answers[0].entry.id
