@@ -174,8 +174,9 @@ def scale_child(size: int, repeat: int) -> None:
 
 def scales(sizes: list[int], repeat: int) -> None:
     print("\nSynthetic knowledge (random words, questions with a typo)")
+    header = ("entries", "build s", "p50 ms", "p99 ms", "peak RSS MB", "index MB")
     print(
-        f"{'entries':>8}{'build s':>9}{'p50 ms':>9}{'p99 ms':>9}{'peak RSS MB':>13}{'index MB':>10}"
+        "".join(f"{h:>{w}}" for h, w in zip(header, (8, 9, 9, 9, 13, 10), strict=True))
     )
     for size in sizes:
         out = subprocess.run(

@@ -109,7 +109,11 @@ def run(commands: int, mentions: int, concurrency: int, retries: int) -> int:
         env.pop("SLACK_APP_TOKEN", None)
         env.pop("STPM_BOT_DATABASE_URL", None)
         app = subprocess.Popen(
-            ([sys.executable, "/tmp/serve_timed.py"] if os.environ.get("X_TIMED") else [sys.executable, "-m", "bench.slack_load", "--serve"]),
+            (
+                [sys.executable, "/tmp/serve_timed.py"]
+                if os.environ.get("X_TIMED")
+                else [sys.executable, "-m", "bench.slack_load", "--serve"]
+            ),
             env=env,
             cwd=Path(__file__).resolve().parent.parent,
         )
