@@ -104,6 +104,11 @@ def _with_services(
 
 
 def _chat(services: app.Services, args: argparse.Namespace) -> int:
+    settings = services.settings
+    if "log_level" not in settings.model_fields_set:
+        # A conversation in the terminal: per-question log lines are noise
+        # there unless someone asked for them with STPM_BOT_LOG_LEVEL.
+        logs.configure("WARNING", settings.log_format)
     return chat.run(chat.Chat(services), interactive=sys.stdin.isatty())
 
 

@@ -12,7 +12,8 @@ with the share of the question that the knowledge has no word for:
 - title: the share of the entry's title (or skill name or alias) that the
   question contains: a question about cloud must mention cloud.
 - phrasing: the best `fuzz.token_sort_ratio` between the question and one of
-  the entry's phrasings, on normalized words.
+  the entry's phrasings, on normalized words (computed as `fuzz.ratio` on
+  words sorted in advance).
 
 Unknown words weigh like the rarest words unless they are everyday English
 ("start", "try"), so "what's the salary in Seattle?" shares too little with
@@ -43,11 +44,11 @@ GATE_POWER = 0.25
 TYPO_CUTOFF = 84.0
 PREFIX_CREDIT = 0.8
 PREFIX_LIMIT = 5
-# Past this many entries, words in more than COMMON_SHARE of them don't pick
-# candidates on their own (they still count in the score), and only the
-# CANDIDATES entries sharing the most rare words are scored.
+# Words in more than COMMON_SHARE of the entries don't pick candidates on
+# their own (they still count in the score). Past SMALL_INDEX entries, only
+# the CANDIDATES entries sharing the most rare words are scored.
 SMALL_INDEX = 2000
-COMMON_SHARE = 0.25
+COMMON_SHARE = 0.5
 CANDIDATES = 40
 
 Matches = tuple[tuple[str, float], ...]
@@ -90,33 +91,46 @@ class Index:
             for t, p in self.postings.items()
         }
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.common = max(50, int(n * COMMON_SHARE))
+        self.common = max(1, int(n * COMMON_SHARE))
         self.everyday = frozenset(stem(w) for w in COMMON_WORDS)
         self.sorted_vocab = sorted(self.postings)
         self.vocab_by_len: dict[int, list[str]] = defaultdict(list)
         for token in self.sorted_vocab:
             self.vocab_by_len[len(token)].append(token)
         self.matches = lru_cache(maxsize=65_536)(self._vocab_matches)
+        self.title_weights = [self._title_weights(doc) for doc in self.docs]
+
+    def _title_weights(
+        self, doc: Doc
+    ) -> tuple[tuple[tuple[tuple[str, float], ...], float], ...]:
+        """Each title's words with their weights, and the weights' sum."""
+        out = []
+        for title in doc.titles:
+            words = tuple((t, self.idf.get(t, 1.0)) for t in title)
+            total = sum(w for _, w in words)
+            if total:
+                out.append((words, total))
+        return tuple(out)
 
     def _vocab_matches(self, token: str) -> Matches:
-        """Vocabulary words standing for `token`: itself, typos, longer forms."""
-        found: dict[str, float] = {}
+        """Vocabulary words standing for `token`: itself if known, else its
+        near misses (typos) and the words it starts (clipped forms)."""
         if token in self.idf:
-            found[token] = 1.0
+            return ((token, 1.0),)
+        found: dict[str, float] = {}
         if len(token) < 4:
-            return tuple(found.items())
-        near = [
-            w
-            for size in range(len(token) - 2, len(token) + 3)
-            for w in self.vocab_by_len.get(size, ())
-        ]
-        for word, score, _ in process.extract(
-            token, near, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=5
-        ):
-            # A near miss counts from half (at the cutoff) to nearly whole.
-            found.setdefault(
-                word, 0.5 + 0.5 * (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)
-            )
+            return ()
+        for size in range(len(token) - 2, len(token) + 3):
+            for word, score, _ in process.extract(
+                token,
+                self.vocab_by_len.get(size, ()),
+                scorer=fuzz.ratio,
+                score_cutoff=TYPO_CUTOFF,
+                limit=5,
+            ):
+                # A near miss counts from half (at the cutoff) to nearly whole.
+                closeness = (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)
+                found[word] = 0.5 + 0.5 * closeness
         start = bisect.bisect_left(self.sorted_vocab, token)
         for word in self.sorted_vocab[start : start + PREFIX_LIMIT]:
             if not word.startswith(token):
@@ -140,11 +154,17 @@ class Index:
         return Query(" ".join(tokens), matches, weights, found, known)
 
     def candidates(self, query: Query) -> list[int]:
-        """Entries sharing a word with the question; at scale, rare words first."""
+        """Entries sharing a distinctive word with the question.
+
+        Words in more than `COMMON_SHARE` of the entries ("manager" in a
+        knowledge about managers) only pick candidates when the question has
+        no other word; at scale, only the `CANDIDATES` entries sharing the
+        most rare words are kept.
+        """
         words = {w for m in query.matches for w, _ in m}
-        if len(self.docs) <= SMALL_INDEX:
-            return sorted({i for w in words for i in self.postings[w]})
         rare = [w for w in words if len(self.postings[w]) <= self.common] or list(words)
+        if len(self.docs) <= SMALL_INDEX:
+            return sorted({i for w in rare for i in self.postings[w]})
         hits: dict[int, float] = defaultdict(float)
         for word in rare:
             idf = self.idf[word]
@@ -152,36 +172,57 @@ class Index:
                 hits[i] += idf
         return sorted(hits, key=hits.__getitem__, reverse=True)[:CANDIDATES]
 
-    def score(self, query: Query, doc: Doc) -> float:
-        coverage = 0.0
-        for m, w in zip(query.matches, query.weights, strict=True):
-            best = 0.0
-            for word, sim in m:
-                have = doc.weights.get(word)
-                if have is not None and sim * have > best:
-                    best = sim * have
-            coverage += w * best
-        coverage /= sum(query.weights)
-        title = max((self._recall(query, t) for t in doc.titles), default=0.0)
-        phrasing = process.extractOne(
-            query.text, doc.phrasings, scorer=fuzz.token_sort_ratio, processor=None
-        )
-        similarity = phrasing[1] / 100 if phrasing else 0.0
-        blend = (
-            COVERAGE_WEIGHT * coverage
-            + TITLE_WEIGHT * title
-            + PHRASING_WEIGHT * similarity
-        )
-        return 100 * blend * math.pow(query.known, GATE_POWER)
+    def scores(self, query: Query, candidates: list[int]) -> list[tuple[int, float]]:
+        """(entry index, 0-100 score) for each candidate."""
+        similarity = self._phrasing_similarity(query, candidates)
+        gate = 100 * math.pow(query.known, GATE_POWER)
+        total = sum(query.weights)
+        pairs = list(zip(query.matches, query.weights, strict=True))
+        found = query.found
+        out = []
+        for i in candidates:
+            have = self.docs[i].weights
+            coverage = 0.0
+            for matches, weight in pairs:
+                best = 0.0
+                for word, sim in matches:
+                    if word in have and sim * have[word] > best:
+                        best = sim * have[word]
+                coverage += weight * best
+            title = 0.0
+            for words, title_total in self.title_weights[i]:
+                hits = 0.0
+                for word, w in words:
+                    if word in found:
+                        hits += w * found[word]
+                title = max(title, hits / title_total)
+            blend = (
+                COVERAGE_WEIGHT * coverage / total
+                + TITLE_WEIGHT * title
+                + PHRASING_WEIGHT * similarity.get(i, 0.0)
+            )
+            out.append((i, gate * blend))
+        return out
 
-    def _recall(self, query: Query, words: tuple[str, ...]) -> float:
-        """Weighted share of `words` that the question contains."""
-        total = hits = 0.0
-        for word in words:
-            weight = self.idf.get(word, 1.0)
-            total += weight
-            hits += weight * query.found.get(word, 0.0)
-        return hits / total if total else 0.0
+    def _phrasing_similarity(
+        self, query: Query, candidates: list[int]
+    ) -> dict[int, float]:
+        """Best `token_sort_ratio` (0-1) of each candidate's phrasings, in one call."""
+        owners = [i for i in candidates for _ in self.docs[i].phrasings]
+        choices = [p for i in candidates for p in self.docs[i].phrasings]
+        best: dict[int, float] = {}
+        for _, score, k in process.extract(
+            " ".join(sorted(query.text.split())),
+            choices,
+            scorer=fuzz.ratio,
+            processor=None,
+            limit=None,
+            score_cutoff=1,
+        ):
+            owner = owners[k]
+            if score > best.get(owner, 0.0):
+                best[owner] = score
+        return {owner: score / 100 for owner, score in best.items()}
 
 
 def _doc(entry: Entry, normalize: Callable[[str], Normalized]) -> Doc:
@@ -193,5 +234,7 @@ def _doc(entry: Entry, normalize: Callable[[str], Normalized]) -> Doc:
     weights = dict.fromkeys(normalize(entry.answer).tokens, ANSWER_WEIGHT)
     for tokens in phrasings:
         weights.update(dict.fromkeys(tokens, 1.0))
-    texts = tuple(dict.fromkeys(" ".join(p) for p in phrasings if p))
+    # Sorted once here, so matching is `fuzz.ratio` on sorted words, which is
+    # `token_sort_ratio` without sorting every phrasing for every question.
+    texts = tuple(dict.fromkeys(" ".join(sorted(p)) for p in phrasings if p))
     return Doc(entry, texts, titles, weights)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^>|]*(?:\|([^>]*))?>")
 _SLACK_REF = re.compile(r"<[@#!][^>]*>")
@@ -71,12 +71,20 @@ STOP_WORDS = frozenset(
 _STEM_KEEP = frozenset({"business", "analytics", "process", "access", "success"})
 
 
-@lru_cache(maxsize=262_144)
+_CONTENT: dict[str, str] = {}
+_CONTENT_LIMIT = 500_000
+
+
 def _content_word(word: str) -> str:
-    """The stemmed form of a word that carries meaning, or "" for one that doesn't."""
+    """The stemmed form of a word that carries meaning, or "" for one that
+    doesn't; remembered, as the same words come back all the time."""
     if not 2 <= len(word) <= MAX_WORD or word in STOP_WORDS or word.isdigit():
-        return ""
-    return stem(word)
+        content = ""
+    else:
+        content = stem(word)
+    if len(_CONTENT) < _CONTENT_LIMIT:
+        _CONTENT[word] = content
+    return content
 
 
 def stem(token: str) -> str:
@@ -110,8 +118,7 @@ def parse_synonyms(table: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-@dataclass(frozen=True)
-class Normalized:
+class Normalized(NamedTuple):
     """`text`: cleaned, case-folded words; `tokens`: stemmed content words."""
 
     text: str
@@ -159,6 +166,8 @@ class Normalizer:
         self.normalize = lru_cache(maxsize=8192)(self._normalize)
 
     def _expand(self, words: list[str]) -> list[str]:
+        if self._starts.isdisjoint(words):
+            return words
         out: list[str] = []
         i = 0
         starts = self._starts
@@ -180,7 +189,10 @@ class Normalizer:
 
     def _normalize(self, text: str) -> Normalized:
         words = self._expand(_TOKEN.findall(fold(clean_slack(text))))
-        content = tuple(c for c in map(_content_word, words) if c)
+        cache = _CONTENT
+        content = tuple(
+            filter(None, [cache[w] if w in cache else _content_word(w) for w in words])
+        )
         return Normalized(" ".join(words), content)
 
 

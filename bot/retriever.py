@@ -67,8 +67,8 @@ class Retriever:
         index = self._index
         query = index.query(tokens)
         scored = [
-            Match(index.docs[i].entry, round(index.score(query, index.docs[i]), 1))
-            for i in index.candidates(query)
+            Match(index.docs[i].entry, round(score, 1))
+            for i, score in index.scores(query, index.candidates(query))
         ]
         scored.sort(key=lambda m: (-m.score, m.entry.id))
         return scored[:limit]
