@@ -19,6 +19,10 @@ _BARE_URL = re.compile(r"https?://\S+")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile("|".join(_ENTITIES))
 _TOKEN = re.compile(r"[a-z0-9]+")
+# The same split as _TOKEN for ASCII text, about twice as fast.
+_ASCII_SPACES = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not ("a" <= c <= "z" or c.isdigit())}
+)
 MAX_WORD = 30  # longer "words" are pasted junk: hashes, base64, keyboard mashing
 
 # Generic chat and workplace shorthand; domain synonyms (STPM, AI/ML, ...) live
@@ -85,6 +89,14 @@ def _content_word(word: str) -> str:
     if len(_CONTENT) < _CONTENT_LIMIT:
         _CONTENT[word] = content
     return content
+
+
+def content_words(words: list[str]) -> tuple[str, ...]:
+    """The stemmed content words of `words`, in order."""
+    try:
+        return tuple(filter(None, map(_CONTENT.__getitem__, words)))
+    except KeyError:
+        return tuple(filter(None, map(_content_word, words)))
 
 
 def stem(token: str) -> str:
@@ -188,12 +200,13 @@ class Normalizer:
         return out
 
     def _normalize(self, text: str) -> Normalized:
-        words = self._expand(_TOKEN.findall(fold(clean_slack(text))))
-        cache = _CONTENT
-        content = tuple(
-            filter(None, [cache[w] if w in cache else _content_word(w) for w in words])
-        )
-        return Normalized(" ".join(words), content)
+        folded = fold(clean_slack(text))
+        if folded.isascii():
+            words = folded.translate(_ASCII_SPACES).split()
+        else:
+            words = _TOKEN.findall(folded)
+        words = self._expand(words)
+        return Normalized(" ".join(words), content_words(words))
 
 
 _GENERIC = Normalizer()
