@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+
+def default_knowledge_dir() -> Path:
+    """The project's knowledge/ in a checkout; ./knowledge for an installed copy."""
+    if DEFAULT_KNOWLEDGE_DIR.is_dir():
+        return DEFAULT_KNOWLEDGE_DIR
+    return Path("knowledge")
 
 
 class Settings(BaseSettings):
@@ -23,7 +30,7 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     data_dir: Path = Path("data")
     database_url: str | None = Field(
         default=None,
@@ -46,12 +53,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "console", "json"] = "auto"
 
     host: str = "0.0.0.0"
-    port: int = Field(
-        default=3000,
-        ge=1,
-        le=65535,
-        validation_alias=AliasChoices("PORT", "STPM_BOT_PORT"),
-    )
+    # Only PORT: Kubernetes sets STPM_BOT_PORT=tcp://… for a Service named
+    # stpm-bot, which must not be mistaken for this setting.
+    port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias="SLACK_BOT_TOKEN"
