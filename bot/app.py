@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot import knowledge as knowledge_files
 from bot.knowledge import Knowledge
 from bot.retriever import Retriever, RetrieverConfig
@@ -11,16 +9,53 @@ from bot.settings import Settings
 from bot.store import Store
 
 
-@dataclass(frozen=True)
 class Services:
-    """Everything a front end (terminal or Slack) needs, built once."""
+    """Everything a front end (terminal or Slack) needs, built once.
 
-    settings: Settings
-    knowledge: Knowledge
-    retriever: Retriever
-    # None only where a front end never needs to remember anything (tests of
-    # the terminal chat); `build` always makes one. Opening it is lazy.
-    store: Store | None = None
+    The knowledge and its retriever are one snapshot that `swap` replaces
+    whole (hot reload); readers that need both consistent take `snapshot()`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: Knowledge,
+        retriever: Retriever,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings
+        # None only where a front end never needs to remember anything (tests
+        # of the terminal chat); `build` always makes one. Opening it is lazy.
+        self.store = store
+        self._snapshot = (knowledge, retriever)
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._snapshot[0]
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._snapshot[1]
+
+    def snapshot(self) -> tuple[Knowledge, Retriever]:
+        return self._snapshot
+
+    def replace(
+        self,
+        *,
+        retriever: Retriever | None = None,
+        store: Store | None = None,
+    ) -> Services:
+        """A copy with another retriever or store (tests, one-off commands)."""
+        knowledge, current = self._snapshot
+        return Services(
+            self.settings, knowledge, retriever or current, store or self.store
+        )
+
+    def swap(self, knowledge: Knowledge) -> None:
+        """Serve `knowledge` from now on, with a retriever built for it."""
+        retriever = Retriever(knowledge, retriever_config(self.settings))
+        self._snapshot = (knowledge, retriever)
 
 
 def retriever_config(settings: Settings) -> RetrieverConfig:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from bot import app, chat, commands, logs
 from bot.knowledge import KnowledgeError
+from bot.reload import Reloader
 from bot.settings import Settings
 
 EX_USAGE = 2
@@ -113,6 +114,8 @@ def _chat(services: app.Services, args: argparse.Namespace) -> int:
 
 
 def _run(services: app.Services, args: argparse.Namespace) -> int:
+    if services.settings.reload_interval:
+        Reloader(services, services.settings.reload_interval).start()
     missing = services.settings.missing_slack_settings()
     if missing:
         print(

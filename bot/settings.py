@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         "e.g. '#stpm-guild'. Empty: not mentioned.",
     )
 
+    reload_interval: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="Seconds between looks at the knowledge files; 0: no reload.",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "console", "json"] = "auto"
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 
 from structlog.testing import capture_logs
 
@@ -46,7 +45,7 @@ def test_an_off_topic_question_logs_no_match(services: Services) -> None:
 def test_an_unsure_question_logs_the_best_suggestion(services: Services) -> None:
     """When the bot only suggests, `faq.suggested` names the first suggestion."""
     unsure = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
-    shy = dataclasses.replace(services, retriever=Retriever(services.knowledge, unsure))
+    shy = services.replace(retriever=Retriever(services.knowledge, unsure))
     with capture_logs() as logs:
         reply = faq.answer(shy, "cloud computing")
 

@@ -6,7 +6,6 @@ Kit; the answers themselves come from `bot.retriever` via `Deps.answer`.
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -111,11 +110,13 @@ def serve(services: Services) -> None:
     if missing:
         raise ValueError(f"missing Slack settings: {', '.join(missing)}")
     log = structlog.get_logger()
-    store = services.store or Store.from_settings(settings)
+    if services.store is None:
+        services.store = Store.from_settings(settings)
+    store = services.store
     store.create_schema()
     store.prune_events()
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
-    app = build_app(dataclasses.replace(services, store=store), executor=executor)
+    app = build_app(services, executor=executor)
     front = frontend(settings, app)
     stop = threading.Event()
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,7 +45,9 @@ def _fresh_fake(fake_slack: FakeSlack) -> None:
 
 
 @pytest.fixture(scope="session")
-def services(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Services:
+def services(
+    fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
+) -> Services:
     """Real knowledge and retriever, built once for the whole suite."""
     return build(make_settings(fake_slack, tmp_path_factory.mktemp("data")))
 
@@ -77,10 +78,12 @@ def start_app(
             store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
         store.create_schema()
         executor = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
-        app = build_app(dataclasses.replace(services, store=store), executor=executor)
+        app = build_app(services.replace(store=store), executor=executor)
         server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
         server.start()
-        running = RunningApp(fake_slack, store, server, executor, SlackSender(server.address))
+        running = RunningApp(
+            fake_slack, store, server, executor, SlackSender(server.address)
+        )
         started.append(running)
         return running
 

@@ -1,0 +1,88 @@
+"""Hot reload: serve edited knowledge without a restart, never broken knowledge.
+
+The knowledge directory is polled (no extra dependency, works on every file
+system and in containers with mounted volumes); SIGHUP reloads at once. If the
+new files have errors, the old knowledge keeps being served and the problems
+are logged.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import structlog
+
+from bot import knowledge as knowledge_files
+from bot.app import Services
+
+log = structlog.get_logger()
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(directory: Path) -> Fingerprint:
+    """Name, modification time and size of every knowledge file."""
+    try:
+        paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    except OSError:
+        return ()
+
+
+class Reloader:
+    def __init__(self, services: Services, interval: float = 2.0) -> None:
+        self.services = services
+        self.interval = interval
+        self._seen = fingerprint(services.settings.knowledge_dir)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def reload(self) -> bool:
+        """Load the files now; swap them in only if they are valid."""
+        with self._lock:
+            directory = self.services.settings.knowledge_dir
+            self._seen = fingerprint(directory)
+            loaded, problems = knowledge_files.check(directory)
+            errors = [str(p) for p in problems if not p.warning]
+            if errors:
+                log.error("knowledge.reload_failed", problems=errors, kept="previous")
+                return False
+            self.services.swap(loaded)
+            log.info(
+                "knowledge.reloaded", entries=len(loaded.entries), tips=len(loaded.tips)
+            )
+            return True
+
+    def check(self) -> bool:
+        """Reload if any file changed since the last look; True if it did."""
+        if fingerprint(self.services.settings.knowledge_dir) == self._seen:
+            return False
+        return self.reload()
+
+    def start(self) -> None:
+        """Poll in a daemon thread; on the main thread, also reload on SIGHUP."""
+        if threading.current_thread() is threading.main_thread() and hasattr(
+            signal, "SIGHUP"
+        ):
+            signal.signal(signal.SIGHUP, lambda *_: self._wake.set())
+        self._thread = threading.Thread(target=self._loop, name="reload", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            woken = self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.reload() if woken else self.check()
+            except Exception:  # a reload must never take the bot down
+                log.exception("knowledge.reload_crashed")
