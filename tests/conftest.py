@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.app import Services, retriever_config
 from bot.knowledge import Knowledge, load
 from bot.retriever import Retriever
 from bot.settings import Settings
+from bot.store import engine_for, metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -31,3 +36,43 @@ def services(knowledge: Knowledge) -> Services:
     return Services(
         settings, knowledge, Retriever(knowledge, retriever_config(settings))
     )
+
+
+def _postgres_url() -> str:
+    """The test PostgreSQL's URL; in CI its absence fails, elsewhere it skips."""
+    url = os.environ.get("STPM_BOT_TEST_DATABASE_URL", "")
+    why = ""
+    if not url:
+        why = "STPM_BOT_TEST_DATABASE_URL is not set"
+    else:
+        engine = engine_for(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            why = f"PostgreSQL at {url} is not reachable ({exc.orig})"
+        finally:
+            engine.dispose()
+    if why and os.environ.get("CI"):
+        pytest.fail(f"{why}; CI starts one with .ci/postgres")
+    if why:
+        pytest.skip(
+            f"{why}; start one: export STPM_BOT_TEST_DATABASE_URL=$(bash .ci/postgres)"
+        )
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each store test runs on a SQLite file and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'bot.db'}"
+        return
+    url = _postgres_url()
+    engine = engine_for(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    yield url
+    engine = engine_for(url)
+    metadata.drop_all(engine)
+    engine.dispose()
