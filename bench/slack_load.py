@@ -2,18 +2,24 @@
 a fixed concurrency against the app's HTTP server on 127.0.0.1, with the fake
 Slack Web API from the tests.
 
-    .venv/bin/python -m bench.slack_load [--commands 1000] [--mentions 1000]
-        [--concurrency 20] [--retries 100]
+    .venv/bin/python bench/slack_load.py [--commands 1000] [--mentions 1000]
+        [--concurrency 20] [--retries 100] [--senders 1]
 
-Prints ack latency p50/p99 (time until Slack would get its HTTP 200) and
-replies posted against events sent, with duplicates. `--retries` re-delivers
-that many mention events with X-Slack-Retry-Num: they must not add replies.
+The app runs in its own process through the real `bot.slack.serve` (HTTP
+mode, SQLite store), as deployed; this process runs the fake Web API and the
+senders. Prints ack latency p50/p99 (until the HTTP 200 that Slack waits for),
+how long the replies took, and replies posted against events sent, with
+duplicates. `--retries` re-delivers that many mention events with
+X-Slack-Retry-Num: they must not add replies. The app is stopped with SIGTERM
+at the end and must exit cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -23,16 +29,21 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
-from bot import logs
-from bot.app import build
-from bot.settings import Settings
-from bot.slack import serve
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import (
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `python bench/slack_load.py`
+    sys.path.insert(0, str(ROOT))
+
+from bot import logs  # noqa: E402
+from bot.app import build  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.slack import serve  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.slack.harness import (  # noqa: E402
     SIGNING_SECRET,
     SlackSender,
     command,
@@ -51,28 +62,45 @@ QUESTIONS = (
 )
 SKILLS = ("cloud", "AI/ML", "infra", "cyber security", "data", "")
 DEADLINE_SECONDS = 120
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+Job = tuple[str, bytes, str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Load:
+    commands: int = 1000
+    mentions: int = 1000
+    concurrency: int = 20
+    retries: int = 100
+    senders: int = 1
 
 
 def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def _timed(send: Callable[[], int]) -> tuple[int, float]:
-    start = time.perf_counter()
-    status = send()
-    return status, (time.perf_counter() - start) * 1000
+def _send_all(
+    work: tuple[tuple[str, int], list[Job], int],
+) -> list[tuple[str, int, float]]:
+    """One sender process: its jobs over `threads` concurrent connections."""
+    address, jobs, threads = work
+    sender = SlackSender(address)
+
+    def send(job: Job) -> tuple[str, int, float]:
+        kind, body, content_type, extra = job
+        start = time.perf_counter()
+        status = sender.post(body, content_type, extra=extra).status
+        return kind, status, (time.perf_counter() - start) * 1000
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(send, jobs))
 
 
 def serve_app() -> None:
     """The app process: the real `bot.slack.serve`, configured by environment."""
     settings = Settings()
     logs.configure(level="WARNING", fmt="json")
-    import bot.slack
-
-    if os.environ.get("X_THREADS"):
-        bot.slack.LISTENER_THREADS = int(os.environ["X_THREADS"])
-    if os.environ.get("X_SWITCH"):
-        sys.setswitchinterval(float(os.environ["X_SWITCH"]))
     serve(build(settings))
 
 
@@ -93,7 +121,7 @@ def _wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> Non
     raise RuntimeError("the app did not become healthy")
 
 
-def run(commands: int, mentions: int, concurrency: int, retries: int) -> int:
+def run(load: Load) -> int:
     """The app in its own process (as deployed); fake Slack and load here."""
     fake = FakeSlack().start()
     address = ("127.0.0.1", _free_port())
@@ -109,20 +137,12 @@ def run(commands: int, mentions: int, concurrency: int, retries: int) -> int:
         env.pop("SLACK_APP_TOKEN", None)
         env.pop("STPM_BOT_DATABASE_URL", None)
         app = subprocess.Popen(
-            (
-                [sys.executable, "/tmp/serve_timed.py"]
-                if os.environ.get("X_TIMED")
-                else [sys.executable, "-m", "bench.slack_load", "--serve"]
-            ),
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
+            [sys.executable, "-m", "bench.slack_load", "--serve"], env=env, cwd=ROOT
         )
         try:
             _wait_healthy(address, app)
             fake.reset()
-            return _measure(
-                fake, SlackSender(address), commands, mentions, concurrency, retries
-            )
+            return _measure(fake, address, load)
         finally:
             app.send_signal(signal.SIGTERM)
             code = app.wait(timeout=60)
@@ -130,35 +150,44 @@ def run(commands: int, mentions: int, concurrency: int, retries: int) -> int:
             fake.stop()
 
 
-def _measure(
-    fake: FakeSlack,
-    sender: SlackSender,
-    commands: int,
-    mentions: int,
-    concurrency: int,
-    retries: int,
-) -> int:
-    jobs: list[tuple[str, Callable[[], int]]] = []
-    for i in range(commands):
-        name, text = ("/stpm", QUESTIONS[i % 6]) if i % 2 else ("/skill", SKILLS[i % 6])
-        fields = command(name, text, fake.response_url(f"cmd-{i}"))
-        jobs.append(("command", lambda f=fields: sender.command(f).status))
+def _measure(fake: FakeSlack, address: tuple[str, int], load: Load) -> int:
+    commands, mentions, retries = load.commands, load.mentions, load.retries
+    concurrency = load.concurrency
+    jobs: list[Job] = []
     bodies = [
         envelope(mention(QUESTIONS[i % 6], channel=f"C{i:08d}"))
         for i in range(mentions)
     ]
-    for body in bodies:
-        jobs.append(("mention", lambda b=body: sender.event(b).status))
+    for i in range(max(commands, mentions)):
+        if i < commands:
+            name, text = (
+                ("/stpm", QUESTIONS[i % 6]) if i % 2 else ("/skill", SKILLS[i % 6])
+            )
+            fields = command(name, text, fake.response_url(f"cmd-{i}"))
+            jobs.append(("command", urlencode(fields).encode(), FORM, {}))
+        if i < mentions:
+            jobs.append(("mention", json.dumps(bodies[i]).encode(), JSON, {}))
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     for body in bodies[:retries]:
-        jobs.append(("retry", lambda b=body: sender.event(b, retry=1).status))
+        jobs.append(("retry", json.dumps(body).encode(), JSON, retry))
 
+    # `concurrency` requests in flight in all, over `senders` processes.
+    processes = max(1, min(load.senders, concurrency))
+    slices = [
+        (
+            address,
+            jobs[i::processes],
+            concurrency // processes + (i < concurrency % processes),
+        )
+        for i in range(processes)
+    ]
     started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda job: (job[0], *_timed(job[1])), jobs))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        results = [r for part in pool.map(_send_all, slices) for r in part]
     sending = time.perf_counter() - started
 
     want_posts, want_responses = mentions, commands
-    try:
+    with contextlib.suppress(AssertionError):  # missing replies are reported below
         fake.wait_for(
             lambda _: (
                 len(fake.delivered("chat.postMessage")) >= want_posts
@@ -166,42 +195,41 @@ def _measure(
             ),
             timeout=DEADLINE_SECONDS,
         )
-    except AssertionError:
-        pass  # reported as missing below
+    replying = time.perf_counter() - started
     time.sleep(0.5)  # let any late duplicate arrive before counting
     posts = Counter(c.body["channel"] for c in fake.delivered("chat.postMessage"))
     responses = Counter(c.path for c in fake.delivered("response_url"))
 
-    report = {"concurrency": concurrency, "seconds_sending": round(sending, 2)}
-    for kind in ("command", "mention", "retry"):
-        latencies = [ms for k, _, ms in results if k == kind]
+    report: dict[str, object] = {
+        "concurrency": concurrency,
+        "senders": processes,
+        "seconds_sending": round(sending, 2),
+        "seconds_until_all_replies": round(replying, 2),
+    }
+    kinds = {"ack_ms": ("command", "mention"), "command_ack_ms": ("command",)}
+    kinds |= {"mention_ack_ms": ("mention",), "retry_ack_ms": ("retry",)}
+    for name, kind in kinds.items():
+        latencies = [ms for k, _, ms in results if k in kind]
         if len(latencies) < 2:
             continue
-        report[f"{kind}_ack_ms"] = {
+        report[name] = {
             "n": len(latencies),
             "p50": round(_percentile(latencies, 50), 2),
             "p99": round(_percentile(latencies, 99), 2),
             "max": round(max(latencies), 2),
-            "non_200": sum(1 for k, s, _ in results if k == kind and s != 200),
+            "non_200": sum(1 for k, s, _ in results if k in kind and s != 200),
         }
+    duplicates = sum(n - 1 for n in [*posts.values(), *responses.values()] if n > 1)
     report["mentions"] = {
         "events_sent": mentions,
         "retries_sent": retries,
         "replies_posted": sum(posts.values()),
-        "duplicates": sum(n - 1 for n in posts.values() if n > 1),
     }
-    report["commands"] = {
-        "sent": commands,
-        "responses_posted": sum(responses.values()),
-        "duplicates": sum(n - 1 for n in responses.values() if n > 1),
-    }
+    report["commands"] = {"sent": commands, "responses_posted": sum(responses.values())}
+    report["duplicates"] = duplicates
     print(json.dumps(report, indent=2))
-    ok = (
-        report["mentions"]["replies_posted"] == mentions
-        and report["commands"]["responses_posted"] == commands
-        and report["mentions"]["duplicates"] == report["commands"]["duplicates"] == 0
-    )
-    return 0 if ok else 1
+    complete = sum(posts.values()) == mentions and sum(responses.values()) == commands
+    return 0 if complete and not duplicates else 1
 
 
 def main() -> int:
@@ -210,12 +238,15 @@ def main() -> int:
     parser.add_argument("--mentions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--retries", type=int, default=100)
+    parser.add_argument("--senders", type=int, default=1, help="sender processes")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve_app()
         return 0
-    return run(args.commands, args.mentions, args.concurrency, args.retries)
+    return run(
+        Load(args.commands, args.mentions, args.concurrency, args.retries, args.senders)
+    )
 
 
 if __name__ == "__main__":

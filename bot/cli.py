@@ -17,8 +17,9 @@ from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import app, chat, commands, logs
+from bot import app, chat, commands, jobs, logs
 from bot.knowledge import KnowledgeError
 from bot.reload import Reloader
 from bot.settings import Settings
@@ -58,6 +59,14 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("article", type=Path)
     ingest.add_argument("--out", type=Path, help="default: KNOWLEDGE_DIR/<slug>.yaml")
     ingest.add_argument("--force", action="store_true", help="overwrite the file")
+    post_tips = sub.add_parser("post-tips", help="post the daily tips due on a date")
+    post_tips.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today)")
+    report = sub.add_parser("report", help="unanswered questions, 👎 and answer rates")
+    report.add_argument("--since", type=_date, help="YYYY-MM-DD (default: all)")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.add_argument(
+        "--post", action="store_true", help="also post it to the curators' channel"
+    )
     evaluate = sub.add_parser("eval", help="answer quality on a labelled question set")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--verbose", action="store_true", help="list the misses")
@@ -94,12 +103,31 @@ def _services(settings: Settings) -> app.Services | None:
         return None
 
 
+def _open_store(services: app.Services) -> None:
+    """Create the schema; without a usable store, answer anyway, uncounted."""
+    if services.store is None:
+        return
+    try:
+        services.store.create_schema()
+    except SQLAlchemyError as error:
+        structlog.get_logger().warning("store.unavailable", error=str(error)[:200])
+        services.store = None
+
+
 def _with_services(
     command: Callable[[app.Services, argparse.Namespace], int],
+    *,
+    counted: bool = False,
 ) -> Handler:
+    """`command` with the services; `counted` ones record questions in the store."""
+
     def handler(settings: Settings, args: argparse.Namespace) -> int:
         services = _services(settings)
-        return 1 if services is None else command(services, args)
+        if services is None:
+            return 1
+        if counted:
+            _open_store(services)
+        return command(services, args)
 
     return handler
 
@@ -137,12 +165,14 @@ def _run(services: app.Services, args: argparse.Namespace) -> int:
 
 
 HANDLERS: dict[str, Handler] = {
-    "ask": _with_services(commands.ask),
+    "ask": _with_services(commands.ask, counted=True),
     "skill": _with_services(commands.skill),
     "tip": _with_services(commands.tip),
-    "chat": _with_services(_chat),
-    "run": _with_services(_run),
+    "chat": _with_services(_chat, counted=True),
+    "run": _with_services(_run, counted=True),
     "eval": _with_services(commands.evaluate),
+    "post-tips": _with_services(jobs.post_tips),
+    "report": _with_services(jobs.report),
     "validate": commands.validate,
     "ingest": commands.ingest,
 }

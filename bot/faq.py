@@ -1,9 +1,10 @@
-"""Answer one question and log its one canonical line.
+"""Answer one question, log its one canonical line and count it.
 
 Both front ends call `answer` (or `lookup` when they need the scores), so the
 terminal chat and the Slack app give the same answer and log the same event:
 `faq.answered`, `faq.suggested` or `faq.no_match`, with the entry, its score
-and the latency.
+and the latency. With a store, every question is counted and one without a
+confident answer is kept, with its best candidates, for `stpm-bot report`.
 """
 
 from __future__ import annotations
@@ -12,46 +13,78 @@ import time
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import Services
 from bot.knowledge import Entry, Knowledge
 from bot.replies import Reply, reply_for
-from bot.retriever import Match, Result
+from bot.retriever import Result, Retriever
+from bot.store import Candidate
 
 LOGGED_QUESTION_CHARS = 200
+CANDIDATES = 3
 
 
-def lookup(services: Services, question: str) -> Result:
-    """The retriever's result for `question`, logged as one `faq.*` event."""
+def lookup(services: Services, question: str, user: str | None = None) -> Result:
+    """The retriever's result for `question`, logged as one `faq.*` event.
+
+    `user` (a Slack user id; None in the terminal) is stored only as a hash.
+    """
     start = time.perf_counter()
-    result = services.retriever.ask(question)
+    _, retriever = services.snapshot()
+    result = retriever.ask(question)
     latency_ms = round((time.perf_counter() - start) * 1000, 2)
-    _log(services, result, latency_ms)
+    candidates = _candidates(retriever, result)
+    _log(result, candidates[0] if candidates else None, latency_ms)
+    _record(services, result, candidates, user)
     return result
 
 
-def answer(services: Services, question: str) -> Reply:
+def answer(services: Services, question: str, user: str | None = None) -> Reply:
     """What the bot says to `question`, wherever it says it."""
-    result = lookup(services, question)
+    result = lookup(services, question, user)
     return reply_for(services.knowledge, result, services.settings.human_contact)
 
 
-def _log(services: Services, result: Result, latency_ms: float) -> None:
-    best: Match | None
-    if result.best is not None:
-        event, best = "faq.answered", result.best
-    elif result.suggestions:
-        event, best = "faq.suggested", result.suggestions[0]
-    else:
-        # Not confident enough to suggest: name the best candidate anyway, so
-        # a curator can see what nearly matched.
-        event = "faq.no_match"
-        ranked = services.retriever.rank(result.question, limit=1)
-        best = ranked[0] if ranked else None
+def candidates_for(retriever: Retriever, question: str) -> tuple[Candidate, ...]:
+    """The entries that best match `question` now, with their scores."""
+    ranked = retriever.rank(question, limit=CANDIDATES)
+    return tuple(Candidate(m.entry.id, m.score) for m in ranked)
+
+
+def _candidates(retriever: Retriever, result: Result) -> tuple[Candidate, ...]:
+    """What the bot showed, best first; for no match, what nearly matched."""
+    shown = result.answers or result.suggestions
+    if shown:
+        return tuple(Candidate(m.entry.id, m.score) for m in shown[:CANDIDATES])
+    if result.status == "no_match":
+        return candidates_for(retriever, result.question)
+    return ()
+
+
+def _record(
+    services: Services,
+    result: Result,
+    candidates: tuple[Candidate, ...],
+    user: str | None,
+) -> None:
+    if services.store is None or result.status == "empty":
+        return
+    try:
+        services.store.record_question(result.question, result.status, candidates, user)
+    except SQLAlchemyError as error:  # counting must never cost an answer
+        structlog.get_logger().warning("faq.record_failed", error=str(error)[:200])
+
+
+def _log(result: Result, best: Candidate | None, latency_ms: float) -> None:
+    event = {
+        "answered": "faq.answered",
+        "suggested": "faq.suggested",
+    }.get(result.status, "faq.no_match")
     structlog.get_logger().info(
         event,
         status=result.status,
-        entry=best.entry.id if best else None,
+        entry=best.entry_id if best else None,
         score=best.score if best else 0.0,
         latency_ms=latency_ms,
         suggestions=[m.entry.id for m in result.suggestions],

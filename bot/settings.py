@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zoneinfo
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+
+_HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_CHANNEL_ID = re.compile(r"[A-Z0-9]{2,40}")
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu"})
+
+
+def parse_hhmm(text: str) -> dt.time:
+    """`"9:05"` or `"09:05"` as a time; raises `ValueError` for anything else."""
+    match = _HHMM.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a time of day; use HH:MM, e.g. 09:00")
+    return dt.time(int(match[1]), int(match[2]))
+
+
+def zone_named(name: str) -> dt.tzinfo:
+    """The IANA zone `name`; UTC needs no time zone database in the image."""
+    if name in _UTC_NAMES:
+        return dt.UTC
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"{name!r} is not an IANA time zone, e.g. Europe/Berlin or UTC"
+        ) from None
 
 
 def default_knowledge_dir() -> Path:
@@ -56,6 +84,34 @@ class Settings(BaseSettings):
         description="Seconds between looks at the knowledge files; 0: no reload.",
     )
 
+    tips_channels: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Channel ids (comma-separated) subscribed to the daily tip "
+        "on start, e.g. C0123456789,C0987654321.",
+    )
+    tips_time: str = Field(default="09:00", description="HH:MM, local time.")
+    timezone: str = Field(default="UTC", description="IANA name, e.g. Europe/Berlin.")
+    tips_weekends: bool = False
+    tips_grace_minutes: int = Field(
+        default=120,
+        ge=1,
+        le=24 * 60,
+        description="How late a missed tip may still be posted after downtime.",
+    )
+    tips_check_interval: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds between the scheduler's looks for due tips while "
+        "`stpm-bot run` serves Slack; 0: no in-process scheduler (use post-tips).",
+    )
+    curators_channel: str = Field(
+        default="", description="Channel id for `stpm-bot report --post`."
+    )
+    experts_channel: str = Field(
+        default="", description="Channel id 'Ask an expert' posts to; empty: off."
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "console", "json"] = "auto"
 
@@ -76,6 +132,51 @@ class Settings(BaseSettings):
     slack_api_base_url: str = Field(
         default="https://slack.com/api/", validation_alias="SLACK_API_BASE_URL"
     )
+
+    @field_validator("tips_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            bad = [c for c in value if not _CHANNEL_ID.fullmatch(str(c))]
+            if bad:
+                raise ValueError(f"not channel ids (like C0123456789): {bad}")
+        return value
+
+    @field_validator("tips_time")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        return parse_hhmm(value).strftime("%H:%M")
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, value: str) -> str:
+        zone_named(value)
+        return value
+
+    @field_validator("curators_channel", "experts_channel")
+    @classmethod
+    def _channel_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _CHANNEL_ID.fullmatch(value):
+            raise ValueError(f"{value!r} is not a channel id like C0123456789")
+        return value
+
+    @field_validator("tips_check_interval")
+    @classmethod
+    def _a_look_within_the_grace(cls, value: float, info: ValidationInfo) -> float:
+        grace = info.data.get("tips_grace_minutes")
+        if isinstance(grace, int) and value > grace * 60:
+            raise ValueError(
+                f"looking every {value:g} s could miss tips due for only "
+                f"STPM_BOT_TIPS_GRACE_MINUTES={grace} minutes"
+            )
+        return value
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return zone_named(self.timezone)
 
     @property
     def resolved_database_url(self) -> str:

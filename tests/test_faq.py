@@ -1,12 +1,17 @@
+"""One path for every question: the answer, its log line, its count."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 
+import pytest
 from structlog.testing import capture_logs
 
 from bot import faq
 from bot.app import Services
 from bot.replies import reply_for
 from bot.retriever import Retriever, RetrieverConfig
+from bot.store import Store, engine_for, hash_user
 
 
 def test_answer_is_the_reply_both_front_ends_show(services: Services) -> None:
@@ -68,3 +73,44 @@ def test_json_carries_answers_with_their_related_entries(services: Services) -> 
         "id": "technical-skills",
         "title": "Technical skills and their importance",
     } in best["related"]
+
+
+@pytest.fixture
+def counted(services: Services) -> Iterator[Services]:
+    """The same services with an in-memory store, as every front end has."""
+    store = Store(engine_for("sqlite://"))
+    store.create_schema()
+    yield services.replace(store=store)
+    store.close()
+
+
+def test_every_question_is_counted_and_gaps_are_kept(counted: Services) -> None:
+    """Answered: counted only. Unsure or no match: kept with the candidates."""
+    unsure = RetrieverConfig(answer_threshold=101, suggest_threshold=1)
+    shy = counted.replace(retriever=Retriever(counted.knowledge, unsure))
+    faq.answer(counted, "how important is cybersecurity for an stpm", "U1")
+    faq.answer(shy, "cloud computing", "U1")
+    faq.answer(counted, "xyzzy plugh frobnicate")
+    assert counted.store is not None
+    assert {"answered": 1, "suggested": 1, "no_match": 1} == (
+        counted.store.question_counts()
+    )
+    suggested, no_match = counted.store.gaps()
+    assert ("cloud computing", "suggested", hash_user("U1")) == (
+        suggested.question,
+        suggested.source,
+        suggested.user_hash,
+    )
+    assert "skill-cloud" == suggested.candidates[0].entry_id
+    assert ("no_match", None) == (no_match.source, no_match.user_hash)
+
+
+def test_a_broken_store_costs_no_answer(services: Services) -> None:
+    """A store that can't write (no schema here) logs a warning; the reply stands."""
+    store = Store(engine_for("sqlite://"))
+    broken = services.replace(store=store)
+    with capture_logs() as logs:
+        reply = faq.answer(broken, "how important is cybersecurity for an stpm")
+    store.close()
+    assert "skill-cybersecurity" == reply.entry_id
+    assert "faq.record_failed" in [e["event"] for e in logs]

@@ -1,4 +1,4 @@
-"""The store: claims, answered threads and feedback, on SQLite."""
+"""The store: claims, answered threads, feedback, tips and gaps, on SQLite."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.schedule import Subscription
 from bot.settings import Settings
-from bot.store import Store, engine_for, hash_user
+from bot.store import Candidate, Gap, PostedTip, Store, engine_for, hash_user
 
 
 class Clock:
@@ -116,3 +117,115 @@ def test_in_memory_sqlite_is_shared_across_threads() -> None:
     thread.start()
     thread.join()
     assert store.answered_in("C1", "1.1")
+
+
+MONDAY = dt.date(2030, 1, 7)
+
+
+def test_subscriptions_survive_a_restart(tmp_path: Path) -> None:
+    """Tips on, off and paused are kept in the database, not in the process."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    first = Store(engine_for(url))
+    first.create_schema()
+    first.subscribe("C1", dt.time(9, 30))
+    first.subscribe("C2", dt.time(9, 0))
+    first.subscribe("C3", dt.time(9, 0))
+    first.unsubscribe("C2")
+    first.pause("C3", "not_in_channel")
+    first.close()
+    again = Store(engine_for(url))
+    assert [
+        Subscription("C1", dt.time(9, 30)),
+        Subscription("C2", dt.time(9, 0), active=False),
+        Subscription("C3", dt.time(9, 0), paused_reason="not_in_channel"),
+    ] == again.subscriptions()
+    again.close()
+
+
+def test_tips_on_again_clears_a_pause_and_changes_the_time(store: Store) -> None:
+    """/stpm tips on after a pause: receiving again, at the new time."""
+    store.subscribe("C1", dt.time(9, 0))
+    store.pause("C1", "is_archived")
+    store.subscribe("C1", dt.time(14, 15))
+    assert Subscription("C1", dt.time(14, 15)) == store.subscription("C1")
+    assert store.unsubscribe("C1")
+    assert not store.unsubscribe("C1")
+
+
+def test_seeding_keeps_what_a_channel_chose_in_slack(store: Store) -> None:
+    """Configured channels are added once; a time set in Slack or `off` stays."""
+    store.subscribe("C2", dt.time(16, 0))  # chosen in Slack
+    store.seed_subscriptions(["C1", "C2"], dt.time(9, 0))
+    store.unsubscribe("C1")
+    store.seed_subscriptions(["C1", "C2", "C3"], dt.time(10, 0))
+    assert [
+        Subscription("C1", dt.time(9, 0), active=False),
+        Subscription("C2", dt.time(16, 0)),
+        Subscription("C3", dt.time(10, 0)),
+    ] == store.subscriptions()
+
+
+def test_configured_time_changes_reach_untouched_seeded_channels(store: Store) -> None:
+    """A new STPM_BOT_TIPS_TIME applies to channels nobody changed in Slack."""
+    store.seed_subscriptions(["C1"], dt.time(9, 0))
+    store.seed_subscriptions(["C1"], dt.time(8, 30))
+    assert Subscription("C1", dt.time(8, 30)) == store.subscription("C1")
+
+
+def test_a_channels_tip_for_a_date_is_claimed_once(store: Store) -> None:
+    """The first claim of (channel, date) wins; other dates and channels are free."""
+    assert store.claim_tip("C1", MONDAY, "tip-a")
+    assert not store.claim_tip("C1", MONDAY, "tip-b")
+    assert store.claim_tip("C2", MONDAY, "tip-a")
+    assert store.claim_tip("C1", MONDAY + dt.timedelta(days=1), "tip-b")
+    assert {("C1", MONDAY), ("C2", MONDAY)} == store.claimed_tips([MONDAY])
+
+
+def test_only_an_unposted_claim_can_be_released(store: Store) -> None:
+    """Releasing lets a retry claim again; a posted tip stays claimed."""
+    store.claim_tip("C1", MONDAY, "tip-a")
+    store.release_tip("C1", MONDAY)
+    assert store.claim_tip("C1", MONDAY, "tip-a")
+    store.mark_tip_posted("C1", MONDAY)
+    store.release_tip("C1", MONDAY)
+    assert not store.claim_tip("C1", MONDAY, "tip-b")
+    assert [PostedTip("C1", MONDAY, "tip-a", True)] == store.posted_tips("C1")
+
+
+def test_questions_are_counted_and_gaps_kept(store: Store, clock: Clock) -> None:
+    """Every question counts; unconfident ones are kept with candidates, user hashed."""
+    near = (Candidate("skill-cloud", 31.5), Candidate("role", 20.0))
+    store.record_question("what is a tpm", "answered", (Candidate("role", 90),), "U1")
+    store.record_question("cloud?", "suggested", near, "U1")
+    store.record_question("wifi password", "no_match", (), None)
+    assert {"answered": 1, "suggested": 1, "no_match": 1} == store.question_counts()
+    assert [
+        Gap("cloud?", near, "skill-cloud", "suggested", hash_user("U1"), clock.now),
+        Gap("wifi password", (), None, "no_match", None, clock.now),
+    ] == store.gaps()
+
+
+def test_a_thumbs_down_is_a_gap_until_the_person_changes_their_mind(
+    store: Store,
+) -> None:
+    """👎 records a gap with candidates; the same person's 👍 withdraws it."""
+    near = (Candidate("skill-cloud", 80.0),)
+    store.record_vote("is cloud important?", "skill-cloud", -1, "U1", near)
+    [gap] = store.gaps()
+    assert ("downvote", "skill-cloud", near) == (
+        gap.source,
+        gap.entry_id,
+        gap.candidates,
+    )
+    store.record_vote("is cloud important?", "skill-cloud", 1, "U1")
+    assert [] == store.gaps()
+
+
+def test_counts_and_gaps_since_a_moment(store: Store, clock: Clock) -> None:
+    """`since` leaves out what was recorded before it."""
+    store.record_question("old", "no_match", ())
+    clock.now += dt.timedelta(days=10)
+    store.record_question("new", "no_match", ())
+    since = clock.now - dt.timedelta(days=1)
+    assert {"no_match": 1} == store.question_counts(since)
+    assert ["new"] == [g.question for g in store.gaps(since)]

@@ -6,6 +6,7 @@ Kit; the answers themselves come from `bot.retriever` via `Deps.answer`.
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -23,13 +24,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.app import Services
 from bot.settings import Settings
-from bot.slack import actions, commands, conversations, errors, home
+from bot.slack import actions, commands, conversations, errors, experts, home, tips
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
+from bot.slack.listeners import AckFirst
 from bot.store import Store
 
-FEATURES = (conversations, commands, actions, home, errors)
-LISTENER_THREADS = 32
+FEATURES = (conversations, commands, actions, experts, home, errors)
+LISTENER_THREADS = 16
 RATE_LIMIT_RETRIES = 2
 
 
@@ -74,33 +76,37 @@ def build_app(
     *,
     client: WebClient | None = None,
     executor: Executor | None = None,
+    gate: AckFirst | None = None,
 ) -> App:
     """The Bolt app with every feature registered; calls `auth.test` once."""
     settings = services.settings
     secret = settings.slack_signing_secret
     store = services.store or Store.from_settings(settings)
+    if executor is None:
+        executor = ThreadPoolExecutor(LISTENER_THREADS, "slack-listener")
     app = App(
         client=client or web_client(settings),
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=secret is not None,
-        # Ack on the request's thread; the work runs as lazy listeners.
+        # Listeners ack on the request's thread and hand their work to
+        # `executor` (bot.slack.listeners), so a busy pool never delays an ack.
         process_before_response=True,
         listener_executor=executor,
     )
-    deps = Deps(services, store)
+    deps = Deps(services, store, executor, gate or AckFirst())
     for feature in FEATURES:
         feature.register(app, deps)
     return app
 
 
-def frontend(settings: Settings, app: App) -> Frontend:
+def frontend(settings: Settings, app: App, gate: AckFirst | None = None) -> Frontend:
     """Socket Mode when `SLACK_APP_TOKEN` is set, otherwise HTTP on host:port."""
     if settings.slack_app_token:
         return SocketMode(app, settings.slack_app_token.get_secret_value())
     if not settings.slack_signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
     secret = settings.slack_signing_secret.get_secret_value()
-    return HttpServer(app, secret, settings.host, settings.port)
+    return HttpServer(app, secret, settings.host, settings.port, gate)
 
 
 def serve(services: Services) -> None:
@@ -116,8 +122,13 @@ def serve(services: Services) -> None:
     store.create_schema()
     store.prune_events()
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
-    app = build_app(services, executor=executor)
-    front = frontend(settings, app)
+    gate = AckFirst()
+    app = build_app(services, executor=executor, gate=gate)
+    front = frontend(settings, app, gate)
+    # The knowledge, retriever and app live as long as the process: keep them
+    # out of the cyclic GC, whose full passes over them stalled every request
+    # in flight for ~30 ms.
+    gc.freeze()
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -127,13 +138,17 @@ def serve(services: Services) -> None:
     previous = {
         s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)
     }
+    scheduler: tips.Scheduler | None = None
     try:
         front.start()
         log.info(
             "slack.started", mode=front.mode, host=settings.host, port=settings.port
         )
+        scheduler = tips.start_scheduler(services, store, app.client)
         stop.wait()
     finally:
+        if scheduler is not None:
+            scheduler.stop()  # a tip being posted is finished first
         front.stop()  # no new requests; those in flight are answered
         executor.shutdown(wait=True)  # replies already started are posted
         store.close()

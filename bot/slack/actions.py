@@ -90,25 +90,39 @@ class Actions:
         if value is None:
             return
         vote = 1 if action.get("action_id") == blocks.VOTE_UP else -1
+        # A 👎 is a knowledge gap: keep what the question matches best now.
+        candidates = self.deps.candidates(value.question) if vote < 0 else ()
         self.deps.store.record_vote(
-            value.question, value.entry_id, vote, body["user"]["id"]
+            value.question, value.entry_id, vote, body["user"]["id"], candidates
         )
         structlog.get_logger().info(
             "feedback.recorded", entry=value.entry_id, vote=vote
         )
         where = None if _private(body) else _thread_of(body)
+        thanks = self._thanks(vote, value, body, where)
         if where is None:
-            respond(
-                response_type="ephemeral", replace_original=False, text=THANKS[vote]
-            )
+            respond(response_type="ephemeral", replace_original=False, **thanks)
             return
         channel, thread_ts = where
         client.chat_postEphemeral(
-            channel=channel,
-            user=body["user"]["id"],
-            thread_ts=thread_ts,
-            text=THANKS[vote],
+            channel=channel, user=body["user"]["id"], thread_ts=thread_ts, **thanks
         )
+
+    def _thanks(
+        self,
+        vote: int,
+        value: blocks.VoteValue,
+        body: Body,
+        where: tuple[str, str | None] | None,
+    ) -> dict[str, Any]:
+        """Thanks; after a 👎, with "Ask an expert" if there are experts."""
+        if vote > 0 or not self.deps.ask_expert:
+            return {"text": THANKS[vote]}
+        channel, thread_ts = where or ((body.get("channel") or {}).get("id"), None)
+        expert = blocks.ExpertValue(
+            value.question, channel or "", thread_ts or "", value.entry_id
+        )
+        return blocks.with_ask_expert(THANKS[vote], expert).as_kwargs()
 
     def share(
         self,
@@ -133,6 +147,13 @@ class Actions:
 
 def register(app: App, deps: Deps) -> None:
     actions = Actions(deps)
-    listen(app.action(blocks.SHOW_ENTRY_ACTION), actions.show_entry)
-    listen(app.action(blocks.FEEDBACK_ACTION), actions.feedback)
-    listen(app.action(blocks.SHARE), actions.share)
+    listen(
+        app.action(blocks.SHOW_ENTRY_ACTION),
+        actions.show_entry,
+        deps.executor,
+        deps.gate,
+    )
+    listen(
+        app.action(blocks.FEEDBACK_ACTION), actions.feedback, deps.executor, deps.gate
+    )
+    listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)

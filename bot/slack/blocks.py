@@ -33,6 +33,7 @@ SHOW_ENTRY = "show_entry"
 VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
 SHARE = "share_answer"
+ASK_EXPERT = "ask_expert"
 # Slack wants action_ids unique within a message, so each button carries a suffix.
 SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -41,6 +42,8 @@ SECTION_CHARS = 3000
 BUTTON_CHARS = 75
 FALLBACK_CHARS = 3000
 QUESTION_KEY_CHARS = 150
+EXPERT_QUESTION_CHARS = 300  # a button's value holds at most 2000 characters
+TIP_FOOTER = "Daily STPM tip · stop with `/stpm tips off`"
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -71,6 +74,35 @@ class VoteValue:
             data = json.loads(value)
             return cls(str(data["e"]), str(data.get("q", "")))
         except (ValueError, TypeError, KeyError):
+            return None
+
+
+@dataclass(frozen=True)
+class ExpertValue:
+    """What "Ask an expert" passes on: the question and, when the button is in
+    a private message, the conversation it belongs to (else the click says)."""
+
+    question: str
+    channel: str = ""
+    thread_ts: str = ""
+    entry_id: str = ""  # the answer that got a 👎, if that's how it came
+
+    def encode(self) -> str:
+        data = {
+            "q": self.question[:EXPERT_QUESTION_CHARS],
+            "c": self.channel,
+            "t": self.thread_ts,
+            "e": self.entry_id,
+        }
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, value: str) -> ExpertValue | None:
+        try:
+            data = json.loads(value)
+            fields = (str(data.get(k) or "") for k in ("c", "t", "e"))
+            return cls(str(data["q"]), *fields)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
@@ -148,7 +180,18 @@ def suggestions(reply: Reply) -> Message:
     )
 
 
-def no_match(reply: Reply) -> Message:
+def ask_expert_block(value: ExpertValue) -> ActionsBlock:
+    return ActionsBlock(
+        block_id="ask_expert",
+        elements=[_button("Ask an expert", ASK_EXPERT, value.encode())],
+    )
+
+
+def with_ask_expert(text: str, value: ExpertValue) -> Message:
+    return Message(text, (_section(text), ask_expert_block(value)))
+
+
+def no_match(reply: Reply, *, ask_expert: bool = False) -> Message:
     topics = "\n".join(f"• {topic}" for topic in reply.topics)
     blocks: list[Block] = [
         _section(f"Sorry, I don't have an answer to “{echo(reply.question)}”."),
@@ -159,6 +202,8 @@ def no_match(reply: Reply) -> Message:
         # Configured by the admin, so it may use Slack links such as <#C123>.
         blocks.append(_context(f"For anything else, ask {reply.human_contact}."))
         text += f" For anything else, ask {reply.human_contact}."
+    if ask_expert:
+        blocks.append(ask_expert_block(ExpertValue(reply.question)))
     return Message(text, tuple(blocks))
 
 
@@ -171,7 +216,9 @@ def intro() -> Message:
     how = (
         "*How to ask*\n• Mention me in a channel: `@STPM Bot what does an STPM do?`\n"
         "• Send me a direct message.\n• `/stpm [question]` answers just for you.\n"
-        "• `/skill [name]` shows how important a technical skill is."
+        "• `/skill [name]` shows how important a technical skill is.\n"
+        "• `/stpm tips on [HH:MM]` posts a daily tip in a channel; "
+        "`/stpm tips off` stops it."
     )
     return Message(
         "Hi! Ask me about the Senior Technical Program Manager role, "
@@ -180,13 +227,16 @@ def intro() -> Message:
     )
 
 
-def for_reply(reply: Reply, *, private: bool = False) -> Message:
+def for_reply(
+    reply: Reply, *, private: bool = False, ask_expert: bool = False
+) -> Message:
+    """The message for `reply`; `ask_expert` offers the experts when nothing matched."""
     if reply.kind == "answer":
         return answer(reply, private=private)
     if reply.kind == "suggestions":
         return suggestions(reply)
     if reply.kind == "no_match":
-        return no_match(reply)
+        return no_match(reply, ask_expert=ask_expert)
     return intro()
 
 
@@ -228,6 +278,17 @@ def unknown_skill(name: str, options: Sequence[Link]) -> Message:
 
 def notice(text: str) -> Message:
     return Message(text, (_section(text),))
+
+
+def daily_tip(tip: Tip, knowledge: Knowledge) -> Message:
+    """A channel's tip of the day: the tip, its related entry, how to stop."""
+    blocks: list[Block] = [_section(f"*Tip of the day*\n{tip.text.strip()}")]
+    entry = knowledge.by_id.get(tip.related or "")
+    if entry is not None:
+        blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
+    blocks.append(_context(TIP_FOOTER))
+    text = shorten(_plain(f"Tip of the day: {tip.text.strip()}"), FALLBACK_CHARS)
+    return Message(text, tuple(blocks))
 
 
 def home(knowledge: Knowledge, topics: Sequence[str], tip: Tip | None) -> View:

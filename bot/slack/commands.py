@@ -1,4 +1,5 @@
-"""Slash commands: `/stpm [question]` and `/skill [name]`, answered privately."""
+"""Slash commands: `/stpm [question]`, `/stpm tips …` and `/skill [name]`,
+answered privately."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 
-from bot.slack import blocks
+from bot.slack import blocks, subscriptions
 from bot.slack.deps import Deps, bind
 from bot.slack.listeners import listen
 from bot.slack.mrkdwn import is_greeting, question_from
@@ -27,10 +28,20 @@ class Commands:
     ) -> None:
         bind(context, "/stpm")
         question = question_from(command.get("text", ""))
-        if is_greeting(question):
+        tips = subscriptions.parse(question)
+        if tips is not None:
+            settings = self.deps.services.settings
+            text = subscriptions.handle(
+                tips, command["channel_id"], self.deps.store, settings
+            )
+            message = blocks.notice(text)
+        elif is_greeting(question):
             message = blocks.intro()
         else:
-            message = blocks.for_reply(self.deps.answer(question), private=True)
+            reply = self.deps.answer(question, command.get("user_id"))
+            message = blocks.for_reply(
+                reply, private=True, ask_expert=self.deps.ask_expert
+            )
         respond(response_type="ephemeral", **message.as_kwargs())
 
     def on_skill(
@@ -54,5 +65,5 @@ class Commands:
 
 def register(app: App, deps: Deps) -> None:
     commands = Commands(deps)
-    listen(app.command("/stpm"), commands.on_stpm)
-    listen(app.command("/skill"), commands.on_skill)
+    listen(app.command("/stpm"), commands.on_stpm, deps.executor, deps.gate)
+    listen(app.command("/skill"), commands.on_skill, deps.executor, deps.gate)

@@ -98,7 +98,8 @@ class Conversations:
         if is_greeting(question):
             message = blocks.intro()
         else:
-            message = blocks.for_reply(self.deps.answer(question))
+            reply = self.deps.answer(question, event.get("user"))
+            message = blocks.for_reply(reply, ask_expert=self.deps.ask_expert)
         channel = event["channel"]
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **message.as_kwargs()
@@ -109,7 +110,7 @@ class Conversations:
 
 def register(app: App, deps: Deps) -> None:
     conversations = Conversations(deps)
-    listen(app.event("app_mention"), conversations.on_mention)
+    listen(app.event("app_mention"), conversations.on_mention, deps.executor, deps.gate)
     # One listener for every message event: an unmatched event would get a 404
     # and Slack would retry it.
-    listen(app.event("message"), conversations.on_message)
+    listen(app.event("message"), conversations.on_message, deps.executor, deps.gate)

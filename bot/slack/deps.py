@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import structlog
@@ -14,7 +15,8 @@ from bot.app import Services
 from bot.knowledge import Knowledge, Tip
 from bot.replies import Link, Reply
 from bot.skills import SkillLookup, find_skill
-from bot.store import Store
+from bot.slack.listeners import AckFirst
+from bot.store import Candidate, Store
 from bot.tips import tip_for
 
 
@@ -26,15 +28,27 @@ def _today() -> dt.date:
 class Deps:
     services: Services
     store: Store
+    executor: Executor  # where listeners' work runs after the ack
+    gate: AckFirst
     today: Callable[[], dt.date] = field(default=_today)
 
     @property
     def knowledge(self) -> Knowledge:
         return self.services.knowledge
 
-    def answer(self, question: str) -> Reply:
-        """The same answer the terminal chat gives; logs one `faq.*` line."""
-        return faq.answer(self.services, question)
+    def answer(self, question: str, user: str | None = None) -> Reply:
+        """The same answer the terminal chat gives; logs one `faq.*` line and
+        counts the question (`user` is kept only as a hash)."""
+        return faq.answer(self.services, question, user)
+
+    def candidates(self, question: str) -> tuple[Candidate, ...]:
+        """The entries that best match `question` now, with their scores."""
+        return faq.candidates_for(self.services.retriever, question)
+
+    @property
+    def ask_expert(self) -> bool:
+        """Whether "Ask an expert" is offered (STPM_BOT_EXPERTS_CHANNEL is set)."""
+        return bool(self.services.settings.experts_channel)
 
     def skill(self, name: str) -> tuple[SkillLookup, tuple[Link, ...]]:
         """The skill called `name`, or the closest skills as links."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from slack_bolt import App, Respond
@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
-from bot.slack.deps import Deps
+
+if TYPE_CHECKING:
+    from bot.slack.deps import Deps
 
 
 def _code(error: Exception) -> str | None:

@@ -35,4 +35,4 @@ class Home:
 
 
 def register(app: App, deps: Deps) -> None:
-    listen(app.event("app_home_opened"), Home(deps).on_opened)
+    listen(app.event("app_home_opened"), Home(deps).on_opened, deps.executor, deps.gate)

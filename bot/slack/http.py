@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
-from socketserver import ThreadingMixIn
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -21,18 +21,14 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.listeners import AckFirst
+
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few KB
-CLIENT_TIMEOUT_SECONDS = 30
+CLIENT_TIMEOUT_SECONDS = 10
+HTTP_THREADS = 16
 POLL_SECONDS = 0.1  # how soon stop() is noticed
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = False  # server_close() waits for requests in flight
-    block_on_close = True
-    allow_reuse_address = True
-    request_queue_size = 128
 
 
 class _Handler(WSGIRequestHandler):
@@ -42,7 +38,41 @@ class _Handler(WSGIRequestHandler):
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
-        structlog.get_logger().debug("http.request", line=format % args)
+        pass  # no access log: Slack's requests are logged by what they do
+
+
+class _PooledWSGIServer(WSGIServer):
+    """wsgiref's server with a fixed pool of handler threads.
+
+    socketserver.ThreadingMixIn starts a thread per request; under load that
+    start-up, contending for the GIL with the listeners, doubled ack latency
+    (README, "Slack load"). `server_close()` lets requests in flight finish.
+    """
+
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self._pool = ThreadPoolExecutor(HTTP_THREADS, thread_name_prefix="slack-http")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._pool.submit(self._handle, request, client_address)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        structlog.get_logger().exception("http.connection_error")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=True)
 
 
 def _header(headers: dict[str, Any], name: str) -> str | None:
@@ -94,7 +124,7 @@ def _json(
     return [data]
 
 
-def wsgi_app(slack: SlackRequestHandler) -> WSGIApplication:
+def wsgi_app(slack: SlackRequestHandler, gate: AckFirst) -> WSGIApplication:
     def application(
         environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
@@ -114,7 +144,8 @@ def wsgi_app(slack: SlackRequestHandler) -> WSGIApplication:
                 raise ValueError(length)
             if length > MAX_BODY_BYTES:
                 return _json(start_response, "413 Content Too Large", {})
-            return slack(environ, start_response)
+            with gate.acknowledging():
+                return slack(environ, start_response)
         except ValueError:
             return _json(start_response, "400 Bad Request", {"error": "bad request"})
         except Exception:
@@ -129,13 +160,20 @@ class HttpServer:
 
     mode = "http"
 
-    def __init__(self, app: App, signing_secret: str, host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        host: str,
+        port: int,
+        gate: AckFirst | None = None,
+    ) -> None:
         slack = VerifiedRequestHandler(app, signing_secret)
         self._server = make_server(
             host,
             port,
-            wsgi_app(slack),
-            server_class=_ThreadingWSGIServer,
+            wsgi_app(slack, gate or AckFirst()),
+            server_class=_PooledWSGIServer,
             handler_class=_Handler,
         )
         self._thread = threading.Thread(

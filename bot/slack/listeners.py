@@ -1,43 +1,98 @@
 """How every feature hooks into Bolt: ack at once, work afterwards.
 
-The app runs with `process_before_response=True`, so each listener's ack
-function runs on the request's own thread and Slack gets its 200 without
-waiting for Bolt's executor; the work runs there as a lazy listener. Bolt only
-logs a lazy listener's exceptions, so `later` hands them to the app's one
-error handler.
+The app runs with `process_before_response=True`, so the listener Bolt calls
+runs on the request's own thread: it acks, hands the work to the executor and
+returns, and Slack gets its 200 without waiting for a free worker. (Bolt's lazy
+listeners do the same but deep-copy every request first, which doubled the
+ack path's CPU time under load.) Errors in the work go to the app's one
+error handler, as errors in ordinary listeners do.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import inspect
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt.kwargs_injection import Args
 
 from bot.slack.errors import on_error
 
 Work = Callable[..., None]
+# Slack rarely has more than a few requests in flight to one app; four at once
+# is a burst. Measured with bench/slack_load.py (README, "Slack load").
+CROWD = 4
+LANES = 1
 
 
-def acknowledge(ack: Ack) -> None:
-    ack()
+class AckFirst:
+    """During a burst of Slack requests, work runs in few lanes so acks come first.
 
+    Slack retries an event, and shows the user an error for a command, when
+    its 200 takes over 3 s; a reply that comes a moment later costs nothing.
+    Request threads and listener threads share one GIL, so while `crowd` or
+    more requests are being acknowledged at once, at most `lanes` pieces of
+    work run and the acks get the interpreter. Below that (ordinary traffic)
+    every worker runs. Work always makes progress.
+    """
 
-def later(work: Work) -> Work:
-    """`work` (which takes `body` and `context`) with its errors reported."""
+    def __init__(self, crowd: int = CROWD, lanes: int = LANES) -> None:
+        self.crowd = crowd
+        self.lanes = lanes
+        self._acking = 0
+        self._working = 0
+        self._changed = threading.Condition()
 
-    @functools.wraps(work)
-    def run(**kwargs: Any) -> None:
+    @contextmanager
+    def acknowledging(self) -> Iterator[None]:
+        with self._changed:
+            self._acking += 1
         try:
+            yield
+        finally:
+            with self._changed:
+                self._acking -= 1
+                if self._acking == self.crowd - 1:
+                    self._changed.notify_all()  # the burst is over
+
+    def _may_work(self) -> bool:
+        return self._acking < self.crowd or self._working < self.lanes
+
+    @contextmanager
+    def working(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(self._may_work)
+            self._working += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._working -= 1
+                self._changed.notify()  # a lane is free: one waiter may take it
+
+
+def _run(work: Work, kwargs: dict[str, Any], args: Args, gate: AckFirst) -> None:
+    try:
+        with gate.working():
             work(**kwargs)
-        except Exception as error:
-            context: BoltContext = kwargs["context"]
-            on_error(error, kwargs["body"], context.client, context.respond)
-
-    return run
+    except Exception as error:
+        on_error(error, args.body, args.client, args.respond)
 
 
-def listen(register: Callable[..., Any], work: Work) -> None:
-    """`register` is e.g. `app.event("app_mention")`."""
-    register(ack=acknowledge, lazy=[later(work)])
+def listen(
+    register: Callable[..., Any], work: Work, executor: Executor, gate: AckFirst
+) -> None:
+    """Register `work` with e.g. `app.event("app_mention")`; Bolt's arguments
+    are passed to it by name, as to any Bolt listener."""
+    names = list(inspect.signature(work).parameters)
+
+    def acknowledge(args: Args) -> None:
+        args.ack()
+        kwargs = {n: getattr(args, n) for n in names}
+        executor.submit(_run, work, kwargs, args, gate)
+
+    acknowledge.__name__ = acknowledge.__qualname__ = getattr(work, "__name__", "work")
+    register(acknowledge)

@@ -38,8 +38,8 @@ NON_BOT_ENV = re.compile(
     r"POSTGRES_[A-Z_]+|PGPASSWORD|PATH|PYTHONDONTWRITEBYTECODE|PYTHONUNBUFFERED"
     r"|PIP_NO_CACHE_DIR|PIP_DISABLE_PIP_VERSION_CHECK"
 )
-# Announced in issue 5 for `stpm-bot post-tips`; deploy/ already sets them.
-PENDING_SETTINGS = frozenset({"STPM_BOT_TIPS_CHANNELS", "STPM_BOT_TIMEZONE"})
+# The tips settings the CronJob's ConfigMap sets for `stpm-bot post-tips`.
+TIPS_SETTINGS = frozenset({"STPM_BOT_TIPS_CHANNELS", "STPM_BOT_TIMEZONE"})
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD")
 PLACEHOLDER = "REPLACE-ME"
 
@@ -173,7 +173,7 @@ def deploy_env_names() -> dict[str, set[str]]:
 
 def test_every_env_name_in_deploy_is_a_setting() -> None:
     """Each variable set in deploy/ is read by the settings or is a non-bot one."""
-    known = set().union(*settings_env_names().values()) | PENDING_SETTINGS
+    known = set().union(*settings_env_names().values())
     unknown = {
         place: sorted(
             n for n in names if n not in known and not NON_BOT_ENV.fullmatch(n)
@@ -183,12 +183,10 @@ def test_every_env_name_in_deploy_is_a_setting() -> None:
     assert {} == {place: names for place, names in unknown.items() if names}
 
 
-def test_announced_settings_exist() -> None:
-    """The tips settings deploy/ already uses are fields of Settings."""
+def test_tips_settings_exist() -> None:
+    """The tips settings deploy/ uses are fields of Settings."""
     known = set().union(*settings_env_names().values())
-    missing = sorted(PENDING_SETTINGS - known)
-    if missing:
-        pytest.xfail(f"{missing} arrive with `stpm-bot post-tips` (issue 5)")
+    assert [] == sorted(TIPS_SETTINGS - known)
 
 
 def test_env_example_lists_every_setting() -> None:
@@ -368,8 +366,7 @@ def test_cronjob_posts_tips_on_weekdays() -> None:
     tips = containers()["CronJob"]
     assert ["stpm-bot", "post-tips"] == tips["command"]
     assert containers()["Deployment"]["envFrom"] == tips["envFrom"]
-    if "post-tips" not in subcommands():
-        pytest.xfail("`stpm-bot post-tips` is not in bot.cli.parser() yet (issue 5)")
+    assert "post-tips" in subcommands()
 
 
 def test_env_from_refers_to_defined_objects() -> None:

@@ -11,6 +11,7 @@ from bot.app import Services, build
 from bot.settings import Settings
 from bot.slack import build_app
 from bot.slack.http import HttpServer
+from bot.slack.listeners import AckFirst
 from bot.store import Store, engine_for
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SIGNING_SECRET, SlackSender
@@ -73,13 +74,20 @@ def start_app(
 ) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
-    def start(store: Store | None = None) -> RunningApp:
+    def start(store: Store | None = None, **settings: object) -> RunningApp:
+        """The app; `settings` overrides (e.g. experts_channel) change a copy."""
         if store is None:
             store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
         store.create_schema()
         executor = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
-        app = build_app(services.replace(store=store), executor=executor)
-        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0)
+        gate = AckFirst()
+        serving = services.replace(store=store)
+        if settings:
+            changed = make_settings(fake_slack, tmp_path, **settings)
+            knowledge, retriever = services.snapshot()
+            serving = Services(changed, knowledge, retriever, store)
+        app = build_app(serving, executor=executor, gate=gate)
+        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate)
         server.start()
         running = RunningApp(
             fake_slack, store, server, executor, SlackSender(server.address)

@@ -1,7 +1,8 @@
 """A small fake of Slack's Web API and response URLs, over real HTTP on 127.0.0.1.
 
 It records every call, answers like Slack, and can be told to fail the next
-call of a method with a rate limit (429 + Retry-After) or a Slack error.
+call of a method with a rate limit (429 + Retry-After) or a Slack error, or
+every post to one channel (a channel the bot was removed from).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class _Failure:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _channel_errors: dict[str, str] = field(default_factory=dict)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: ThreadingHTTPServer | None = None
@@ -63,6 +65,9 @@ class FakeSlack:
             disable_nagle_algorithm = True
 
             def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # e.g. chat.getPermalink
                 fake._handle(self)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -93,6 +98,7 @@ class FakeSlack:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self._channel_errors.clear()
 
     def fail_next(
         self,
@@ -106,6 +112,11 @@ class FakeSlack:
         with self._changed:
             failure = _Failure(status, error, retry_after)
             self._failures.setdefault(method, []).append(failure)
+
+    def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
+        """Refuse every chat.postMessage to `channel` with `error` from now on."""
+        with self._changed:
+            self._channel_errors[channel] = error
 
     # -- inspection -----------------------------------------------------------
 
@@ -134,7 +145,9 @@ class FakeSlack:
                 self._changed.wait(left)
             return list(self.calls)
 
-    def wait_delivered(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_delivered(
+        self, method: str, count: int = 1, timeout: float = 5.0
+    ) -> list[Call]:
         self.wait_for(lambda _: len(self.delivered(method)) >= count, timeout)
         return self.delivered(method)
 
@@ -149,11 +162,17 @@ class FakeSlack:
             body = dict(parse_qsl(raw))
             if isinstance(body.get("blocks"), str):
                 body["blocks"] = json.loads(body["blocks"])
-        path = request.path
-        method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
+        path, _, query = request.path.partition("?")
+        body |= dict(parse_qsl(query))
+        method = (
+            path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
+        )
         with self._changed:
             queue = self._failures.get(method) or []
             failure = queue.pop(0) if queue else None
+            refused = self._channel_errors.get(body.get("channel", ""))
+            if failure is None and refused and method == "chat.postMessage":
+                failure = _Failure(200, refused)
         status, headers, payload = self._answer(method, body, failure)
         recorded = dict(body)
         if failure is not None:
@@ -194,6 +213,10 @@ class FakeSlack:
         elif method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             result |= {"channel": body.get("channel"), "ts": ts}
+        elif method == "chat.getPermalink":
+            ts = str(body.get("message_ts", "")).replace(".", "")
+            link = f"https://example.slack.com/archives/{body.get('channel')}/p{ts}"
+            result |= {"channel": body.get("channel"), "permalink": link}
         elif method == "chat.postEphemeral":
             result["message_ts"] = f"1700000000.{next(self._ts):06d}"
         return 200, json_type, json.dumps(result)

@@ -21,7 +21,9 @@ USER = "U0USER01"
 _ids = itertools.count(1)
 
 
-def sign(body: bytes, secret: str = SIGNING_SECRET, ts: int | None = None) -> dict[str, str]:
+def sign(
+    body: bytes, secret: str = SIGNING_SECRET, ts: int | None = None
+) -> dict[str, str]:
     """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
     timestamp = str(int(time.time()) if ts is None else ts)
     base = b"v0:" + timestamp.encode() + b":" + body
@@ -50,7 +52,9 @@ def http_request(
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
-        return Response(resp.status, resp.read(), {k.lower(): v for k, v in resp.getheaders()})
+        return Response(
+            resp.status, resp.read(), {k.lower(): v for k, v in resp.getheaders()}
+        )
     finally:
         conn.close()
 
@@ -83,7 +87,9 @@ def envelope(event: dict[str, Any], event_id: str | None = None) -> dict[str, An
     }
 
 
-def mention(text: str, channel: str = "C0CHAN01", thread_ts: str | None = None) -> dict[str, Any]:
+def mention(
+    text: str, channel: str = "C0CHAN01", thread_ts: str | None = None
+) -> dict[str, Any]:
     message_ts = ts()
     event: dict[str, Any] = {
         "type": "app_mention",
@@ -224,11 +230,16 @@ class SlackSender:
     def event(self, body: dict[str, Any], retry: int | None = None) -> Response:
         extra = {}
         if retry:
-            extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            extra = {
+                "X-Slack-Retry-Num": str(retry),
+                "X-Slack-Retry-Reason": "http_timeout",
+            }
         return self.post(json.dumps(body).encode(), "application/json", extra=extra)
 
     def command(self, fields: dict[str, str]) -> Response:
-        return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded")
+        return self.post(
+            urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        )
 
     def action(self, payload: dict[str, Any]) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()

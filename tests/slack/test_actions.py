@@ -15,7 +15,10 @@ def test_related_entry_button_posts_the_entry_in_the_same_thread(
 ) -> None:
     """Clicking a related entry posts that entry in the thread of the click."""
     payload = block_action(
-        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url(), thread_ts="1.5"
+        "show_entry:skill-cloud",
+        "skill-cloud",
+        slack.fake.response_url(),
+        thread_ts="1.5",
     )
     assert 200 == slack.send.action(payload).status
     [post] = slack.fake.wait_delivered("chat.postMessage")
@@ -28,7 +31,10 @@ def test_related_entry_button_posts_the_entry_in_the_same_thread(
 def test_related_entry_in_a_private_answer_stays_private(slack: RunningApp) -> None:
     """A click in an ephemeral /stpm answer answers ephemerally too."""
     payload = block_action(
-        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url(), ephemeral=True
+        "show_entry:skill-cloud",
+        "skill-cloud",
+        slack.fake.response_url(),
+        ephemeral=True,
     )
     slack.send.action(payload)
     [call] = slack.fake.wait_delivered("response_url")
@@ -67,7 +73,9 @@ def test_a_second_vote_replaces_the_first(slack: RunningApp) -> None:
 def test_a_failed_post_after_a_click_is_answered_politely(slack: RunningApp) -> None:
     """not_in_channel while posting an entry: an apology via response_url."""
     slack.fake.fail_next("chat.postMessage", error="not_in_channel")
-    payload = block_action("show_entry:skill-cloud", "skill-cloud", slack.fake.response_url())
+    payload = block_action(
+        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url()
+    )
     slack.send.action(payload)
     [sorry] = slack.fake.wait_delivered("response_url")
     assert sorry.body["text"].startswith("Sorry, something went wrong")
@@ -95,7 +103,12 @@ def test_app_home_publishes_topics_skills_and_tip(slack: RunningApp) -> None:
 
 def test_the_messages_tab_publishes_nothing(slack: RunningApp) -> None:
     """app_home_opened for the Messages tab needs no view."""
-    event = {"type": "app_home_opened", "user": USER, "channel": "D1", "tab": "messages"}
+    event = {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D1",
+        "tab": "messages",
+    }
     slack.send.event(envelope(event))
     slack.drain()
     assert [] == slack.fake.delivered("views.publish")

@@ -113,8 +113,12 @@ def test_echoed_questions_never_ping(ping: str) -> None:
     question = f"{ping} is there a wifi password?"
     for message in (
         blocks.no_match(Reply("no_match", question)),
-        blocks.suggestions(Reply("suggestions", question, suggestions=(Link("a", "A"),))),
-        blocks.answer(Reply("answer", question, title="T", text="x", entry_id="a"), private=True),
+        blocks.suggestions(
+            Reply("suggestions", question, suggestions=(Link("a", "A"),))
+        ),
+        blocks.answer(
+            Reply("answer", question, title="T", text="x", entry_id="a"), private=True
+        ),
         blocks.unknown_skill(question, ()),
     ):
         assert ping not in " ".join(_shown(message.as_kwargs()))
@@ -122,7 +126,9 @@ def test_echoed_questions_never_ping(ping: str) -> None:
 
 def test_question_from_strips_markup_and_the_bot_mention() -> None:
     """The bot's mention and pings go; links and channels keep their labels."""
-    text = "<@UBOT> <!here> what about <https://x.example|the guide> in <#C1|tpm>? &amp;"
+    text = (
+        "<@UBOT> <!here> what about <https://x.example|the guide> in <#C1|tpm>? &amp;"
+    )
     assert "what about the guide in tpm? &" == question_from(text, "UBOT")
 
 
@@ -133,7 +139,7 @@ def test_inert_and_echo_escape_slack_control_characters() -> None:
 
 
 def test_greetings_are_recognised() -> None:
-    """"hi", "help", "hello!" and nothing at all are greetings; questions are not."""
+    """ "hi", "help", "hello!" and nothing at all are greetings; questions are not."""
     assert all(is_greeting(t) for t in ("", "hi", "Help", "hello!", "  "))
     assert not is_greeting("what does an stpm do")
 

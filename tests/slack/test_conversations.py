@@ -17,7 +17,9 @@ def _blocks_text(call_body: dict[str, object]) -> str:
     return json.dumps(call_body.get("blocks", []))
 
 
-def test_mention_is_answered_in_its_thread_with_the_right_entry(slack: RunningApp) -> None:
+def test_mention_is_answered_in_its_thread_with_the_right_entry(
+    slack: RunningApp,
+) -> None:
     """A mention gets the matching entry as a reply in the mention's thread."""
     event = mention(CYBER)
     assert 200 == slack.send.event(envelope(event)).status
@@ -84,9 +86,13 @@ def test_follow_ups_survive_a_restart(
     assert first["ts"] == posts[1].body["thread_ts"]
 
 
-def test_channel_messages_outside_answered_threads_are_ignored(slack: RunningApp) -> None:
+def test_channel_messages_outside_answered_threads_are_ignored(
+    slack: RunningApp,
+) -> None:
     """Ordinary channel chatter, even in other threads, gets no reply."""
-    slack.send.event(envelope(message(CYBER, channel="C0CHAN01", channel_type="channel")))
+    slack.send.event(
+        envelope(message(CYBER, channel="C0CHAN01", channel_type="channel"))
+    )
     slack.send.event(
         envelope(
             message(CYBER, channel="C0CHAN01", channel_type="channel", thread_ts="1.2")
@@ -135,7 +141,7 @@ def test_the_same_event_retried_three_times_is_answered_once(slack: RunningApp) 
 
 
 def test_greetings_and_empty_mentions_get_the_introduction(slack: RunningApp) -> None:
-    """"help", "hi" and a bare mention are answered with the introduction."""
+    """ "help", "hi" and a bare mention are answered with the introduction."""
     for text in ("help", "hi", ""):
         slack.send.event(envelope(mention(text)))
     posts = slack.fake.wait_delivered("chat.postMessage", count=3)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +18,16 @@ from bot.slack import SocketMode, build_app, frontend
 from bot.slack.http import HttpServer
 from tests.slack.conftest import RunningApp, make_settings
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import command, envelope, http_request, mention
+from tests.slack.harness import (
+    SIGNING_SECRET,
+    SlackSender,
+    command,
+    envelope,
+    http_request,
+    mention,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _healthy(slack: RunningApp) -> bool:
@@ -32,7 +45,11 @@ def test_healthz_answers_200_json(slack: RunningApp) -> None:
 
 def test_url_verification_echoes_the_challenge(slack: RunningApp) -> None:
     """Slack's url_verification handshake gets its challenge back."""
-    body = {"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}
+    body = {
+        "token": "t",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
     response = slack.send.event(body)
     assert 200 == response.status
     assert body["challenge"] in response.body.decode()
@@ -138,3 +155,44 @@ def test_http_mode_is_chosen_without_an_app_token(
         assert ("127.0.0.1", port) == chosen.address
     finally:
         chosen.stop()
+
+
+def test_sigterm_finishes_what_is_in_flight_then_exits(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`serve` in its own process: SIGTERM right after an event → reply, exit 0."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_BASE_URL": fake_slack.api_url,
+        "SLACK_APP_TOKEN": "",
+        "STPM_BOT_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "STPM_BOT_DATA_DIR": str(tmp_path),
+        "STPM_BOT_DATABASE_URL": "",
+        "STPM_BOT_LOG_LEVEL": "WARNING",
+    }
+    code = "from bot.app import build; from bot.settings import Settings; "
+    code += "from bot.slack import serve; serve(build(Settings(_env_file=None)))"
+    app = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert app.poll() is None, "the app exited on start"
+            assert time.monotonic() < deadline, "the app never became healthy"
+            try:
+                if 200 == http_request(("127.0.0.1", port), "GET", "/healthz").status:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        sender = SlackSender(("127.0.0.1", port))
+        assert 200 == sender.event(envelope(mention("what does an stpm do?"))).status
+        app.send_signal(signal.SIGTERM)
+        assert 0 == app.wait(timeout=20)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert 1 == len(fake_slack.delivered("chat.postMessage"))

@@ -22,7 +22,13 @@ SCOPE_FOR = {
     "commands": "commands",
     "replies": "chat:write",
 }
-ACTION_IDS = (f"{blocks.SHOW_ENTRY}:skill-cloud", blocks.VOTE_UP, blocks.VOTE_DOWN, blocks.SHARE)
+ACTION_IDS = (
+    f"{blocks.SHOW_ENTRY}:skill-cloud",
+    blocks.VOTE_UP,
+    blocks.VOTE_DOWN,
+    blocks.SHARE,
+    blocks.ASK_EXPERT,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +100,9 @@ def test_every_listener_is_reachable_through_the_manifest(
     assert [] == [lst for lst in app._listeners if id(lst) not in reachable]
 
 
-def test_declared_commands_and_events_are_the_manifest_s(manifest: dict[str, Any]) -> None:
+def test_declared_commands_and_events_are_the_manifest_s(
+    manifest: dict[str, Any],
+) -> None:
     """The modules' COMMANDS and EVENTS lists are exactly the manifest's."""
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     names = {c["command"] for c in manifest["features"]["slash_commands"]}

@@ -1,0 +1,106 @@
+"""The commands an operator runs from cron or a Kubernetes CronJob:
+`stpm-bot post-tips` and `stpm-bot report`.
+
+Both talk to Slack only through `bot.slack`, imported when needed, so the
+report works without Slack credentials when it only prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from argparse import Namespace
+from collections import Counter
+
+from bot import report as gap_report
+from bot.app import Services
+from bot.schedule import Policy
+from bot.store import Store
+
+EX_USAGE = 2
+DIGEST_DAYS = 7
+SAID = {
+    "posted": "posted",
+    "already_posted": "already posted",
+    "taken": "posted by another process",
+    "paused": "paused (Slack refused the channel; see the log)",
+    "retry": "refused for now (run again to retry)",
+    "failed": "not posted (see the log)",
+    "no_tips": "not posted (the knowledge has no tips)",
+}
+
+
+def _usage(message: str) -> int:
+    print(f"stpm-bot: {message}", file=sys.stderr)
+    return EX_USAGE
+
+
+def _store(services: Services) -> Store:
+    if services.store is None:
+        raise ValueError("this command needs the store")
+    services.store.create_schema()
+    return services.store
+
+
+def _today(policy: Policy) -> dt.date:
+    return policy.local_date(dt.datetime.now(dt.UTC))
+
+
+def post_tips(services: Services, args: Namespace) -> int:
+    """Post every subscribed channel's tip for the date once; exit 1 if any
+    was not posted (a retried Job then tries those again)."""
+    settings = services.settings
+    if settings.slack_bot_token is None:
+        return _usage("post-tips needs SLACK_BOT_TOKEN")
+    from bot.slack import tips, web_client
+
+    store = _store(services)
+    tips.seed(settings, store)
+    policy = Policy.from_settings(settings)
+    date: dt.date = args.date or _today(policy)
+    if not policy.posting_day(date):
+        print(f"Tips for {date.isoformat()}: none at weekends (STPM_BOT_TIPS_WEEKENDS)")
+        return 0
+    poster = tips.TipPoster(services, store, web_client(settings), policy)
+    postings = poster.post_date(date)
+    outcomes = Counter(p.outcome for p in postings)
+    summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
+    print(f"Tips for {date.isoformat()}: {summary or 'no channel subscribed'}")
+    return 1 if outcomes.keys() & {"retry", "failed", "no_tips"} else 0
+
+
+def report(services: Services, args: Namespace) -> int:
+    """Print the knowledge-gap report; `--post` sends it to the curators."""
+    settings = services.settings
+    if args.post and not (settings.curators_channel and settings.slack_bot_token):
+        return _usage(
+            "report --post needs STPM_BOT_CURATORS_CHANNEL and SLACK_BOT_TOKEN"
+        )
+    since: dt.date | None = args.since
+    if since is None and args.post:
+        since = _today(Policy.from_settings(settings)) - dt.timedelta(DIGEST_DAYS)
+    data = gap_report.build(_store(services), services.knowledge, since, settings.zone)
+    if args.json:
+        print(json.dumps(gap_report.as_json(data), ensure_ascii=False), flush=True)
+    else:
+        print("\n".join(gap_report.lines(data)))
+    if args.post:
+        return _post_digest(services, data)
+    return 0
+
+
+def _post_digest(services: Services, data: gap_report.Report) -> int:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack import digest, web_client
+
+    settings = services.settings
+    try:
+        digest.post(web_client(settings), settings.curators_channel, data)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)
+        return 1
+    print(f"Posted the digest to {settings.curators_channel}.", file=sys.stderr)
+    return 0

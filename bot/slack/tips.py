@@ -1,0 +1,194 @@
+"""Daily tips in Slack: claim, post, and the thread that looks for due tips.
+
+A tip is claimed in the store before it is posted, so a restart, a crash or a
+second process never posts a channel's tip twice for one date. The cost: a
+crash between the claim and Slack's answer leaves that tip unconfirmed, and it
+is not posted again (it may have gone out).
+
+When Slack refuses a post:
+- the channel is gone or closed to the bot (`PAUSE_ERRORS`): the subscription
+  is paused until someone runs `/stpm tips on` there, and the claim released;
+- Slack says nothing was posted and it may work later (`RETRY_ERRORS`): the
+  claim is released, so the next look retries while the grace period lasts;
+- anything else, including timeouts and errors after which the message may
+  exist (`fatal_error`, `internal_error`): the claim stays and the channel
+  gets its next tip the next day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.app import Services
+from bot.knowledge import Knowledge
+from bot.schedule import Due, Policy, due_now, due_on, next_tip
+from bot.settings import Settings, parse_hhmm
+from bot.slack import blocks
+from bot.store import Store
+from bot.tips import tip_order
+
+PAUSE_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "is_archived",
+        "channel_not_found",
+        "restricted_action_read_only_channel",
+    }
+)
+RETRY_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
+)
+
+Outcome = Literal[
+    "posted", "already_posted", "taken", "paused", "retry", "failed", "no_tips"
+]
+Clock = Callable[[], dt.datetime]
+log = structlog.get_logger()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def slack_error(error: SlackApiError) -> str:
+    return str(error.response.get("error") or error.response.status_code)
+
+
+@dataclass(frozen=True)
+class Posting:
+    due: Due
+    outcome: Outcome
+
+
+class TipPoster:
+    """Posts the tips that are due; safe to run in any number of processes."""
+
+    def __init__(
+        self, services: Services, store: Store, client: WebClient, policy: Policy
+    ) -> None:
+        self.services = services
+        self.store = store
+        self.client = client
+        self.policy = policy
+
+    def post_due(self, now: dt.datetime) -> list[Posting]:
+        """What the scheduler does at `now`: tips whose time has come."""
+        return self._post_all(due_now(self.store.subscriptions(), now, self.policy))
+
+    def post_date(self, date: dt.date) -> list[Posting]:
+        """`stpm-bot post-tips`: every channel's tip for `date` not yet posted."""
+        return self._post_all(due_on(self.store.subscriptions(), date, self.policy))
+
+    def _post_all(self, due: list[Due]) -> list[Posting]:
+        if not due:
+            return []
+        claimed = self.store.claimed_tips({d.date for d in due})
+        knowledge = self.services.knowledge  # one version for the whole run
+        return [
+            Posting(d, "already_posted")
+            if (d.channel, d.date) in claimed
+            else Posting(d, self._post(d, knowledge))
+            for d in due
+        ]
+
+    def _post(self, due: Due, knowledge: Knowledge) -> Outcome:
+        tips = {tip.id: tip for tip in tip_order(knowledge)}
+        history = [p.tip_id for p in self.store.posted_tips(due.channel)]
+        tip_id = next_tip(list(tips), history)
+        if tip_id is None:
+            log.warning("tips.none", channel=due.channel)
+            return "no_tips"
+        if not self.store.claim_tip(due.channel, due.date, tip_id):
+            return "taken"  # another process got there first
+        message = blocks.daily_tip(tips[tip_id], knowledge)
+        where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip_id}
+        try:
+            self.client.chat_postMessage(channel=due.channel, **message.as_kwargs())
+        except SlackApiError as error:
+            return self._refused(due, slack_error(error), where)
+        except (SlackClientError, OSError, http.client.HTTPException) as error:
+            log.error("tips.post_unknown", error=type(error).__name__, **where)
+            return "failed"
+        self.store.mark_tip_posted(due.channel, due.date)
+        log.info("tips.posted", **where)
+        return "posted"
+
+    def _refused(self, due: Due, code: str, where: dict[str, str]) -> Outcome:
+        if code in PAUSE_ERRORS:
+            self.store.release_tip(due.channel, due.date)
+            self.store.pause(due.channel, code)
+            log.warning("tips.paused", slack_error=code, **where)
+            return "paused"
+        if code in RETRY_ERRORS:
+            self.store.release_tip(due.channel, due.date)
+            log.warning("tips.retry_later", slack_error=code, **where)
+            return "retry"
+        log.error("tips.failed", slack_error=code, **where)
+        return "failed"
+
+
+def seed(settings: Settings, store: Store) -> None:
+    """Subscribe the channels in STPM_BOT_TIPS_CHANNELS (kept in the store)."""
+    store.seed_subscriptions(settings.tips_channels, parse_hhmm(settings.tips_time))
+    for sub in store.subscriptions():
+        if sub.active and sub.paused_reason:
+            log.warning(
+                "tips.channel_paused", channel=sub.channel, reason=sub.paused_reason
+            )
+
+
+class Scheduler:
+    """Looks for due tips every `interval` seconds on a daemon thread."""
+
+    def __init__(self, poster: TipPoster, interval: float, clock: Clock = utcnow):
+        self.poster = poster
+        self.interval = interval
+        self.clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tips", daemon=True)
+
+    def tick(self) -> list[Posting]:
+        try:
+            return self.poster.post_due(self.clock())
+        except Exception:  # a bad look must not stop tomorrow's tips
+            log.exception("tips.tick_failed")
+            return []
+
+    def start(self) -> Scheduler:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(surface="tips")
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.interval)
+
+
+def start_scheduler(
+    services: Services, store: Store, client: WebClient
+) -> Scheduler | None:
+    """Seed the configured channels; start looking for due tips unless off."""
+    settings = services.settings
+    seed(settings, store)
+    interval = settings.tips_check_interval
+    if not interval:
+        return None
+    poster = TipPoster(services, store, client, Policy.from_settings(settings))
+    log.info("tips.scheduler_started", interval=interval)
+    return Scheduler(poster, interval).start()

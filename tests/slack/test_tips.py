@@ -1,0 +1,265 @@
+"""Daily tips posted to the fake Slack over HTTP, with a fake clock.
+
+Thirty simulated days, weekends included, with two posters sharing one SQLite
+file, a crash in the middle of a posting run, downtime, a channel that stops
+its tips and one the bot was removed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+
+from bot.app import Services
+from bot.schedule import Policy
+from bot.slack import blocks, web_client
+from bot.slack.tips import Scheduler, TipPoster
+from bot.store import Store, engine_for
+from bot.tips import tip_order
+from tests.slack.conftest import RunningApp
+from tests.slack.fake_slack import Call, FakeSlack
+from tests.slack.harness import block_action
+
+START = dt.date(2030, 1, 7)  # a Monday
+DAYS = 30
+TICK = dt.timedelta(minutes=30)
+POLICY = Policy(grace=dt.timedelta(minutes=120))
+
+
+class Crash(BaseException):
+    """The process dies (not an error anything in the bot may catch)."""
+
+
+class DiesAfterPosting(WebClient):
+    """A client whose process dies right after Slack accepted its Nth post."""
+
+    def __init__(self, base: WebClient, after: int) -> None:
+        super().__init__(token=base.token, base_url=base.base_url)
+        self.after = after
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+        response = super().chat_postMessage(**kwargs)
+        self.after -= 1
+        if self.after == 0:
+            raise Crash
+        return response
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shared.db'}"
+
+
+@pytest.fixture
+def stores(db_url: str) -> Iterator[list[Store]]:
+    opened: list[Store] = []
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def open_store(url: str, opened: list[Store]) -> Store:
+    store = Store(engine_for(url))
+    store.create_schema()
+    opened.append(store)
+    return store
+
+
+def posts_to(fake: FakeSlack, channel: str) -> list[Call]:
+    return [
+        c for c in fake.delivered("chat.postMessage") if c.body["channel"] == channel
+    ]
+
+
+def tip_ids(services: Services, calls: list[Call]) -> list[str]:
+    """Which tip each message shows, by its notification text."""
+    knowledge = services.knowledge
+    by_text = {blocks.daily_tip(t, knowledge).text: t.id for t in knowledge.tips}
+    return [by_text[c.body["text"]] for c in calls]
+
+
+def weekdays(
+    first: dt.date, last: dt.date, skip: set[dt.date] = frozenset()
+) -> list[dt.date]:
+    days = (first + dt.timedelta(n) for n in range((last - first).days + 1))
+    return [d for d in days if d.weekday() < 5 and d not in skip]
+
+
+def rotation(services: Services, n: int) -> list[str]:
+    order = [t.id for t in tip_order(services.knowledge)]
+    return [order[i % len(order)] for i in range(n)]
+
+
+def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """Each channel gets one tip on each day it should, none twice, in rotation."""
+    client = web_client(services.settings)
+    a_store, b_store = open_store(db_url, stores), open_store(db_url, stores)
+    for channel, at in (
+        ("C1", "09:00"),
+        ("C2", "10:30"),
+        ("C3", "09:00"),
+        ("C4", "09:00"),
+    ):
+        a_store.subscribe(channel, dt.time.fromisoformat(at))
+    crash_day = START + dt.timedelta(days=2)  # Wednesday: crash after the first post
+    down_day = START + dt.timedelta(days=7)  # next Monday: down 08:00 to 12:00
+    unsub_day = START + dt.timedelta(days=9)
+    removed_day = START + dt.timedelta(days=4)
+    a = TipPoster(services, a_store, client, POLICY)
+    b = TipPoster(services, b_store, client, POLICY)
+    now = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
+    for _ in range(DAYS * 24 * 2):
+        today = now.date()
+        if today == unsub_day and now.hour == 8 and now.minute == 0:
+            b_store.unsubscribe("C3")
+        if today == removed_day and now.hour == 0 and now.minute == 0:
+            fake_slack.fail_channel("C4", "not_in_channel")
+        down = today == down_day and 8 <= now.hour < 12
+        if today == crash_day and now.hour == 9 and now.minute == 0:
+            dying = TipPoster(services, a_store, DiesAfterPosting(client, 1), POLICY)
+            with pytest.raises(Crash):
+                dying.post_due(now)
+            a = TipPoster(services, open_store(db_url, stores), client, POLICY)
+        if not down:
+            a.post_due(now)
+            b.post_due(now)
+        now += TICK
+
+    last = START + dt.timedelta(days=DAYS - 1)
+    expected = {
+        "C1": weekdays(START, last, skip={down_day}),  # 09:00 + 2 h < 12:00
+        "C2": weekdays(START, last),  # 10:30 + 2 h > 12:00: posted late
+        "C3": weekdays(START, unsub_day - dt.timedelta(days=1), skip={down_day}),
+        "C4": weekdays(START, removed_day - dt.timedelta(days=1)),
+    }
+    for channel, days in expected.items():
+        calls = posts_to(fake_slack, channel)
+        assert len(days) == len(calls), channel
+        assert rotation(services, len(days)) == tip_ids(services, calls), channel
+        assert days == [p.date for p in a_store.posted_tips(channel)], channel
+    refused = [c for c in fake_slack.calls if c.body.get("_failed") == "not_in_channel"]
+    assert 1 == len(refused)  # paused at once, never retried
+    assert "not_in_channel" == a_store.subscription("C4").paused_reason
+
+
+def test_two_posters_racing_on_the_same_date_post_once(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """Eight threads, each with its own store on one file: one tip per channel."""
+    first = open_store(db_url, stores)
+    for channel in ("C1", "C2", "C3"):
+        first.subscribe(channel, dt.time(9, 0))
+    posters = [
+        TipPoster(
+            services, open_store(db_url, stores), web_client(services.settings), POLICY
+        )
+        for _ in range(8)
+    ]
+    start = threading.Barrier(len(posters))
+
+    def run(poster: TipPoster) -> None:
+        start.wait()
+        poster.post_date(START)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in posters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts = Counter(
+        c.body["channel"] for c in fake_slack.delivered("chat.postMessage")
+    )
+    assert {"C1": 1, "C2": 1, "C3": 1} == counts
+
+
+def test_a_rate_limited_tip_is_retried_at_the_next_look(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """Slack said `ratelimited` (nothing posted): the next look posts it."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    for _ in range(3):  # the client's own retries of the 429, then the refusal
+        fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
+    poster = TipPoster(services, store, web_client(services.settings), POLICY)
+    nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+    assert ["retry"] == [p.outcome for p in poster.post_due(nine)]
+    assert ["posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+
+
+def test_an_error_after_which_the_message_may_exist_is_not_retried(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """`fatal_error` may have posted: keep the claim rather than risk a double."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    fake_slack.fail_next("chat.postMessage", error="fatal_error")
+    poster = TipPoster(services, store, web_client(services.settings), POLICY)
+    nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+    assert ["failed"] == [p.outcome for p in poster.post_due(nine)]
+    assert ["already_posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
+    assert [] == posts_to(fake_slack, "C1")
+
+
+def test_the_scheduler_thread_looks_with_its_clock(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """A scheduler tick with an injected clock posts what is due at that time."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    poster = TipPoster(services, store, web_client(services.settings), POLICY)
+    clock = lambda: dt.datetime(2030, 1, 7, 9, 1, tzinfo=dt.UTC)  # noqa: E731
+    scheduler = Scheduler(poster, interval=3600, clock=clock).start()
+    try:
+        [call] = fake_slack.wait_delivered("chat.postMessage")
+    finally:
+        scheduler.stop()
+    assert "C1" == call.body["channel"]
+
+
+def test_the_tip_message_has_the_tip_a_related_entry_and_how_to_stop(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """What the channel sees: the tip, a "Read more" button, the footer."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    TipPoster(services, store, web_client(services.settings), POLICY).post_date(START)
+    [call] = posts_to(fake_slack, "C1")
+    first = tip_order(services.knowledge)[0]
+    section, actions, footer = call.body["blocks"]
+    assert section["text"]["text"].endswith(first.text.strip())
+    [button] = actions["elements"]
+    entry = services.knowledge.by_id[first.related or ""]
+    assert f"Read more: {entry.title}" == button["text"]["text"]
+    assert blocks.SHOW_ENTRY_ACTION.match(button["action_id"])
+    assert (
+        "Daily STPM tip · stop with `/stpm tips off`" == footer["elements"][0]["text"]
+    )
+
+
+def test_read_more_on_a_tip_shows_the_entry_in_its_thread(
+    slack: RunningApp, services: Services
+) -> None:
+    """Clicking the tip's button posts the related entry under the tip."""
+    tip = tip_order(services.knowledge)[0]
+    payload = block_action(
+        f"show_entry:{tip.related}",
+        tip.related or "",
+        slack.fake.response_url(),
+        message_ts="1700000000.000042",
+        thread_ts=None,
+    )
+    slack.send.action(payload)
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert "1700000000.000042" == post.body["thread_ts"]
+    assert f"feedback:{tip.related}" in post.text

@@ -1,0 +1,57 @@
+"""The tips and gap-loop settings: parsed once, mistakes named at start."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings, parse_hhmm
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_tips_channels_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STPM_BOT_TIPS_CHANNELS="C1, C2" is two channel ids; empty is none."""
+    monkeypatch.setenv("STPM_BOT_TIPS_CHANNELS", "C0123, C0456 ,")
+    assert ("C0123", "C0456") == settings().tips_channels
+    monkeypatch.setenv("STPM_BOT_TIPS_CHANNELS", "")
+    assert () == settings().tips_channels
+
+
+def test_a_channel_name_is_not_a_channel_id() -> None:
+    """#general is refused: Slack's API wants ids like C0123456789."""
+    with pytest.raises(ValidationError, match="not channel ids"):
+        settings(tips_channels="#general")
+    with pytest.raises(ValidationError, match="not a channel id"):
+        settings(experts_channel="#experts")
+
+
+def test_times_are_hh_mm() -> None:
+    """9:05 and 09:05 are the same time; 25:00 and 9am are refused."""
+    assert dt.time(9, 5) == parse_hhmm("9:05") == parse_hhmm("09:05")
+    assert "09:05" == settings(tips_time="9:05").tips_time
+    for bad in ("25:00", "9am", "09:5", ""):
+        with pytest.raises(ValueError, match="HH:MM"):
+            parse_hhmm(bad)
+
+
+def test_the_time_zone_is_an_iana_name() -> None:
+    """Europe/Berlin works; a made-up zone stops the bot at start."""
+    assert "Europe/Berlin" == str(settings(timezone="Europe/Berlin").zone)
+    assert dt.UTC == settings().zone == settings(timezone="Etc/UTC").zone
+    with pytest.raises(ValidationError, match="IANA"):
+        settings(timezone="Mars/Olympus_Mons")
+
+
+def test_the_scheduler_looks_within_the_grace_period() -> None:
+    """A check interval longer than the grace period could skip tips: refused."""
+    assert (
+        60.0
+        == settings(tips_grace_minutes=1, tips_check_interval=60).tips_check_interval
+    )
+    with pytest.raises(ValidationError, match="could miss tips"):
+        settings(tips_grace_minutes=1, tips_check_interval=61)
