@@ -28,8 +28,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    store = Store(engine_for(f"sqlite:///{tmp_path / 'db' / 'bot.db'}"), now=clock)
+def store(database_url: str, clock: Clock) -> Iterator[Store]:
+    """A fresh store on SQLite, and again on PostgreSQL (see tests/conftest.py)."""
+    store = Store(engine_for(database_url), now=clock)
     store.create_schema()
     yield store
     store.close()
@@ -122,9 +123,9 @@ def test_in_memory_sqlite_is_shared_across_threads() -> None:
 MONDAY = dt.date(2030, 1, 7)
 
 
-def test_subscriptions_survive_a_restart(tmp_path: Path) -> None:
+def test_subscriptions_survive_a_restart(database_url: str) -> None:
     """Tips on, off and paused are kept in the database, not in the process."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    url = database_url
     first = Store(engine_for(url))
     first.create_schema()
     first.subscribe("C1", dt.time(9, 30))

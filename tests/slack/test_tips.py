@@ -11,7 +11,6 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,8 +53,9 @@ class DiesAfterPosting(WebClient):
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'shared.db'}"
+def db_url(database_url: str) -> str:
+    """One database the posters share: a SQLite file, then a real PostgreSQL."""
+    return database_url
 
 
 @pytest.fixture
