@@ -175,7 +175,8 @@ class Normalizer:
                         self._map[key] = target
         self._longest = max((len(k) for k in self._map), default=0)
         self._starts = frozenset(k[0] for k in self._map)
-        self.normalize = lru_cache(maxsize=8192)(self._normalize)
+        # Questions repeat; knowledge texts don't: cached for the first only.
+        self.normalize = lru_cache(maxsize=8192)(self.normalize_text)
 
     def _expand(self, words: list[str]) -> list[str]:
         if self._starts.isdisjoint(words):
@@ -199,7 +200,7 @@ class Normalizer:
                 i += 1
         return out
 
-    def _normalize(self, text: str) -> Normalized:
+    def normalize_text(self, text: str) -> Normalized:
         folded = fold(clean_slack(text))
         if folded.isascii():
             words = folded.translate(_ASCII_SPACES).split()

@@ -55,8 +55,9 @@ class Retriever:
     def __init__(self, knowledge: Knowledge, config: RetrieverConfig | None = None):
         self.knowledge = knowledge
         self.config = config or RetrieverConfig()
-        self.normalize = Normalizer(knowledge.synonyms).normalize
-        self._index = Index(knowledge.entries, self.normalize)
+        normalizer = Normalizer(knowledge.synonyms)
+        self.normalize = normalizer.normalize
+        self._index = Index(knowledge.entries, normalizer.normalize_text)
 
     def rank(self, question: str, limit: int = 5) -> list[Match]:
         """The best entries for `question`, scored 0-100, best first."""
