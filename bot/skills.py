@@ -1,6 +1,7 @@
 """Look up a technical skill by the name people type ("AI/ML", "infra", "cyber").
 
-Exact match on a skill's name or alias first, then a typo-tolerant match with
+Exact match on a skill's name or alias first (as typed, then through the
+knowledge's synonyms), then a typo-tolerant match with
 rapidfuzz. `token_sort_ratio` (not `WRatio` or `token_set_ratio`): those score a
 query that merely contains or is contained in a short alias ("a" ~ "aws",
 "ml ops" ~ "ml") at 90-100, which would name a skill nobody asked for.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry, Knowledge
-from bot.normalize import clean_slack, fold
+from bot.normalize import Normalizer, clean_slack, fold
 
 FUZZY_CUTOFF = 85.0
 MAX_SUGGESTIONS = 3
@@ -56,8 +57,11 @@ def find_skill(knowledge: Knowledge, name: str) -> SkillLookup:
     if not key:
         return SkillLookup(None, _names(list(knowledge.skills)))
     keys = _keys(knowledge)
-    if key in keys:
-        return SkillLookup(keys[key])
+    # The knowledge's synonyms too: "sec" -> "cybersecurity".
+    expanded = skill_key(Normalizer(knowledge.synonyms).normalize_text(name).text)
+    for candidate in (key, expanded):
+        if candidate in keys:
+            return SkillLookup(keys[candidate])
     ranked = process.extract(
         key, list(keys), scorer=fuzz.token_sort_ratio, processor=None, limit=None
     )

@@ -74,3 +74,10 @@ def test_format_refuses_an_entry_that_is_not_a_skill(knowledge: Knowledge) -> No
     """Formatting a non-skill entry is a programming error, said plainly."""
     with pytest.raises(ValueError, match="not a skill"):
         format_skill(knowledge.by_id["role-overview"])
+
+
+def test_knowledge_synonyms_find_a_skill(knowledge: Knowledge) -> None:
+    """'sec' is no alias, but synonyms.yaml maps it to cybersecurity."""
+    found = find_skill(knowledge, "sec")
+    assert found.entry is not None
+    assert "Cybersecurity: High" == format_skill(found.entry)
