@@ -79,7 +79,7 @@ class Conversations:
             and not mentioned
             and self.deps.store.answered_in(event["channel"], thread_ts)
         ):
-            self._answer(body, event, context, client, thread_ts)
+            self._answer(body, event, context, client, thread_ts, follow_up=True)
 
     def _answer(
         self,
@@ -88,13 +88,18 @@ class Conversations:
         context: BoltContext,
         client: WebClient,
         thread_ts: str | None,
+        follow_up: bool = False,
     ) -> None:
+        question = question_from(event.get("text", ""), context.bot_user_id)
+        if follow_up and not self._answerable(question):
+            # People talk among themselves in a thread ("thanks!", "see
+            # above"): the bot speaks up only when it has an answer.
+            return
         if not self.deps.store.claim(claim_keys(body, event)):
             structlog.get_logger().info(
                 "slack.duplicate", event_id=body.get("event_id")
             )
             return
-        question = question_from(event.get("text", ""), context.bot_user_id)
         if is_greeting(question):
             message = blocks.intro()
         else:
@@ -106,6 +111,13 @@ class Conversations:
         )
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
+
+
+    def _answerable(self, question: str) -> bool:
+        """A confident answer exists (checked without counting the question)."""
+        if is_greeting(question):
+            return False
+        return self.deps.services.retriever.ask(question).best is not None
 
 
 def register(app: App, deps: Deps) -> None:

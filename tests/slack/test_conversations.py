@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from tests.slack.conftest import RunningApp
@@ -53,6 +54,11 @@ def test_follow_up_in_an_answered_thread_needs_no_mention(slack: RunningApp) -> 
     first = mention(CYBER)
     slack.send.event(envelope(first))
     slack.fake.wait_delivered("chat.postMessage")
+    # The thread is remembered just after Slack accepts the post.
+    deadline = time.monotonic() + 5
+    while not slack.store.answered_in(first["channel"], first["ts"]):
+        assert time.monotonic() < deadline, "the answered thread was not stored"
+        time.sleep(0.01)
     follow_up = message(
         "and how important is cloud computing?",
         channel=first["channel"],
@@ -63,6 +69,27 @@ def test_follow_up_in_an_answered_thread_needs_no_mention(slack: RunningApp) -> 
     posts = slack.fake.wait_delivered("chat.postMessage", count=2)
     assert first["ts"] == posts[1].body["thread_ts"]
     assert "feedback:skill-cloud" in _blocks_text(posts[1].body)
+
+
+def test_chatter_in_an_answered_thread_gets_no_reply(slack: RunningApp) -> None:
+    """'thanks!' or 'see above' in a thread the bot answered: the bot stays quiet."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    deadline = time.monotonic() + 5
+    while not slack.store.answered_in(first["channel"], first["ts"]):
+        assert time.monotonic() < deadline, "the answered thread was not stored"
+        time.sleep(0.01)
+    for text in ("thanks!", "ok", "lol see above", "wifi password?"):
+        chatter = message(
+            text,
+            channel=first["channel"],
+            channel_type="channel",
+            thread_ts=first["ts"],
+        )
+        slack.send.event(envelope(chatter))
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
 
 
 def test_follow_ups_survive_a_restart(
