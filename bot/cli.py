@@ -17,6 +17,7 @@ from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import app, chat, commands, jobs, logs
@@ -152,6 +153,15 @@ def _run(services: app.Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return _chat(services, args)
+    if services.store is None:  # _open_store could not reach it
+        url = make_url(services.settings.resolved_database_url)
+        print(
+            f"stpm-bot: cannot reach the database "
+            f"{url.render_as_string(hide_password=True)}; the Slack app needs it "
+            "to answer each event once (STPM_BOT_DATABASE_URL).",
+            file=sys.stderr,
+        )
+        return 1
     serve = commands.slack_server()
     if serve is None:
         print(
@@ -201,8 +211,12 @@ def safely(command: Callable[[], int]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
-        structlog.get_logger().exception("cli.crashed")
         what = f"{type(exc).__name__}: {exc}"
+        # The traceback goes to the JSON log for whoever runs the service; a
+        # person at a terminal gets one line.
+        structlog.get_logger().error(
+            "cli.crashed", error=what, exc_info=not sys.stderr.isatty()
+        )
         print(f"stpm-bot: internal error: {what} (details logged)", file=sys.stderr)
         return EX_SOFTWARE
 

@@ -4,28 +4,42 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from typing import Literal, TextIO
 
 import structlog
 
 SECRET_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxa-", "xoxe-")
 
 
+def _redacted(value: object) -> object:
+    if isinstance(value, str):
+        return "[redacted]" if any(p in value for p in SECRET_PREFIXES) else value
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redacted(v) for v in value)
+    return value
+
+
 def _redact_tokens(
     _logger: object, _name: str, event_dict: structlog.types.EventDict
 ) -> structlog.types.EventDict:
-    """Slack tokens never reach a log line, whoever logged them."""
+    """Slack tokens never reach a log line, whoever logged them, nested or in
+    a traceback (this runs again after the traceback is formatted)."""
     for key, value in event_dict.items():
-        if isinstance(value, str) and any(p in value for p in SECRET_PREFIXES):
-            event_dict[key] = "[redacted]"
+        event_dict[key] = _redacted(value)
     return event_dict
 
 
 def configure(
-    level: str = "INFO", fmt: Literal["auto", "console", "json"] = "auto"
+    level: str = "INFO",
+    fmt: Literal["auto", "console", "json"] = "auto",
+    stream: TextIO | None = None,
 ) -> None:
-    """Route structlog and the stdlib loggers (Bolt, slack_sdk) to one stderr chain."""
-    use_console = sys.stderr.isatty() if fmt == "auto" else fmt == "console"
+    """Route structlog and the stdlib loggers (Bolt, slack_sdk) to one chain,
+    written to `stream` (stderr unless a test captures it)."""
+    stream = stream or sys.stderr
+    use_console = stream.isatty() if fmt == "auto" else fmt == "console"
     renderer: structlog.types.Processor = (
         structlog.dev.ConsoleRenderer(colors=True)
         if use_console
@@ -47,13 +61,14 @@ def configure(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                _redact_tokens,
                 renderer,
             ],
         )
