@@ -104,13 +104,13 @@ def serve_app() -> None:
     serve(build(settings))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> None:
+def wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and app.poll() is None:
         try:
@@ -124,7 +124,7 @@ def _wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> Non
 def run(load: Load) -> int:
     """The app in its own process (as deployed); fake Slack and load here."""
     fake = FakeSlack().start()
-    address = ("127.0.0.1", _free_port())
+    address = ("127.0.0.1", free_port())
     with tempfile.TemporaryDirectory() as data:
         env = os.environ | {
             "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -140,7 +140,7 @@ def run(load: Load) -> int:
             [sys.executable, "-m", "bench.slack_load", "--serve"], env=env, cwd=ROOT
         )
         try:
-            _wait_healthy(address, app)
+            wait_healthy(address, app)
             fake.reset()
             return _measure(fake, address, load)
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import knowledge as knowledge_files
 from bot.knowledge import Knowledge
+from bot.metrics import Metrics
 from bot.retriever import Retriever, RetrieverConfig
 from bot.settings import Settings
 from bot.store import Store
@@ -22,8 +23,10 @@ class Services:
         knowledge: Knowledge,
         retriever: Retriever,
         store: Store | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics()
         # None only where a front end never needs to remember anything (tests
         # of the terminal chat); `build` always makes one. Opening it is lazy.
         self.store = store
@@ -49,7 +52,11 @@ class Services:
         """A copy with another retriever or store (tests, one-off commands)."""
         knowledge, current = self._snapshot
         return Services(
-            self.settings, knowledge, retriever or current, store or self.store
+            self.settings,
+            knowledge,
+            retriever or current,
+            store or self.store,
+            self.metrics,
         )
 
     def swap(self, knowledge: Knowledge) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import Services
 from bot.knowledge import Entry, Knowledge
+from bot.metrics import Outcome
 from bot.replies import Reply, reply_for
 from bot.retriever import Result, Retriever
 from bot.store import Candidate
@@ -33,7 +34,9 @@ def lookup(services: Services, question: str, user: str | None = None) -> Result
     start = time.perf_counter()
     _, retriever = services.snapshot()
     result = retriever.ask(question)
-    latency_ms = round((time.perf_counter() - start) * 1000, 2)
+    seconds = time.perf_counter() - start
+    latency_ms = round(seconds * 1000, 2)
+    services.metrics.question(_outcome(result), seconds)
     candidates = _candidates(retriever, result)
     _log(result, candidates[0] if candidates else None, latency_ms)
     _record(services, result, candidates, user)
@@ -76,11 +79,15 @@ def _record(
         structlog.get_logger().warning("faq.record_failed", error=str(error)[:200])
 
 
+def _outcome(result: Result) -> Outcome:
+    """An empty question counts, and is logged, as no match."""
+    if result.status == "answered" or result.status == "suggested":
+        return result.status
+    return "no_match"
+
+
 def _log(result: Result, best: Candidate | None, latency_ms: float) -> None:
-    event = {
-        "answered": "faq.answered",
-        "suggested": "faq.suggested",
-    }.get(result.status, "faq.no_match")
+    event = f"faq.{_outcome(result)}"
     structlog.get_logger().info(
         event,
         status=result.status,

@@ -25,8 +25,10 @@ from __future__ import annotations
 import bisect
 import gc
 import math
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -54,6 +56,26 @@ COMMON_SHARE = 0.5
 CANDIDATES = 40
 
 Matches = tuple[tuple[str, float], ...]
+
+_gc_lock = threading.Lock()
+_gc_holds = 0
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Cyclic GC off while any index builds (counted: builds may overlap)."""
+    global _gc_holds
+    with _gc_lock:
+        if _gc_holds == 0:
+            gc.disable()
+        _gc_holds += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holds -= 1
+            if _gc_holds == 0:
+                gc.enable()
 
 
 class Doc(NamedTuple):
@@ -83,13 +105,8 @@ class Index:
         # Building allocates millions of small objects and frees none: cyclic
         # garbage collection passes during it are pure overhead (about a
         # quarter of the build time).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with _no_gc():
             self._build(entries, normalize)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _build(
         self, entries: tuple[Entry, ...], normalize: Callable[[str], Normalized]

@@ -62,7 +62,8 @@ def post_tips(services: Services, args: Namespace) -> int:
     if not policy.posting_day(date):
         print(f"Tips for {date.isoformat()}: none at weekends (STPM_BOT_TIPS_WEEKENDS)")
         return 0
-    poster = tips.TipPoster(services, store, web_client(settings), policy)
+    client = web_client(settings, services.metrics, at_most_once=True)
+    poster = tips.TipPoster(services, store, client, policy)
     postings = poster.post_date(date)
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
@@ -97,7 +98,9 @@ def _post_digest(services: Services, data: gap_report.Report) -> int:
 
     settings = services.settings
     try:
-        digest.post(web_client(settings), settings.curators_channel, data)
+        digest.post(
+            web_client(settings, services.metrics), settings.curators_channel, data
+        )
     except SlackApiError as error:
         code = error.response.get("error")
         print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)

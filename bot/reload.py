@@ -50,8 +50,10 @@ class Reloader:
             errors = [str(p) for p in problems if not p.warning]
             if errors:
                 log.error("knowledge.reload_failed", problems=errors, kept="previous")
+                self.services.metrics.knowledge_reloads.labels("failed").inc()
                 return False
             self.services.swap(loaded)
+            self.services.metrics.knowledge_reloads.labels("ok").inc()
             log.info(
                 "knowledge.reloaded", entries=len(loaded.entries), tips=len(loaded.tips)
             )

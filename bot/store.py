@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import (
     Boolean,
     Column,
@@ -39,7 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from bot.schedule import Subscription
@@ -49,6 +52,8 @@ from bot.settings import Settings, parse_hhmm
 # votes can be counted per person without storing who they are.
 USER_SALT = "stpm-bot/feedback/v1"
 QUESTION_CHARS = 500
+CONNECT_ATTEMPTS = 3
+CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
 
 metadata = MetaData()
 
@@ -206,10 +211,34 @@ class Store:
         engine: Engine,
         salt: str = USER_SALT,
         now: Callable[[], dt.datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self._salt = salt
         self._now = now
+        self._sleep = sleep
+
+    def _connect(self) -> Connection:
+        """A connection, retried a few times if the database is briefly away
+        (a failover, a restart). Only connecting is retried: nothing has been
+        sent yet, so a retry can't run a statement twice."""
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                return self.engine.connect()
+            except OperationalError as error:
+                if attempt == CONNECT_ATTEMPTS:
+                    raise
+                structlog.get_logger().warning(
+                    "store.connect_retry", attempt=attempt, error=str(error.orig)[:200]
+                )
+                self._sleep(CONNECT_BACKOFF_SECONDS * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """One transaction, committed at the end unless it raised."""
+        with self._connect() as conn, conn.begin():
+            yield conn
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -217,7 +246,8 @@ class Store:
         return cls(engine_for(settings.resolved_database_url))
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        with self._begin() as conn:
+            metadata.create_all(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -235,7 +265,7 @@ class Store:
         if not rows:
             return True
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(processed_events), rows)
         except IntegrityError:
             return False
@@ -244,7 +274,7 @@ class Store:
     def release(self, keys: Iterable[str]) -> None:
         """Give up claims whose work failed, so a retry can claim them again."""
         unique = [k[:200] for k in dict.fromkeys(keys)]
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 delete(processed_events).where(processed_events.c.event_key.in_(unique))
             )
@@ -252,7 +282,7 @@ class Store:
     def prune_events(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
         """Forget claims Slack can no longer retry (it retries for minutes)."""
         cutoff = self._now() - older_than
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             result = conn.execute(
                 delete(processed_events).where(processed_events.c.claimed_at < cutoff)
             )
@@ -263,7 +293,7 @@ class Store:
     def remember_thread(self, channel: str, thread_ts: str) -> None:
         row = {"channel": channel, "thread_ts": thread_ts, "answered_at": self._now()}
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(answered_threads), row)
         except IntegrityError:
             pass  # already remembered
@@ -275,7 +305,7 @@ class Store:
                 answered_threads.c.thread_ts == thread_ts,
             )
         )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return bool(conn.execute(query).scalar())
 
     # -- feedback ---------------------------------------------------------
@@ -308,7 +338,7 @@ class Store:
         )
         now = self._now()
         row = {"question": question, "entry_id": entry_id, "user_hash": user_hash}
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(delete(feedback).where(same))
             conn.execute(delete(unanswered).where(same_gap))
             conn.execute(
@@ -331,7 +361,7 @@ class Store:
         ).order_by(feedback.c.id)
         if since is not None:
             query = query.where(feedback.c.created_at >= since)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [Vote(*row) for row in conn.execute(query)]
 
     # -- questions and knowledge gaps ---------------------------------------
@@ -352,7 +382,7 @@ class Store:
             "entry_id": best.entry_id if best else None,
             "score": best.score if best else 0.0,
         }
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(insert(questions), counted)
             if status in GAP_SOURCES:
                 gap = {
@@ -369,7 +399,7 @@ class Store:
         query = select(questions.c.status, func.count()).group_by(questions.c.status)
         if since is not None:
             query = query.where(questions.c.asked_at >= since)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return {str(status): int(n) for status, n in conn.execute(query)}
 
     def gaps(self, since: dt.datetime | None = None) -> list[Gap]:
@@ -383,7 +413,7 @@ class Store:
         ).order_by(unanswered.c.id)
         if since is not None:
             query = query.where(unanswered.c.asked_at >= since)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(query).all()
         return [
             Gap(q, _parse_candidates(c), e, s, u, _aware(t))
@@ -408,12 +438,12 @@ class Store:
             .values(values)
         )
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 if not conn.execute(change).rowcount:
                     row = values | {"channel": channel, "created_at": now}
                     conn.execute(insert(tip_subscriptions), row)
         except IntegrityError:  # created by someone else meanwhile: change it
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(change)
 
     def unsubscribe(self, channel: str) -> bool:
@@ -426,7 +456,7 @@ class Store:
                 active=False, paused_reason=None, source="slack", updated_at=self._now()
             )
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return bool(conn.execute(query).rowcount)
 
     def pause(self, channel: str, reason: str) -> None:
@@ -436,7 +466,7 @@ class Store:
             .where(tip_subscriptions.c.channel == channel)
             .values(paused_reason=reason[:80], updated_at=self._now())
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(query)
 
     def seed_subscriptions(self, channels: Iterable[str], at: dt.time) -> None:
@@ -447,7 +477,7 @@ class Store:
                 tip_subscriptions.c.source == "settings"
             )
             try:
-                with self.engine.begin() as conn:
+                with self._begin() as conn:
                     conn.execute(
                         update(tip_subscriptions)
                         .where(seeded)
@@ -471,13 +501,13 @@ class Store:
         }
 
     def subscription(self, channel: str) -> Subscription | None:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             found = self._subscriptions(conn, channel)
         return found[0] if found else None
 
     def subscriptions(self) -> list[Subscription]:
         """Every channel ever subscribed, on, off or paused."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return self._subscriptions(conn)
 
     def _subscriptions(
@@ -503,7 +533,7 @@ class Store:
             "posted_at": None,
         }
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(posted_tips), row)
         except IntegrityError:
             return False
@@ -518,7 +548,7 @@ class Store:
             .where(self._tip_row(channel, date))
             .values(posted_at=self._now())
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(query)
 
     def release_tip(self, channel: str, date: dt.date) -> None:
@@ -526,7 +556,7 @@ class Store:
         query = delete(posted_tips).where(
             self._tip_row(channel, date) & posted_tips.c.posted_at.is_(None)
         )
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(query)
 
     def claimed_tips(self, dates: Iterable[dt.date]) -> set[tuple[str, dt.date]]:
@@ -534,7 +564,7 @@ class Store:
         query = select(posted_tips.c.channel, posted_tips.c.local_date).where(
             posted_tips.c.local_date.in_(list(dates))
         )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return {(c, d) for c, d in conn.execute(query)}
 
     def posted_tips(self, channel: str | None = None) -> list[PostedTip]:
@@ -543,7 +573,7 @@ class Store:
         query = select(t.c.channel, t.c.local_date, t.c.tip_id, t.c.posted_at)
         if channel is not None:
             query = query.where(t.c.channel == channel)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(query.order_by(t.c.local_date, t.c.channel)).all()
         return [PostedTip(c, d, tip, at is not None) for c, d, tip, at in rows]
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bot import logs
 from bot.app import Services, retriever_config
 from bot.knowledge import Knowledge, load
 from bot.retriever import Retriever
@@ -76,3 +82,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     engine = engine_for(url)
     metadata.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """Every log line (structlog and stdlib) as JSON into a string, as deployed."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    logs.configure("DEBUG", "json", stream)
+    yield stream
+    structlog.reset_defaults()
+    root.handlers[:], root.level = handlers, level
+
+
+def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    """The JSON log lines written so far."""
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line]

@@ -17,22 +17,21 @@ import structlog
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 
 from bot.app import Services
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, conversations, errors, experts, home, tips
+from bot.slack.client import web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
 from bot.store import Store
 
+__all__ = ["build_app", "frontend", "serve", "web_client"]
+
 FEATURES = (conversations, commands, actions, experts, home, errors)
 LISTENER_THREADS = 16
-RATE_LIMIT_RETRIES = 2
 
 
 class Frontend(Protocol):
@@ -58,19 +57,6 @@ class SocketMode:
         self.handler.close()  # type: ignore[no-untyped-call]
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The client for every Web API call: `SLACK_API_BASE_URL`, 429s retried."""
-    token = settings.slack_bot_token
-    return WebClient(
-        token=token.get_secret_value() if token else None,
-        base_url=settings.slack_api_base_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-    )
-
-
 def build_app(
     services: Services,
     *,
@@ -85,7 +71,7 @@ def build_app(
     if executor is None:
         executor = ThreadPoolExecutor(LISTENER_THREADS, "slack-listener")
     app = App(
-        client=client or web_client(settings),
+        client=client or web_client(settings, services.metrics),
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=secret is not None,
         # Listeners ack on the request's thread and hand their work to
@@ -99,14 +85,19 @@ def build_app(
     return app
 
 
-def frontend(settings: Settings, app: App, gate: AckFirst | None = None) -> Frontend:
+def frontend(
+    settings: Settings,
+    app: App,
+    gate: AckFirst | None = None,
+    metrics: Metrics | None = None,
+) -> Frontend:
     """Socket Mode when `SLACK_APP_TOKEN` is set, otherwise HTTP on host:port."""
     if settings.slack_app_token:
         return SocketMode(app, settings.slack_app_token.get_secret_value())
     if not settings.slack_signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
     secret = settings.slack_signing_secret.get_secret_value()
-    return HttpServer(app, secret, settings.host, settings.port, gate)
+    return HttpServer(app, secret, settings.host, settings.port, gate, metrics)
 
 
 def serve(services: Services) -> None:
@@ -124,7 +115,7 @@ def serve(services: Services) -> None:
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
     gate = AckFirst()
     app = build_app(services, executor=executor, gate=gate)
-    front = frontend(settings, app, gate)
+    front = frontend(settings, app, gate, services.metrics)
     # The knowledge, retriever and app live as long as the process: keep them
     # out of the cyclic GC, whose full passes over them stalled every request
     # in flight for ~30 ms.
@@ -144,7 +135,8 @@ def serve(services: Services) -> None:
         log.info(
             "slack.started", mode=front.mode, host=settings.host, port=settings.port
         )
-        scheduler = tips.start_scheduler(services, store, app.client)
+        tip_client = web_client(settings, services.metrics, at_most_once=True)
+        scheduler = tips.start_scheduler(services, store, tip_client)
         stop.wait()
     finally:
         if scheduler is not None:

@@ -112,7 +112,6 @@ class Conversations:
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
 
-
     def _answerable(self, question: str) -> bool:
         """A confident answer exists (checked without counting the question)."""
         if is_greeting(question):

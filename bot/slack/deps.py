@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from bot.app import Services
 from bot.knowledge import Knowledge, Tip
 from bot.replies import Link, Reply
 from bot.skills import SkillLookup, find_skill
-from bot.slack.listeners import AckFirst
+from bot.slack.listeners import REQUEST_ID, AckFirst
 from bot.store import Candidate, Store
 from bot.tips import tip_for
 
@@ -67,8 +68,14 @@ class Deps:
 
 
 def bind(context: BoltContext, surface: str) -> None:
-    """Bolt runs listeners on a thread pool: start each with fresh log context."""
+    """Bolt runs listeners on a thread pool: start each with fresh log context,
+    carrying the HTTP request's id (Socket Mode: a new one per request)."""
+    request_id = context.get(REQUEST_ID) or uuid.uuid4().hex[:16]
+    context[REQUEST_ID] = request_id
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(
-        surface=surface, team=context.team_id, channel=context.channel_id
+        request_id=request_id,
+        surface=surface,
+        team=context.team_id,
+        channel=context.channel_id,
     )

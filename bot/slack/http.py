@@ -1,14 +1,17 @@
 """HTTP mode: Bolt's WSGI adapter on the standard library's threaded server.
 
 `POST /slack/events` takes events, commands and interactivity; `GET /healthz`
-says the process is up. The signature is checked before a body is parsed, and
-a body that isn't a Slack request gets a 4xx, never a 500 or a traceback.
+says the process is up; `GET /metrics` is for Prometheus. Each request gets an
+id, bound to its log lines and handed to the listeners in Bolt's context. The
+signature is checked before a body is parsed, and a body that isn't a Slack
+request gets a 4xx, never a 500 or a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,10 +24,12 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.listeners import AckFirst
+from bot.metrics import Metrics
+from bot.slack.listeners import REQUEST_ID, AckFirst
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few KB
 CLIENT_TIMEOUT_SECONDS = 10
 HTTP_THREADS = 16
@@ -110,6 +115,7 @@ class VerifiedRequestHandler(SlackRequestHandler):
         except (ValueError, TypeError, AttributeError, KeyError) as error:
             structlog.get_logger().info("slack.bad_request", error=type(error).__name__)
             return BoltResponse(status=400, body='{"error":"bad request"}')
+        bolt_request.context[REQUEST_ID] = request.environ.get(REQUEST_ID)
         return self.app.dispatch(bolt_request)
 
 
@@ -124,17 +130,40 @@ def _json(
     return [data]
 
 
-def wsgi_app(slack: SlackRequestHandler, gate: AckFirst) -> WSGIApplication:
+def _metrics(start_response: StartResponse, metrics: Metrics) -> Iterable[bytes]:
+    data = metrics.exposition()
+    headers = [
+        ("content-type", metrics.content_type),
+        ("content-length", str(len(data))),
+    ]
+    start_response("200 OK", headers)
+    return [data]
+
+
+def _new_request(environ: WSGIEnvironment) -> None:
+    """Handler threads are reused: each request starts with its own log context."""
+    request_id = uuid.uuid4().hex[:16]
+    environ[REQUEST_ID] = request_id
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
+def wsgi_app(
+    slack: SlackRequestHandler, gate: AckFirst, metrics: Metrics
+) -> WSGIApplication:
     def application(
         environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        _new_request(environ)
         try:
+            if path in (HEALTH_PATH, METRICS_PATH) and method not in ("GET", "HEAD"):
+                return _json(start_response, "405 Method Not Allowed", {})
             if path == HEALTH_PATH:
-                if method not in ("GET", "HEAD"):
-                    return _json(start_response, "405 Method Not Allowed", {})
                 return _json(start_response, "200 OK", {"status": "ok"})
+            if path == METRICS_PATH:
+                return _metrics(start_response, metrics)
             if path != EVENTS_PATH:
                 return _json(start_response, "404 Not Found", {"error": "not found"})
             if method != "POST":
@@ -167,12 +196,13 @@ class HttpServer:
         host: str,
         port: int,
         gate: AckFirst | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         slack = VerifiedRequestHandler(app, signing_secret)
         self._server = make_server(
             host,
             port,
-            wsgi_app(slack, gate or AckFirst()),
+            wsgi_app(slack, gate or AckFirst(), metrics or Metrics()),
             server_class=_PooledWSGIServer,
             handler_class=_Handler,
         )

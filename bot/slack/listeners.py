@@ -22,6 +22,7 @@ from slack_bolt.kwargs_injection import Args
 from bot.slack.errors import on_error
 
 Work = Callable[..., None]
+REQUEST_ID = "stpm_bot.request_id"  # in the WSGI environ and Bolt's context
 # Slack rarely has more than a few requests in flight to one app; four at once
 # is a burst. Measured with bench/slack_load.py (README, "Slack load").
 CROWD = 4

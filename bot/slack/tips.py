@@ -119,6 +119,7 @@ class TipPoster:
             log.error("tips.post_unknown", error=type(error).__name__, **where)
             return "failed"
         self.store.mark_tip_posted(due.channel, due.date)
+        self.services.metrics.tips_posted.inc()
         log.info("tips.posted", **where)
         return "posted"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from slack_bolt import App
 
 from bot.app import Services, build
 from bot.settings import Settings
@@ -58,6 +59,8 @@ class RunningApp:
     """The app's real HTTP server on 127.0.0.1, talking to the fake Slack."""
 
     fake: FakeSlack
+    app: App
+    services: Services
     store: Store
     server: HttpServer
     executor: ThreadPoolExecutor
@@ -87,10 +90,16 @@ def start_app(
             knowledge, retriever = services.snapshot()
             serving = Services(changed, knowledge, retriever, store)
         app = build_app(serving, executor=executor, gate=gate)
-        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate)
+        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate, serving.metrics)
         server.start()
         running = RunningApp(
-            fake_slack, store, server, executor, SlackSender(server.address)
+            fake_slack,
+            app,
+            serving,
+            store,
+            server,
+            executor,
+            SlackSender(server.address),
         )
         started.append(running)
         return running

@@ -7,6 +7,7 @@ every post to one channel (a channel the bot was removed from).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -45,6 +46,7 @@ class _Failure:
     status: int
     error: str | None = None
     retry_after: int | None = None
+    delay: float = 0.0
 
 
 @dataclass
@@ -107,10 +109,12 @@ class FakeSlack:
         status: int = 200,
         error: str | None = None,
         retry_after: int | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Answer the next `method` call with a failure instead of success."""
+        """Answer the next `method` call with a failure instead of success,
+        after `delay` seconds (longer than the client waits: a timeout)."""
         with self._changed:
-            failure = _Failure(status, error, retry_after)
+            failure = _Failure(status, error, retry_after, delay)
             self._failures.setdefault(method, []).append(failure)
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
@@ -180,13 +184,17 @@ class FakeSlack:
         with self._changed:
             self.calls.append(Call(method, recorded, path, status))
             self._changed.notify_all()
+        if failure is not None and failure.delay:
+            time.sleep(failure.delay)  # recorded, answered too late
         data = payload.encode()
-        request.send_response(status)
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.send_header("content-length", str(len(data)))
-        request.end_headers()
-        request.wfile.write(data)
+        # After a delay the client has usually hung up.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            request.send_response(status)
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.send_header("content-length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
 
     def _answer(
         self, method: str, body: dict[str, Any], failure: _Failure | None

@@ -211,6 +211,22 @@ def test_an_error_after_which_the_message_may_exist_is_not_retried(
     assert [] == posts_to(fake_slack, "C1")
 
 
+def test_a_500_on_a_tip_is_not_resent_by_the_client(
+    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+) -> None:
+    """Slack's 500 may come after posting: the tips' client sends once, no double."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    fake_slack.fail_next("chat.postMessage", status=500, error="internal_error")
+    client = web_client(services.settings, at_most_once=True)
+    poster = TipPoster(services, store, client, POLICY)
+    nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+    poster.post_due(nine)
+    poster.post_due(nine + TICK)
+    attempts = [c for c in fake_slack.calls if c.method == "chat.postMessage"]
+    assert 1 == len(attempts)
+
+
 def test_the_scheduler_thread_looks_with_its_clock(
     fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
 ) -> None:

@@ -1,0 +1,99 @@
+"""What the bot counts, for `GET /metrics` in Prometheus' text format.
+
+One `Metrics` per process, made by the composition root (`bot.app.Services`)
+and handed to whoever counts: the question path (`bot.faq`), the Slack Web API
+client (`bot.slack.web_client`), the tip poster and the knowledge reloader.
+Each has its own registry, so tests and the CLI never share counters.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+Outcome = Literal["answered", "suggested", "no_match"]
+OUTCOMES: tuple[Outcome, ...] = ("answered", "suggested", "no_match")
+# The retriever answers in ~1 ms (README, "Retrieval benchmark"); a bucket
+# edge every doubling from 0.25 ms shows a regression long before users do.
+LATENCY_BUCKETS = (
+    0.00025,
+    0.0005,
+    0.001,
+    0.002,
+    0.004,
+    0.008,
+    0.016,
+    0.032,
+    0.064,
+    0.128,
+    0.256,
+    1.0,
+)
+
+
+class Metrics:
+    """Counters and a histogram in a registry of their own."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.questions = Counter(
+            "stpm_bot_questions",
+            "Questions answered, by outcome (answered, suggested, no_match).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        for outcome in OUTCOMES:
+            self.questions.labels(outcome)  # every outcome shown, from zero
+        self.retrieval_seconds = Histogram(
+            "stpm_bot_retrieval_seconds",
+            "Time to retrieve the answer to one question.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.slack_api_calls = Counter(
+            "stpm_bot_slack_api_calls",
+            "Slack Web API requests, by method (each retry counted).",
+            ["method"],
+            registry=self.registry,
+        )
+        self.slack_api_errors = Counter(
+            "stpm_bot_slack_api_errors",
+            "Slack Web API requests that failed, by method and error.",
+            ["method", "error"],
+            registry=self.registry,
+        )
+        self.tips_posted = Counter(
+            "stpm_bot_tips_posted",
+            "Tips posted to channels.",
+            registry=self.registry,
+        )
+        self.knowledge_reloads = Counter(
+            "stpm_bot_knowledge_reloads",
+            "Knowledge reloads, by result (ok, failed: the old knowledge kept).",
+            ["result"],
+            registry=self.registry,
+        )
+        for result in ("ok", "failed"):
+            self.knowledge_reloads.labels(result)
+
+    def question(self, outcome: Outcome, seconds: float) -> None:
+        self.questions.labels(outcome).inc()
+        self.retrieval_seconds.observe(seconds)
+
+    def slack_call(self, method: str, error: str | None = None) -> None:
+        self.slack_api_calls.labels(method).inc()
+        if error is not None:
+            self.slack_api_errors.labels(method, error).inc()
+
+    def exposition(self) -> bytes:
+        """Everything counted, in Prometheus' text format."""
+        return generate_latest(self.registry)

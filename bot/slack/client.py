@@ -1,0 +1,111 @@
+"""The one Slack Web API client: slack_sdk's retries, every request counted.
+
+Rate limits (429), Slack's server errors (500, 503), dropped connections and
+timeouts are retried a few times by slack_sdk's retry handlers; a call that
+still fails raises to its caller, which logs the give-up once (the app's error
+handler logs `slack.error`, the tip poster `tips.*`).
+
+Counting is a retry handler too: Bolt builds a fresh `WebClient` for every
+request but copies the retry handlers into it, so a handler is the one place
+that sees every request of every client. It never asks for a retry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    BackoffRetryIntervalCalculator,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from bot.metrics import Metrics
+from bot.settings import Settings
+
+RATE_LIMIT_RETRIES = 2
+SERVER_ERROR_RETRIES = 2
+CONNECTION_RETRIES = 2
+TIMEOUT_SECONDS = 10  # slack_sdk's default is 30: too long for a reply
+BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.25)  # 0.25 s, 0.5 s
+
+
+class Meter(RetryHandler):
+    """Counts each Web API request (retries included) and each failed one, by
+    method: Slack's error code, the HTTP status or the exception's name."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__(max_retry_count=0)
+        self.metrics = metrics
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        self.metrics.slack_call(method, _failure(response, error))
+        return False
+
+
+def _failure(response: HttpResponse | None, error: Exception | None) -> str | None:
+    if response is None:
+        return type(error).__name__ if error else "unknown"
+    body: Any = response.body
+    if response.status_code == 200:
+        if isinstance(body, dict) and body.get("ok") is False:
+            return str(body.get("error") or "error")
+        return None
+    return str(response.status_code)
+
+
+def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHandler]:
+    """For replies, a timed-out or 500-failed post may still have reached Slack;
+    retrying risks a rare duplicate, which is better than a question left
+    unanswered. `at_most_once` (the daily tips, promised never twice) retries
+    only what Slack surely did not do: rate limits and refused connections."""
+    if at_most_once:
+        return [
+            Meter(metrics),
+            ConnectionErrorRetryHandler(
+                max_retry_count=CONNECTION_RETRIES, interval_calculator=BACKOFF
+            ),  # slack_sdk's default types: failures before the request was sent
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ]
+    return [
+        Meter(metrics),  # first: it sees every attempt, then lets the rest decide
+        ConnectionErrorRetryHandler(
+            max_retry_count=CONNECTION_RETRIES,
+            interval_calculator=BACKOFF,
+            # URLError, connection resets and timeouts are all OSErrors.
+            error_types=[OSError],
+        ),
+        ServerErrorRetryHandler(
+            max_retry_count=SERVER_ERROR_RETRIES, interval_calculator=BACKOFF
+        ),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+
+
+def web_client(
+    settings: Settings, metrics: Metrics | None = None, at_most_once: bool = False
+) -> WebClient:
+    """The client for every Web API call: `SLACK_API_BASE_URL`, failures retried."""
+    token = settings.slack_bot_token
+    return WebClient(
+        token=token.get_secret_value() if token else None,
+        base_url=settings.slack_api_base_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=retry_handlers(metrics or Metrics(), at_most_once),
+    )

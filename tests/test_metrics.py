@@ -1,0 +1,56 @@
+"""What the bot counts: questions by outcome, retrieval latency, reloads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot import faq
+from bot.app import Services, build
+from bot.metrics import Metrics
+from bot.reload import Reloader
+from bot.settings import Settings
+from tests.conftest import KNOWLEDGE_DIR
+
+
+def sample(metrics: Metrics, name: str, **labels: str) -> float:
+    value = metrics.registry.get_sample_value(name, labels)
+    return 0.0 if value is None else value
+
+
+def test_every_question_is_counted_by_outcome(services: Services) -> None:
+    """answered, suggested and no_match (an empty question counts as no_match)."""
+    counted = Services(
+        services.settings, services.knowledge, services.retriever, metrics=Metrics()
+    )
+    questions = ("what does an stpm do?", "what is the wifi password", "   ")
+    outcomes = [faq.lookup(counted, q).status for q in questions]
+    metrics = counted.metrics
+    assert ["answered", "no_match", "empty"] == outcomes
+    assert 1 == sample(metrics, "stpm_bot_questions_total", outcome="answered")
+    assert 2 == sample(metrics, "stpm_bot_questions_total", outcome="no_match")
+    assert 0 == sample(metrics, "stpm_bot_questions_total", outcome="suggested")
+    assert 3 == sample(metrics, "stpm_bot_retrieval_seconds_count")
+
+
+def test_metrics_are_per_services_not_per_process(services: Services) -> None:
+    """A copy made with `replace` shares its counters; a new Services doesn't."""
+    copy = services.replace()
+    other = Services(services.settings, services.knowledge, services.retriever)
+    assert copy.metrics is services.metrics
+    assert other.metrics is not services.metrics
+
+
+def test_reloads_are_counted_ok_and_failed(tmp_path: Path) -> None:
+    """A good reload counts as ok; a broken file as failed."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    settings = Settings(_env_file=None, knowledge_dir=directory, data_dir=tmp_path)
+    services = build(settings)
+    reloader = Reloader(services)
+    assert reloader.reload()
+    (directory / "broken.yaml").write_text("entries: [oops\n", encoding="utf-8")
+    assert not reloader.reload()
+    metrics = services.metrics
+    assert 1 == sample(metrics, "stpm_bot_knowledge_reloads_total", result="ok")
+    assert 1 == sample(metrics, "stpm_bot_knowledge_reloads_total", result="failed")
