@@ -110,7 +110,7 @@ def _open_store(services: app.Services) -> None:
         return
     try:
         services.store.create_schema()
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:
         structlog.get_logger().warning("store.unavailable", error=str(error)[:200])
         services.store = None
 

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=44.0, ge=0, le=100)
     suggest_threshold: float = Field(default=30.0, ge=0, le=100)
     answer_margin: float = Field(default=1.0, ge=0, le=100)
-    max_suggestions: int = Field(default=3, ge=0, le=10)
+    max_suggestions: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=500, ge=20, le=10_000)
 
     human_contact: str = Field(
@@ -171,6 +171,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"looking every {value:g} s could miss tips due for only "
                 f"STPM_BOT_TIPS_GRACE_MINUTES={grace} minutes"
+            )
+        return value
+
+    @field_validator("suggest_threshold")
+    @classmethod
+    def _suggest_below_answer(cls, value: float, info: ValidationInfo) -> float:
+        answer = info.data.get("answer_threshold")
+        if isinstance(answer, float) and value > answer:
+            raise ValueError(
+                f"must not exceed STPM_BOT_ANSWER_THRESHOLD={answer:g}: a match good "
+                "enough to answer would be too weak to suggest"
             )
         return value
 

@@ -8,6 +8,7 @@ creates it on start.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -189,7 +190,9 @@ def engine_for(url: str) -> Engine:
             poolclass=StaticPool,
             connect_args={"check_same_thread": False},
         )
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # If the folder can't be made, connecting fails with a clear error instead.
+    with contextlib.suppress(OSError):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 15})
 
     @event.listens_for(engine, "connect")

@@ -55,3 +55,15 @@ def test_the_scheduler_looks_within_the_grace_period() -> None:
     )
     with pytest.raises(ValidationError, match="could miss tips"):
         settings(tips_grace_minutes=1, tips_check_interval=61)
+
+
+def test_the_suggest_threshold_may_not_exceed_the_answer_threshold() -> None:
+    """Suggesting needs less confidence than answering, never more."""
+    with pytest.raises(ValidationError, match="STPM_BOT_ANSWER_THRESHOLD"):
+        Settings(_env_file=None, answer_threshold=20, suggest_threshold=30)
+
+
+def test_at_least_one_suggestion() -> None:
+    """max_suggestions 0 would call a reply 'suggested' and show none."""
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, max_suggestions=0)
