@@ -32,7 +32,7 @@ class Chat:
     """One conversation; remembers the last suggestions so `1` can open one."""
 
     services: Services
-    today: Callable[[], dt.date] = dt.date.today
+    today: Callable[[], dt.date] | None = None  # default: today in the bot's zone
     choices: list[str] = field(default_factory=list)
 
     def respond(self, line: str) -> str | None:
@@ -74,7 +74,7 @@ class Chat:
         return format_skill(found.entry)
 
     def tip(self) -> str:
-        date = self.today()
+        date = self.today() if self.today else self.services.settings.today()
         try:
             return render_tip(self.knowledge, tip_for(self.knowledge, date), date)
         except LookupError:

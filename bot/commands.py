@@ -82,7 +82,7 @@ def skill(services: Services, args: Namespace) -> int:
 
 
 def tip(services: Services, args: Namespace) -> int:
-    date: dt.date = args.date or dt.date.today()
+    date: dt.date = args.date or services.settings.today()
     try:
         chosen = tip_for(services.knowledge, date)
     except LookupError:

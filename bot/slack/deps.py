@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 from slack_bolt import BoltContext
@@ -21,17 +21,13 @@ from bot.store import Candidate, Store
 from bot.tips import tip_for
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
 @dataclass(frozen=True)
 class Deps:
     services: Services
     store: Store
     executor: Executor  # where listeners' work runs after the ack
     gate: AckFirst
-    today: Callable[[], dt.date] = field(default=_today)
+    today: Callable[[], dt.date] | None = None  # default: today in the bot's zone
 
     @property
     def knowledge(self) -> Knowledge:
@@ -62,7 +58,8 @@ class Deps:
 
     def tip(self) -> Tip | None:
         try:
-            return tip_for(self.knowledge, self.today())
+            day = self.today() if self.today else self.services.settings.today()
+            return tip_for(self.knowledge, day)
         except LookupError:
             return None
 
