@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -42,6 +43,16 @@ def services(knowledge: Knowledge) -> Services:
     return Services(
         settings, knowledge, Retriever(knowledge, retriever_config(settings))
     )
+
+
+class Clock:
+    """A settable clock for code that takes `now`: no sleeping in tests."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
 
 
 def _postgres_url() -> str:

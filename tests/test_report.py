@@ -10,6 +10,7 @@ import pytest
 from bot import faq, report
 from bot.app import Services
 from bot.store import Store, engine_for
+from tests.conftest import Clock
 
 ANSWERED = (
     "how important is cybersecurity for an stpm",
@@ -20,17 +21,9 @@ WIFI = ("what is the wifi password", "whats the wifi password?", "wifi password 
 PARKING = ("where can I park my car", "where do I park the car")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2030, 1, 7, 12, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(dt.datetime(2030, 1, 7, 12, tzinfo=dt.UTC))
 
 
 @pytest.fixture

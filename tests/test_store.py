@@ -12,19 +12,12 @@ import pytest
 from bot.schedule import Subscription
 from bot.settings import Settings
 from bot.store import Candidate, Gap, PostedTip, Store, engine_for, hash_user
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+from tests.conftest import Clock
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
 
 
 @pytest.fixture

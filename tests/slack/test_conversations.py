@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from tests.slack.conftest import RunningApp
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID
@@ -49,16 +50,20 @@ def test_direct_message_is_answered(slack: RunningApp) -> None:
     assert "feedback:" in _blocks_text(post.body)
 
 
+def wait_until_answered(slack: RunningApp, first: dict[str, Any]) -> None:
+    """The thread is remembered just after Slack accepts the post."""
+    deadline = time.monotonic() + 5
+    while not slack.store.answered_in(first["channel"], first["ts"]):
+        assert time.monotonic() < deadline, "the answered thread was not stored"
+        time.sleep(0.01)
+
+
 def test_follow_up_in_an_answered_thread_needs_no_mention(slack: RunningApp) -> None:
     """After the bot answered in a thread, a plain reply there is answered too."""
     first = mention(CYBER)
     slack.send.event(envelope(first))
     slack.fake.wait_delivered("chat.postMessage")
-    # The thread is remembered just after Slack accepts the post.
-    deadline = time.monotonic() + 5
-    while not slack.store.answered_in(first["channel"], first["ts"]):
-        assert time.monotonic() < deadline, "the answered thread was not stored"
-        time.sleep(0.01)
+    wait_until_answered(slack, first)
     follow_up = message(
         "and how important is cloud computing?",
         channel=first["channel"],
@@ -76,10 +81,7 @@ def test_chatter_in_an_answered_thread_gets_no_reply(slack: RunningApp) -> None:
     first = mention(CYBER)
     slack.send.event(envelope(first))
     slack.fake.wait_delivered("chat.postMessage")
-    deadline = time.monotonic() + 5
-    while not slack.store.answered_in(first["channel"], first["ts"]):
-        assert time.monotonic() < deadline, "the answered thread was not stored"
-        time.sleep(0.01)
+    wait_until_answered(slack, first)
     for text in ("thanks!", "ok", "lol see above", "wifi password?"):
         chatter = message(
             text,
