@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, make_url
@@ -53,6 +54,7 @@ from bot.settings import Settings, parse_hhmm
 # votes can be counted per person without storing who they are.
 USER_SALT = "stpm-bot/feedback/v1"
 QUESTION_CHARS = 500
+SCHEMA_LOCK = 0x57B0_7B07  # any fixed number: the advisory lock for create_schema
 CONNECT_ATTEMPTS = 3
 CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
 
@@ -249,7 +251,13 @@ class Store:
         return cls(engine_for(settings.resolved_database_url))
 
     def create_schema(self) -> None:
+        """Create missing tables; replicas starting together take turns."""
         with self._begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two CREATE TABLEs racing on an empty database: one fails.
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK}
+                )
             metadata.create_all(conn)
 
     def close(self) -> None:

@@ -1,5 +1,6 @@
 """`stpm-bot post-tips` and `stpm-bot report`, run as cron runs them: a real
-process, a SQLite file, and the fake Slack Web API over HTTP on 127.0.0.1."""
+process, a SQLite file (or PostgreSQL), and the fake Slack Web API over HTTP on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,25 @@ def test_post_tips_twice_posts_once_and_the_next_date_the_next_tip(
         ("C0TIPS01", two),
         ("C0TIPS02", two),
     ] == _tips_shown(fake.delivered("chat.postMessage"), knowledge)
+
+
+def test_two_processes_sharing_a_database_post_each_tip_once(
+    tmp_path: Path,
+    fake: FakeSlack,
+    slack_env: dict[str, str],
+    database_url: str,
+) -> None:
+    """Two `post-tips` at once on one SQLite file or PostgreSQL: one tip each."""
+    env = slack_env | {"STPM_BOT_DATABASE_URL": database_url}
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(
+            pool.map(
+                lambda _: cli(tmp_path, "post-tips", "--date", MONDAY, **env), range(2)
+            )
+        )
+    assert [0, 0] == [r.returncode for r in runs]
+    channels = [c.body["channel"] for c in fake.delivered("chat.postMessage")]
+    assert ["C0TIPS01", "C0TIPS02"] == sorted(channels)
 
 
 def test_post_tips_on_a_weekend_posts_nothing(
