@@ -142,7 +142,7 @@ def run(load: Load) -> int:
         try:
             wait_healthy(address, app)
             fake.reset()
-            return _measure(fake, address, load)
+            return _measure(fake, address, load, app.pid)
         finally:
             app.send_signal(signal.SIGTERM)
             code = app.wait(timeout=60)
@@ -150,7 +150,21 @@ def run(load: Load) -> int:
             fake.stop()
 
 
-def _measure(fake: FakeSlack, address: tuple[str, int], load: Load) -> int:
+def _peak_rss_mb(pid: int) -> float | None:
+    """The app process's peak resident memory so far (Linux: VmHWM)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def _measure(
+    fake: FakeSlack, address: tuple[str, int], load: Load, app_pid: int
+) -> int:
     commands, mentions, retries = load.commands, load.mentions, load.retries
     concurrency = load.concurrency
     jobs: list[Job] = []
@@ -227,6 +241,7 @@ def _measure(fake: FakeSlack, address: tuple[str, int], load: Load) -> int:
     }
     report["commands"] = {"sent": commands, "responses_posted": sum(responses.values())}
     report["duplicates"] = duplicates
+    report["app_peak_rss_mb"] = _peak_rss_mb(app_pid)
     print(json.dumps(report, indent=2))
     complete = sum(posts.values()) == mentions and sum(responses.values()) == commands
     return 0 if complete and not duplicates else 1
