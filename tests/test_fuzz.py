@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Services
+from bot.cli import main
 from bot.knowledge import check
 from bot.normalize import normalize
 from bot.replies import reply_for
@@ -84,3 +87,28 @@ def test_any_knowledge_file_is_reported_not_raised(tmp_path: Path, data: bytes) 
     (tmp_path / "random.yaml").write_bytes(data)
     loaded, problems = check(tmp_path)
     assert problems or loaded.entries
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(QUESTIONS)
+def test_the_cli_answers_any_question_and_skill_name_with_json(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+) -> None:
+    """`ask --json` and `skill --json` take any text: JSON out, exit 0 or 1."""
+    monkeypatch.setenv("STPM_BOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("STPM_BOT_LOG_LEVEL", "ERROR")
+    capsys.readouterr()
+    assert 0 == main(["ask", "--json", "--", text])
+    assert {"question", "answers", "suggestions"} <= set(
+        json.loads(capsys.readouterr().out)
+    )
+    code = main(["skill", "--json", "--", text])
+    assert code in (0, 1)
+    assert "skill" in json.loads(capsys.readouterr().out)
