@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from bot.schedule import Subscription
 from bot.settings import Settings
 from bot.store import Candidate, Gap, PostedTip, Store, engine_for, hash_user
-from tests.conftest import Clock
+from tests.conftest import ROOT, Clock
 
 
 @pytest.fixture
@@ -223,3 +225,20 @@ def test_counts_and_gaps_since_a_moment(store: Store, clock: Clock) -> None:
     since = clock.now - dt.timedelta(days=1)
     assert {"no_match": 1} == store.question_counts(since)
     assert ["new"] == [g.question for g in store.gaps(since)]
+
+
+def test_feedback_from_two_processes_lands(database_url: str) -> None:
+    """Two bot processes sharing one database: both votes are stored."""
+    script = (
+        "import sys; from bot.store import Store, engine_for; "
+        "s = Store(engine_for(sys.argv[1])); s.create_schema(); "
+        "s.record_vote('how important is cloud', 'skill-cloud', 1, sys.argv[2])"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, database_url, user], cwd=ROOT)
+        for user in ("U0ONE", "U0TWO")
+    ]
+    assert [0, 0] == [run.wait(timeout=60) for run in runs]
+    store = Store(engine_for(database_url))
+    assert [1, 1] == [v.vote for v in store.votes()]
+    store.close()
