@@ -195,7 +195,12 @@ def engine_for(url: str) -> Engine:
     # If the folder can't be made, connecting fails with a clear error instead.
     with contextlib.suppress(OSError):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 15})
+    # Enough pooled connections for every listener thread: a connection
+    # opened past the pool is closed after use, and reopening one (with its
+    # pragmas) under load cost more than the queries.
+    engine = create_engine(
+        url, connect_args={"timeout": 15}, pool_size=32, max_overflow=32
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
