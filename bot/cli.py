@@ -162,14 +162,8 @@ def _run(services: app.Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    serve = commands.slack_server()
-    if serve is None:
-        print(
-            "The Slack app is not part of this build yet (no bot.slack.serve); "
-            "starting the terminal chat.",
-            file=sys.stderr,
-        )
-        return _chat(services, args)
+    from bot.slack import serve  # only here: the terminal commands don't need Bolt
+
     serve(services)
     return 0
 

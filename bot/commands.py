@@ -4,13 +4,11 @@ and built the settings (and, for most, the services)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import sys
 from argparse import Namespace
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
@@ -191,19 +189,3 @@ def ingest(settings: Settings, args: Namespace) -> int:
         "Review the draft (see the comments at its top), then run `stpm-bot validate`."
     )
     return 0
-
-
-def slack_server() -> Callable[[Services], None] | None:
-    """`bot.slack.serve`, or None while the Slack app isn't in this build.
-
-    Imported here, not at the top: the terminal commands don't need Bolt.
-    An import error inside the Slack app itself is a real error and is raised.
-    """
-    try:
-        module = importlib.import_module("bot.slack")
-    except ImportError as exc:
-        if exc.name == "bot.slack":
-            return None
-        raise
-    serve = getattr(module, "serve", None)
-    return cast(Callable[[Services], None], serve) if callable(serve) else None

@@ -59,10 +59,16 @@ class Retriever:
         self.normalize = normalizer.normalize
         self._index = Index(knowledge.entries, normalizer.normalize_text)
 
+    def _tokens(self, question: str) -> tuple[str, ...]:
+        """The question's distinct content words, from its first allowed chars."""
+        norm = self.normalize(question[: self.config.max_question_chars])
+        return tuple(dict.fromkeys(norm.tokens))
+
     def rank(self, question: str, limit: int = 5) -> list[Match]:
         """The best entries for `question`, scored 0-100, best first."""
-        norm = self.normalize(question[: self.config.max_question_chars])
-        tokens = tuple(dict.fromkeys(norm.tokens))
+        return self._rank(self._tokens(question), limit)
+
+    def _rank(self, tokens: tuple[str, ...], limit: int) -> list[Match]:
         if not tokens or not self._index.docs:
             return []
         index = self._index
@@ -93,11 +99,10 @@ class Retriever:
         """Answer `question` if confident, else suggest, else say nothing."""
         cfg = self.config
         truncated = len(question) > cfg.max_question_chars
-        if not self.normalize(question[: cfg.max_question_chars]).tokens:
+        tokens = self._tokens(question)
+        if not tokens:
             return Result(question, "empty", truncated=truncated)
-        ranked = self.rank(
-            question, limit=max(cfg.max_answers, cfg.max_suggestions) + 1
-        )
+        ranked = self._rank(tokens, max(cfg.max_answers, cfg.max_suggestions) + 1)
         top = ranked[0] if ranked else None
         if top is None or top.score < cfg.suggest_threshold:
             return Result(question, "no_match", truncated=truncated)
