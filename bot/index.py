@@ -27,17 +27,18 @@ import gc
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from bot.english import COMMON_WORDS
 from bot.knowledge import Entry
-from bot.normalize import Normalized, stem
+from bot.normalize import Normalizer, stem
 
 ANSWER_WEIGHT = 0.6
 COVERAGE_WEIGHT = 0.3
@@ -99,19 +100,15 @@ class Query:
 class Index:
     """Immutable after construction; safe to share between threads."""
 
-    def __init__(
-        self, entries: tuple[Entry, ...], normalize: Callable[[str], Normalized]
-    ):
+    def __init__(self, entries: tuple[Entry, ...], normalizer: Normalizer):
         # Building allocates millions of small objects and frees none: cyclic
         # garbage collection passes during it are pure overhead (about a
         # quarter of the build time).
         with _no_gc():
-            self._build(entries, normalize)
+            self._build(entries, normalizer)
 
-    def _build(
-        self, entries: tuple[Entry, ...], normalize: Callable[[str], Normalized]
-    ) -> None:
-        self.docs = [_doc(e, normalize) for e in entries]
+    def _build(self, entries: tuple[Entry, ...], normalizer: Normalizer) -> None:
+        self.docs = [_doc(e, normalizer) for e in entries]
         postings: dict[str, list[int]] = defaultdict(list)
         for i, doc in enumerate(self.docs):
             for token in doc.weights:
@@ -257,16 +254,16 @@ class Index:
         return {owner: score / 100 for owner, score in best.items()}
 
 
-def _doc(entry: Entry, normalize: Callable[[str], Normalized]) -> Doc:
+def _doc(entry: Entry, normalizer: Normalizer) -> Doc:
+    normalize = normalizer.normalize_text
     names = [entry.title]
     if entry.skill:
         names += [entry.skill.name, *entry.skill.aliases]
     named = [normalize(n).tokens for n in names]
     titles = tuple(t for t in named if t)
     phrasings = named + [normalize(q).tokens for q in entry.questions]
-    weights = dict.fromkeys(normalize(entry.answer).tokens, ANSWER_WEIGHT)
-    for tokens in phrasings:
-        weights.update(dict.fromkeys(tokens, 1.0))
+    weights = normalizer.weighted(entry.answer, ANSWER_WEIGHT)
+    weights.update(dict.fromkeys(chain.from_iterable(phrasings), 1.0))
     # Sorted once here, so matching is `fuzz.ratio` on sorted words, which is
     # `token_sort_ratio` without sorting every phrasing for every question.
     texts = tuple(dict.fromkeys(" ".join(sorted(p)) for p in phrasings if p))

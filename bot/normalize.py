@@ -200,14 +200,27 @@ class Normalizer:
                 i += 1
         return out
 
-    def normalize_text(self, text: str) -> Normalized:
+    def words(self, text: str) -> list[str]:
+        """The folded words of `text`, synonyms replaced by their canonical form."""
         folded = fold(clean_slack(text))
         if folded.isascii():
-            words = folded.translate(_ASCII_SPACES).split()
-        else:
-            words = _TOKEN.findall(folded)
-        words = self._expand(words)
+            return self._expand(folded.translate(_ASCII_SPACES).split())
+        return self._expand(_TOKEN.findall(folded))
+
+    def normalize_text(self, text: str) -> Normalized:
+        words = self.words(text)
         return Normalized(" ".join(words), content_words(words))
+
+    def weighted(self, text: str, weight: float) -> dict[str, float]:
+        """Each distinct content word of `text`, mapped to `weight`: the
+        vocabulary of a long text without building its `Normalized` form."""
+        words = self.words(text)
+        try:
+            found = dict.fromkeys(map(_CONTENT.__getitem__, words), weight)
+        except KeyError:
+            found = dict.fromkeys(map(_content_word, words), weight)
+        found.pop("", None)
+        return found
 
 
 _GENERIC = Normalizer()

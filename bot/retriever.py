@@ -57,7 +57,7 @@ class Retriever:
         self.config = config or RetrieverConfig()
         normalizer = Normalizer(knowledge.synonyms)
         self.normalize = normalizer.normalize
-        self._index = Index(knowledge.entries, normalizer.normalize_text)
+        self._index = Index(knowledge.entries, normalizer)
 
     def _tokens(self, question: str) -> tuple[str, ...]:
         """The question's distinct content words, from its first allowed chars."""

@@ -68,3 +68,14 @@ def test_numbers_and_single_letters_are_not_content() -> None:
 def test_binary_and_control_characters_do_not_crash() -> None:
     """Any string normalizes; junk becomes no content."""
     assert () == normalize("\x00\x01\ufffd\u200b").tokens
+
+
+def test_weighted_vocabulary_is_the_distinct_content_words() -> None:
+    """A long text's vocabulary: each content word once, synonyms applied,
+    stop words and markup gone, first seen and unseen words alike."""
+    text = "<@U1> Our STPM leads security; security reviews zqxunseenword :tada:"
+    vocabulary = DOMAIN.weighted(text, 0.6)
+    assert dict.fromkeys(DOMAIN.normalize_text(text).tokens, 0.6) == vocabulary
+    assert ["senior", "technical", "program", "manager"] == list(vocabulary)[:4]
+    assert 1 == list(vocabulary).count("cybersecurity")
+    assert "zqxunseenword" in vocabulary and "our" not in vocabulary
