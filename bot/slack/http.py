@@ -41,6 +41,9 @@ class _Handler(WSGIRequestHandler):
     # wsgiref writes headers and body separately; with Nagle on, the body
     # waits for the client's delayed ACK (~40 ms on Linux).
     disable_nagle_algorithm = True
+    # Buffered: the status line, each header and the body would otherwise be
+    # one send (and with Nagle off, one packet) each.
+    wbufsize = -1
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # no access log: Slack's requests are logged by what they do
