@@ -29,7 +29,7 @@ from bot.retriever import Retriever
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("questions.yaml", "holdout.yaml", "blind.yaml")
+SETS = ("questions.yaml", "holdout.yaml", "blind.yaml", "independent.yaml")
 
 
 def percentile(samples: list[float], q: float) -> float:

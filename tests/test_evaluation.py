@@ -1,8 +1,9 @@
 """Answer quality at the shipped threshold, measured on labelled question sets.
 
 `questions.yaml` was written before tuning and is the development set; the
-holdout and blind sets were written independently and guard against tuning
-to the development set. Figures are printed (pytest -s) and in the README.
+holdout, blind and independent sets were written independently and guard
+against tuning to the development set. Figures are printed (pytest -s) and
+in the README.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FLOORS = {
     "questions.yaml": (0.90, 0.95),
     "holdout.yaml": (0.78, 0.90),
     "blind.yaml": (0.78, 0.90),
+    "independent.yaml": (0.70, 0.90),
 }
 
 
