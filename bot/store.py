@@ -54,7 +54,7 @@ from bot.settings import Settings, parse_hhmm
 # votes can be counted per person without storing who they are.
 USER_SALT = "stpm-bot/feedback/v1"
 QUESTION_CHARS = 500
-SCHEMA_LOCK = 0x57B0_7B07  # any fixed number: the advisory lock for create_schema
+SCHEMA_LOCK = "stpm-bot/schema"  # the advisory lock create_schema takes
 CONNECT_ATTEMPTS = 3
 CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
 
@@ -176,6 +176,25 @@ def hash_user(user_id: str, salt: str = USER_SALT) -> str:
     return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
 
 
+def _lock_key(*parts: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256("\0".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialize(conn: Connection, *parts: str) -> None:
+    """Make transactions about the same `parts` take turns until they commit.
+
+    SQLite already runs one writing transaction at a time; PostgreSQL's
+    READ COMMITTED lets two delete-then-insert transactions both see nothing
+    to delete, so they take a transaction-scoped advisory lock first.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(*parts)}
+        )
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -258,11 +277,7 @@ class Store:
     def create_schema(self) -> None:
         """Create missing tables; replicas starting together take turns."""
         with self._begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Two CREATE TABLEs racing on an empty database: one fails.
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK}
-                )
+            _serialize(conn, SCHEMA_LOCK)  # racing CREATE TABLEs: one would fail
             metadata.create_all(conn)
 
     def close(self) -> None:
@@ -355,6 +370,7 @@ class Store:
         now = self._now()
         row = {"question": question, "entry_id": entry_id, "user_hash": user_hash}
         with self._begin() as conn:
+            _serialize(conn, "vote", user_hash, entry_id, question)
             conn.execute(delete(feedback).where(same))
             conn.execute(delete(unanswered).where(same_gap))
             conn.execute(

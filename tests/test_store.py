@@ -105,6 +105,25 @@ def test_the_latest_vote_of_a_person_wins(store: Store) -> None:
     assert [-1, 1] == [v.vote for v in store.votes()]
 
 
+def test_racing_votes_of_one_person_keep_one(store: Store) -> None:
+    """Twenty clicks by one person at once, 👍 and 👎: one vote stays, and a
+    knowledge gap exactly when that vote is a 👎."""
+    start = threading.Barrier(20)
+
+    def vote(n: int) -> None:
+        start.wait()
+        store.record_vote("is cloud important", "skill-cloud", 1 - 2 * (n % 2), "U1")
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    votes = store.votes()
+    assert 1 == len(votes)
+    assert (1 if votes[0].vote < 0 else 0) == len(store.gaps())
+
+
 def test_in_memory_sqlite_is_shared_across_threads() -> None:
     """sqlite:// (memory) works from listener threads too."""
     store = Store(engine_for("sqlite://"))
