@@ -60,9 +60,15 @@ class Retriever:
         self._index = Index(knowledge.entries, normalizer)
 
     def _tokens(self, question: str) -> tuple[str, ...]:
-        """The question's distinct content words, from its first allowed chars."""
+        """The question's content words, from its first allowed chars.
+
+        Repeats stay, as they do in the entries' phrasings: "technical skills
+        for a senior tpm" keeps both "technical"s (the second from expanding
+        "senior tpm"), so it matches "what technical skills does an stpm
+        need" better than "what skills does an stpm need".
+        """
         norm = self.normalize(question[: self.config.max_question_chars])
-        return tuple(dict.fromkeys(norm.tokens))
+        return norm.tokens
 
     def rank(self, question: str, limit: int = 5) -> list[Match]:
         """The best entries for `question`, scored 0-100, best first."""

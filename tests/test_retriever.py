@@ -130,3 +130,27 @@ def test_knowledge_synonyms_are_used(knowledge: Knowledge) -> None:
     """Synonyms from knowledge/synonyms.yaml apply: 'AI/ML' finds the AI skill."""
     result = Retriever(knowledge).ask("is AI/ML a must for sr TPMs")
     assert "skill-ai-ml" == result.answers[0].entry.id
+
+
+def test_a_word_an_abbreviation_repeats_still_counts() -> None:
+    """'stpm' expands to words that include 'technical', so 'technical skills
+    for an stpm' and 'skills for an stpm' differ by a repeated word: each goes
+    to the entry whose phrasing it is."""
+    knowledge = Knowledge.of(
+        [
+            entry("key-skills", "Key skills", ("what skills does an stpm need",)),
+            entry(
+                "technical-skills",
+                "Skills table",
+                ("what technical skills does an stpm need",),
+            ),
+        ],
+        synonyms={"senior technical program manager": ("stpm", "senior tpm")},
+    )
+    retriever = Retriever(knowledge)
+    asked = {
+        "what technical skills does a senior tpm need": "technical-skills",
+        "which skills does a senior tpm need": "key-skills",
+    }
+    for question, expected in asked.items():
+        assert expected == retriever.rank(question, 1)[0].entry.id
