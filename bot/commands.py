@@ -14,14 +14,15 @@ import yaml
 
 from bot import draft, faq
 from bot import knowledge as knowledge_files
-from bot.app import Services
-from bot.evaluation import Miss, Report, load_set
+from bot.app import Services, retriever_config
+from bot.evaluation import Miss, Report, crossed_phrasings, load_set
 from bot.evaluation import evaluate as run_eval
 from bot.ingest import doc_slug
 from bot.ingest import ingest as draft_entries
 from bot.knowledge import Entry, Knowledge
 from bot.render import render, render_skills, render_tip, skill_not_found
 from bot.replies import reply_for
+from bot.retriever import Retriever
 from bot.settings import Settings
 from bot.skills import find_skill, format_skill
 from bot.tips import tip_for
@@ -149,6 +150,9 @@ def _count(n: int, word: str) -> str:
 def validate(settings: Settings, args: Namespace) -> int:
     """Every problem, one per line, then a summary; exit 1 on any error."""
     loaded, problems = knowledge_files.check(settings.knowledge_dir)
+    if not any(not p.warning for p in problems):
+        retriever = Retriever(loaded, retriever_config(settings))
+        problems += crossed_phrasings(retriever)
     for problem in problems:
         print(problem)
     errors = sum(1 for p in problems if not p.warning)

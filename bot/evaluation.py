@@ -1,4 +1,5 @@
-"""Measure answer quality on a labelled question set (`stpm-bot eval FILE`).
+"""Measure answer quality on a labelled question set (`stpm-bot eval FILE`),
+and check that the knowledge's own phrasings find their entries.
 
 A set is YAML: `in_scope: [{q: str, expect: [id, ...]}]` and
 `out_of_scope: [str]`. Top-1 counts a question as right only when the bot
@@ -13,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge import Problem
 from bot.retriever import Retriever
 
 
@@ -75,3 +77,25 @@ def evaluate(
                 Miss(question, (), result.best.entry.id, result.best.score)
             )
     return report
+
+
+def crossed_phrasings(retriever: Retriever) -> list[Problem]:
+    """A warning for each phrasing that another entry matches as well as or
+    better than its own: asked word for word, it gets the wrong answer (or a
+    coin toss). Usually two entries have phrasings that mean the same once
+    synonyms and filler words are gone; reword one or move it."""
+    problems = []
+    for entry in retriever.knowledge.entries:
+        for question in entry.questions:
+            ranked = retriever.rank(question, limit=2)
+            own = next((m.score for m in ranked if m.entry.id == entry.id), None)
+            rival = next((m for m in ranked if m.entry.id != entry.id), None)
+            if rival is None or (own is not None and own > rival.score):
+                continue
+            mine = f"{own:.1f}" if own is not None else "lower"
+            message = (
+                f'"{question}" goes to {rival.entry.id} ({rival.score:.1f}, '
+                f"this entry {mine}): reword it or move it there"
+            )
+            problems.append(Problem(entry.file, message, entry.id, entry.line, True))
+    return problems

@@ -185,6 +185,28 @@ def test_validate_the_shipped_knowledge(tmp_path: Path) -> None:
     assert " entries, " in done.stdout
 
 
+def test_validate_warns_of_a_phrasing_another_entry_answers(tmp_path: Path) -> None:
+    """A phrasing that another entry answers as well is a warning with file,
+    line and entry, on both entries; warnings alone still exit 0."""
+    directory = tmp_path / "k"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    (directory / "extra.yaml").write_text(
+        "entries:\n"
+        "  - id: zz-cloud-again\n"
+        "    title: Cloud again\n"
+        "    answer: Fine.\n"
+        "    questions: [how much does cloud computing matter to a senior tpm]\n"
+    )
+    done = cli(tmp_path, "validate", knowledge_dir=directory)
+
+    assert done.returncode == 0
+    warning = f"{directory / 'extra.yaml'}:2 [zz-cloud-again]: warning: "
+    assert warning + '"how much does cloud computing matter' in done.stdout
+    assert "goes to skill-cloud" in done.stdout
+    assert "[skill-cloud]: warning: " in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("OK: 30 entries")
+
+
 BROKEN_ENTRIES = """\
 entries:
   - id: zz-unknown-related

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import retriever_config
-from bot.evaluation import evaluate, load_set
-from bot.knowledge import Knowledge
+from bot.evaluation import crossed_phrasings, evaluate, load_set
+from bot.knowledge import Entry, Knowledge
 from bot.retriever import Retriever
 from bot.settings import Settings
 
@@ -53,3 +53,26 @@ def test_quality_at_the_shipped_threshold(shipped: Retriever, name: str) -> None
     min_top1, min_refused = FLOORS[name]
     assert report.top1_rate >= min_top1
     assert report.refused_rate >= min_refused
+
+
+def test_a_phrasing_another_entry_wins_is_a_warning() -> None:
+    """A phrasing that means the same as another entry's, once filler words
+    are gone, is reported on its own entry, naming the entry it goes to."""
+
+    def entry(id: str, title: str, *questions: str) -> Entry:
+        return Entry(id=id, title=title, answer=f"About {title}.", questions=questions)
+
+    knowledge = Knowledge.of(
+        [
+            entry("cloud", "Cloud computing", "how important is cloud computing"),
+            entry("security", "Security", "is security important", "cloud computing?"),
+        ]
+    )
+    problems = crossed_phrasings(Retriever(knowledge))
+    assert [("security", True)] == [(p.entry, p.warning) for p in problems]
+    assert '"cloud computing?" goes to cloud' in problems[0].message
+
+
+def test_every_shipped_phrasing_finds_its_own_entry(shipped: Retriever) -> None:
+    """Asked word for word, each phrasing in knowledge/ gets its own entry."""
+    assert [] == [str(p) for p in crossed_phrasings(shipped)]
