@@ -1,0 +1,72 @@
+"""Engines, the advisory locks that make transactions take turns, user hashes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import StaticPool
+
+# A constant salt keeps a user's hash stable across restarts and databases, so
+# votes can be counted per person without storing who they are.
+USER_SALT = "stpm-bot/feedback/v1"
+
+
+def hash_user(user_id: str, salt: str = USER_SALT) -> str:
+    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
+
+
+def _lock_key(*parts: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256("\0".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _serialize(conn: Connection, *parts: str) -> None:
+    """Make transactions about the same `parts` take turns until they commit.
+
+    SQLite already runs one writing transaction at a time; PostgreSQL's
+    READ COMMITTED lets two delete-then-insert transactions both see nothing
+    to delete, so they take a transaction-scoped advisory lock first.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(*parts)}
+        )
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for `url`; for a SQLite file, its folder is created and WAL on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ":memory:"
+    if database == ":memory:":
+        return create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+    # If the folder can't be made, connecting fails with a clear error instead.
+    with contextlib.suppress(OSError):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Enough pooled connections for every listener thread: a connection
+    # opened past the pool is closed after use, and reopening one (with its
+    # pragmas) under load cost more than the queries.
+    engine = create_engine(
+        url, connect_args={"timeout": 15}, pool_size=32, max_overflow=32
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets listener threads read while one writes.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine

@@ -1,0 +1,72 @@
+"""👍 and 👎 on answers: one vote per person, and a 👎 kept as a gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import delete, insert, select
+
+from bot.store.base import StoreBase
+from bot.store.engine import _serialize, hash_user
+from bot.store.records import Candidate, Vote, _candidates_column
+from bot.store.schema import QUESTION_CHARS, feedback, unanswered
+
+
+class FeedbackMixin(StoreBase):
+    """Votes on answers, one per person, answer and question."""
+
+    def record_vote(
+        self,
+        question: str,
+        entry_id: str,
+        vote: int,
+        user_id: str,
+        candidates: Sequence[Candidate] = (),
+    ) -> None:
+        """One vote per person for an answer to a question; the latest wins.
+
+        A 👎 is also a knowledge gap, recorded with `candidates` (what the
+        retriever ranks for the question now); a later 👍 withdraws it.
+        """
+        user_hash = hash_user(user_id, self._salt)
+        question = question[:QUESTION_CHARS]
+        same = (
+            (feedback.c.user_hash == user_hash)
+            & (feedback.c.entry_id == entry_id)
+            & (feedback.c.question == question)
+        )
+        same_gap = (
+            (unanswered.c.source == "downvote")
+            & (unanswered.c.user_hash == user_hash)
+            & (unanswered.c.entry_id == entry_id)
+            & (unanswered.c.question == question)
+        )
+        now = self._now()
+        row = {"question": question, "entry_id": entry_id, "user_hash": user_hash}
+        with self._begin() as conn:
+            _serialize(conn, "vote", user_hash, entry_id, question)
+            conn.execute(delete(feedback).where(same))
+            conn.execute(delete(unanswered).where(same_gap))
+            conn.execute(
+                insert(feedback),
+                row | {"vote": 1 if vote > 0 else -1, "created_at": now},
+            )
+            if vote < 0:
+                gap = {"source": "downvote", "asked_at": now}
+                conn.execute(
+                    insert(unanswered), row | gap | _candidates_column(candidates)
+                )
+
+    def votes(self, since: dt.datetime | None = None) -> list[Vote]:
+        query = select(
+            feedback.c.question,
+            feedback.c.entry_id,
+            feedback.c.vote,
+            feedback.c.user_hash,
+            feedback.c.created_at,
+        ).order_by(feedback.c.id)
+        if since is not None:
+            query = query.where(feedback.c.created_at >= since)
+        with self._connect() as conn:
+            return [Vote(*row) for row in conn.execute(query)]

@@ -1,0 +1,73 @@
+"""Which channel's tip for which date was claimed, and whether it was posted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.base import StoreBase
+from bot.store.records import PostedTip
+from bot.store.schema import posted_tips
+
+
+class PostedTipsMixin(StoreBase):
+    """Daily tips: one claim per channel and local date, so one post."""
+
+    def claim_tip(self, channel: str, date: dt.date, tip_id: str) -> bool:
+        """True for the one caller, in any process, that may post `channel`'s
+        tip for `date`. The primary key is the arbiter, as in `claim`."""
+        row = {
+            "channel": channel,
+            "local_date": date,
+            "tip_id": tip_id,
+            "claimed_at": self._now(),
+            "posted_at": None,
+        }
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(posted_tips), row)
+        except IntegrityError:
+            return False
+        return True
+
+    def _tip_row(self, channel: str, date: dt.date) -> Any:
+        return (posted_tips.c.channel == channel) & (posted_tips.c.local_date == date)
+
+    def mark_tip_posted(self, channel: str, date: dt.date) -> None:
+        query = (
+            update(posted_tips)
+            .where(self._tip_row(channel, date))
+            .values(posted_at=self._now())
+        )
+        with self._begin() as conn:
+            conn.execute(query)
+
+    def release_tip(self, channel: str, date: dt.date) -> None:
+        """Give up a claim whose post Slack refused, so a later look may retry."""
+        query = delete(posted_tips).where(
+            self._tip_row(channel, date) & posted_tips.c.posted_at.is_(None)
+        )
+        with self._begin() as conn:
+            conn.execute(query)
+
+    def claimed_tips(self, dates: Iterable[dt.date]) -> set[tuple[str, dt.date]]:
+        """(channel, date) of every claim on `dates`, posted or not."""
+        query = select(posted_tips.c.channel, posted_tips.c.local_date).where(
+            posted_tips.c.local_date.in_(list(dates))
+        )
+        with self._connect() as conn:
+            return {(c, d) for c, d in conn.execute(query)}
+
+    def posted_tips(self, channel: str | None = None) -> list[PostedTip]:
+        """Every claim, oldest date first (a channel's rotation history)."""
+        t = posted_tips
+        query = select(t.c.channel, t.c.local_date, t.c.tip_id, t.c.posted_at)
+        if channel is not None:
+            query = query.where(t.c.channel == channel)
+        with self._connect() as conn:
+            rows = conn.execute(query.order_by(t.c.local_date, t.c.channel)).all()
+        return [PostedTip(c, d, tip, at is not None) for c, d, tip, at in rows]

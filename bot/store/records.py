@@ -1,0 +1,60 @@
+"""The frozen rows the store hands back, and how candidates are kept as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Gap:
+    question: str
+    candidates: tuple[Candidate, ...]
+    entry_id: str | None
+    source: str
+    user_hash: str | None
+    asked_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PostedTip:
+    channel: str
+    date: dt.date
+    tip_id: str
+    posted: bool
+
+
+@dataclass(frozen=True)
+class Vote:
+    question: str
+    entry_id: str
+    vote: int
+    user_hash: str
+    created_at: dt.datetime
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _candidates_column(candidates: Sequence[Candidate]) -> dict[str, str]:
+    data = [{"id": c.entry_id, "score": c.score} for c in candidates]
+    return {"candidates": json.dumps(data, separators=(",", ":"))}
+
+
+def _parse_candidates(text: str) -> tuple[Candidate, ...]:
+    try:
+        return tuple(
+            Candidate(str(c["id"]), float(c["score"])) for c in json.loads(text)
+        )
+    except (ValueError, TypeError, KeyError):
+        return ()

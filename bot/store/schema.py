@@ -1,0 +1,104 @@
+"""The store's tables, all declared on `metadata`.
+
+A feature that needs another table declares it here; `Store.create_schema`
+creates every table on `metadata` on start.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+QUESTION_CHARS = 500
+SCHEMA_LOCK = "stpm-bot/schema"  # the advisory lock create_schema takes
+
+metadata = MetaData()
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", String(QUESTION_CHARS), nullable=False),
+    Column("entry_id", String(80), nullable=False, index=True),
+    Column("vote", SmallInteger, nullable=False),
+    Column("user_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("event_key", String(200), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+answered_threads = Table(
+    "answered_threads",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("thread_ts", String(40), primary_key=True),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+)
+
+# Daily tips: one row per channel. `active` is what the channel asked for;
+# `paused_reason` is set when Slack refused a post (not_in_channel, ...).
+tip_subscriptions = Table(
+    "tip_subscriptions",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("post_time", String(5), nullable=False),  # HH:MM, local time
+    Column("active", Boolean, nullable=False),
+    Column("paused_reason", String(80), nullable=True),
+    Column("source", String(16), nullable=False),  # "settings" or "slack"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The primary key is the claim: whoever inserts (channel, date) first posts.
+posted_tips = Table(
+    "posted_tips",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("tip_id", String(80), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=True),
+)
+
+# Every question the bot answered, suggested for or could not answer: the
+# denominators of the report's rates. No text and no user here.
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("entry_id", String(80), nullable=True),
+    Column("score", Float, nullable=False),
+)
+
+# The knowledge gaps: questions without a confident answer, and 👎 answers.
+unanswered = Table(
+    "unanswered",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", String(QUESTION_CHARS), nullable=False),
+    Column("candidates", Text, nullable=False),  # JSON [{"id", "score"}], best first
+    Column("entry_id", String(80), nullable=True),  # the 👎 entry, or the best
+    Column("source", String(16), nullable=False),  # GAP_SOURCES
+    Column("user_hash", String(64), nullable=True),  # None: the terminal
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+GAP_SOURCES = ("no_match", "suggested", "downvote")
