@@ -94,7 +94,7 @@ def real_knowledge(repeat: int) -> None:
     baseline = Bm25Baseline(knowledge, 0.0)
     print(f"Real knowledge: {len(knowledge.entries)} entries")
     print(
-        f"{'set':<16}{'method':<12}{'top-1':>8}{'refused':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'set':<18}{'method':<12}{'top-1':>8}{'refused':>9}{'p50 ms':>9}{'p99 ms':>9}"
     )
     for name in SETS:
         path = ROOT / "tests" / "eval" / name
@@ -111,7 +111,7 @@ def real_knowledge(repeat: int) -> None:
             ("bm25", bm_top1, bm_refused, theirs),
         ):
             print(
-                f"{name:<16}{method:<12}{top1:>8.3f}{refused:>9.3f}"
+                f"{name:<18}{method:<12}{top1:>8.3f}{refused:>9.3f}"
                 f"{statistics.median(samples):>9.3f}{percentile(samples, 0.99):>9.3f}"
             )
     print("(bm25's threshold is fitted per set to refuse 95 % of its out-of-scope)")

@@ -26,7 +26,7 @@ import bisect
 import gc
 import math
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -167,10 +167,14 @@ class Index:
             found.setdefault(word, PREFIX_CREDIT)
         return tuple(found.items())
 
-    def query(self, tokens: tuple[str, ...]) -> Query:
+    def query(self, words: tuple[str, ...]) -> Query:
+        """A repeated word is scored once, weighing as much as its repeats."""
+        counts = Counter(words)
+        tokens = tuple(counts)
         matches = tuple(self.matches(t) for t in tokens)
         weights = tuple(
-            (EVERYDAY_WEIGHT if t in self.everyday else 1.0)
+            counts[t]
+            * (EVERYDAY_WEIGHT if t in self.everyday else 1.0)
             * (max(self.idf[w] for w, _ in m) if m else self.unknown_idf)
             for t, m in zip(tokens, matches, strict=True)
         )
@@ -180,7 +184,7 @@ class Index:
                 found[word] = max(sim, found.get(word, 0.0))
         total = sum(weights)
         known = sum(w for w, m in zip(weights, matches, strict=True) if m) / total
-        return Query(" ".join(tokens), matches, weights, found, known)
+        return Query(" ".join(words), matches, weights, found, known)
 
     def candidates(self, query: Query) -> list[int]:
         """Entries sharing a distinctive word with the question.
@@ -239,19 +243,16 @@ class Index:
         """Best `token_sort_ratio` (0-1) of each candidate's phrasings, in one call."""
         owners = [i for i in candidates for _ in self.docs[i].phrasings]
         choices = [p for i in candidates for p in self.docs[i].phrasings]
-        best: dict[int, float] = {}
-        for _, score, k in process.extract(
+        ranked = process.extract(
             " ".join(sorted(query.text.split())),
             choices,
             scorer=fuzz.ratio,
             processor=None,
             limit=None,
             score_cutoff=1,
-        ):
-            owner = owners[k]
-            if score > best.get(owner, 0.0):
-                best[owner] = score
-        return {owner: score / 100 for owner, score in best.items()}
+        )
+        # Best first, so walked backwards each owner's best is written last.
+        return {owners[k]: score / 100 for _, score, k in reversed(ranked)}
 
 
 def _doc(entry: Entry, normalizer: Normalizer) -> Doc:
