@@ -261,3 +261,25 @@ def test_feedback_from_two_processes_lands(database_url: str) -> None:
     store = Store(engine_for(database_url))
     assert [1, 1] == [v.vote for v in store.votes()]
     store.close()
+
+
+def test_processes_starting_together_on_a_new_sqlite_file_all_start(
+    tmp_path: Path,
+) -> None:
+    """Six processes creating the schema on one new SQLite file at once (a
+    CLI, the server, `post-tips`...): every one of them starts and writes."""
+    script = (
+        "import sys; from bot.store import Store, engine_for; "
+        "s = Store(engine_for(sys.argv[1])); s.create_schema(); "
+        "s.record_vote('q', 'skill-cloud', 1, sys.argv[2])"
+    )
+    for attempt in range(2):
+        url = f"sqlite:///{tmp_path / f'race{attempt}.db'}"
+        runs = [
+            subprocess.Popen([sys.executable, "-c", script, url, f"U{n}"], cwd=ROOT)
+            for n in range(6)
+        ]
+        assert [0] * 6 == [run.wait(timeout=60) for run in runs]
+        store = Store(engine_for(url))
+        assert 6 == len(store.votes())
+        store.close()

@@ -11,12 +11,12 @@ with its methods beside the others (`claims.py`, `feedback.py`,
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.settings import Settings
 from bot.store.base import CONNECT_ATTEMPTS, CONNECT_BACKOFF_SECONDS
 from bot.store.claims import ClaimsMixin
-from bot.store.engine import USER_SALT, _serialize, engine_for, hash_user
+from bot.store.engine import USER_SALT, engine_for, hash_user, serialize
 from bot.store.feedback import FeedbackMixin
 from bot.store.posted_tips import PostedTipsMixin
 from bot.store.questions import QuestionsMixin
@@ -61,9 +61,6 @@ __all__ = [
 ]
 
 
-SCHEMA_ATTEMPTS = 3  # one per process that can race it, in practice
-
-
 class Store(
     ClaimsMixin,
     FeedbackMixin,
@@ -79,22 +76,16 @@ class Store(
         return cls(engine_for(settings.resolved_database_url))
 
     def create_schema(self) -> None:
-        """Create missing tables; replicas starting together take turns.
-
-        On PostgreSQL they take turns through an advisory lock. SQLite runs
-        DDL outside a transaction, so a process can find a table missing and
-        then fail to create it because another process just did: then it
-        checks again, and finds everything there.
-        """
-        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
-            try:
-                with self._begin() as conn:
-                    _serialize(conn, SCHEMA_LOCK)
-                    metadata.create_all(conn)
-                return
-            except OperationalError as error:
-                if attempt == SCHEMA_ATTEMPTS or "already exists" not in str(error):
-                    raise
+        """Create missing tables and indexes; replicas starting together take
+        turns (PostgreSQL: an advisory lock), and on SQLite, which runs DDL
+        outside a transaction, `IF NOT EXISTS` makes a table another process
+        just created no error."""
+        with self._begin() as conn:
+            serialize(conn, SCHEMA_LOCK)
+            for table in metadata.sorted_tables:
+                conn.execute(CreateTable(table, if_not_exists=True))
+                for index in table.indexes:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
 
     def close(self) -> None:
         self.engine.dispose()

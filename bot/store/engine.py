@@ -20,23 +20,21 @@ def hash_user(user_id: str, salt: str = USER_SALT) -> str:
     return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
 
 
-def _lock_key(*parts: str) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks."""
+def lock_key(*parts: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, named by `parts`."""
     digest = hashlib.sha256("\0".join(parts).encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _serialize(conn: Connection, *parts: str) -> None:
-    """Make transactions about the same `parts` take turns until they commit.
+def serialize(conn: Connection, key: int) -> None:
+    """Make transactions holding the same `key` take turns until they commit.
 
     SQLite already runs one writing transaction at a time; PostgreSQL's
     READ COMMITTED lets two delete-then-insert transactions both see nothing
     to delete, so they take a transaction-scoped advisory lock first.
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(*parts)}
-        )
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def engine_for(url: str) -> Engine:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, insert, select
 
 from bot.store.base import StoreBase
-from bot.store.engine import _serialize, hash_user
+from bot.store.engine import hash_user, lock_key, serialize
 from bot.store.records import Candidate, Vote, _candidates_column
 from bot.store.schema import QUESTION_CHARS, feedback, unanswered
 
@@ -45,7 +45,7 @@ class FeedbackMixin(StoreBase):
         now = self._now()
         row = {"question": question, "entry_id": entry_id, "user_hash": user_hash}
         with self._begin() as conn:
-            _serialize(conn, "vote", user_hash, entry_id, question)
+            serialize(conn, lock_key("vote", user_hash, entry_id, question))
             conn.execute(delete(feedback).where(same))
             conn.execute(delete(unanswered).where(same_gap))
             conn.execute(

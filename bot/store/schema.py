@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 QUESTION_CHARS = 500
-SCHEMA_LOCK = "stpm-bot/schema"  # the advisory lock create_schema takes
+SCHEMA_LOCK = 0x57B0_7B07  # any fixed number: the advisory lock for create_schema
 
 metadata = MetaData()
 
