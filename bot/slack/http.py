@@ -70,6 +70,8 @@ class _PooledWSGIServer(WSGIServer):
     def _handle(self, request: Any, client_address: Any) -> None:
         try:
             self.finish_request(request, client_address)
+        except ConnectionError as error:  # writing the buffered response
+            _client_gone(error)
         except Exception:
             self.handle_error(request, client_address)
         finally:
@@ -81,6 +83,12 @@ class _PooledWSGIServer(WSGIServer):
     def server_close(self) -> None:
         super().server_close()
         self._pool.shutdown(wait=True)
+
+
+def _client_gone(error: ConnectionError) -> None:
+    """The client hung up mid-request (Slack gives up after 3 s): nothing is
+    wrong here, and nobody is left to answer."""
+    structlog.get_logger().info("http.client_gone", error=type(error).__name__)
 
 
 def _header(headers: dict[str, Any], name: str) -> str | None:
@@ -180,6 +188,9 @@ def wsgi_app(
                 return slack(environ, start_response)
         except ValueError:
             return _json(start_response, "400 Bad Request", {"error": "bad request"})
+        except ConnectionError as error:
+            _client_gone(error)
+            raise  # wsgiref drops the connection quietly
         except Exception:
             structlog.get_logger().exception("http.error", path=path)
             return _json(start_response, "500 Internal Server Error", {})

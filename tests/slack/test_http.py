@@ -6,12 +6,15 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.app import Services
 from bot.slack import SocketMode, build_app, frontend
@@ -25,6 +28,7 @@ from tests.slack.harness import (
     envelope,
     http_request,
     mention,
+    sign,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +119,30 @@ def test_wrong_paths_methods_and_lengths_get_a_4xx(slack: RunningApp) -> None:
     bad = {"Content-Length": "-1"}
     assert 400 == http_request(address, "POST", "/slack/events", b"", bad).status
     assert _healthy(slack)
+
+
+def test_a_client_that_hangs_up_is_no_error(slack: RunningApp) -> None:
+    """A client resetting the connection before, while or after the app
+    answers (Slack gives up after 3 s) is logged quietly, without a
+    traceback, and the server keeps serving."""
+    body = urlencode(command("/skill", "cloud", slack.fake.response_url("gone")))
+    headers = sign(body.encode()) | {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": str(len(body)),
+    }
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    whole = f"POST /slack/events HTTP/1.1\r\nHost: x\r\n{head}\r\n{body}"
+    cut = whole[: len(whole) - len(body) // 2]  # the body never finishes
+    with capture_logs() as logs:
+        for request in (whole, cut) * 5:
+            with socket.create_connection(slack.server.address) as client:
+                client.sendall(request.encode())
+                client.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+        assert _healthy(slack)
+    assert [] == [e for e in logs if e["log_level"] in ("error", "critical")]
+    assert any("http.client_gone" == e["event"] for e in logs)
 
 
 def test_commands_are_acknowledged_quickly(slack: RunningApp) -> None:
