@@ -80,22 +80,27 @@ def evaluate(
 
 
 def crossed_phrasings(retriever: Retriever) -> list[Problem]:
-    """A warning for each phrasing that another entry matches as well as or
-    better than its own: asked word for word, it gets the wrong answer (or a
-    coin toss). Usually two entries have phrasings that mean the same once
+    """A warning for each phrasing that, asked word for word, doesn't get its
+    own entry as the confident first answer: another entry answers it, or it
+    only gets "did you mean" (a rival too close, or a score under the
+    threshold). Usually two entries have phrasings that mean the same once
     synonyms and filler words are gone; reword one or move it."""
     problems = []
     for entry in retriever.knowledge.entries:
         for question in entry.questions:
-            ranked = retriever.rank(question, limit=2)
-            own = next((m.score for m in ranked if m.entry.id == entry.id), None)
-            rival = next((m for m in ranked if m.entry.id != entry.id), None)
-            if rival is None or (own is not None and own > rival.score):
+            result = retriever.ask(question)
+            best = result.best
+            if best is not None and best.entry.id == entry.id:
                 continue
-            mine = f"{own:.1f}" if own is not None else "lower"
-            message = (
-                f'"{question}" goes to {rival.entry.id} ({rival.score:.1f}, '
-                f"this entry {mine}): reword it or move it there"
-            )
+            if best is not None:
+                what = f"is answered by {best.entry.id} ({best.score:.1f})"
+            elif result.suggestions:
+                offered = ", ".join(
+                    f"{m.entry.id} {m.score:.1f}" for m in result.suggestions
+                )
+                what = f'only gets "did you mean" ({offered})'
+            else:
+                what = "gets no answer"
+            message = f'"{question}" {what}: reword it or move it'
             problems.append(Problem(entry.file, message, entry.id, entry.line, True))
     return problems

@@ -185,9 +185,10 @@ def test_validate_the_shipped_knowledge(tmp_path: Path) -> None:
     assert " entries, " in done.stdout
 
 
-def test_validate_warns_of_a_phrasing_another_entry_answers(tmp_path: Path) -> None:
-    """A phrasing that another entry answers as well is a warning with file,
-    line and entry, on both entries; warnings alone still exit 0."""
+def test_validate_warns_of_a_phrasing_that_misses_its_entry(tmp_path: Path) -> None:
+    """Two entries with the same phrasing: each phrasing only gets "did you
+    mean", a warning with file, line and entry on both; warnings alone still
+    exit 0."""
     directory = tmp_path / "k"
     shutil.copytree(KNOWLEDGE_DIR, directory)
     (directory / "extra.yaml").write_text(
@@ -202,7 +203,7 @@ def test_validate_warns_of_a_phrasing_another_entry_answers(tmp_path: Path) -> N
     assert done.returncode == 0
     warning = f"{directory / 'extra.yaml'}:2 [zz-cloud-again]: warning: "
     assert warning + '"how much does cloud computing matter' in done.stdout
-    assert "goes to skill-cloud" in done.stdout
+    assert 'only gets "did you mean" (skill-cloud 100.0, zz-cloud-again' in done.stdout
     assert "[skill-cloud]: warning: " in done.stdout
     assert done.stdout.splitlines()[-1].startswith("OK: 30 entries")
 
@@ -268,13 +269,14 @@ def broken(
 def test_validate_names_the_file_line_and_entry_of_every_problem(
     broken: subprocess.CompletedProcess[str], where: str, message: str
 ) -> None:
-    """Each mistake is one line: file:line [entry]: error: message; exit 1."""
+    """Each mistake is one line: file:line [entry]: error: message; exit 1.
+    Phrasings aren't asked of knowledge with errors: no warnings about them."""
     lines = broken.stdout.splitlines()
     mine = [line for line in lines if f"{where}: error: " in line]
     assert broken.returncode == 1
     assert len(mine) == 1, lines
     assert message in mine[0]
-    assert lines[-1].startswith("6 errors, ")
+    assert "6 errors, 0 warnings" == lines[-1]
 
 
 def test_broken_knowledge_stops_ask_with_the_problems(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def test_quality_at_the_shipped_threshold(shipped: Retriever, name: str) -> None
 
 def test_a_phrasing_another_entry_wins_is_a_warning() -> None:
     """A phrasing that means the same as another entry's, once filler words
-    are gone, is reported on its own entry, naming the entry it goes to."""
+    are gone, is reported on its own entry, naming the entry that answers it."""
 
     def entry(id: str, title: str, *questions: str) -> Entry:
         return Entry(id=id, title=title, answer=f"About {title}.", questions=questions)
@@ -70,7 +70,7 @@ def test_a_phrasing_another_entry_wins_is_a_warning() -> None:
     )
     problems = crossed_phrasings(Retriever(knowledge))
     assert [("security", True)] == [(p.entry, p.warning) for p in problems]
-    assert '"cloud computing?" goes to cloud' in problems[0].message
+    assert '"cloud computing?" is answered by cloud' in problems[0].message
 
 
 def test_every_shipped_phrasing_finds_its_own_entry(shipped: Retriever) -> None:
