@@ -15,6 +15,10 @@ with the share of the question that the knowledge has no word for:
   the entry's phrasings, on normalized words (computed as `fuzz.ratio` on
   words sorted in advance).
 
+A word the question repeats counts again, twice at most: "technical skills
+for a senior tpm" has "technical" twice once the abbreviation is expanded, as
+does the phrasing "what technical skills does an stpm need".
+
 Unknown words weigh like the rarest words unless they are everyday English
 ("start", "try"), so "what's the salary in Seattle?" shares too little with
 any entry to be answered.
@@ -49,6 +53,9 @@ GATE_POWER = 0.25
 TYPO_CUTOFF = 84.0
 PREFIX_CREDIT = 0.8
 PREFIX_LIMIT = 5
+# A word twice is usually one typed plus one from a synonym ("technical" in
+# "technical skills for a senior tpm"); more is emphasis, or noise.
+MAX_REPEATS = 2
 # Words in more than COMMON_SHARE of the entries don't pick candidates on
 # their own (they still count in the score). Past SMALL_INDEX entries, only
 # the CANDIDATES entries sharing the most rare words are scored.
@@ -168,12 +175,18 @@ class Index:
         return tuple(found.items())
 
     def query(self, words: tuple[str, ...]) -> Query:
-        """A repeated word is scored once, weighing as much as its repeats."""
-        counts = Counter(words)
+        """A repeated word is scored once, weighing as much as its repeats, up
+        to `MAX_REPEATS`."""
+        counts: Counter[str] = Counter()
+        kept = []
+        for word in words:
+            counts[word] += 1
+            if counts[word] <= MAX_REPEATS:
+                kept.append(word)
         tokens = tuple(counts)
         matches = tuple(self.matches(t) for t in tokens)
         weights = tuple(
-            counts[t]
+            min(counts[t], MAX_REPEATS)
             * (EVERYDAY_WEIGHT if t in self.everyday else 1.0)
             * (max(self.idf[w] for w, _ in m) if m else self.unknown_idf)
             for t, m in zip(tokens, matches, strict=True)
@@ -184,7 +197,7 @@ class Index:
                 found[word] = max(sim, found.get(word, 0.0))
         total = sum(weights)
         known = sum(w for w, m in zip(weights, matches, strict=True) if m) / total
-        return Query(" ".join(words), matches, weights, found, known)
+        return Query(" ".join(kept), matches, weights, found, known)
 
     def candidates(self, query: Query) -> list[int]:
         """Entries sharing a distinctive word with the question.

@@ -76,6 +76,6 @@ def test_weighted_vocabulary_is_the_distinct_content_words() -> None:
     text = "<@U1> Our STPM leads security; security reviews zqxunseenword :tada:"
     vocabulary = DOMAIN.weighted(text, 0.6)
     assert dict.fromkeys(DOMAIN.normalize_text(text).tokens, 0.6) == vocabulary
-    assert ["senior", "technical", "program", "manager"] == list(vocabulary)[:4]
-    assert 1 == list(vocabulary).count("cybersecurity")
+    assert {"senior", "technical", "program", "manager"} <= set(vocabulary)
+    assert "cybersecurity" in vocabulary and "security" not in vocabulary
     assert "zqxunseenword" in vocabulary and "our" not in vocabulary

@@ -133,9 +133,9 @@ def test_knowledge_synonyms_are_used(knowledge: Knowledge) -> None:
 
 
 def test_a_word_an_abbreviation_repeats_still_counts() -> None:
-    """'stpm' expands to words that include 'technical', so 'technical skills
-    for an stpm' and 'skills for an stpm' differ by a repeated word: each goes
-    to the entry whose phrasing it is."""
+    """'senior tpm' expands to words that include 'technical', so 'technical
+    skills ... senior tpm' and 'skills ... senior tpm' differ by a repeated
+    word: each goes to the entry whose phrasing it matches."""
     knowledge = Knowledge.of(
         [
             entry("key-skills", "Key skills", ("what skills does an stpm need",)),
@@ -154,3 +154,12 @@ def test_a_word_an_abbreviation_repeats_still_counts() -> None:
     }
     for question, expected in asked.items():
         assert expected == retriever.rank(question, 1)[0].entry.id
+
+
+def test_a_word_typed_over_and_over_counts_twice_at_most(knowledge: Knowledge) -> None:
+    """Repeating 'cloud' four times weighs no more than twice: an off-topic
+    question doesn't become an answer by insisting."""
+    retriever = Retriever(knowledge)
+    twice = retriever.rank("cloud cloud what is the office wifi password", 1)
+    four = retriever.rank("cloud cloud cloud cloud what is the office wifi password", 1)
+    assert twice == four
