@@ -34,6 +34,9 @@ MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few KB
 CLIENT_TIMEOUT_SECONDS = 10
 HTTP_THREADS = 16
 POLL_SECONDS = 0.1  # how soon stop() is noticed
+# What a client hanging up looks like (the same three wsgiref expects); a
+# refused connection to somewhere else is a real error.
+HUNG_UP = (BrokenPipeError, ConnectionAbortedError, ConnectionResetError)
 
 
 class _Handler(WSGIRequestHandler):
@@ -70,7 +73,7 @@ class _PooledWSGIServer(WSGIServer):
     def _handle(self, request: Any, client_address: Any) -> None:
         try:
             self.finish_request(request, client_address)
-        except ConnectionError as error:  # writing the buffered response
+        except HUNG_UP as error:  # writing the buffered response
             _client_gone(error)
         except Exception:
             self.handle_error(request, client_address)
@@ -85,7 +88,7 @@ class _PooledWSGIServer(WSGIServer):
         self._pool.shutdown(wait=True)
 
 
-def _client_gone(error: ConnectionError) -> None:
+def _client_gone(error: OSError) -> None:
     """The client hung up mid-request (Slack gives up after 3 s): nothing is
     wrong here, and nobody is left to answer."""
     structlog.get_logger().info("http.client_gone", error=type(error).__name__)
@@ -188,7 +191,7 @@ def wsgi_app(
                 return slack(environ, start_response)
         except ValueError:
             return _json(start_response, "400 Bad Request", {"error": "bad request"})
-        except ConnectionError as error:
+        except HUNG_UP as error:
             _client_gone(error)
             raise  # wsgiref drops the connection quietly
         except Exception:
