@@ -55,7 +55,14 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("chat", help="chat with the bot in the terminal")
     sub.add_parser("run", help="start the Slack app (or the chat if not set up)")
-    sub.add_parser("validate", help="check the knowledge files, list every problem")
+    validate = sub.add_parser(
+        "validate", help="check the knowledge files, list every problem"
+    )
+    validate.add_argument(
+        "--all-phrasings",
+        action="store_true",
+        help=f"ask every phrasing, even past {commands.PHRASING_CHECK_LIMIT:,}",
+    )
     ingest = sub.add_parser("ingest", help="draft knowledge from a plain-text article")
     ingest.add_argument("article", type=Path)
     ingest.add_argument("--out", type=Path, help="default: KNOWLEDGE_DIR/<slug>.yaml")

@@ -208,6 +208,33 @@ def test_validate_warns_of_a_phrasing_that_misses_its_entry(tmp_path: Path) -> N
     assert done.stdout.splitlines()[-1].startswith("OK: 30 entries")
 
 
+def test_validate_asks_a_huge_knowledges_phrasings_only_when_told(
+    tmp_path: Path,
+) -> None:
+    """Past 5,000 phrasings, asking each would take minutes: validate says it
+    skipped them, and asks them with --all-phrasings."""
+    directory = tmp_path / "k"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    entries = [
+        {
+            "id": f"zz-bulk-{n}",
+            "title": f"Bulk {n}",
+            "answer": "Fine.",
+            "questions": [f"bulk question {n} variant {v}" for v in range(50)],
+        }
+        for n in range(100)
+    ]
+    (directory / "bulk.yaml").write_text(yaml.safe_dump({"entries": entries}))
+    quick = cli(tmp_path, "validate", knowledge_dir=directory)
+    full = cli(tmp_path, "validate", "--all-phrasings", knowledge_dir=directory)
+
+    skipped = "Phrasings not asked: "
+    assert 0 == quick.returncode
+    assert skipped in quick.stdout
+    assert skipped not in full.stdout
+    assert "warning" in full.stdout  # the bulk phrasings are alike: they cross
+
+
 BROKEN_ENTRIES = """\
 entries:
   - id: zz-unknown-related
