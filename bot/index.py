@@ -27,12 +27,8 @@ any entry to be answered.
 from __future__ import annotations
 
 import bisect
-import gc
 import math
-import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -40,6 +36,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
+from bot import postings
 from bot.english import COMMON_WORDS
 from bot.knowledge import Entry
 from bot.normalize import Normalizer, stem
@@ -62,35 +59,24 @@ MAX_REPEATS = 2
 SMALL_INDEX = 2000
 COMMON_SHARE = 0.5
 CANDIDATES = 40
+# An entry's scoring data (its words' weights, sorted phrasings, titles) is
+# built the first time it is a candidate, and this many are kept.
+DOC_CACHE = 20_000
 
 Matches = tuple[tuple[str, float], ...]
 
-_gc_lock = threading.Lock()
-_gc_holds = 0
 
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Cyclic GC off while any index builds (counted: builds may overlap)."""
-    global _gc_holds
-    with _gc_lock:
-        if _gc_holds == 0:
-            gc.disable()
-        _gc_holds += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holds -= 1
-            if _gc_holds == 0:
-                gc.enable()
+Titles = tuple[tuple[tuple[tuple[str, float], ...], float], ...]
 
 
 class Doc(NamedTuple):
-    entry: Entry
-    phrasings: tuple[str, ...]
-    titles: tuple[tuple[str, ...], ...]
+    """What scoring needs of one entry: each word's weight (1 in a title or
+    phrasing, `ANSWER_WEIGHT` only in the answer), the phrasings' words
+    sorted, and each title's words with their idf and the idf's sum."""
+
     weights: dict[str, float]
+    phrasings: tuple[str, ...]
+    titles: Titles
 
 
 @dataclass(frozen=True)
@@ -108,20 +94,13 @@ class Index:
     """Immutable after construction; safe to share between threads."""
 
     def __init__(self, entries: tuple[Entry, ...], normalizer: Normalizer):
-        # Building allocates millions of small objects and frees none: cyclic
-        # garbage collection passes during it are pure overhead (about a
-        # quarter of the build time).
-        with _no_gc():
-            self._build(entries, normalizer)
-
-    def _build(self, entries: tuple[Entry, ...], normalizer: Normalizer) -> None:
-        self.docs = [_doc(e, normalizer) for e in entries]
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, doc in enumerate(self.docs):
-            for token in doc.weights:
-                postings[token].append(i)
-        self.postings = dict(postings)
-        n = len(self.docs)
+        self.entries = entries
+        self._normalizer = normalizer
+        texts = [[*_names(e), *e.questions, e.answer] for e in entries]
+        self.postings = postings.build(
+            texts, normalizer, postings.workers_for(len(texts))
+        )
+        n = len(entries)
         self.idf = {
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
             for t, p in self.postings.items()
@@ -134,19 +113,18 @@ class Index:
         for token in self.sorted_vocab:
             self.vocab_by_len[len(token)].append(token)
         self.matches = lru_cache(maxsize=65_536)(self._vocab_matches)
-        self.title_weights = [self._title_weights(doc) for doc in self.docs]
+        self.doc = lru_cache(maxsize=DOC_CACHE)(self._doc)
 
-    def _title_weights(
-        self, doc: Doc
-    ) -> tuple[tuple[tuple[tuple[str, float], ...], float], ...]:
-        """Each title's words with their weights, and the weights' sum."""
-        out = []
-        for title in doc.titles:
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _doc(self, i: int) -> Doc:
+        weights, phrasings, named = _analyze(self.entries[i], self._normalizer)
+        titles = []
+        for title in named:
             words = tuple((t, self.idf.get(t, 1.0)) for t in title)
-            total = sum(w for _, w in words)
-            if total:
-                out.append((words, total))
-        return tuple(out)
+            titles.append((words, sum(w for _, w in words)))
+        return Doc(weights, phrasings, tuple(titles))
 
     def _vocab_matches(self, token: str) -> Matches:
         """Vocabulary words standing for `token`: itself if known, else its
@@ -209,7 +187,7 @@ class Index:
         """
         words = {w for m in query.matches for w, _ in m}
         rare = [w for w in words if len(self.postings[w]) <= self.common] or list(words)
-        if len(self.docs) <= SMALL_INDEX:
+        if len(self.entries) <= SMALL_INDEX:
             return sorted({i for w in rare for i in self.postings[w]})
         hits: dict[int, float] = defaultdict(float)
         for word in rare:
@@ -220,14 +198,15 @@ class Index:
 
     def scores(self, query: Query, candidates: list[int]) -> list[tuple[int, float]]:
         """(entry index, 0-100 score) for each candidate."""
-        similarity = self._phrasing_similarity(query, candidates)
+        docs = list(map(self.doc, candidates))
+        similarity = _phrasing_similarity(query, docs)
         gate = 100 * math.pow(query.known, GATE_POWER)
         total = sum(query.weights)
         pairs = list(zip(query.matches, query.weights, strict=True))
         found = query.found
         out = []
-        for i in candidates:
-            have = self.docs[i].weights
+        for i, doc, phrasing in zip(candidates, docs, similarity, strict=True):
+            have = doc.weights
             coverage = 0.0
             for matches, weight in pairs:
                 best = 0.0
@@ -236,7 +215,7 @@ class Index:
                         best = sim * have[word]
                 coverage += weight * best
             title = 0.0
-            for words, title_total in self.title_weights[i]:
+            for words, title_total in doc.titles:
                 hits = 0.0
                 for word, w in words:
                     if word in found:
@@ -245,40 +224,48 @@ class Index:
             blend = (
                 COVERAGE_WEIGHT * coverage / total
                 + TITLE_WEIGHT * title
-                + PHRASING_WEIGHT * similarity.get(i, 0.0)
+                + PHRASING_WEIGHT * phrasing
             )
             out.append((i, gate * blend))
         return out
 
-    def _phrasing_similarity(
-        self, query: Query, candidates: list[int]
-    ) -> dict[int, float]:
-        """Best `token_sort_ratio` (0-1) of each candidate's phrasings, in one call."""
-        owners = [i for i in candidates for _ in self.docs[i].phrasings]
-        choices = [p for i in candidates for p in self.docs[i].phrasings]
-        ranked = process.extract(
-            " ".join(sorted(query.text.split())),
-            choices,
-            scorer=fuzz.ratio,
-            processor=None,
-            limit=None,
-            score_cutoff=1,
-        )
-        # Best first, so walked backwards each owner's best is written last.
-        return {owners[k]: score / 100 for _, score, k in reversed(ranked)}
+
+def _phrasing_similarity(query: Query, docs: list[Doc]) -> list[float]:
+    """Each doc's best `token_sort_ratio` (0-1) of its phrasings, in one call."""
+    owners = [k for k, doc in enumerate(docs) for _ in doc.phrasings]
+    choices = [p for doc in docs for p in doc.phrasings]
+    ranked = process.extract(
+        " ".join(sorted(query.text.split())),
+        choices,
+        scorer=fuzz.ratio,
+        processor=None,
+        limit=None,
+        score_cutoff=1,
+    )
+    best = [0.0] * len(docs)
+    # Best first, so walked backwards each owner's best is written last.
+    for _, score, k in reversed(ranked):
+        best[owners[k]] = score / 100
+    return best
 
 
-def _doc(entry: Entry, normalizer: Normalizer) -> Doc:
-    normalize = normalizer.normalize_text
-    names = [entry.title]
+def _names(entry: Entry) -> list[str]:
     if entry.skill:
-        names += [entry.skill.name, *entry.skill.aliases]
-    named = [normalize(n).tokens for n in names]
-    titles = tuple(t for t in named if t)
-    phrasings = named + [normalize(q).tokens for q in entry.questions]
+        return [entry.title, entry.skill.name, *entry.skill.aliases]
+    return [entry.title]
+
+
+def _analyze(
+    entry: Entry, normalizer: Normalizer
+) -> tuple[dict[str, float], tuple[str, ...], list[tuple[str, ...]]]:
+    """An entry's words with their weights, its phrasings' words sorted, and
+    its titles' words."""
+    tokens = normalizer.tokens
+    named = [t for t in map(tokens, _names(entry)) if t]
+    phrasings = named + [t for t in map(tokens, entry.questions) if t]
     weights = normalizer.weighted(entry.answer, ANSWER_WEIGHT)
     weights.update(dict.fromkeys(chain.from_iterable(phrasings), 1.0))
     # Sorted once here, so matching is `fuzz.ratio` on sorted words, which is
     # `token_sort_ratio` without sorting every phrasing for every question.
-    texts = tuple(dict.fromkeys(" ".join(sorted(p)) for p in phrasings if p))
-    return Doc(entry, texts, titles, weights)
+    texts = tuple(dict.fromkeys(" ".join(sorted(p)) for p in phrasings))
+    return weights, texts, named

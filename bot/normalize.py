@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 _SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^>|]*(?:\|([^>]*))?>")
@@ -23,6 +25,13 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _ASCII_SPACES = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not ("a" <= c <= "z" or c.isdigit())}
 )
+# Texts normalized together are joined with this: a word of its own that no
+# synonym contains, so synonyms never span two texts, and too short to be
+# a content word.
+_BOUNDARY = "\x00"
+# One character for one keeps `str.translate` on its fast path.
+_ASCII_BOUNDED = str.maketrans({**_ASCII_SPACES, 0: _BOUNDARY})
+_TOKEN_BOUNDED = re.compile(r"[a-z0-9]+|\x00")
 MAX_WORD = 30  # longer "words" are pasted junk: hashes, base64, keyboard mashing
 
 # Generic chat and workplace shorthand; domain synonyms (STPM, AI/ML, ...) live
@@ -165,6 +174,7 @@ class Normalizer:
     """
 
     def __init__(self, synonyms: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.synonyms = dict(synonyms or {})
         self._map: dict[tuple[str, ...], tuple[str, ...]] = {}
         for table in (parse_synonyms(GENERIC_SYNONYMS), synonyms or {}):
             for canon, forms in table.items():
@@ -206,6 +216,28 @@ class Normalizer:
         if folded.isascii():
             return self._expand(folded.translate(_ASCII_SPACES).split())
         return self._expand(_TOKEN.findall(folded))
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """The stemmed content words of `text`, in order."""
+        return content_words(self.words(text))
+
+    def vocabulary(self, texts: Iterable[str]) -> set[str]:
+        """The distinct content words of `texts`, each normalized on its own
+        but in one pass: at scale, a text's fixed costs outweigh its words."""
+        texts = list(texts)
+        folded = fold(f" {_BOUNDARY} ".join(map(clean_slack, texts)))
+        if folded.count(_BOUNDARY) != len(texts) - 1:  # a text has one itself
+            return set(chain.from_iterable(map(self.tokens, texts)))
+        if folded.isascii():
+            words = self._expand(folded.translate(_ASCII_BOUNDED).split())
+        else:
+            words = self._expand(_TOKEN_BOUNDED.findall(folded))
+        try:
+            found = set(map(_CONTENT.__getitem__, words))
+        except KeyError:
+            found = set(map(_content_word, words))
+        found.discard("")
+        return found
 
     def normalize_text(self, text: str) -> Normalized:
         words = self.words(text)

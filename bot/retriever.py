@@ -75,12 +75,12 @@ class Retriever:
         return self._rank(self._tokens(question), limit)
 
     def _rank(self, tokens: tuple[str, ...], limit: int) -> list[Match]:
-        if not tokens or not self._index.docs:
+        if not tokens or not self._index:
             return []
         index = self._index
         query = index.query(tokens)
         scored = [
-            Match(index.docs[i].entry, round(score, 1))
+            Match(index.entries[i], round(score, 1))
             for i, score in index.scores(query, index.candidates(query))
         ]
         scored.sort(key=lambda m: (-m.score, m.entry.id))

@@ -79,3 +79,25 @@ def test_weighted_vocabulary_is_the_distinct_content_words() -> None:
     assert {"senior", "technical", "program", "manager"} <= set(vocabulary)
     assert "cybersecurity" in vocabulary and "security" not in vocabulary
     assert "zqxunseenword" in vocabulary and "our" not in vocabulary
+
+
+def test_vocabulary_of_texts_is_each_normalized_alone() -> None:
+    """Texts normalized together keep their boundaries: a synonym split
+    across two texts ("... ai" / "ml ...") or markup left open in one does
+    not reach into the next."""
+    texts = [
+        "we use ai",
+        "ml and cloud",
+        "ping <@U1",
+        "> security café",
+        "with a \x00 inside",
+        "",
+        "AI/ML roadmap",
+    ]
+
+    def alone(texts: list[str]) -> set[str]:
+        return set().union(*(DOMAIN.normalize_text(t).tokens for t in texts))
+
+    assert alone(texts) == DOMAIN.vocabulary(texts)
+    assert {"use", "ai", "ml", "cloud"} == DOMAIN.vocabulary(texts[:2])
+    assert "artificial" in DOMAIN.vocabulary(texts[5:])  # "AI/ML" is one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from bot.knowledge import Entry, Knowledge
 from bot.retriever import Retriever, RetrieverConfig
 
@@ -163,3 +165,32 @@ def test_a_word_typed_over_and_over_counts_twice_at_most(knowledge: Knowledge) -
     twice = retriever.rank("cloud cloud what is the office wifi password", 1)
     four = retriever.rank("cloud cloud cloud cloud what is the office wifi password", 1)
     assert twice == four
+
+
+def test_a_large_knowledge_still_finds_the_one_entry(knowledge: Knowledge) -> None:
+    """Past a few thousand entries only the entries sharing the most rare
+    words are scored: the real entries still answer among 3,000 others,
+    typos and all, and an off-topic question still gets nothing."""
+    rng = random.Random(5)
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+    def words(n: int) -> str:
+        return " ".join("".join(rng.choices(syllables, k=3)) for _ in range(n))
+
+    filler = [
+        entry(f"filler-{n}", words(3), (words(6), words(6)), answer=words(40))
+        for n in range(3000)
+    ]
+    large = Retriever(Knowledge.of([*knowledge.entries, *filler], knowledge.synonyms))
+    small = Retriever(knowledge)
+    asked = [
+        "how importnat is cybersecuirty for an stpm",
+        "do i need to know cloud computing",
+        "whats the future of the stpm role",
+    ]
+    for question in asked:
+        expected = small.ask(question).best
+        found = large.ask(question).best
+        assert expected is not None and found is not None
+        assert expected.entry == found.entry
+    assert large.ask("what is the wifi password").best is None
