@@ -72,6 +72,7 @@ def retriever_config(settings: Settings) -> RetrieverConfig:
         answer_margin=settings.answer_margin,
         max_suggestions=settings.max_suggestions,
         max_question_chars=settings.max_question_chars,
+        index_workers=settings.index_workers,
     )
 
 

@@ -93,12 +93,16 @@ class Query:
 class Index:
     """Immutable after construction; safe to share between threads."""
 
-    def __init__(self, entries: tuple[Entry, ...], normalizer: Normalizer):
+    def __init__(
+        self, entries: tuple[Entry, ...], normalizer: Normalizer, workers: int = 0
+    ):
+        """`workers`: processes building the postings past
+        `postings.PARALLEL_FROM` entries; 0: one per available core."""
         self.entries = entries
         self._normalizer = normalizer
         texts = [[*_names(e), *e.questions, e.answer] for e in entries]
         self.postings = postings.build(
-            texts, normalizer, postings.workers_for(len(texts))
+            texts, normalizer, postings.workers_for(len(texts), workers)
         )
         n = len(entries)
         self.idf = {

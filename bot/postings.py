@@ -67,11 +67,18 @@ def no_gc() -> Iterator[None]:
                 gc.enable()
 
 
-def workers_for(size: int) -> int:
-    """How many processes share building an index of `size` entries."""
+def workers_for(size: int, wanted: int = 0) -> int:
+    """How many processes share building an index of `size` entries: 1 below
+    `PARALLEL_FROM`, else `wanted`, or (0) one per core this process may use."""
     if size < PARALLEL_FROM:
         return 1
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    if wanted:
+        return wanted
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - platforms without CPU affinity
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
 
 
 def build(

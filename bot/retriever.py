@@ -25,6 +25,8 @@ class RetrieverConfig:
     max_suggestions: int = 3
     max_answers: int = 3
     max_question_chars: int = 500
+    # Past postings.PARALLEL_FROM entries; 0: one per available core.
+    index_workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Retriever:
         self.config = config or RetrieverConfig()
         normalizer = Normalizer(knowledge.synonyms)
         self.normalize = normalizer.normalize
-        self._index = Index(knowledge.entries, normalizer)
+        self._index = Index(knowledge.entries, normalizer, self.config.index_workers)
 
     def _tokens(self, question: str) -> tuple[str, ...]:
         """The question's content words, from its first allowed chars.

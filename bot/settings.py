@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     answer_margin: float = Field(default=1.0, ge=0, le=100)
     max_suggestions: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=500, ge=20, le=10_000)
+    index_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes building the index of a knowledge past 20,000 "
+        "entries; 0: one per available core (at most 4), 1: this process only.",
+    )
 
     human_contact: str = Field(
         default="",

@@ -9,7 +9,9 @@ from itertools import chain
 from structlog.testing import capture_logs
 
 from bot import postings
+from bot.app import retriever_config
 from bot.normalize import Normalizer
+from bot.settings import Settings
 
 NORMALIZER = Normalizer({"artificial intelligence machine learning": ("ai ml",)})
 
@@ -84,6 +86,15 @@ def test_a_worker_that_cannot_start_has_its_slice_built_here() -> None:
 
 
 def test_only_large_knowledge_is_built_in_parallel() -> None:
-    """Starting a process costs more than a small index takes to build."""
+    """Starting a process costs more than a small index takes to build; past
+    that, one worker per core unless the setting says how many."""
     assert 1 == postings.workers_for(postings.PARALLEL_FROM - 1)
+    assert 1 == postings.workers_for(postings.PARALLEL_FROM - 1, 3)
     assert 1 <= postings.workers_for(postings.PARALLEL_FROM) <= postings.MAX_WORKERS
+    assert 3 == postings.workers_for(postings.PARALLEL_FROM, 3)
+
+
+def test_the_setting_reaches_the_retriever() -> None:
+    """STPM_BOT_INDEX_WORKERS=1 keeps a large build in the bot's process."""
+    settings = Settings(_env_file=None, index_workers=1)
+    assert 1 == retriever_config(settings).index_workers
