@@ -215,8 +215,9 @@ class Index:
             for matches, weight in pairs:
                 best = 0.0
                 for word, sim in matches:
-                    if word in have and sim * have[word] > best:
-                        best = sim * have[word]
+                    credit = sim * have.get(word, 0.0)
+                    if credit > best:
+                        best = credit
                 coverage += weight * best
             title = 0.0
             for words, title_total in doc.titles:
@@ -224,7 +225,8 @@ class Index:
                 for word, w in words:
                     if word in found:
                         hits += w * found[word]
-                title = max(title, hits / title_total)
+                if hits > title * title_total:
+                    title = hits / title_total
             blend = (
                 COVERAGE_WEIGHT * coverage / total
                 + TITLE_WEIGHT * title

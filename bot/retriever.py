@@ -81,12 +81,13 @@ class Retriever:
             return []
         index = self._index
         query = index.query(tokens)
-        scored = [
-            Match(index.entries[i], round(score, 1))
+        entries = index.entries
+        # Best score first, ties by id; Match objects only for the kept few.
+        ranked = sorted(
+            (-round(score, 1), entries[i].id, i)
             for i, score in index.scores(query, index.candidates(query))
-        ]
-        scored.sort(key=lambda m: (-m.score, m.entry.id))
-        return scored[:limit]
+        )
+        return [Match(entries[i], -score) for score, _, i in ranked[:limit]]
 
     def _clear_winner(self, ranked: list[Match]) -> bool:
         """The top entry beats every unrelated runner-up by the margin.
