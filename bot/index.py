@@ -118,6 +118,9 @@ class Index:
             self.vocab_by_len[len(token)].append(token)
         self.matches = lru_cache(maxsize=65_536)(self._vocab_matches)
         self.doc = lru_cache(maxsize=DOC_CACHE)(self._doc)
+        if n <= SMALL_INDEX:  # cheap now, and no question pays for it later
+            for i in range(n):
+                self.doc(i)
 
     def __len__(self) -> int:
         return len(self.entries)

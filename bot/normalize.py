@@ -174,6 +174,7 @@ class Normalizer:
     """
 
     def __init__(self, synonyms: dict[str, tuple[str, ...]] | None = None) -> None:
+        # Kept as given, so a worker process can build the same normalizer.
         self.synonyms = dict(synonyms or {})
         self._map: dict[tuple[str, ...], tuple[str, ...]] = {}
         for table in (parse_synonyms(GENERIC_SYNONYMS), synonyms or {}):

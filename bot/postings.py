@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise, repeat
 from pathlib import Path
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import structlog
 
@@ -35,6 +35,8 @@ from bot.normalize import Normalizer
 
 PARALLEL_FROM = 20_000
 MAX_WORKERS = 4
+# A slice of 50k entries takes about 5 s; a worker this late is stuck.
+WORKER_TIMEOUT = 600.0
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 # Entry positions, ascending, packed as unsigned ints: half the memory of a
@@ -44,6 +46,7 @@ Texts = Sequence[Sequence[str]]
 
 _gc_lock = threading.Lock()
 _gc_holds = 0
+_gc_was_enabled = True
 
 
 @contextmanager
@@ -53,9 +56,10 @@ def no_gc() -> Iterator[None]:
     A build allocates millions of small objects and frees none: collection
     passes during it are pure overhead (about a quarter of the time).
     """
-    global _gc_holds
+    global _gc_holds, _gc_was_enabled
     with _gc_lock:
         if _gc_holds == 0:
+            _gc_was_enabled = gc.isenabled()
             gc.disable()
         _gc_holds += 1
     try:
@@ -63,7 +67,7 @@ def no_gc() -> Iterator[None]:
     finally:
         with _gc_lock:
             _gc_holds -= 1
-            if _gc_holds == 0:
+            if _gc_holds == 0 and _gc_was_enabled:
                 gc.enable()
 
 
@@ -86,51 +90,70 @@ def build(
     normalizer: Normalizer,
     workers: int = 1,
     interpreter: str = sys.executable,
+    timeout: float = WORKER_TIMEOUT,
 ) -> Postings:
     """Postings of entries given as their texts (names, questions, answer),
-    in `workers` processes, the others running `interpreter`."""
+    in `workers` processes, the others running `interpreter` and given
+    `timeout` seconds."""
     with no_gc():
-        if workers <= 1 or len(texts) < workers:
-            return _packed(_slice(texts, 0, normalizer))
-        n = len(texts)
-        bounds = [n * k // workers for k in range(workers + 1)]
-        with tempfile.TemporaryDirectory(prefix="stpm-bot-index-") as folder:
-            started = [
-                _Worker(texts[start:end], start, normalizer, Path(folder), interpreter)
-                for start, end in pairwise(bounds[1:])
-            ]
-            merged = _packed(_slice(texts[: bounds[1]], 0, normalizer))
-            for worker in started:
-                for word, packed in worker.result().items():
-                    merged.setdefault(word, array("I")).frombytes(packed)
-        return merged
+        if workers > 1 and len(texts) >= workers:
+            try:
+                with tempfile.TemporaryDirectory(prefix="stpm-bot-index-") as folder:
+                    launch = _Launch(Path(folder), interpreter, timeout)
+                    return _parallel(texts, normalizer, workers, launch)
+            except OSError as error:  # no private folder to hand slices over
+                structlog.get_logger().warning(
+                    "index.workers_failed", error=str(error)[:200]
+                )
+        return _packed(_slice(texts, 0, normalizer))
+
+
+class _Launch(NamedTuple):
+    folder: Path
+    interpreter: str
+    timeout: float
+
+
+def _parallel(
+    texts: Texts, normalizer: Normalizer, workers: int, launch: _Launch
+) -> Postings:
+    n = len(texts)
+    bounds = [n * k // workers for k in range(workers + 1)]
+    # This process builds the first slice, a worker each of the others.
+    others = [_Worker(texts[a:b], a, normalizer) for a, b in pairwise(bounds[1:])]
+    for worker in others:
+        worker.start(launch)
+    merged = _packed(_slice(texts[: bounds[1]], 0, normalizer))
+    for worker in others:
+        for word, packed in worker.result(launch.timeout).items():
+            if word in merged:
+                merged[word].frombytes(packed)
+            else:
+                merged[word] = array("I", packed)
+    return merged
 
 
 class _Worker:
     """One slice built by a worker process, or here if the worker fails."""
 
-    def __init__(
-        self,
-        texts: Texts,
-        start: int,
-        normalizer: Normalizer,
-        folder: Path,
-        interpreter: str,
-    ) -> None:
+    def __init__(self, texts: Texts, offset: int, normalizer: Normalizer) -> None:
         self.texts = texts
-        self.start = start
+        self.offset = offset
         self.normalizer = normalizer
         self.process: subprocess.Popen[bytes] | None = None
-        job = ([list(t) for t in self.texts], start, normalizer.synonyms)
+
+    def start(self, launch: _Launch) -> None:
+        job = ([list(t) for t in self.texts], self.offset, self.normalizer.synonyms)
+        path = launch.folder / f"slice-{self.offset}"
+        # `-P`: not the working directory's `bot/`, if it has one, but ours.
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")])
         )
-        path = folder / f"slice-{start}"
         try:
             path.write_bytes(marshal.dumps(job))
             self.process = subprocess.Popen(
-                [interpreter, "-m", "bot.postings", str(path)],
+                [launch.interpreter, "-P", "-m", "bot.postings", str(path)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
@@ -138,26 +161,38 @@ class _Worker:
         except (OSError, ValueError) as error:
             self._failed(str(error))
 
-    def result(self) -> dict[str, bytes]:
-        if self.process is not None:
-            out, err = self.process.communicate()
-            if self.process.returncode == 0:
-                try:
-                    found: dict[str, bytes] = marshal.loads(out)
-                    return found
-                except (EOFError, ValueError, TypeError) as error:
-                    self._failed(f"unreadable result: {error}")
-            else:
-                self._failed(err.decode(errors="replace").strip()[-200:])
+    def result(self, timeout: float) -> dict[str, bytes]:
+        found = self._received(self.process, timeout) if self.process else None
+        if found is not None:
+            return found
         return {
             word: array("I", at).tobytes()
-            for word, at in _slice(self.texts, self.start, self.normalizer).items()
+            for word, at in _slice(self.texts, self.offset, self.normalizer).items()
         }
 
+    def _received(
+        self, process: subprocess.Popen[bytes], timeout: float
+    ) -> dict[str, bytes] | None:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            self._failed(f"no result within {timeout:g} s")
+            return None
+        if process.returncode != 0:
+            self._failed(err.decode(errors="replace").strip()[-200:])
+            return None
+        try:
+            found: dict[str, bytes] = marshal.loads(out)
+        except (EOFError, ValueError, TypeError) as error:
+            self._failed(f"unreadable result: {error}")
+            return None
+        return found
+
     def _failed(self, error: str) -> None:
-        self.process = None
         structlog.get_logger().warning(
-            "index.worker_failed", start=self.start, error=error
+            "index.worker_failed", offset=self.offset, error=error
         )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 from itertools import chain
+from pathlib import Path
 
+import pytest
 from structlog.testing import capture_logs
 
 from bot import postings
@@ -98,3 +100,34 @@ def test_the_setting_reaches_the_retriever() -> None:
     """STPM_BOT_INDEX_WORKERS=1 keeps a large build in the bot's process."""
     settings = Settings(_env_file=None, index_workers=1)
     assert 1 == retriever_config(settings).index_workers
+
+
+def test_a_stuck_worker_is_stopped_and_its_slice_built_here(tmp_path: Path) -> None:
+    """A worker with no result in time is killed; the build goes on."""
+    stuck = tmp_path / "stuck"
+    stuck.write_text("#!/bin/sh\nexec sleep 60\n")
+    stuck.chmod(0o755)
+    texts = entries_texts(120)
+    with capture_logs() as logs:
+        built = postings.build(
+            texts, NORMALIZER, workers=2, interpreter=str(stuck), timeout=0.5
+        )
+    assert expected(texts) == as_lists(built)
+    assert "no result within 0.5 s" == logs[0]["error"]
+
+
+def test_workers_run_this_code_whatever_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from a folder with another `bot/` package in it (an old
+    checkout), the workers still import this one."""
+    other = tmp_path / "bot"
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    (other / "postings.py").write_text("raise SystemExit('the other bot')\n")
+    monkeypatch.chdir(tmp_path)
+    texts = entries_texts(120)
+    with capture_logs() as logs:
+        built = postings.build(texts, NORMALIZER, workers=2)
+    assert [] == logs
+    assert expected(texts) == as_lists(built)
