@@ -158,8 +158,6 @@ def scale_child(size: int, repeat: int) -> None:
     build = time.perf_counter() - start
     samples = timed(retriever.ask, questions, repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Index workers, if the size has them (0 if not): the largest one.
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(
         json.dumps(
             {
@@ -169,7 +167,6 @@ def scale_child(size: int, repeat: int) -> None:
                 "p99_ms": percentile(samples, 0.99),
                 "peak_rss_mb": peak / 1024,
                 "index_mb": (peak - before) / 1024,
-                "worker_rss_mb": workers / 1024,
             }
         )
     )
@@ -178,9 +175,9 @@ def scale_child(size: int, repeat: int) -> None:
 def scales(sizes: list[int], repeat: int) -> None:
     print("\nSynthetic knowledge (random words, questions with a typo)")
     header = ("entries", "build s", "p50 ms", "p99 ms", "peak RSS MB", "index MB")
-    header += ("worker RSS MB",)
-    widths = (8, 9, 9, 9, 13, 10, 16)
-    print("".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=True)))
+    print(
+        "".join(f"{h:>{w}}" for h, w in zip(header, (8, 9, 9, 9, 13, 10), strict=True))
+    )
     for size in sizes:
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size), "--repeat", str(repeat)],
@@ -192,7 +189,6 @@ def scales(sizes: list[int], repeat: int) -> None:
         print(
             f"{r['size']:>8}{r['build_s']:>9.2f}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}"
             f"{r['peak_rss_mb']:>13.0f}{r['index_mb']:>10.0f}"
-            f"{r['worker_rss_mb']:>16.0f}"
         )
 
 

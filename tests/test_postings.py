@@ -3,6 +3,7 @@ however many processes build it."""
 
 from __future__ import annotations
 
+import gc
 import random
 from itertools import chain
 from pathlib import Path
@@ -131,3 +132,16 @@ def test_workers_run_this_code_whatever_the_working_directory(
         built = postings.build(texts, NORMALIZER, workers=2)
     assert [] == logs
     assert expected(texts) == as_lists(built)
+
+
+def test_garbage_collection_is_left_as_found() -> None:
+    """Paused while building, then back to what it was: on stays on, off
+    stays off."""
+    postings.build(entries_texts(10), NORMALIZER)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        postings.build(entries_texts(10), NORMALIZER)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
