@@ -116,7 +116,7 @@ class Index:
         self.vocab_by_len: dict[int, list[str]] = defaultdict(list)
         for token in self.sorted_vocab:
             self.vocab_by_len[len(token)].append(token)
-        self.matches = lru_cache(maxsize=65_536)(self._vocab_matches)
+        self.word = lru_cache(maxsize=65_536)(self._word)
         self.doc = lru_cache(maxsize=DOC_CACHE)(self._doc)
         if n <= SMALL_INDEX:  # cheap now, and no question pays for it later
             for i in range(n):
@@ -132,6 +132,14 @@ class Index:
             words = tuple((t, self.idf.get(t, 1.0)) for t in title)
             titles.append((words, sum(w for _, w in words)))
         return Doc(weights, phrasings, tuple(titles))
+
+    def _word(self, token: str) -> tuple[Matches, float]:
+        """`token`'s vocabulary matches and its weight in a question: the
+        idf of its rarest match (unknown: the rarest of all), a fraction of
+        that for everyday words."""
+        matches = self._vocab_matches(token)
+        idf = max(self.idf[w] for w, _ in matches) if matches else self.unknown_idf
+        return matches, idf * (EVERYDAY_WEIGHT if token in self.everyday else 1.0)
 
     def _vocab_matches(self, token: str) -> Matches:
         """Vocabulary words standing for `token`: itself if known, else its
@@ -168,18 +176,14 @@ class Index:
             counts[word] += 1
             if counts[word] <= MAX_REPEATS:
                 kept.append(word)
-        tokens = tuple(counts)
-        matches = tuple(self.matches(t) for t in tokens)
-        weights = tuple(
-            min(counts[t], MAX_REPEATS)
-            * (EVERYDAY_WEIGHT if t in self.everyday else 1.0)
-            * (max(self.idf[w] for w, _ in m) if m else self.unknown_idf)
-            for t, m in zip(tokens, matches, strict=True)
-        )
+        looked_up = [(n, *self.word(t)) for t, n in counts.items()]
+        matches = tuple(m for _, m, _ in looked_up)
+        weights = tuple(min(n, MAX_REPEATS) * w for n, _, w in looked_up)
         found: dict[str, float] = {}
         for m in matches:
             for word, sim in m:
-                found[word] = max(sim, found.get(word, 0.0))
+                if sim > found.get(word, 0.0):
+                    found[word] = sim
         total = sum(weights)
         known = sum(w for w, m in zip(weights, matches, strict=True) if m) / total
         return Query(" ".join(kept), matches, weights, found, known)
@@ -240,21 +244,14 @@ class Index:
 
 
 def _phrasing_similarity(query: Query, docs: list[Doc]) -> list[float]:
-    """Each doc's best `token_sort_ratio` (0-1) of its phrasings, in one call."""
-    owners = [k for k, doc in enumerate(docs) for _ in doc.phrasings]
-    choices = [p for doc in docs for p in doc.phrasings]
-    ranked = process.extract(
-        " ".join(sorted(query.text.split())),
-        choices,
-        scorer=fuzz.ratio,
-        processor=None,
-        limit=None,
-        score_cutoff=1,
-    )
-    best = [0.0] * len(docs)
-    # Best first, so walked backwards each owner's best is written last.
-    for _, score, k in reversed(ranked):
-        best[owners[k]] = score / 100
+    """Each doc's best `token_sort_ratio` (0-1) over its phrasings."""
+    text = " ".join(sorted(query.text.split()))
+    best = []
+    for doc in docs:
+        hit = process.extractOne(
+            text, doc.phrasings, scorer=fuzz.ratio, processor=None, score_cutoff=1
+        )
+        best.append(hit[1] / 100 if hit else 0.0)
     return best
 
 
