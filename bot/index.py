@@ -7,8 +7,8 @@ with the share of the question that the knowledge has no word for:
   each word weighted by how rare it is in the knowledge (inverse document
   frequency). Words in the entry's title, phrasings and skill aliases count
   fully; words only in its answer text (the article section) count
-  `ANSWER_WEIGHT`. Typos match through `fuzz.ratio`, clipped words
-  ("cybersec") through the words they start.
+  `ANSWER_WEIGHT`. Typos and clipped words ("cybersec") match through
+  `bot.vocabulary`, which also weighs each word.
 - title: the share of the entry's title (or skill name or alias) that the
   question contains: a question about cloud must mention cloud.
 - phrasing: the best `fuzz.token_sort_ratio` between the question and one of
@@ -19,14 +19,12 @@ A word the question repeats counts again, twice at most: "technical skills
 for a senior tpm" has "technical" twice once the abbreviation is expanded, as
 does the phrasing "what technical skills does an stpm need".
 
-Unknown words weigh like the rarest words unless they are everyday English
-("start", "try"), so "what's the salary in Seattle?" shares too little with
-any entry to be answered.
+Building the index is building the inverted index (`bot.postings`); each
+entry's scoring data (`Doc`) is made the first time it is a candidate.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -37,19 +35,15 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from bot import postings
-from bot.english import COMMON_WORDS
 from bot.knowledge import Entry
-from bot.normalize import Normalizer, stem
+from bot.normalize import Normalizer
+from bot.vocabulary import Matches, Vocabulary
 
 ANSWER_WEIGHT = 0.6
 COVERAGE_WEIGHT = 0.3
 TITLE_WEIGHT = 0.15
 PHRASING_WEIGHT = 0.55
-EVERYDAY_WEIGHT = 0.35
 GATE_POWER = 0.25
-TYPO_CUTOFF = 84.0
-PREFIX_CREDIT = 0.8
-PREFIX_LIMIT = 5
 # A word twice is usually one typed plus one from a synonym ("technical" in
 # "technical skills for a senior tpm"); more is emphasis, or noise.
 MAX_REPEATS = 2
@@ -62,9 +56,6 @@ CANDIDATES = 40
 # An entry's scoring data (its words' weights, sorted phrasings, titles) is
 # built the first time it is a candidate, and this many are kept.
 DOC_CACHE = 20_000
-
-Matches = tuple[tuple[str, float], ...]
-
 
 Titles = tuple[tuple[tuple[tuple[str, float], ...], float], ...]
 
@@ -105,18 +96,9 @@ class Index:
             texts, normalizer, postings.workers_for(len(texts), workers)
         )
         n = len(entries)
-        self.idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))
-            for t, p in self.postings.items()
-        }
-        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.vocabulary = Vocabulary(self.postings, n)
+        self.idf = self.vocabulary.idf
         self.common = max(1, int(n * COMMON_SHARE))
-        self.everyday = frozenset(stem(w) for w in COMMON_WORDS)
-        self.sorted_vocab = sorted(self.postings)
-        self.vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        for token in self.sorted_vocab:
-            self.vocab_by_len[len(token)].append(token)
-        self.word = lru_cache(maxsize=65_536)(self._word)
         self.doc = lru_cache(maxsize=DOC_CACHE)(self._doc)
         if n <= SMALL_INDEX:  # cheap now, and no question pays for it later
             for i in range(n):
@@ -133,40 +115,6 @@ class Index:
             titles.append((words, sum(w for _, w in words)))
         return Doc(weights, phrasings, tuple(titles))
 
-    def _word(self, token: str) -> tuple[Matches, float]:
-        """`token`'s vocabulary matches and its weight in a question: the
-        idf of its rarest match (unknown: the rarest of all), a fraction of
-        that for everyday words."""
-        matches = self._vocab_matches(token)
-        idf = max(self.idf[w] for w, _ in matches) if matches else self.unknown_idf
-        return matches, idf * (EVERYDAY_WEIGHT if token in self.everyday else 1.0)
-
-    def _vocab_matches(self, token: str) -> Matches:
-        """Vocabulary words standing for `token`: itself if known, else its
-        near misses (typos) and the words it starts (clipped forms)."""
-        if token in self.idf:
-            return ((token, 1.0),)
-        found: dict[str, float] = {}
-        if len(token) < 4:
-            return ()
-        for size in range(len(token) - 2, len(token) + 3):
-            for word, score, _ in process.extract(
-                token,
-                self.vocab_by_len.get(size, ()),
-                scorer=fuzz.ratio,
-                score_cutoff=TYPO_CUTOFF,
-                limit=5,
-            ):
-                # A near miss counts from half (at the cutoff) to nearly whole.
-                closeness = (score - TYPO_CUTOFF) / (100 - TYPO_CUTOFF)
-                found[word] = 0.5 + 0.5 * closeness
-        start = bisect.bisect_left(self.sorted_vocab, token)
-        for word in self.sorted_vocab[start : start + PREFIX_LIMIT]:
-            if not word.startswith(token):
-                break
-            found.setdefault(word, PREFIX_CREDIT)
-        return tuple(found.items())
-
     def query(self, words: tuple[str, ...]) -> Query:
         """A repeated word is scored once, weighing as much as its repeats, up
         to `MAX_REPEATS`."""
@@ -176,7 +124,7 @@ class Index:
             counts[word] += 1
             if counts[word] <= MAX_REPEATS:
                 kept.append(word)
-        looked_up = [(n, *self.word(t)) for t, n in counts.items()]
+        looked_up = [(n, *self.vocabulary.word(t)) for t, n in counts.items()]
         matches = tuple(m for _, m, _ in looked_up)
         weights = tuple(min(n, MAX_REPEATS) * w for n, _, w in looked_up)
         found: dict[str, float] = {}
