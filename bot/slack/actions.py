@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.replies import entry_reply
 from bot.slack import blocks
-from bot.slack.deps import Deps, bind
+from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 
 ACTIONS = (blocks.SHOW_ENTRY_ACTION, blocks.FEEDBACK_ACTION, blocks.SHARE)
@@ -39,10 +39,7 @@ def _thread_of(body: Body) -> tuple[str, str | None] | None:
     return channel, thread_ts
 
 
-class Actions:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
+class Actions(Listeners):
     def show_entry(
         self,
         body: Body,

@@ -8,17 +8,14 @@ from typing import Any
 from slack_bolt import App, BoltContext, Respond
 
 from bot.slack import blocks, subscriptions
-from bot.slack.deps import Deps, bind
+from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.mrkdwn import is_greeting, question_from
 
 COMMANDS = ("/stpm", "/skill")
 
 
-class Commands:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
+class Commands(Listeners):
     def on_stpm(
         self,
         body: dict[str, Any],

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import blocks
-from bot.slack.deps import Deps, bind
+from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.mrkdwn import is_greeting, question_from
 
@@ -40,10 +40,7 @@ def claim_keys(body: dict[str, Any], event: Event) -> list[str]:
     return keys
 
 
-class Conversations:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
+class Conversations(Listeners):
     def on_mention(
         self,
         body: dict[str, Any],

@@ -76,3 +76,11 @@ def bind(context: BoltContext, surface: str) -> None:
         team=context.team_id,
         channel=context.channel_id,
     )
+
+
+class Listeners:
+    """A feature's listeners: Bolt calls the bound methods, which find what
+    they need in `self.deps`."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps

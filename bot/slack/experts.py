@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from bot.knowledge import Knowledge
 from bot.slack import blocks
-from bot.slack.deps import Deps, bind
+from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.mrkdwn import echo
 
@@ -75,10 +75,7 @@ def _key(where: Origin | None, question: str) -> str:
     return f"expert:{where or ''}:{digest}"
 
 
-class Experts:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
+class Experts(Listeners):
     def ask(
         self,
         body: Body,

@@ -9,16 +9,13 @@ from slack_sdk import WebClient
 
 from bot.replies import topics
 from bot.slack import blocks
-from bot.slack.deps import Deps, bind
+from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 
 EVENTS = ("app_home_opened",)
 
 
-class Home:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
+class Home(Listeners):
     def on_opened(
         self,
         body: dict[str, Any],
