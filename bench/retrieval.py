@@ -29,7 +29,13 @@ from bot.retriever import Retriever
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("questions.yaml", "holdout.yaml", "blind.yaml", "independent.yaml")
+SETS = (
+    "questions.yaml",
+    "holdout.yaml",
+    "blind.yaml",
+    "independent.yaml",
+    "unseen.yaml",
+)
 
 
 def percentile(samples: list[float], q: float) -> float:
