@@ -140,6 +140,31 @@ def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
     return []
 
 
+def _repeated_keys(root: yaml.Node | None, name: str) -> Iterator[Problem]:
+    """A key given twice in one mapping: YAML keeps the last one and drops
+    the other without a word, so it is an error here."""
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                pending.append(value)
+                line = key.start_mark.line + 1
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                if key.value in first:
+                    msg = (
+                        f"'{key.value}' is given twice (also on line "
+                        f"{first[key.value]}); only one would be kept"
+                    )
+                    yield Problem(name, msg, line=line)
+                else:
+                    first[key.value] = line
+
+
 def _validation_messages(error: ValidationError) -> Iterator[str]:
     for err in error.errors():
         loc = ".".join(str(part) for part in err["loc"])
@@ -182,6 +207,7 @@ def _parse_file(path: Path, name: str) -> _Parsed:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
         return parsed
+    problems.extend(_repeated_keys(root, name))
     if data is None:
         return parsed
     if not isinstance(data, dict) or not set(data) <= {"entries", "tips", "synonyms"}:

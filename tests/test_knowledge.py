@@ -131,6 +131,24 @@ def test_yaml_syntax_error_gives_the_line(broken: Path) -> None:
     )
 
 
+def test_a_key_given_twice_is_an_error_not_a_silent_loss(broken: Path) -> None:
+    """YAML keeps the last of two `questions:`; validate says so instead of
+    dropping the first list without a word, in entries and synonyms alike."""
+    append(
+        broken,
+        "entries:\n  - id: extra\n    title: Extra\n    answer: Hi\n"
+        "    questions: [is extra a thing]\n    questions: [what is extra]\n"
+        "synonyms:\n  extra: [xtra]\n  extra: [ekstra]\n",
+    )
+    found = [m.rsplit("/", 1)[-1] for m in messages(broken) if "given twice" in m]
+    assert [
+        "zz-broken.yaml:6: error: 'questions' is given twice (also on line 5);"
+        " only one would be kept",
+        "zz-broken.yaml:9: error: 'extra' is given twice (also on line 8);"
+        " only one would be kept",
+    ] == sorted(found)
+
+
 def test_bad_synonyms_are_errors(broken: Path) -> None:
     """Synonyms must map a phrase to a list of words."""
     append(broken, "synonyms:\n  cloud: aws\n")
