@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
@@ -35,7 +36,8 @@ from bot.normalize import Normalizer
 
 PARALLEL_FROM = 20_000
 MAX_WORKERS = 4
-# A slice of 50k entries takes about 5 s; a worker this late is stuck.
+# A slice of 50k entries takes about 5 s; workers not done by this many
+# seconds after the build started are stuck.
 WORKER_TIMEOUT = 600.0
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,16 +123,22 @@ def _parallel(
     bounds = [n * k // workers for k in range(workers + 1)]
     # This process builds the first slice, a worker each of the others.
     others = [_Worker(texts[a:b], a, normalizer) for a, b in pairwise(bounds[1:])]
-    for worker in others:
-        worker.start(launch)
-    merged = _packed(_slice(texts[: bounds[1]], 0, normalizer))
-    for worker in others:
-        for word, packed in worker.result(launch.timeout).items():
-            if word in merged:
-                merged[word].frombytes(packed)
-            else:
-                merged[word] = array("I", packed)
-    return merged
+    deadline = time.monotonic() + launch.timeout  # for all of them together
+    try:
+        for worker in others:
+            worker.start(launch)
+        merged = _packed(_slice(texts[: bounds[1]], 0, normalizer))
+        for worker in others:
+            left = max(0.0, deadline - time.monotonic())
+            for word, packed in worker.result(left).items():
+                if word in merged:
+                    merged[word].frombytes(packed)
+                else:
+                    merged[word] = array("I", packed)
+        return merged
+    finally:  # on the way out, even by an exception, no worker is left behind
+        for worker in others:
+            worker.stop()
 
 
 class _Worker:
@@ -161,14 +169,16 @@ class _Worker:
         except (OSError, ValueError) as error:
             self._failed(str(error))
 
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
     def result(self, timeout: float) -> dict[str, bytes]:
         found = self._received(self.process, timeout) if self.process else None
         if found is not None:
             return found
-        return {
-            word: array("I", at).tobytes()
-            for word, at in _slice(self.texts, self.offset, self.normalizer).items()
-        }
+        return _as_bytes(_slice(self.texts, self.offset, self.normalizer))
 
     def _received(
         self, process: subprocess.Popen[bytes], timeout: float
@@ -176,9 +186,8 @@ class _Worker:
         try:
             out, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            self._failed(f"no result within {timeout:g} s")
+            self.stop()
+            self._failed("no result by the build's deadline")
             return None
         if process.returncode != 0:
             self._failed(err.decode(errors="replace").strip()[-200:])
@@ -201,8 +210,7 @@ def _serve(path: str) -> None:
     gc.disable()
     texts, offset, synonyms = marshal.loads(Path(path).read_bytes())
     found = _slice(texts, offset, Normalizer(synonyms))
-    packed = {word: array("I", at).tobytes() for word, at in found.items()}
-    sys.stdout.buffer.write(marshal.dumps(packed))
+    sys.stdout.buffer.write(marshal.dumps(_as_bytes(found)))
 
 
 def _slice(texts: Texts, offset: int, normalizer: Normalizer) -> dict[str, list[int]]:
@@ -219,6 +227,10 @@ def _slice(texts: Texts, offset: int, normalizer: Normalizer) -> dict[str, list[
 
 def _packed(postings: dict[str, list[int]]) -> Postings:
     return {word: array("I", at) for word, at in postings.items()}
+
+
+def _as_bytes(postings: dict[str, list[int]]) -> dict[str, bytes]:
+    return {word: packed.tobytes() for word, packed in _packed(postings).items()}
 
 
 if __name__ == "__main__":
