@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import chain
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 _SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^>|]*(?:\|([^>]*))?>")
 _SLACK_REF = re.compile(r"<[@#!][^>]*>")
@@ -32,6 +32,7 @@ _BOUNDARY = "\x00"
 # One character for one keeps `str.translate` on its fast path.
 _ASCII_BOUNDED = str.maketrans({**_ASCII_SPACES, 0: _BOUNDARY})
 _TOKEN_BOUNDED = re.compile(r"[a-z0-9]+|\x00")
+T = TypeVar("T")
 MAX_WORD = 30  # longer "words" are pasted junk: hashes, base64, keyboard mashing
 
 # Generic chat and workplace shorthand; domain synonyms (STPM, AI/ML, ...) live
@@ -100,12 +101,22 @@ def _content_word(word: str) -> str:
     return content
 
 
+def _contents(words: list[str], collect: Callable[[Iterator[str]], T]) -> T:
+    """`collect` over each word's content form ("" for none): straight from
+    the cache when every word is in it, as is nearly always the case."""
+    try:
+        return collect(map(_CONTENT.__getitem__, words))
+    except KeyError:
+        return collect(map(_content_word, words))
+
+
+def _kept(forms: Iterator[str]) -> tuple[str, ...]:
+    return tuple(filter(None, forms))
+
+
 def content_words(words: list[str]) -> tuple[str, ...]:
     """The stemmed content words of `words`, in order."""
-    try:
-        return tuple(filter(None, map(_CONTENT.__getitem__, words)))
-    except KeyError:
-        return tuple(filter(None, map(_content_word, words)))
+    return _contents(words, _kept)
 
 
 def stem(token: str) -> str:
@@ -233,10 +244,7 @@ class Normalizer:
             words = self._expand(folded.translate(_ASCII_BOUNDED).split())
         else:
             words = self._expand(_TOKEN_BOUNDED.findall(folded))
-        try:
-            found = set(map(_CONTENT.__getitem__, words))
-        except KeyError:
-            found = set(map(_content_word, words))
+        found = _contents(words, set)
         found.discard("")
         return found
 
@@ -247,11 +255,7 @@ class Normalizer:
     def weighted(self, text: str, weight: float) -> dict[str, float]:
         """Each distinct content word of `text`, mapped to `weight`: the
         vocabulary of a long text without building its `Normalized` form."""
-        words = self.words(text)
-        try:
-            found = dict.fromkeys(map(_CONTENT.__getitem__, words), weight)
-        except KeyError:
-            found = dict.fromkeys(map(_content_word, words), weight)
+        found = _contents(self.words(text), lambda forms: dict.fromkeys(forms, weight))
         found.pop("", None)
         return found
 
