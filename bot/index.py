@@ -82,13 +82,14 @@ class Query:
 
 
 class Index:
-    """Immutable after construction; safe to share between threads."""
+    """Safe to share between threads: after construction only its caches
+    change."""
 
     def __init__(
         self, entries: tuple[Entry, ...], normalizer: Normalizer, workers: int = 0
     ):
         """`workers`: processes building the postings past
-        `postings.PARALLEL_FROM` entries; 0: one per available core."""
+        `postings.PARALLEL_FROM` entries; 0: one per core, at most 4."""
         self.entries = entries
         self._normalizer = normalizer
         texts = [[*_names(e), *e.questions, e.answer] for e in entries]

@@ -1,15 +1,16 @@
 """The inverted index: each word of the knowledge and the entries that have it.
 
 Building it means normalizing every text of every entry, millions of words at
-100k entries, which in pure Python is several seconds of one core. Past
-`PARALLEL_FROM` entries the work is split into consecutive slices, one per
+100k entries, which in pure Python is several seconds of one core. From
+`PARALLEL_FROM` entries on, the work is split into consecutive slices, one per
 core: this process builds the first while worker processes build the others.
-A worker is a fresh interpreter running this module (`python -m
+A worker is a fresh interpreter running this module (`python -P -m
 bot.postings`), not a fork, so a running bot's threads and locks stay out of
 it, and nothing else of the program is imported into it. It reads its slice
 from a private file and writes each word's entry positions back, packed, on
 its standard output; they join the first slice's lists in order. A worker
-that cannot start or fails has its slice built here instead.
+that cannot start, fails, or has no result by the build's deadline has its
+slice built here instead.
 """
 
 from __future__ import annotations

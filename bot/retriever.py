@@ -25,7 +25,7 @@ class RetrieverConfig:
     max_suggestions: int = 3
     max_answers: int = 3
     max_question_chars: int = 500
-    # Past postings.PARALLEL_FROM entries; 0: one per available core.
+    # From postings.PARALLEL_FROM entries on; 0: one per core, at most 4.
     index_workers: int = 0
 
 
@@ -52,7 +52,8 @@ class Result:
 
 
 class Retriever:
-    """Pure and immutable: build once per knowledge version, share freely."""
+    """Pure: build once per knowledge version, share freely between threads
+    (only its caches change)."""
 
     def __init__(self, knowledge: Knowledge, config: RetrieverConfig | None = None):
         self.knowledge = knowledge

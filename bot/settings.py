@@ -74,8 +74,9 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=64,
-        description="Processes building the index of a knowledge past 20,000 "
-        "entries; 0: one per available core (at most 4), 1: this process only.",
+        description="Processes building the index of a knowledge of 20,000 "
+        "entries or more; 0: one per available core (at most 4), 1: this "
+        "process only.",
     )
 
     human_contact: str = Field(

@@ -33,7 +33,8 @@ Matches = tuple[tuple[str, float], ...]
 
 
 class Vocabulary:
-    """Immutable after construction; safe to share between threads."""
+    """Safe to share between threads: after construction only its cache
+    changes."""
 
     def __init__(self, postings: Mapping[str, Sized], size: int) -> None:
         """`postings`: each word with the entries that have it, of `size`."""
