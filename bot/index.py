@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain
 from typing import NamedTuple
 
@@ -91,7 +91,6 @@ class Index:
         """`workers`: processes building the postings past
         `postings.PARALLEL_FROM` entries; 0: one per core, at most 4."""
         self.entries = entries
-        self._normalizer = normalizer
         texts = [[*_names(e), *e.questions, e.answer] for e in entries]
         self.postings = postings.build(
             texts, normalizer, postings.workers_for(len(texts), workers)
@@ -100,21 +99,17 @@ class Index:
         self.vocabulary = Vocabulary(self.postings, n)
         self.idf = self.vocabulary.idf
         self.common = max(1, int(n * COMMON_SHARE))
-        self.doc = lru_cache(maxsize=DOC_CACHE)(self._doc)
+        # The cache holds what making a Doc needs, not the index: no cycle, so
+        # an index replaced on reload is freed at once.
+        self.doc = lru_cache(maxsize=DOC_CACHE)(
+            partial(_doc, entries, normalizer, self.idf)
+        )
         if n <= SMALL_INDEX:  # cheap now, and no question pays for it later
             for i in range(n):
                 self.doc(i)
 
     def __len__(self) -> int:
         return len(self.entries)
-
-    def _doc(self, i: int) -> Doc:
-        weights, phrasings, named = _analyze(self.entries[i], self._normalizer)
-        titles = []
-        for title in named:
-            words = tuple((t, self.idf.get(t, 1.0)) for t in title)
-            titles.append((words, sum(w for _, w in words)))
-        return Doc(weights, phrasings, tuple(titles))
 
     def query(self, words: tuple[str, ...]) -> Query:
         """A repeated word is scored once, weighing as much as its repeats, up
@@ -202,6 +197,17 @@ def _phrasing_similarity(query: Query, docs: list[Doc]) -> list[float]:
         )
         best.append(hit[1] / 100 if hit else 0.0)
     return best
+
+
+def _doc(
+    entries: tuple[Entry, ...], normalizer: Normalizer, idf: dict[str, float], i: int
+) -> Doc:
+    weights, phrasings, named = _analyze(entries[i], normalizer)
+    titles = []
+    for title in named:
+        words = tuple((t, idf.get(t, 1.0)) for t in title)
+        titles.append((words, sum(w for _, w in words)))
+    return Doc(weights, phrasings, tuple(titles))
 
 
 def _names(entry: Entry) -> list[str]:

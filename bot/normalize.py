@@ -197,8 +197,6 @@ class Normalizer:
                         self._map[key] = target
         self._longest = max((len(k) for k in self._map), default=0)
         self._starts = frozenset(k[0] for k in self._map)
-        # Questions repeat; knowledge texts don't: cached for the first only.
-        self.normalize = lru_cache(maxsize=8192)(self.normalize_text)
 
     def _expand(self, words: list[str]) -> list[str]:
         if self._starts.isdisjoint(words):
@@ -248,7 +246,7 @@ class Normalizer:
         found.discard("")
         return found
 
-    def normalize_text(self, text: str) -> Normalized:
+    def normalize(self, text: str) -> Normalized:
         words = self.words(text)
         return Normalized(" ".join(words), content_words(words))
 
@@ -263,6 +261,7 @@ class Normalizer:
 _GENERIC = Normalizer()
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> Normalized:
     """The comparable form of a text with the generic synonyms only."""
     return _GENERIC.normalize(text)

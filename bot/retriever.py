@@ -8,6 +8,7 @@ answer (above a threshold and clear of unrelated runners-up by a margin),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.index import Index
@@ -59,7 +60,10 @@ class Retriever:
         self.knowledge = knowledge
         self.config = config or RetrieverConfig()
         normalizer = Normalizer(knowledge.synonyms)
-        self.normalize = normalizer.normalize
+        # Questions repeat; knowledge texts don't: cached for the first only.
+        # (The cache holds the normalizer, not this retriever: no cycle, so a
+        # retriever replaced on reload is freed at once.)
+        self.normalize = lru_cache(maxsize=8192)(normalizer.normalize)
         self._index = Index(knowledge.entries, normalizer, self.config.index_workers)
 
     def _tokens(self, question: str) -> tuple[str, ...]:

@@ -58,7 +58,7 @@ def find_skill(knowledge: Knowledge, name: str) -> SkillLookup:
         return SkillLookup(None, _names(list(knowledge.skills)))
     keys = _keys(knowledge)
     # The knowledge's synonyms too: "sec" -> "cybersecurity".
-    expanded = skill_key(Normalizer(knowledge.synonyms).normalize_text(name).text)
+    expanded = skill_key(Normalizer(knowledge.synonyms).normalize(name).text)
     for candidate in (key, expanded):
         if candidate in keys:
             return SkillLookup(keys[candidate])

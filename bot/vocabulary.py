@@ -38,6 +38,16 @@ class Vocabulary:
 
     def __init__(self, postings: Mapping[str, Sized], size: int) -> None:
         """`postings`: each word with the entries that have it, of `size`."""
+        lookup = _Lookup(postings, size)
+        self.idf = lookup.idf
+        self.unknown_idf = lookup.unknown_idf
+        # The cache holds the lookup, not this object: no cycle, so a
+        # vocabulary replaced on reload is freed at once.
+        self.word = lru_cache(maxsize=65_536)(lookup.word)
+
+
+class _Lookup:
+    def __init__(self, postings: Mapping[str, Sized], size: int) -> None:
         self.idf = {
             word: math.log(1 + (size - len(at) + 0.5) / (len(at) + 0.5))
             for word, at in postings.items()
@@ -48,9 +58,8 @@ class Vocabulary:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._sorted:
             self._by_length[len(word)].append(word)
-        self.word = lru_cache(maxsize=65_536)(self._word)
 
-    def _word(self, token: str) -> tuple[Matches, float]:
+    def word(self, token: str) -> tuple[Matches, float]:
         """`token`'s matches and its weight in a question: the idf of its
         rarest match (unknown: the rarest of all), a fraction of that for
         everyday words."""

@@ -75,7 +75,7 @@ def test_weighted_vocabulary_is_the_distinct_content_words() -> None:
     stop words and markup gone, first seen and unseen words alike."""
     text = "<@U1> Our STPM leads security; security reviews zqxunseenword :tada:"
     vocabulary = DOMAIN.weighted(text, 0.6)
-    assert dict.fromkeys(DOMAIN.normalize_text(text).tokens, 0.6) == vocabulary
+    assert dict.fromkeys(DOMAIN.normalize(text).tokens, 0.6) == vocabulary
     assert {"senior", "technical", "program", "manager"} <= set(vocabulary)
     assert "cybersecurity" in vocabulary and "security" not in vocabulary
     assert "zqxunseenword" in vocabulary and "our" not in vocabulary
@@ -96,7 +96,7 @@ def test_vocabulary_of_texts_is_each_normalized_alone() -> None:
     ]
 
     def alone(texts: list[str]) -> set[str]:
-        return set().union(*(DOMAIN.normalize_text(t).tokens for t in texts))
+        return set().union(*(DOMAIN.normalize(t).tokens for t in texts))
 
     assert alone(texts) == DOMAIN.vocabulary(texts)
     assert {"use", "ai", "ml", "cloud"} == DOMAIN.vocabulary(texts[:2])

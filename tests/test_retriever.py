@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 
 from bot.knowledge import Entry, Knowledge
 from bot.retriever import Retriever, RetrieverConfig
@@ -194,3 +196,18 @@ def test_a_large_knowledge_still_finds_the_one_entry(knowledge: Knowledge) -> No
         assert expected is not None and found is not None
         assert expected.entry == found.entry
     assert large.ask("what is the wifi password").best is None
+
+
+def test_a_replaced_retriever_is_freed_at_once(knowledge: Knowledge) -> None:
+    """No reference cycles: when a knowledge reload replaces the retriever,
+    the old index and its caches go as soon as nothing uses them, not at
+    some later garbage collection."""
+    gc.disable()
+    try:
+        retriever = Retriever(knowledge)
+        retriever.ask("how important is cloud for a senior tpm")
+        index = weakref.ref(retriever._index)
+        del retriever
+        assert index() is None
+    finally:
+        gc.enable()
