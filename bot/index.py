@@ -88,7 +88,7 @@ class Index:
     def __init__(
         self, entries: tuple[Entry, ...], normalizer: Normalizer, workers: int = 0
     ):
-        """`workers`: processes building the postings past
+        """`workers`: processes building the postings from
         `postings.PARALLEL_FROM` entries; 0: one per core, at most 4."""
         self.entries = entries
         texts = [[*_names(e), *e.questions, e.answer] for e in entries]
