@@ -122,6 +122,8 @@ def evaluate(services: Services, args: Namespace) -> int:
         labelled, out_of_scope = load_set(args.file)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return _fail(f"cannot read the question set {args.file}: {exc}")
+    except ValueError as exc:  # a key given twice
+        return _fail(str(exc))
     except (KeyError, TypeError, AttributeError) as exc:
         msg = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
         return _fail(f"{args.file} is not a labelled question set ({msg}): {exc!r}")

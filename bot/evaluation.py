@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge import Problem
+from bot.knowledge import Problem, repeated_keys
 from bot.retriever import Retriever
 
 
@@ -45,7 +45,14 @@ class Report:
 
 
 def load_set(path: Path) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """A labelled question set; `ValueError` if a key is given twice, as YAML
+    would silently keep only the last `in_scope:`."""
+    text = path.read_text(encoding="utf-8")
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    repeated = [str(p) for p in repeated_keys(root, str(path))]
+    if repeated:
+        raise ValueError("; ".join(repeated))
+    data: Any = yaml.safe_load(text) or {}
     labelled = [
         (str(item["q"]), tuple(str(x) for x in item["expect"]))
         for item in data.get("in_scope", [])

@@ -140,7 +140,7 @@ def _item_lines(node: yaml.Node | None, key: str) -> list[int]:
     return []
 
 
-def _repeated_keys(root: yaml.Node | None, name: str) -> Iterator[Problem]:
+def repeated_keys(root: yaml.Node | None, name: str) -> Iterator[Problem]:
     """A key given twice in one mapping: YAML keeps the last one and drops
     the other without a word, so it is an error here."""
     pending = [root] if root is not None else []
@@ -207,7 +207,7 @@ def _parse_file(path: Path, name: str) -> _Parsed:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
         return parsed
-    problems.extend(_repeated_keys(root, name))
+    problems.extend(repeated_keys(root, name))
     if data is None:
         return parsed
     if not isinstance(data, dict) or not set(data) <= {"entries", "tips", "synonyms"}:

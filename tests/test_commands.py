@@ -233,6 +233,23 @@ def test_eval_on_a_file_that_is_not_a_question_set(
     assert "is not a labelled question set" in capsys.readouterr().err
 
 
+def test_eval_refuses_a_set_with_a_key_given_twice(
+    services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two `in_scope:` lists would silently become one: refused, exit 1."""
+    labelled = tmp_path / "set.yaml"
+    labelled.write_text(
+        "in_scope:\n  - {q: is cloud important, expect: [skill-cloud]}\n"
+        "in_scope:\n  - {q: is security important, expect: [skill-cybersecurity]}\n"
+    )
+    args = Namespace(file=labelled, verbose=False, json=False)
+
+    assert commands.evaluate(services, args) == 1
+    assert "set.yaml:3: error: 'in_scope' is given twice (also on line 1)" in (
+        capsys.readouterr().err
+    )
+
+
 def test_settings_problems_name_the_environment_variables() -> None:
     """Each bad setting is named the way it is set: prefixed or Slack's name."""
     with pytest.raises(ValidationError) as caught:
