@@ -21,12 +21,12 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bot import knowledge as knowledge_files
-from bot.evaluation import evaluate, load_set
-from bot.knowledge import Entry, Knowledge
-from bot.normalize import fold
-from bot.retriever import Retriever
+from bot.knowledge import loading as knowledge_files
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.evaluation import evaluate, load_set
+from bot.search.retriever import Retriever
 from bot.settings import DEFAULT_KNOWLEDGE_DIR
+from bot.text.normalize import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = (

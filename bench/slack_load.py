@@ -39,9 +39,9 @@ if str(ROOT) not in sys.path:  # run as a script: `python bench/slack_load.py`
     sys.path.insert(0, str(ROOT))
 
 from bot import logs  # noqa: E402
-from bot.app import build  # noqa: E402
+from bot.compose import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.slack import serve  # noqa: E402
+from bot.slack.app import serve  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 from tests.slack.harness import (  # noqa: E402
     SIGNING_SECRET,

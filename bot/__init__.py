@@ -1,0 +1,1 @@
+"""stpm-bot: a Slack FAQ bot for Senior Technical Program Managers."""

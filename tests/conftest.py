@@ -17,11 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
-from bot.app import Services, retriever_config
-from bot.knowledge import Knowledge, load
-from bot.retriever import Retriever
+from bot.compose import Services, retriever_config
+from bot.knowledge.loading import load
+from bot.knowledge.models import Knowledge
+from bot.search.retriever import Retriever
 from bot.settings import Settings
-from bot.store import engine_for, metadata
+from bot.store.database import metadata
+from bot.store.engine import engine_for
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "knowledge"

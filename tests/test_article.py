@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.article import Bullet, Faq, Paragraph, Section, Table, parse
+from bot.knowledge.article import Bullet, Faq, Paragraph, Section, Table, parse
 
 ARTICLE = """\
 Opening words before any heading.

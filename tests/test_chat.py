@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from bot.app import Services
-from bot.chat import BANNER, PROMPT, Chat, run
-from bot.render import HELP
+from bot.cli.chat import BANNER, PROMPT, Chat, run
+from bot.cli.render import HELP
+from bot.compose import Services
 
 DAY = dt.date(2025, 1, 31)
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.knowledge import Knowledge
-from bot.tips import tip_for
+from bot.answers.schedule import tip_for
+from bot.knowledge.models import Knowledge
 from tests.conftest import FIXTURES, KNOWLEDGE_DIR, ROOT
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,10 @@ import yaml
 from pydantic import ValidationError
 from structlog.testing import capture_logs
 
-from bot import cli, commands
-from bot.app import Services
-from bot.knowledge import Knowledge
+from bot.cli import commands
+from bot.cli import main as cli
+from bot.compose import Services
+from bot.knowledge.models import Knowledge
 from bot.settings import Settings
 from tests.conftest import FIXTURES, KNOWLEDGE_DIR
 

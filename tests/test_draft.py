@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.draft import ArticleError, draft_yaml, read_article, write_draft
+from bot.knowledge.draft import ArticleError, draft_yaml, read_article, write_draft
 
 
 def test_the_draft_says_what_to_review() -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import retriever_config
-from bot.evaluation import crossed_phrasings, evaluate, load_set
-from bot.knowledge import Entry, Knowledge
-from bot.retriever import Retriever
+from bot.compose import retriever_config
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.evaluation import crossed_phrasings, evaluate, load_set
+from bot.search.retriever import Retriever
 from bot.settings import Settings
 
 EVAL = Path(__file__).resolve().parent / "eval"

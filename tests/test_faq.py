@@ -7,11 +7,12 @@ from collections.abc import Iterator
 import pytest
 from structlog.testing import capture_logs
 
-from bot import faq
-from bot.app import Services
-from bot.replies import reply_for
-from bot.retriever import Retriever, RetrieverConfig
-from bot.store import Store, engine_for, hash_user
+from bot.answers import asking as faq
+from bot.answers.replies import reply_for
+from bot.compose import Services
+from bot.search.retriever import Retriever, RetrieverConfig
+from bot.store.database import Store
+from bot.store.engine import engine_for, hash_user
 
 
 def test_answer_is_the_reply_both_front_ends_show(services: Services) -> None:

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Services
-from bot.cli import main
-from bot.knowledge import check
-from bot.normalize import normalize
-from bot.replies import reply_for
+from bot.answers.replies import reply_for
+from bot.cli.main import main
+from bot.compose import Services
+from bot.knowledge.loading import check
+from bot.text.normalize import normalize
 
 SLACKISH = st.sampled_from(
     [

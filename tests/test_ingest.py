@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.draft import draft_yaml
-from bot.evaluation import evaluate
-from bot.ingest import doc_slug, ingest
-from bot.knowledge import Entry, Knowledge, check, load
-from bot.retriever import Retriever, RetrieverConfig
+from bot.knowledge.draft import draft_yaml
+from bot.knowledge.ingest import doc_slug, ingest
+from bot.knowledge.loading import check, load
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.evaluation import evaluate
+from bot.search.retriever import Retriever, RetrieverConfig
 from tests.conftest import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = FIXTURES / "stpm_article.txt"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import Knowledge
+from bot.answers.schedule import tip_order
+from bot.knowledge.models import Knowledge
 from bot.slack import blocks
-from bot.tips import tip_order
 from tests.conftest import ROOT
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.test_cli import cli

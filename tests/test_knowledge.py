@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import Importance, Knowledge, KnowledgeError, check, load
+from bot.knowledge.loading import KnowledgeError, check, load
+from bot.knowledge.models import Importance, Knowledge
 from tests.conftest import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = (FIXTURES / "stpm_article.txt").read_text(encoding="utf-8")
@@ -172,6 +173,6 @@ def test_load_refuses_invalid_knowledge(broken: Path) -> None:
 
 def test_importance_is_case_insensitive() -> None:
     """'high' is read as High."""
-    from bot.knowledge import Skill
+    from bot.knowledge.models import Skill
 
     assert Skill(name="x", importance="high").importance == Importance.HIGH  # type: ignore[arg-type]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot import faq
-from bot.app import Services, build
+from bot.answers import asking as faq
+from bot.compose import Services, build
+from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
-from bot.reload import Reloader
 from bot.settings import Settings
 from tests.conftest import KNOWLEDGE_DIR
 

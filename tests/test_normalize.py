@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.normalize import Normalizer, clean_slack, fold, normalize, stem
+from bot.text.normalize import Normalizer, clean_slack, fold, normalize, stem
 
 DOMAIN = Normalizer(
     {

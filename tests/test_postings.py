@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from bot import postings
-from bot.app import retriever_config
-from bot.normalize import Normalizer
+from bot.compose import retriever_config
+from bot.search import postings
 from bot.settings import Settings
+from bot.text.normalize import Normalizer
 
 NORMALIZER = Normalizer({"artificial intelligence machine learning": ("ai ml",)})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from bot.cli import parser
+from bot.cli.main import parser
 from bot.settings import Settings
 from tests.conftest import ROOT
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, build
-from bot.reload import Reloader
+from bot.compose import Services, build
+from bot.knowledge.reload import Reloader
 from bot.settings import Settings
 from tests.conftest import KNOWLEDGE_DIR
 

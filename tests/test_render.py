@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.knowledge import Knowledge
-from bot.render import (
+from bot.answers.replies import EMPTY_PROMPT, EXAMPLES, Link, Reply, entry_reply
+from bot.cli.render import (
     HELP,
     plain,
     render,
@@ -11,7 +11,7 @@ from bot.render import (
     render_tip,
     skill_not_found,
 )
-from bot.replies import EMPTY_PROMPT, EXAMPLES, Link, Reply, entry_reply
+from bot.knowledge.models import Knowledge
 
 
 def test_plain_drops_slack_markers_and_spells_out_links() -> None:

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import faq, report
-from bot.app import Services
-from bot.store import Store, engine_for
+from bot.answers import asking as faq
+from bot.answers import gaps as report
+from bot.compose import Services
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from tests.conftest import Clock
 
 ANSWERED = (

@@ -6,8 +6,8 @@ import gc
 import random
 import weakref
 
-from bot.knowledge import Entry, Knowledge
-from bot.retriever import Retriever, RetrieverConfig
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.retriever import Retriever, RetrieverConfig
 
 
 def entry(id: str, title: str, questions: tuple[str, ...], **kw: object) -> Entry:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from bot.schedule import Due, Policy, Subscription, due_now, due_on, next_tip
+from bot.answers.schedule import Due, Policy, due_now, due_on, next_tip
+from bot.store.records import Subscription
 
 MONDAY = dt.date(2030, 1, 7)
 SATURDAY = dt.date(2030, 1, 12)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import Knowledge
-from bot.skills import find_skill, format_skill
+from bot.knowledge.models import Knowledge
+from bot.search.skills import find_skill, format_skill
 
 SKILL_NAMES = (
     "Cloud computing",

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.schedule import Subscription
 from bot.settings import Settings
-from bot.store import Candidate, Gap, PostedTip, Store, engine_for, hash_user
+from bot.store.database import Store
+from bot.store.engine import engine_for, hash_user
+from bot.store.records import Candidate, Gap, PostedTip, Subscription
 from tests.conftest import ROOT, Clock
 
 
@@ -249,7 +250,8 @@ def test_counts_and_gaps_since_a_moment(store: Store, clock: Clock) -> None:
 def test_feedback_from_two_processes_lands(database_url: str) -> None:
     """Two bot processes sharing one database: both votes are stored."""
     script = (
-        "import sys; from bot.store import Store, engine_for; "
+        "import sys; from bot.store.database import Store; "
+        "from bot.store.engine import engine_for; "
         "s = Store(engine_for(sys.argv[1])); s.create_schema(); "
         "s.record_vote('how important is cloud', 'skill-cloud', 1, sys.argv[2])"
     )
@@ -269,7 +271,8 @@ def test_processes_starting_together_on_a_new_sqlite_file_all_start(
     """Six processes creating the schema on one new SQLite file at once (a
     CLI, the server, `post-tips`...): every one of them starts and writes."""
     script = (
-        "import sys; from bot.store import Store, engine_for; "
+        "import sys; from bot.store.database import Store; "
+        "from bot.store.engine import engine_for; "
         "s = Store(engine_for(sys.argv[1])); s.create_schema(); "
         "s.record_vote('q', 'skill-cloud', 1, sys.argv[2])"
     )

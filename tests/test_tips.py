@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from bot.knowledge import Knowledge
-from bot.tips import tip_for, tip_order
+from bot.answers.schedule import tip_for, tip_order
+from bot.knowledge.models import Knowledge
 
 START = dt.date(2025, 1, 1)
 

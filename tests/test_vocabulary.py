@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.vocabulary import EVERYDAY_WEIGHT, PREFIX_CREDIT, Vocabulary
+from bot.search.vocabulary import EVERYDAY_WEIGHT, PREFIX_CREDIT, Vocabulary
 
 # Each word with the entries that have it, in a knowledge of 10 entries.
 VOCABULARY = Vocabulary(

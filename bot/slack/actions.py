@@ -8,7 +8,7 @@ import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.replies import entry_reply
+from bot.answers.replies import entry_reply
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen

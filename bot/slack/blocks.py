@@ -25,9 +25,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.knowledge import Entry, Knowledge, Tip
-from bot.replies import EXAMPLES, Link, Reply
-from bot.slack.mrkdwn import echo, shorten
+from bot.answers.replies import EXAMPLES, Link, Reply
+from bot.knowledge.models import Entry, Knowledge, Tip
+from bot.text.markup import echo, shorten
 
 SHOW_ENTRY = "show_entry"
 VOTE_UP = "feedback_up"

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.mrkdwn import is_greeting, question_from
+from bot.text.markup import is_greeting, question_from
 
 EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
 # Replies in a thread that are also sent to the channel are still questions.

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 import structlog
 from slack_bolt import BoltContext
 
-from bot import faq
-from bot.app import Services
-from bot.knowledge import Knowledge, Tip
-from bot.replies import Link, Reply
-from bot.skills import SkillLookup, find_skill
+from bot.answers import asking as faq
+from bot.answers.replies import Link, Reply
+from bot.answers.schedule import tip_for
+from bot.compose import Services
+from bot.knowledge.models import Knowledge, Tip
+from bot.search.skills import SkillLookup, find_skill
 from bot.slack.listeners import REQUEST_ID, AckFirst
-from bot.store import Candidate, Store
-from bot.tips import tip_for
+from bot.store.database import Store
+from bot.store.records import Candidate
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot import report
+from bot.answers import gaps as report
 from bot.slack.blocks import SECTION_CHARS, Message
-from bot.slack.mrkdwn import echo, shorten
+from bot.text.markup import echo, shorten
 
 MAX_SECTIONS = 40  # Slack allows 50 blocks in a message
 

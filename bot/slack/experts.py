@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.knowledge import Knowledge
+from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.mrkdwn import echo
+from bot.text.markup import echo
 
 Body = dict[str, Any]
 Origin = tuple[str, str | None]  # channel, and the message to link (if any)

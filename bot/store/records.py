@@ -58,3 +58,16 @@ def _parse_candidates(text: str) -> tuple[Candidate, ...]:
         )
     except (ValueError, TypeError, KeyError):
         return ()
+
+
+@dataclass(frozen=True)
+class Subscription:
+    channel: str
+    post_time: dt.time
+    active: bool = True
+    paused_reason: str | None = None
+
+    @property
+    def receiving(self) -> bool:
+        """Subscribed, and Slack hasn't refused a post since."""
+        return self.active and self.paused_reason is None

@@ -10,9 +10,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.schedule import Subscription
 from bot.settings import parse_hhmm
 from bot.store.base import StoreBase
+from bot.store.records import Subscription
 from bot.store.schema import tip_subscriptions
 
 

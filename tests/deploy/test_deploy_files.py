@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pydantic import AliasChoices
 
-from bot.cli import parser
+from bot.cli.main import parser
 from bot.settings import Settings
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH
 

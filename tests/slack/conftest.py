@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from slack_bolt import App
 
-from bot.app import Services, build
+from bot.compose import Services, build
 from bot.settings import Settings
-from bot.slack import build_app
+from bot.slack.app import build_app
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
-from bot.store import Store, engine_for
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SIGNING_SECRET, SlackSender
 

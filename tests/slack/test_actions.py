@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.slack.blocks import VoteValue
-from bot.store import hash_user
+from bot.store.engine import hash_user
 from tests.slack.conftest import RunningApp
 from tests.slack.harness import USER, block_action, envelope
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services
-from bot.knowledge import Knowledge
-from bot.replies import Link, Reply, entry_reply, topics
+from bot.answers.replies import Link, Reply, entry_reply, topics
+from bot.answers.schedule import tip_for
+from bot.compose import Services
+from bot.knowledge.models import Knowledge
 from bot.slack import blocks
-from bot.slack.mrkdwn import echo, inert, is_greeting, question_from
-from bot.tips import tip_for
+from bot.text.markup import echo, inert, is_greeting, question_from
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

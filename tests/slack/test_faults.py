@@ -17,7 +17,8 @@ from bot.slack.client import (
     RATE_LIMIT_RETRIES,
     SERVER_ERROR_RETRIES,
 )
-from bot.store import CONNECT_ATTEMPTS, Store, engine_for
+from bot.store.database import CONNECT_ATTEMPTS, Store
+from bot.store.engine import engine_for
 from tests.conftest import log_lines
 from tests.slack.conftest import RunningApp
 from tests.slack.fake_slack import FakeSlack

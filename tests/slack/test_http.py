@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from structlog.testing import capture_logs
 
-from bot.app import Services
-from bot.slack import SocketMode, build_app, frontend
+from bot.compose import Services
+from bot.slack.app import SocketMode, build_app, frontend
 from bot.slack.http import HttpServer
 from tests.slack.conftest import RunningApp, make_settings
 from tests.slack.fake_slack import FakeSlack
@@ -203,8 +203,8 @@ def test_sigterm_finishes_what_is_in_flight_then_exits(
         "STPM_BOT_DATABASE_URL": "",
         "STPM_BOT_LOG_LEVEL": "WARNING",
     }
-    code = "from bot.app import build; from bot.settings import Settings; "
-    code += "from bot.slack import serve; serve(build(Settings(_env_file=None)))"
+    code = "from bot.compose import build; from bot.settings import Settings; "
+    code += "from bot.slack.app import serve; serve(build(Settings(_env_file=None)))"
     app = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.app import Services
-from bot.slack import blocks, build_app, commands, conversations, home
+from bot.compose import Services
+from bot.slack import blocks, conversations, home, slash_commands
+from bot.slack.app import build_app
 
 MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "manifest.yaml"
 # The scope each subscription or feature needs; nothing else may be requested.
@@ -107,7 +108,7 @@ def test_declared_commands_and_events_are_the_manifest_s(
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     names = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert set(conversations.EVENTS) | set(home.EVENTS) == events
-    assert set(commands.COMMANDS) == names
+    assert set(slash_commands.COMMANDS) == names
 
 
 def test_scopes_are_exactly_those_the_features_need(manifest: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ import json
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.slack import web_client
-from bot.slack.tips import Policy, TipPoster
+from bot.slack.client import web_client
+from bot.slack.tip_poster import Policy, TipPoster
 from tests.conftest import log_lines
 from tests.slack.conftest import RunningApp
 from tests.slack.fake_slack import TEAM_ID

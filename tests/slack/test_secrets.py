@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.app import Services
-from bot.slack import build_app, frontend
+from bot.compose import Services
+from bot.slack.app import build_app, frontend
 from bot.slack.http import HttpServer
 from tests.slack.conftest import RunningApp, make_settings
 from tests.slack.fake_slack import FakeSlack

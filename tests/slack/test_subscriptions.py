@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.schedule import Subscription
-from bot.slack.subscriptions import TipsCommand, parse
+from bot.slack.tip_commands import TipsCommand, parse
+from bot.store.records import Subscription
 from tests.slack.conftest import RunningApp
 from tests.slack.harness import command
 

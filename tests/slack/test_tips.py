@@ -17,12 +17,13 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from bot.app import Services
-from bot.schedule import Policy
-from bot.slack import blocks, web_client
-from bot.slack.tips import Scheduler, TipPoster
-from bot.store import Store, engine_for
-from bot.tips import tip_order
+from bot.answers.schedule import Policy, tip_order
+from bot.compose import Services
+from bot.slack import blocks
+from bot.slack.client import web_client
+from bot.slack.tip_poster import Scheduler, TipPoster
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.harness import block_action

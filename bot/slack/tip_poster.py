@@ -28,13 +28,12 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.app import Services
-from bot.knowledge import Knowledge
-from bot.schedule import Due, Policy, due_now, due_on, next_tip
+from bot.answers.schedule import Due, Policy, due_now, due_on, next_tip, tip_order
+from bot.compose import Services
+from bot.knowledge.models import Knowledge
 from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
-from bot.store import Store
-from bot.tips import tip_order
+from bot.store.database import Store
 
 PAUSE_ERRORS = frozenset(
     {

@@ -15,12 +15,12 @@ from typing import Any
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import Services
-from bot.knowledge import Entry, Knowledge
+from bot.answers.replies import Reply, reply_for
+from bot.compose import Services
+from bot.knowledge.models import Entry, Knowledge
 from bot.metrics import Outcome
-from bot.replies import Reply, reply_for
-from bot.retriever import Result, Retriever
-from bot.store import Candidate
+from bot.search.retriever import Result, Retriever
+from bot.store.records import Candidate
 
 LOGGED_QUESTION_CHARS = 200
 CANDIDATES = 3

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import structlog
 
-from bot import knowledge as knowledge_files
-from bot.app import Services
+from bot.compose import Services
+from bot.knowledge import loading as knowledge_files
 
 log = structlog.get_logger()
 

@@ -16,9 +16,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import Knowledge
-from bot.normalize import normalize
-from bot.store import Candidate, Gap, Store, Vote
+from bot.knowledge.models import Knowledge
+from bot.store.database import Store
+from bot.store.records import Candidate, Gap, Vote
+from bot.text.normalize import normalize
 
 # Two questions whose sorted content words are this similar (0-100) are one
 # group: "whats the wifi password?" and "wifi password please".

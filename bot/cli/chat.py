@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot import faq
-from bot.app import Services
-from bot.knowledge import Knowledge
-from bot.render import HELP, render, render_skills, render_tip, skill_not_found
-from bot.replies import entry_reply
-from bot.skills import find_skill, format_skill
-from bot.tips import tip_for
+from bot.answers import asking as faq
+from bot.answers.replies import entry_reply
+from bot.answers.schedule import tip_for
+from bot.cli.render import HELP, render, render_skills, render_tip, skill_not_found
+from bot.compose import Services
+from bot.knowledge.models import Knowledge
+from bot.search.skills import find_skill, format_skill
 
 BANNER = (
     "stpm-bot terminal chat. Ask a question; type help for commands, quit to leave."

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import knowledge as knowledge_files
-from bot.knowledge import Knowledge
+from bot.knowledge import loading as knowledge_files
+from bot.knowledge.models import Knowledge
 from bot.metrics import Metrics
-from bot.retriever import Retriever, RetrieverConfig
+from bot.search.retriever import Retriever, RetrieverConfig
 from bot.settings import Settings
-from bot.store import Store
+from bot.store.database import Store
 
 
 class Services:

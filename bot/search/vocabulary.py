@@ -20,8 +20,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.english import COMMON_WORDS
-from bot.normalize import stem
+from bot.text.english import COMMON_WORDS
+from bot.text.normalize import stem
 
 EVERYDAY_WEIGHT = 0.35
 TYPO_CUTOFF = 84.0

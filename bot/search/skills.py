@@ -9,18 +9,15 @@ query that merely contains or is contained in a short alias ("a" ~ "aws",
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import Entry, Knowledge
-from bot.normalize import Normalizer, clean_slack, fold
+from bot.knowledge.models import Entry, Knowledge, skill_key
+from bot.text.normalize import Normalizer
 
 FUZZY_CUTOFF = 85.0
 MAX_SUGGESTIONS = 3
-_FILLER = frozenset({"and", "the", "of"})
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -29,12 +26,6 @@ class SkillLookup:
 
     entry: Entry | None
     suggestions: tuple[str, ...] = ()
-
-
-def skill_key(name: str) -> str:
-    """Comparable form of a skill name: folded words, no punctuation or fillers."""
-    words = _WORD.findall(fold(clean_slack(name)))
-    return " ".join(w for w in words if w not in _FILLER)
 
 
 def _keys(knowledge: Knowledge) -> dict[str, Entry]:
@@ -75,4 +66,4 @@ def format_skill(entry: Entry) -> str:
     """'Cybersecurity: High'."""
     if entry.skill is None:
         raise ValueError(f"entry {entry.id!r} is not a skill")
-    return f"{entry.skill.name}: {entry.skill.importance.value}"
+    return entry.skill.line

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.knowledge import Entry, Knowledge, Tip
-from bot.replies import EXAMPLES, Link, Reply
-from bot.skills import format_skill
+from bot.answers.replies import EXAMPLES, Link, Reply
+from bot.knowledge.models import Entry, Knowledge, Tip
+from bot.search.skills import format_skill
 
 _LINK = re.compile(r"<((?:https?://|mailto:)[^>|]+)(?:\|([^>]+))?>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.index import Index
-from bot.knowledge import Entry, Knowledge
-from bot.normalize import Normalizer
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.index import Index
+from bot.text.normalize import Normalizer
 
 Status = Literal["answered", "suggested", "no_match", "empty"]
 

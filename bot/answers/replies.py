@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.knowledge import Entry, Knowledge
-from bot.retriever import Result
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.retriever import Result
 
 Kind = Literal["answer", "suggestions", "no_match", "empty"]
 

@@ -1,4 +1,4 @@
-"""The curated knowledge: validated models, loaded from `knowledge/*.yaml`.
+"""Loading `knowledge/*.yaml` into validated models, every problem at once.
 
 Every problem is reported with its file, entry and line, all at once, so a
 curator fixes a broken file in one pass.
@@ -7,73 +7,16 @@ curator fixes a broken file in one pass.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from bot.normalize import normalize
-
-ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-
-class Importance(StrEnum):
-    HIGH = "High"
-    MEDIUM = "Medium"
-    LOW = "Low"
-
-
-class Skill(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(min_length=1, max_length=80)
-    importance: Importance
-    aliases: tuple[str, ...] = ()
-
-    @field_validator("importance", mode="before")
-    @classmethod
-    def _capitalized(cls, value: object) -> object:
-        return value.strip().capitalize() if isinstance(value, str) else value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
-
-
-class Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=ID_PATTERN, max_length=80)
-    title: str = Field(min_length=1, max_length=150)
-    answer: str
-    questions: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
-    source: str = ""
-    skill: Skill | None = None
-    owner: str | None = None
-    review_by: dt.date | None = None
-    file: str = ""
-    line: int = 0
-
-    _answer_not_blank = field_validator("answer", "title")(_not_blank)
-
-
-class Tip(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=ID_PATTERN, max_length=80)
-    text: str
-    related: str | None = None
-    file: str = ""
-    line: int = 0
-
-    _text_not_blank = field_validator("text")(_not_blank)
+from bot.knowledge.models import Entry, Knowledge, Tip
+from bot.text.normalize import normalize
 
 
 @dataclass(frozen=True)
@@ -103,31 +46,6 @@ class KnowledgeError(Exception):
             f"{len(errors)} problem(s) in the knowledge:\n"
             + "\n".join(str(p) for p in errors)
         )
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    entries: tuple[Entry, ...]
-    tips: tuple[Tip, ...]
-    synonyms: dict[str, tuple[str, ...]] = field(repr=False)
-    by_id: dict[str, Entry] = field(repr=False)
-
-    @classmethod
-    def of(
-        cls,
-        entries: Iterable[Entry],
-        tips: Iterable[Tip] = (),
-        synonyms: dict[str, tuple[str, ...]] | None = None,
-    ) -> Knowledge:
-        items = tuple(entries)
-        return cls(items, tuple(tips), synonyms or {}, {e.id: e for e in items})
-
-    @property
-    def skills(self) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if e.skill is not None)
-
-    def related(self, entry: Entry) -> tuple[Entry, ...]:
-        return tuple(self.by_id[i] for i in entry.related if i in self.by_id)
 
 
 def _item_lines(node: yaml.Node | None, key: str) -> list[int]:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.article import Block, Bullet, Faq, Paragraph, Section, Table, parse
-from bot.knowledge import Importance, Knowledge
-from bot.normalize import fold, normalize
-from bot.skills import skill_key
+from bot.knowledge.article import Block, Bullet, Faq, Paragraph, Section, Table, parse
+from bot.knowledge.models import Importance, Knowledge, skill_key
+from bot.text.normalize import fold, normalize
 
 MAX_TITLE = 150
 MAX_BULLET_TITLE = 100

@@ -34,10 +34,10 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from bot import postings
-from bot.knowledge import Entry
-from bot.normalize import Normalizer
-from bot.vocabulary import Matches, Vocabulary
+from bot.knowledge.models import Entry
+from bot.search import postings
+from bot.search.vocabulary import Matches, Vocabulary
+from bot.text.normalize import Normalizer
 
 ANSWER_WEIGHT = 0.6
 COVERAGE_WEIGHT = 0.3

@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import app, chat, commands, jobs, logs
-from bot.knowledge import KnowledgeError
-from bot.reload import Reloader
+from bot import compose as app
+from bot import logs
+from bot.cli import chat, commands, jobs
+from bot.knowledge.loading import KnowledgeError
+from bot.knowledge.reload import Reloader
 from bot.settings import Settings
 
 EX_USAGE = 2
@@ -169,7 +171,7 @@ def _run(services: app.Services, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from bot.slack import serve  # only here: the terminal commands don't need Bolt
+    from bot.slack.app import serve  # only here: the terminal commands don't need Bolt
 
     serve(services)
     return 0

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 
-from bot.slack import blocks, subscriptions
+from bot.slack import blocks, tip_commands
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.mrkdwn import is_greeting, question_from
+from bot.text.markup import is_greeting, question_from
 
 COMMANDS = ("/stpm", "/skill")
 
@@ -25,10 +25,10 @@ class Commands(Listeners):
     ) -> None:
         bind(context, "/stpm")
         question = question_from(command.get("text", ""))
-        tips = subscriptions.parse(question)
+        tips = tip_commands.parse(question)
         if tips is not None:
             settings = self.deps.services.settings
-            text = subscriptions.handle(
+            text = tip_commands.handle(
                 tips, command["channel_id"], self.deps.store, settings
             )
             message = blocks.notice(text)

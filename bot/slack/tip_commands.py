@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.schedule import Subscription
 from bot.settings import Settings, parse_hhmm
-from bot.slack.mrkdwn import echo
-from bot.store import Store
+from bot.store.database import Store
+from bot.store.records import Subscription
+from bot.text.markup import echo
 
 _COMMAND = re.compile(r"tips(?:\s+(on|off|status|state)(?:\s+(.*))?)?", re.I)
 

@@ -12,20 +12,21 @@ from typing import Any
 
 import yaml
 
-from bot import draft, faq
-from bot import knowledge as knowledge_files
-from bot.app import Services, retriever_config
-from bot.evaluation import Miss, Report, crossed_phrasings, load_set
-from bot.evaluation import evaluate as run_eval
-from bot.ingest import doc_slug
-from bot.ingest import ingest as draft_entries
-from bot.knowledge import Entry, Knowledge
-from bot.render import render, render_skills, render_tip, skill_not_found
-from bot.replies import reply_for
-from bot.retriever import Retriever
+from bot.answers import asking as faq
+from bot.answers.replies import reply_for
+from bot.answers.schedule import tip_for
+from bot.cli.render import render, render_skills, render_tip, skill_not_found
+from bot.compose import Services, retriever_config
+from bot.knowledge import draft
+from bot.knowledge import loading as knowledge_files
+from bot.knowledge.ingest import doc_slug
+from bot.knowledge.ingest import ingest as draft_entries
+from bot.knowledge.models import Entry, Knowledge
+from bot.search.evaluation import Miss, Report, crossed_phrasings, load_set
+from bot.search.evaluation import evaluate as run_eval
+from bot.search.retriever import Retriever
+from bot.search.skills import find_skill, format_skill
 from bot.settings import Settings
-from bot.skills import find_skill, format_skill
-from bot.tips import tip_for
 
 
 def _print_json(data: Any) -> None:

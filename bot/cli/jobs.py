@@ -13,10 +13,10 @@ import sys
 from argparse import Namespace
 from collections import Counter
 
-from bot import report as gap_report
-from bot.app import Services
-from bot.schedule import Policy
-from bot.store import Store
+from bot.answers import gaps as gap_report
+from bot.answers.schedule import Policy
+from bot.compose import Services
+from bot.store.database import Store
 
 EX_USAGE = 2
 DIGEST_DAYS = 7
@@ -53,17 +53,18 @@ def post_tips(services: Services, args: Namespace) -> int:
     settings = services.settings
     if settings.slack_bot_token is None:
         return _usage("post-tips needs SLACK_BOT_TOKEN")
-    from bot.slack import tips, web_client
+    from bot.slack import tip_poster
+    from bot.slack.client import web_client
 
     store = _store(services)
-    tips.seed(settings, store)
+    tip_poster.seed(settings, store)
     policy = Policy.from_settings(settings)
     date: dt.date = args.date or _today(policy)
     if not policy.posting_day(date):
         print(f"Tips for {date.isoformat()}: none at weekends (STPM_BOT_TIPS_WEEKENDS)")
         return 0
     client = web_client(settings, services.metrics, at_most_once=True)
-    poster = tips.TipPoster(services, store, client, policy)
+    poster = tip_poster.TipPoster(services, store, client, policy)
     postings = poster.post_date(date)
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
@@ -94,7 +95,8 @@ def report(services: Services, args: Namespace) -> int:
 def _post_digest(services: Services, data: gap_report.Report) -> int:
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack import digest, web_client
+    from bot.slack import digest
+    from bot.slack.client import web_client
 
     settings = services.settings
     try:

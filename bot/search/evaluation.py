@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge import Problem, repeated_keys
-from bot.retriever import Retriever
+from bot.knowledge.loading import Problem, repeated_keys
+from bot.search.retriever import Retriever
 
 
 @dataclass(frozen=True)

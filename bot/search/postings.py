@@ -33,7 +33,7 @@ from typing import NamedTuple, TypeAlias
 
 import structlog
 
-from bot.normalize import Normalizer
+from bot.text.normalize import Normalizer
 
 PARALLEL_FROM = 20_000
 MAX_WORKERS = 4
@@ -162,7 +162,7 @@ class _Worker:
         try:
             path.write_bytes(marshal.dumps(job))
             self.process = subprocess.Popen(
-                [launch.interpreter, "-P", "-m", "bot.postings", str(path)],
+                [launch.interpreter, "-P", "-m", "bot.search.postings", str(path)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,

@@ -1,5 +1,8 @@
 """When each channel's daily tip is due, and which tip it gets.
 
+The tip of the day is a pure function of the date, so it is the same for
+everyone, in the terminal and in Slack, and needs no stored state.
+
 Pure functions of the subscriptions, the posted history and an instant, so
 the tests need no clock and no sleeping. The instant is UTC; each channel's
 time of day is local time in the configured zone.
@@ -11,22 +14,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.knowledge.models import Knowledge, Tip
 from bot.settings import Settings
+from bot.store.records import Subscription
 
 DAY = dt.timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Subscription:
-    channel: str
-    post_time: dt.time
-    active: bool = True
-    paused_reason: str | None = None
-
-    @property
-    def receiving(self) -> bool:
-        """Subscribed, and Slack hasn't refused a post since."""
-        return self.active and self.paused_reason is None
 
 
 @dataclass(frozen=True)
@@ -113,3 +105,17 @@ def next_tip(order: Sequence[str], history: Iterable[str]) -> str | None:
         if seen == current:
             seen = set()
     return next(tip for tip in order if tip not in seen)
+
+
+def tip_order(knowledge: Knowledge) -> tuple[Tip, ...]:
+    """The rotation: tips in the order curators wrote them (files by name)."""
+    return knowledge.tips
+
+
+def tip_for(knowledge: Knowledge, date: dt.date) -> Tip:
+    """The tip for `date`; consecutive dates go through every tip before one
+    repeats. Raises `LookupError` when the knowledge has no tips."""
+    tips = tip_order(knowledge)
+    if not tips:
+        raise LookupError("the knowledge has no tips")
+    return tips[date.toordinal() % len(tips)]

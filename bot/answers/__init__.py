@@ -1,0 +1,1 @@
+"""The use cases: answering a question, replies, the gap report, tip schedule."""

@@ -1,0 +1,1 @@
+"""The terminal front end: commands, the chat, rendering replies as text."""

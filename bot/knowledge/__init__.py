@@ -1,0 +1,1 @@
+"""The curated knowledge: models, loading and validation, reload, ingest."""

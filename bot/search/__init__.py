@@ -1,0 +1,1 @@
+"""Finding the entry that answers a question: vocabulary, index, retriever."""

@@ -1,0 +1,157 @@
+"""The Slack edge: builds the Bolt app and serves it in Socket Mode or over HTTP.
+
+Everything here turns Slack payloads into questions and `Reply`s into Block
+Kit; the answers themselves come from `bot.retriever` via `Deps.answer`.
+"""
+
+from __future__ import annotations
+
+import gc
+import signal
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from types import FrameType
+from typing import Protocol
+
+import structlog
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+
+from bot.compose import Services
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack import (
+    actions,
+    conversations,
+    errors,
+    experts,
+    home,
+    slash_commands,
+    tip_poster,
+)
+from bot.slack.client import web_client
+from bot.slack.deps import Deps
+from bot.slack.http import HttpServer
+from bot.slack.listeners import AckFirst
+from bot.store.database import Store
+
+__all__ = ["build_app", "frontend", "serve", "web_client"]
+
+FEATURES = (conversations, slash_commands, actions, experts, home, errors)
+LISTENER_THREADS = 16
+
+
+class Frontend(Protocol):
+    mode: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class SocketMode:
+    """Socket Mode: Slack connects out over a WebSocket, no public URL needed."""
+
+    mode = "socket"
+
+    def __init__(self, app: App, app_token: str) -> None:
+        self.handler = SocketModeHandler(app, app_token)
+
+    def start(self) -> None:
+        self.handler.connect()  # type: ignore[no-untyped-call]
+
+    def stop(self) -> None:
+        self.handler.close()  # type: ignore[no-untyped-call]
+
+
+def build_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    executor: Executor | None = None,
+    gate: AckFirst | None = None,
+) -> App:
+    """The Bolt app with every feature registered; calls `auth.test` once."""
+    settings = services.settings
+    secret = settings.slack_signing_secret
+    store = services.store or Store.from_settings(settings)
+    if executor is None:
+        executor = ThreadPoolExecutor(LISTENER_THREADS, "slack-listener")
+    app = App(
+        client=client or web_client(settings, services.metrics),
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=secret is not None,
+        # Listeners ack on the request's thread and hand their work to
+        # `executor` (bot.slack.listeners), so a busy pool never delays an ack.
+        process_before_response=True,
+        listener_executor=executor,
+    )
+    deps = Deps(services, store, executor, gate or AckFirst())
+    for feature in FEATURES:
+        feature.register(app, deps)
+    return app
+
+
+def frontend(
+    settings: Settings,
+    app: App,
+    gate: AckFirst | None = None,
+    metrics: Metrics | None = None,
+) -> Frontend:
+    """Socket Mode when `SLACK_APP_TOKEN` is set, otherwise HTTP on host:port."""
+    if settings.slack_app_token:
+        return SocketMode(app, settings.slack_app_token.get_secret_value())
+    if not settings.slack_signing_secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+    secret = settings.slack_signing_secret.get_secret_value()
+    return HttpServer(app, secret, settings.host, settings.port, gate, metrics)
+
+
+def serve(services: Services) -> None:
+    """Run the Slack app until SIGTERM or SIGINT, then finish what's in flight."""
+    settings = services.settings
+    missing = settings.missing_slack_settings()
+    if missing:
+        raise ValueError(f"missing Slack settings: {', '.join(missing)}")
+    log = structlog.get_logger()
+    if services.store is None:
+        services.store = Store.from_settings(settings)
+    store = services.store
+    store.create_schema()
+    store.prune_events()
+    executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
+    gate = AckFirst()
+    app = build_app(services, executor=executor, gate=gate)
+    front = frontend(settings, app, gate, services.metrics)
+    # The knowledge, retriever and app live as long as the process: keep them
+    # out of the cyclic GC, whose full passes over them stalled every request
+    # in flight for ~30 ms.
+    gc.freeze()
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("slack.stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    previous = {
+        s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)
+    }
+    scheduler: tip_poster.Scheduler | None = None
+    try:
+        front.start()
+        log.info(
+            "slack.started", mode=front.mode, host=settings.host, port=settings.port
+        )
+        tip_client = web_client(settings, services.metrics, at_most_once=True)
+        scheduler = tip_poster.start_scheduler(services, store, tip_client)
+        stop.wait()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()  # a tip being posted is finished first
+        front.stop()  # no new requests; those in flight are answered
+        executor.shutdown(wait=True)  # replies already started are posted
+        store.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        log.info("slack.stopped")

@@ -1,0 +1,1 @@
+"""Text shared by every layer: normalizing words, Slack markup in and out."""
