@@ -20,9 +20,10 @@ run: setup
 lint: setup
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot tests bench
 
 unit: setup
 	$(BIN)/pytest

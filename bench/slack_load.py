@@ -22,7 +22,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,15 +41,15 @@ from bot import logs  # noqa: E402
 from bot.compose import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack.app import serve  # noqa: E402
-from tests.slack.fake_slack import FakeSlack  # noqa: E402
-from tests.slack.harness import (  # noqa: E402
+from tests.support.fake_slack import FakeSlack  # noqa: E402
+from tests.support.harness import (  # noqa: E402
     SIGNING_SECRET,
     SlackSender,
     command,
     envelope,
-    http_request,
     mention,
 )
+from tests.support.process import free_port, wait_healthy  # noqa: E402
 
 QUESTIONS = (
     "what does a senior tpm do?",
@@ -102,23 +101,6 @@ def serve_app() -> None:
     settings = Settings()
     logs.configure(level="WARNING", fmt="json")
     serve(build(settings))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and app.poll() is None:
-        try:
-            if 200 == http_request(address, "GET", "/healthz").status:
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the app did not become healthy")
 
 
 def run(load: Load) -> int:

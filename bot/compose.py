@@ -1,68 +1,49 @@
-"""The composition root: settings -> knowledge -> retriever -> store -> app."""
+"""The composition root: settings -> clock, metrics -> knowledge -> store ->
+the answerer, built once per entry point and never changed afterwards.
+
+The terminal commands (`bot.cli.main`) and the Slack app (`bot.slack.app`)
+each call `build` once; everything below them is handed what it needs.
+"""
 
 from __future__ import annotations
 
-from bot.knowledge import loading as knowledge_files
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.answers.asking import Answerer, NoQuestionLog, QuestionLog
+from bot.clock import Clock
+from bot.knowledge import loading
 from bot.knowledge.models import Knowledge
+from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
+from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
 from bot.settings import Settings
 from bot.store.database import Store
 
 
-class Services:
-    """Everything a front end (terminal or Slack) needs, built once.
+@dataclass(frozen=True)
+class Core:
+    """What every front end is built from."""
 
-    The knowledge and its retriever are one snapshot that `swap` replaces
-    whole (hot reload); readers that need both consistent take `snapshot()`.
-    """
+    settings: Settings
+    clock: Clock
+    metrics: Metrics
+    library: Library
+    store: Store
+    answerer: Answerer
+    recording: bool  # questions go to the store (False: it could not be opened)
 
-    def __init__(
-        self,
-        settings: Settings,
-        knowledge: Knowledge,
-        retriever: Retriever,
-        store: Store | None = None,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.settings = settings
-        self.metrics = metrics or Metrics()
-        # None only where a front end never needs to remember anything (tests
-        # of the terminal chat); `build` always makes one. Opening it is lazy.
-        self.store = store
-        self._snapshot = (knowledge, retriever)
-
-    @property
-    def knowledge(self) -> Knowledge:
-        return self._snapshot[0]
-
-    @property
-    def retriever(self) -> Retriever:
-        return self._snapshot[1]
-
-    def snapshot(self) -> tuple[Knowledge, Retriever]:
-        return self._snapshot
-
-    def replace(
-        self,
-        *,
-        retriever: Retriever | None = None,
-        store: Store | None = None,
-    ) -> Services:
-        """A copy with another retriever or store (tests, one-off commands)."""
-        knowledge, current = self._snapshot
-        return Services(
-            self.settings,
-            knowledge,
-            retriever or current,
-            store or self.store,
-            self.metrics,
+    def reloader(self) -> Reloader:
+        """Hot reload of `STPM_BOT_KNOWLEDGE_DIR` into this core's library."""
+        return Reloader(
+            self.settings.knowledge_dir,
+            self.library.swap,
+            self.metrics.knowledge_reload,
+            self.settings.reload_interval,
         )
-
-    def swap(self, knowledge: Knowledge) -> None:
-        """Serve `knowledge` from now on, with a retriever built for it."""
-        retriever = Retriever(knowledge, retriever_config(self.settings))
-        self._snapshot = (knowledge, retriever)
 
 
 def retriever_config(settings: Settings) -> RetrieverConfig:
@@ -76,12 +57,46 @@ def retriever_config(settings: Settings) -> RetrieverConfig:
     )
 
 
-def build(settings: Settings) -> Services:
-    """Load and validate the knowledge; raises `KnowledgeError` naming every problem."""
-    loaded = knowledge_files.load(settings.knowledge_dir)
-    return Services(
-        settings,
-        loaded,
-        Retriever(loaded, retriever_config(settings)),
-        Store.from_settings(settings),
+def library_for(knowledge: Knowledge, settings: Settings) -> Library:
+    config = retriever_config(settings)
+    return Library(knowledge, lambda loaded: Retriever(loaded, config))
+
+
+def _question_log(store: Store) -> QuestionLog | None:
+    """The store, with its schema created; None if it can't be reached."""
+    try:
+        store.create_schema()
+    except (SQLAlchemyError, OSError) as error:
+        structlog.get_logger().warning("store.unavailable", error=str(error)[:200])
+        return None
+    return store
+
+
+def assemble(
+    settings: Settings,
+    library: Library,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    counted: bool = True,
+) -> Core:
+    """Wire the core around the knowledge being served. `counted`: questions are
+    recorded in the store, or, if it can't be opened, answered anyway and
+    not recorded (one `store.unavailable` warning)."""
+    clock = clock or Clock(settings.zone)
+    metrics = Metrics()
+    log = _question_log(store) if counted else None
+    answerer = Answerer(
+        library, log or NoQuestionLog(), metrics, settings.human_contact
     )
+    return Core(settings, clock, metrics, library, store, answerer, log is not None)
+
+
+def build(settings: Settings, *, counted: bool = True) -> Core:
+    """Load and validate the knowledge (raises `KnowledgeError` naming every
+    problem), then wire everything around it."""
+    clock = Clock(settings.zone)
+    knowledge = loading.load(settings.knowledge_dir, clock.today())
+    library = library_for(knowledge, settings)
+    store = Store.from_settings(settings)
+    return assemble(settings, library, store, clock=clock, counted=counted)

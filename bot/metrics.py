@@ -1,14 +1,12 @@
 """What the bot counts, for `GET /metrics` in Prometheus' text format.
 
-One `Metrics` per process, made by the composition root (`bot.app.Services`)
-and handed to whoever counts: the question path (`bot.faq`), the Slack Web API
-client (`bot.slack.web_client`), the tip poster and the knowledge reloader.
-Each has its own registry, so tests and the CLI never share counters.
+One `Metrics` per process, made by the composition root (`bot.compose`) and
+handed to whoever counts: the question path (`bot.answers.asking`), the Slack
+Web API client (`bot.slack.client`), the tip poster and the knowledge
+reloader. Each has its own registry, so tests and the CLI never share counters.
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,10 +16,12 @@ from prometheus_client import (
     generate_latest,
 )
 
-Outcome = Literal["answered", "suggested", "no_match"]
-OUTCOMES: tuple[Outcome, ...] = ("answered", "suggested", "no_match")
-# The retriever answers in ~1 ms (README, "Retrieval benchmark"); a bucket
-# edge every doubling from 0.25 ms shows a regression long before users do.
+from bot.search.retriever import Outcome
+
+# An empty question is counted as no match: nothing was found for it.
+COUNTED: tuple[Outcome, ...] = ("answered", "suggested", "no_match")
+# A bucket edge every doubling from 0.25 ms: a slower retriever shows here
+# long before users notice it.
 LATENCY_BUCKETS = (
     0.00025,
     0.0005,
@@ -51,7 +51,7 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        for outcome in OUTCOMES:
+        for outcome in COUNTED:
             self.questions.labels(outcome)  # every outcome shown, from zero
         self.retrieval_seconds = Histogram(
             "stpm_bot_retrieval_seconds",
@@ -86,8 +86,12 @@ class Metrics:
             self.knowledge_reloads.labels(result)
 
     def question(self, outcome: Outcome, seconds: float) -> None:
-        self.questions.labels(outcome).inc()
+        self.questions.labels("no_match" if outcome == "empty" else outcome).inc()
         self.retrieval_seconds.observe(seconds)
+
+    def knowledge_reload(self, result: str) -> None:
+        """`ok`, or `failed` (the old knowledge kept)."""
+        self.knowledge_reloads.labels(result).inc()
 
     def slack_call(self, method: str, error: str | None = None) -> None:
         self.slack_api_calls.labels(method).inc()

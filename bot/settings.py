@@ -197,10 +197,6 @@ class Settings(BaseSettings):
     def zone(self) -> dt.tzinfo:
         return zone_named(self.timezone)
 
-    def today(self) -> dt.date:
-        """Today's date in STPM_BOT_TIMEZONE (what 'the tip of the day' means)."""
-        return dt.datetime.now(self.zone).date()
-
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,15 +1,12 @@
-"""Shared fixtures: the real knowledge and the services built on it."""
+"""Shared fixtures: a clean environment, the real knowledge, a core built on it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import json
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import structlog
@@ -17,18 +14,30 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot import logs
-from bot.compose import Services, retriever_config
+from bot.compose import Core
 from bot.knowledge.loading import load
 from bot.knowledge.models import Knowledge
-from bot.search.retriever import Retriever
-from bot.settings import Settings
 from bot.store.database import metadata
 from bot.store.engine import engine_for
+from tests.support.core import make_core
+from tests.support.paths import KNOWLEDGE_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
-KNOWLEDGE_DIR = ROOT / "knowledge"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-HUMAN_CONTACT = "#stpm-guild"
+# The variables the bot and Slack's libraries read: a developer's shell must
+# not change a test's result.
+OWN_PREFIXES = ("STPM_BOT_", "SLACK_")
+KEPT = frozenset({"STPM_BOT_TEST_DATABASE_URL"})  # how CI hands in PostgreSQL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_environ() -> Iterator[None]:
+    """The whole run, session fixtures included, sees none of the bot's or
+    Slack's settings; tests that set one use their own `monkeypatch`."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(OWN_PREFIXES) and name not in KEPT:
+                patch.delenv(name)
+        patch.delenv("PORT", raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -37,24 +46,9 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def services(knowledge: Knowledge) -> Services:
-    """Real knowledge and retriever with default settings; no store."""
-    settings = Settings(
-        _env_file=None, knowledge_dir=KNOWLEDGE_DIR, human_contact=HUMAN_CONTACT
-    )
-    return Services(
-        settings, knowledge, Retriever(knowledge, retriever_config(settings))
-    )
-
-
-class Clock:
-    """A settable clock for code that takes `now`: no sleeping in tests."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+def core(knowledge: Knowledge) -> Core:
+    """Real knowledge and retriever with the shipped settings; counts nothing."""
+    return make_core(knowledge)
 
 
 def _postgres_url() -> str:
@@ -107,8 +101,3 @@ def json_logs() -> Iterator[io.StringIO]:
     yield stream
     structlog.reset_defaults()
     root.handlers[:], root.level = handlers, level
-
-
-def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
-    """The JSON log lines written so far."""
-    return [json.loads(line) for line in stream.getvalue().splitlines() if line]

@@ -5,13 +5,15 @@ from collections.abc import Callable
 
 from bot.cli.chat import BANNER, PROMPT, Chat, run
 from bot.cli.render import HELP
-from bot.compose import Services
+from bot.clock import Clock
+from bot.compose import Core
 
 DAY = dt.date(2025, 1, 31)
+NOON = Clock.fixed(dt.datetime(2025, 1, 31, 12, tzinfo=dt.UTC))
 
 
 def session(
-    services: Services, lines: list[str], interactive: bool = False
+    core: Core, lines: list[str], interactive: bool = False
 ) -> tuple[int, list[str], list[str]]:
     """Run a chat on `lines`; returns the exit status, output and prompts."""
     out: list[str] = []
@@ -25,18 +27,18 @@ def session(
         except StopIteration:
             raise EOFError from None
 
-    status = run(Chat(services, today=lambda: DAY), read, out.append, interactive)
+    status = run(Chat(core.answerer, core.library, NOON), read, out.append, interactive)
     return status, out, prompts
 
 
-def reply_to(services: Services) -> Callable[[str], str | None]:
-    return Chat(services, today=lambda: DAY).respond
+def reply_to(core: Core) -> Callable[[str], str | None]:
+    return Chat(core.answerer, core.library, NOON).respond
 
 
-def test_a_session_answers_and_ends_at_quit(services: Services) -> None:
+def test_a_session_answers_and_ends_at_quit(core: Core) -> None:
     """Questions are answered until quit; nothing after quit is read."""
     status, out, prompts = session(
-        services, ["how important is cybersecurity for an stpm", "quit", "ignored"]
+        core, ["how important is cybersecurity for an stpm", "quit", "ignored"]
     )
 
     assert status == 0
@@ -46,24 +48,24 @@ def test_a_session_answers_and_ends_at_quit(services: Services) -> None:
     assert prompts == ["", ""]
 
 
-def test_end_of_input_ends_the_chat(services: Services) -> None:
+def test_end_of_input_ends_the_chat(core: Core) -> None:
     """Ctrl-D (EOF) leaves the chat cleanly."""
-    status, out, _ = session(services, [])
+    status, out, _ = session(core, [])
 
     assert status == 0
     assert out == [BANNER]
 
 
-def test_the_prompt_is_shown_only_on_a_terminal(services: Services) -> None:
+def test_the_prompt_is_shown_only_on_a_terminal(core: Core) -> None:
     """`you> ` is the prompt when a person is typing."""
-    _, _, prompts = session(services, ["exit"], interactive=True)
+    _, _, prompts = session(core, ["exit"], interactive=True)
 
     assert prompts == [PROMPT]
 
 
-def test_commands_skill_tip_help(services: Services) -> None:
+def test_commands_skill_tip_help(core: Core) -> None:
     """`/skill`, `/tip` and `help` answer without asking the retriever."""
-    respond = reply_to(services)
+    respond = reply_to(core)
     tip = respond("/tip") or ""
 
     assert (
@@ -76,9 +78,9 @@ def test_commands_skill_tip_help(services: Services) -> None:
     assert respond("help") == HELP
 
 
-def test_show_opens_a_related_entry_like_a_button(services: Services) -> None:
+def test_show_opens_a_related_entry_like_a_button(core: Core) -> None:
     """`/show ID` and `/ID` open an entry, as clicking a related button does."""
-    respond = reply_to(services)
+    respond = reply_to(core)
 
     assert (respond("/show skill-cloud") or "").startswith("Cloud computing\n")
     assert respond("/skill-cloud") == respond("/show skill-cloud")
@@ -86,9 +88,9 @@ def test_show_opens_a_related_entry_like_a_button(services: Services) -> None:
     assert (respond("/nope") or "").startswith("Unknown command /nope.")
 
 
-def test_a_number_opens_a_suggestion(services: Services) -> None:
+def test_a_number_opens_a_suggestion(core: Core) -> None:
     """After 'Did you mean', typing its number opens that suggestion."""
-    chat = Chat(services, choices=["skill-cloud", "skill-networking"])
+    chat = Chat(core.answerer, core.library, NOON, ["skill-cloud", "skill-networking"])
 
     assert (chat.respond("2") or "").startswith("Networking and infrastructure\n")
     assert (chat.respond("3") or "").startswith("There is no suggestion 3")

@@ -16,49 +16,12 @@ import yaml
 
 from bot.answers.schedule import tip_for
 from bot.knowledge.models import Knowledge
-from tests.conftest import FIXTURES, KNOWLEDGE_DIR, ROOT
+from tests.support.cli import cli
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 pytestmark = pytest.mark.slow
 
 CYBER = "how important is cybersecurity for an stpm"
-
-
-def cli(
-    cwd: Path,
-    *args: str,
-    stdin: bytes = b"",
-    knowledge_dir: Path = KNOWLEDGE_DIR,
-    **env: str,
-) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STPM_BOT_", "SLACK_")) and k != "PORT"
-    }
-    clean |= {
-        "PYTHONPATH": str(ROOT),
-        "STPM_BOT_KNOWLEDGE_DIR": str(knowledge_dir),
-        "STPM_BOT_DATA_DIR": str(cwd / "data"),
-        "STPM_BOT_LOG_FORMAT": "json",
-        **env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=cwd,
-        env=clean,
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr.decode("utf-8", "replace")
-    return subprocess.CompletedProcess(
-        done.args,
-        done.returncode,
-        done.stdout.decode("utf-8"),
-        done.stderr.decode("utf-8"),
-    )
 
 
 def events(stderr: str) -> list[str]:

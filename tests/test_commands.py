@@ -18,12 +18,18 @@ from structlog.testing import capture_logs
 
 from bot.cli import commands
 from bot.cli import main as cli
-from bot.compose import Services
+from bot.compose import Core
 from bot.knowledge.models import Knowledge
 from bot.settings import Settings
-from tests.conftest import FIXTURES, KNOWLEDGE_DIR
+from tests.support.core import make_core
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 CYBER = "how important is cybersecurity for an stpm"
+
+
+def parsed(*argv: str) -> Namespace:
+    """The arguments as `stpm-bot` itself parses them."""
+    return cli.parser().parse_args(argv)
 
 
 def out_of(capsys: pytest.CaptureFixture[str]) -> str:
@@ -31,20 +37,20 @@ def out_of(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_ask_text_and_json_agree(
-    services: Services, capsys: pytest.CaptureFixture[str]
+    core: Core, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The person's answer and the JSON's first answer are the same entry."""
     with capture_logs():
-        commands.ask(services, Namespace(question=CYBER.split(), json=False))
+        commands.ask(core, parsed("ask", *CYBER.split()))
         text = out_of(capsys)
-        commands.ask(services, Namespace(question=[CYBER], json=True))
+        commands.ask(core, parsed("ask", CYBER, "--json"))
     data = json.loads(out_of(capsys))
 
     assert text.startswith(data["answers"][0]["title"] + "\n")
 
 
 def test_batch_reads_bytes_line_by_line(
-    services: Services,
+    core: Core,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -52,7 +58,7 @@ def test_batch_reads_bytes_line_by_line(
     stdin = io.TextIOWrapper(io.BytesIO(b"\n\xc3\x28 cloud\r\n" + CYBER.encode()))
     monkeypatch.setattr(sys, "stdin", stdin)
     with capture_logs():
-        status = commands.ask(services, Namespace(question=["-"], json=False))
+        status = commands.ask(core, parsed("ask", "-"))
     lines = [json.loads(line) for line in out_of(capsys).splitlines()]
 
     assert status == 0
@@ -69,35 +75,33 @@ def test_batch_reads_bytes_line_by_line(
     ],
 )
 def test_skill_text(
-    services: Services,
+    core: Core,
     capsys: pytest.CaptureFixture[str],
     name: str,
     status: int,
     printed: str,
 ) -> None:
     """`skill NAME` prints the importance, or why not and what to try; exit 1."""
-    assert commands.skill(services, Namespace(name=name, json=False)) == status
+    assert commands.skill(core, parsed("skill", name)) == status
     assert out_of(capsys).startswith(printed)
 
 
-def test_skill_table_text(
-    services: Services, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_skill_table_text(core: Core, capsys: pytest.CaptureFixture[str]) -> None:
     """`skill` with no NAME prints the whole table, one skill a line."""
-    assert commands.skill(services, Namespace(name=None, json=False)) == 0
+    assert commands.skill(core, parsed("skill")) == 0
     assert "Cybersecurity: High\n" in out_of(capsys)
 
 
 def test_tips_cycle_over_consecutive_dates(
-    services: Services, capsys: pytest.CaptureFixture[str]
+    core: Core, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`tip --date` on N consecutive days shows all N tips, then repeats."""
-    count = len(services.knowledge.tips)
+    count = len(core.library.snapshot().knowledge.tips)
     start = dt.date(2025, 3, 1)
     shown = []
     for day in range(count + 1):
         date = start + dt.timedelta(days=day)
-        commands.tip(services, Namespace(date=date, json=True))
+        commands.tip(core, parsed("tip", "--date", date.isoformat(), "--json"))
         shown.append(json.loads(out_of(capsys))["id"])
 
     assert len(set(shown[:count])) == count
@@ -105,12 +109,12 @@ def test_tips_cycle_over_consecutive_dates(
 
 
 def test_tip_without_tips_exits_1(
-    services: Services, capsys: pytest.CaptureFixture[str]
+    core: Core, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Knowledge with no tips: a message on stderr, exit 1."""
-    bare = Services(services.settings, Knowledge.of([]), services.retriever)
+    bare = make_core(Knowledge.of([]))
 
-    assert commands.tip(bare, Namespace(date=None, json=False)) == 1
+    assert commands.tip(bare, parsed("tip")) == 1
     assert "no tips" in capsys.readouterr().err
 
 
@@ -127,7 +131,7 @@ def test_validate_summary_counts_warnings(
         "entries:\n  - id: zz-old\n    title: Old\n    answer: Old.\n"
         "    review_by: 2001-01-01\n"
     )
-    status = commands.validate(settings_for(tmp_path / "k"), Namespace())
+    status = commands.validate(settings_for(tmp_path / "k"), parsed("validate"))
     lines = out_of(capsys).splitlines()
 
     assert status == 0
@@ -140,7 +144,7 @@ def test_validate_a_missing_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A knowledge directory that isn't there is an error, said plainly."""
-    status = commands.validate(settings_for(tmp_path / "nope"), Namespace())
+    status = commands.validate(settings_for(tmp_path / "nope"), parsed("validate"))
 
     assert status == 1
     assert "knowledge directory not found" in out_of(capsys)
@@ -149,7 +153,8 @@ def test_validate_a_missing_directory(
 def ingest_args(
     article: Path, out: Path | None = None, force: bool = False
 ) -> Namespace:
-    return Namespace(article=article, out=out, force=force)
+    argv = ["ingest", str(article), *(["--out", str(out)] if out else [])]
+    return parsed(*argv, *(["--force"] if force else []))
 
 
 def test_ingest_into_a_new_knowledge_directory(
@@ -193,7 +198,7 @@ def test_ingest_refuses_to_overwrite_without_force(
 
 
 def test_eval_reports_rates_and_misses(
-    services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    core: Core, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`eval --verbose` prints the rates, then each miss and false answer."""
     labelled = tmp_path / "set.yaml"
@@ -208,9 +213,7 @@ def test_eval_reports_rates_and_misses(
             }
         )
     )
-    status = commands.evaluate(
-        services, Namespace(file=labelled, verbose=True, json=False)
-    )
+    status = commands.evaluate(core, parsed("eval", str(labelled), "--verbose"))
     lines = out_of(capsys).splitlines()
 
     assert status == 0
@@ -220,7 +223,7 @@ def test_eval_reports_rates_and_misses(
 
 @pytest.mark.parametrize("content", ["just text", "in_scope: [{q: x}]"])
 def test_eval_on_a_file_that_is_not_a_question_set(
-    services: Services,
+    core: Core,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     content: str,
@@ -228,14 +231,14 @@ def test_eval_on_a_file_that_is_not_a_question_set(
     """A malformed question set is refused with the expected format, exit 1."""
     labelled = tmp_path / "set.yaml"
     labelled.write_text(content)
-    args = Namespace(file=labelled, verbose=False, json=False)
+    args = parsed("eval", str(labelled))
 
-    assert commands.evaluate(services, args) == 1
+    assert commands.evaluate(core, args) == 1
     assert "is not a labelled question set" in capsys.readouterr().err
 
 
 def test_eval_refuses_a_set_with_a_key_given_twice(
-    services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    core: Core, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Two `in_scope:` lists would silently become one: refused, exit 1."""
     labelled = tmp_path / "set.yaml"
@@ -243,9 +246,9 @@ def test_eval_refuses_a_set_with_a_key_given_twice(
         "in_scope:\n  - {q: is cloud important, expect: [skill-cloud]}\n"
         "in_scope:\n  - {q: is security important, expect: [skill-cybersecurity]}\n"
     )
-    args = Namespace(file=labelled, verbose=False, json=False)
+    args = parsed("eval", str(labelled))
 
-    assert commands.evaluate(services, args) == 1
+    assert commands.evaluate(core, args) == 1
     assert "set.yaml:3: error: 'in_scope' is given twice (also on line 1)" in (
         capsys.readouterr().err
     )
@@ -254,7 +257,7 @@ def test_eval_refuses_a_set_with_a_key_given_twice(
 def test_settings_problems_name_the_environment_variables() -> None:
     """Each bad setting is named the way it is set: prefixed or Slack's name."""
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None, answer_threshold="abc", PORT=0)  # type: ignore[arg-type]
+        Settings(_env_file=None, answer_threshold="abc", PORT=0)
 
     lines = cli.settings_problems(caught.value)
 

@@ -7,30 +7,57 @@ from collections.abc import Iterator
 import pytest
 from structlog.testing import capture_logs
 
-from bot.answers import asking as faq
+from bot.answers.asking import Answerer, as_json
 from bot.answers.replies import reply_for
-from bot.compose import Services
+from bot.compose import Core
+from bot.knowledge.models import Entry, Knowledge
+from bot.metrics import Metrics
+from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
 from bot.store.database import Store
 from bot.store.engine import engine_for, hash_user
 
+UNSURE = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
 
-def test_answer_is_the_reply_both_front_ends_show(services: Services) -> None:
+
+def answerer_for(
+    knowledge: Knowledge, store: Store, config: RetrieverConfig | None = None
+) -> Answerer:
+    library = Library(knowledge, lambda k: Retriever(k, config))
+    return Answerer(library, store, Metrics(), "#stpm-guild")
+
+
+def test_answer_is_the_reply_both_front_ends_show(core: Core) -> None:
     """`answer` gives exactly the reply built from the retriever's result."""
     question = "how important is cybersecurity for an stpm"
+    snapshot = core.library.snapshot()
     expected = reply_for(
-        services.knowledge,
-        services.retriever.ask(question),
-        services.settings.human_contact,
+        snapshot.knowledge,
+        snapshot.retriever.ask(question),
+        core.settings.human_contact,
     )
 
-    assert faq.answer(services, question) == expected
+    assert core.answerer.answer(question) == expected
 
 
-def test_an_answer_logs_one_faq_answered_event(services: Services) -> None:
+def test_a_reply_comes_from_the_knowledge_it_was_ranked_on(core: Core) -> None:
+    """A reload between ranking and replying doesn't mix two versions: the
+    reply's text and related links are the version the question was ranked on."""
+    library = Library(core.library.snapshot().knowledge, Retriever)
+    answerer = Answerer(library, Store(engine_for("sqlite://")), Metrics())
+    asked = answerer.retrieve("how important is cybersecurity for an stpm")
+    library.swap(
+        Knowledge.of([Entry(id="skill-cybersecurity", title="New", answer="New.")])
+    )
+    reply = answerer.reply(asked)
+
+    assert ("Cybersecurity", True) == (reply.title, bool(reply.related))
+
+
+def test_an_answer_logs_one_faq_answered_event(core: Core) -> None:
     """One canonical log line per question: entry, score and latency."""
     with capture_logs() as logs:
-        reply = faq.answer(services, "how important is cybersecurity for an stpm")
+        reply = core.answerer.answer("how important is cybersecurity for an stpm")
 
     assert [e["event"] for e in logs] == ["faq.answered"]
     assert logs[0]["entry"] == reply.entry_id == "skill-cybersecurity"
@@ -38,32 +65,35 @@ def test_an_answer_logs_one_faq_answered_event(services: Services) -> None:
     assert logs[0]["latency_ms"] >= 0
 
 
-def test_an_off_topic_question_logs_no_match(services: Services) -> None:
+def test_an_off_topic_question_logs_no_match(core: Core) -> None:
     """No answer: `faq.no_match` still names the nearest candidate, if any."""
     with capture_logs() as logs:
-        reply = faq.answer(services, "xyzzy plugh frobnicate")
+        reply = core.answerer.answer("xyzzy plugh frobnicate")
 
-    assert reply.kind == "no_match"
+    assert reply.outcome == "no_match"
     assert [e["event"] for e in logs] == ["faq.no_match"]
     assert {"entry", "score", "latency_ms"} <= set(logs[0])
 
 
-def test_an_unsure_question_logs_the_best_suggestion(services: Services) -> None:
+def test_an_unsure_question_logs_the_best_suggestion(core: Core) -> None:
     """When the bot only suggests, `faq.suggested` names the first suggestion."""
-    unsure = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
-    shy = services.replace(retriever=Retriever(services.knowledge, unsure))
+    shy = Answerer(
+        Library(core.library.snapshot().knowledge, lambda k: Retriever(k, UNSURE)),
+        core.answerer.questions,
+        Metrics(),
+    )
     with capture_logs() as logs:
-        reply = faq.answer(shy, "cloud computing")
+        reply = shy.answer("cloud computing")
 
-    assert reply.kind == "suggestions"
+    assert reply.outcome == "suggested"
     assert logs[0]["event"] == "faq.suggested"
     assert logs[0]["entry"] == reply.suggestions[0].id
 
 
-def test_json_carries_answers_with_their_related_entries(services: Services) -> None:
+def test_json_carries_answers_with_their_related_entries(core: Core) -> None:
     """The `ask --json` object: question, answers with related, suggestions."""
     question = "how important is cybersecurity for an stpm"
-    data = faq.as_json(services.knowledge, services.retriever.ask(question))
+    data = as_json(core.answerer.retrieve(question))
     best = data["answers"][0]
 
     assert set(data) == {"question", "answers", "suggestions"}
@@ -77,26 +107,24 @@ def test_json_carries_answers_with_their_related_entries(services: Services) -> 
 
 
 @pytest.fixture
-def counted(services: Services) -> Iterator[Services]:
-    """The same services with an in-memory store, as every front end has."""
+def store() -> Iterator[Store]:
+    """An in-memory store, as every front end has."""
     store = Store(engine_for("sqlite://"))
     store.create_schema()
-    yield services.replace(store=store)
+    yield store
     store.close()
 
 
-def test_every_question_is_counted_and_gaps_are_kept(counted: Services) -> None:
+def test_every_question_is_counted_and_gaps_are_kept(
+    knowledge: Knowledge, store: Store
+) -> None:
     """Answered: counted only. Unsure or no match: kept with the candidates."""
-    unsure = RetrieverConfig(answer_threshold=101, suggest_threshold=1)
-    shy = counted.replace(retriever=Retriever(counted.knowledge, unsure))
-    faq.answer(counted, "how important is cybersecurity for an stpm", "U1")
-    faq.answer(shy, "cloud computing", "U1")
-    faq.answer(counted, "xyzzy plugh frobnicate")
-    assert counted.store is not None
-    assert {"answered": 1, "suggested": 1, "no_match": 1} == (
-        counted.store.question_counts()
-    )
-    suggested, no_match = counted.store.gaps()
+    counted = answerer_for(knowledge, store)
+    answerer_for(knowledge, store, UNSURE).answer("cloud computing", "U1")
+    counted.answer("how important is cybersecurity for an stpm", "U1")
+    counted.answer("xyzzy plugh frobnicate")
+    assert {"answered": 1, "suggested": 1, "no_match": 1} == store.question_counts()
+    suggested, no_match = store.gaps()
     assert ("cloud computing", "suggested", hash_user("U1")) == (
         suggested.question,
         suggested.source,
@@ -106,12 +134,13 @@ def test_every_question_is_counted_and_gaps_are_kept(counted: Services) -> None:
     assert ("no_match", None) == (no_match.source, no_match.user_hash)
 
 
-def test_a_broken_store_costs_no_answer(services: Services) -> None:
+def test_a_broken_store_costs_no_answer(knowledge: Knowledge) -> None:
     """A store that can't write (no schema here) logs a warning; the reply stands."""
     store = Store(engine_for("sqlite://"))
-    broken = services.replace(store=store)
     with capture_logs() as logs:
-        reply = faq.answer(broken, "how important is cybersecurity for an stpm")
+        reply = answerer_for(knowledge, store).answer(
+            "how important is cybersecurity for an stpm"
+        )
     store.close()
     assert "skill-cybersecurity" == reply.entry_id
     assert "faq.record_failed" in [e["event"] for e in logs]

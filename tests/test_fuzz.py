@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.answers.replies import reply_for
 from bot.cli.main import main
-from bot.compose import Services
+from bot.compose import Core
 from bot.knowledge.loading import check
 from bot.text.normalize import normalize
 
@@ -53,12 +53,10 @@ def test_normalize_accepts_any_text(text: str) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(QUESTIONS)
-def test_the_retriever_answers_or_declines_anything(
-    services: Services, text: str
-) -> None:
+def test_the_retriever_answers_or_declines_anything(core: Core, text: str) -> None:
     """Any question gets a well-formed result and a renderable reply."""
-    knowledge = services.knowledge
-    result = services.retriever.ask(text)
+    knowledge = core.library.snapshot().knowledge
+    result = core.library.snapshot().retriever.ask(text)
     assert result.status in {"answered", "suggested", "no_match", "empty"}
     assert all(0 <= m.score <= 100 for m in result.answers + result.suggestions)
     reply_for(knowledge, result)
@@ -70,9 +68,9 @@ def test_the_retriever_answers_or_declines_anything(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.text(min_size=1, max_size=200), st.integers(50, 200))
-def test_huge_questions_are_cut(services: Services, text: str, times: int) -> None:
+def test_huge_questions_are_cut(core: Core, text: str, times: int) -> None:
     """A 10,000+ character question is cut, flagged, and does not raise."""
-    result = services.retriever.ask((text * times).ljust(10_001, "x"))
+    result = core.library.snapshot().retriever.ask((text * times).ljust(10_001, "x"))
     assert result.truncated
 
 

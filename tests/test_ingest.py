@@ -12,7 +12,7 @@ from bot.knowledge.loading import check, load
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.evaluation import evaluate
 from bot.search.retriever import Retriever, RetrieverConfig
-from tests.conftest import FIXTURES, KNOWLEDGE_DIR
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = FIXTURES / "stpm_article.txt"
 COFFEE = FIXTURES / "home_coffee_faq.txt"
@@ -154,7 +154,9 @@ def test_an_ingested_faq_answers_rephrased_questions(tmp_path: Path) -> None:
     retriever = coffee_retriever(tmp_path)
     by_question = {q: e.id for e in retriever.knowledge.entries for q in e.questions}
     data = yaml.safe_load(COFFEE_SET.read_text(encoding="utf-8"))
-    labelled = [(i["q"], (by_question[i["expect"]],)) for i in data["in_scope"]]
+    labelled: list[tuple[str, tuple[str, ...]]] = [
+        (i["q"], (by_question[i["expect"]],)) for i in data["in_scope"]
+    ]
 
     report = evaluate(retriever, labelled, data["out_of_scope"])
 

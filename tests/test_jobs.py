@@ -20,9 +20,9 @@ import pytest
 from bot.answers.schedule import tip_order
 from bot.knowledge.models import Knowledge
 from bot.slack import blocks
-from tests.conftest import ROOT
-from tests.slack.fake_slack import Call, FakeSlack
-from tests.test_cli import cli
+from tests.support.cli import cli
+from tests.support.fake_slack import Call, FakeSlack
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -55,9 +55,9 @@ def test_post_tips_twice_posts_once_and_the_next_date_the_next_tip(
     tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str], knowledge: Knowledge
 ) -> None:
     """Each configured channel gets the first tip, once; Tuesday the second."""
-    first = cli(tmp_path, "post-tips", "--date", MONDAY, **slack_env)
-    again = cli(tmp_path, "post-tips", "--date", MONDAY, **slack_env)
-    tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, **slack_env)
+    first = cli(tmp_path, "post-tips", "--date", MONDAY, env=slack_env)
+    again = cli(tmp_path, "post-tips", "--date", MONDAY, env=slack_env)
+    tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, env=slack_env)
     assert (0, 0, 0) == (first.returncode, again.returncode, tuesday.returncode)
     assert f"Tips for {MONDAY}: 2 posted\n" == first.stdout
     assert f"Tips for {MONDAY}: 2 already posted\n" == again.stdout
@@ -81,7 +81,8 @@ def test_two_processes_sharing_a_database_post_each_tip_once(
     with ThreadPoolExecutor(2) as pool:
         runs = list(
             pool.map(
-                lambda _: cli(tmp_path, "post-tips", "--date", MONDAY, **env), range(2)
+                lambda _: cli(tmp_path, "post-tips", "--date", MONDAY, env=env),
+                range(2),
             )
         )
     assert [0, 0] == [r.returncode for r in runs]
@@ -93,7 +94,7 @@ def test_post_tips_on_a_weekend_posts_nothing(
     tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str]
 ) -> None:
     """Saturday without STPM_BOT_TIPS_WEEKENDS: no posts, exit 0."""
-    done = cli(tmp_path, "post-tips", "--date", SATURDAY, **slack_env)
+    done = cli(tmp_path, "post-tips", "--date", SATURDAY, env=slack_env)
     assert 0 == done.returncode
     assert "none at weekends" in done.stdout
     assert [] == fake.delivered("chat.postMessage")
@@ -104,8 +105,8 @@ def test_a_channel_the_bot_left_is_paused_not_retried(
 ) -> None:
     """not_in_channel: that channel is paused; the next day only the other posts."""
     fake.fail_channel("C0TIPS02", "not_in_channel")
-    monday = cli(tmp_path, "post-tips", "--date", MONDAY, **slack_env)
-    tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, **slack_env)
+    monday = cli(tmp_path, "post-tips", "--date", MONDAY, env=slack_env)
+    tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, env=slack_env)
     assert "1 paused (Slack refused the channel; see the log)" in monday.stdout
     assert f"Tips for {TUESDAY}: 1 posted\n" == tuesday.stdout
     assert "tips.paused" in monday.stderr
@@ -148,9 +149,9 @@ def test_report_post_sends_the_digest_without_pings(
     tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str]
 ) -> None:
     """--post: the digest goes to the curators' channel; typed pings stay inert."""
-    cli(tmp_path, "ask", "<!channel> where is the wifi &lt;!here&gt;", **slack_env)
+    cli(tmp_path, "ask", "<!channel> where is the wifi &lt;!here&gt;", env=slack_env)
     env = slack_env | {"STPM_BOT_CURATORS_CHANNEL": "C0CURATE"}
-    done = cli(tmp_path, "report", "--post", **env)
+    done = cli(tmp_path, "report", "--post", env=env)
     assert 0 == done.returncode
     [post] = fake.delivered("chat.postMessage")
     assert "C0CURATE" == post.body["channel"]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.knowledge.loading import KnowledgeError, check, load
 from bot.knowledge.models import Importance, Knowledge
-from tests.conftest import FIXTURES, KNOWLEDGE_DIR
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = (FIXTURES / "stpm_article.txt").read_text(encoding="utf-8")
 
@@ -175,4 +175,4 @@ def test_importance_is_case_insensitive() -> None:
     """'high' is read as High."""
     from bot.knowledge.models import Skill
 
-    assert Skill(name="x", importance="high").importance == Importance.HIGH  # type: ignore[arg-type]
+    assert Skill(name="x", importance="high").importance == Importance.HIGH

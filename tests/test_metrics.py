@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.answers import asking as faq
-from bot.compose import Services, build
-from bot.knowledge.reload import Reloader
+from bot.compose import build
+from bot.knowledge.models import Knowledge
 from bot.metrics import Metrics
 from bot.settings import Settings
-from tests.conftest import KNOWLEDGE_DIR
+from tests.support.core import make_core
+from tests.support.paths import KNOWLEDGE_DIR
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:
@@ -18,13 +18,11 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
-def test_every_question_is_counted_by_outcome(services: Services) -> None:
+def test_every_question_is_counted_by_outcome(knowledge: Knowledge) -> None:
     """answered, suggested and no_match (an empty question counts as no_match)."""
-    counted = Services(
-        services.settings, services.knowledge, services.retriever, metrics=Metrics()
-    )
+    counted = make_core(knowledge)
     questions = ("what does an stpm do?", "what is the wifi password", "   ")
-    outcomes = [faq.lookup(counted, q).status for q in questions]
+    outcomes = [counted.answerer.lookup(q).result.status for q in questions]
     metrics = counted.metrics
     assert ["answered", "no_match", "empty"] == outcomes
     assert 1 == sample(metrics, "stpm_bot_questions_total", outcome="answered")
@@ -33,12 +31,12 @@ def test_every_question_is_counted_by_outcome(services: Services) -> None:
     assert 3 == sample(metrics, "stpm_bot_retrieval_seconds_count")
 
 
-def test_metrics_are_per_services_not_per_process(services: Services) -> None:
-    """A copy made with `replace` shares its counters; a new Services doesn't."""
-    copy = services.replace()
-    other = Services(services.settings, services.knowledge, services.retriever)
-    assert copy.metrics is services.metrics
-    assert other.metrics is not services.metrics
+def test_metrics_are_per_core_not_per_process(knowledge: Knowledge) -> None:
+    """Two cores in one process count separately: one question, one count."""
+    one, other = make_core(knowledge), make_core(knowledge)
+    one.answerer.answer("what does an stpm do?")
+    assert 1 == sample(one.metrics, "stpm_bot_questions_total", outcome="answered")
+    assert 0 == sample(other.metrics, "stpm_bot_questions_total", outcome="answered")
 
 
 def test_reloads_are_counted_ok_and_failed(tmp_path: Path) -> None:
@@ -46,11 +44,11 @@ def test_reloads_are_counted_ok_and_failed(tmp_path: Path) -> None:
     directory = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, directory)
     settings = Settings(_env_file=None, knowledge_dir=directory, data_dir=tmp_path)
-    services = build(settings)
-    reloader = Reloader(services)
+    core = build(settings, counted=False)
+    reloader = core.reloader()
     assert reloader.reload()
     (directory / "broken.yaml").write_text("entries: [oops\n", encoding="utf-8")
     assert not reloader.reload()
-    metrics = services.metrics
+    metrics = core.metrics
     assert 1 == sample(metrics, "stpm_bot_knowledge_reloads_total", result="ok")
     assert 1 == sample(metrics, "stpm_bot_knowledge_reloads_total", result="failed")

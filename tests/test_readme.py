@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 
+from pydantic import AliasChoices
+
 from bot.cli.main import parser
 from bot.settings import Settings
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -21,20 +24,63 @@ def env_names() -> list[str]:
             names.append(f"STPM_BOT_{name.upper()}")
         elif isinstance(alias, str):
             names.append(alias)
-        else:
+        elif isinstance(alias, AliasChoices):
             names.append(str(alias.choices[0]))
     return names
 
 
-def test_every_setting_is_documented() -> None:
-    """Each setting's variable appears in the README's settings table."""
-    assert [] == [n for n in env_names() if f"`{n}`" not in README]
+def table(heading: str) -> list[list[str]]:
+    """The rows (cells, stripped) of the first table under `## heading`."""
+    section = README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", r)[1:-1]] for r in rows[1:]]
 
 
-def test_every_command_is_documented() -> None:
-    """Each `stpm-bot` subcommand appears in the README."""
-    commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert [] == [c for c in commands if f"stpm-bot {c}" not in README]
+def shown(default: object) -> str | None:
+    """How the settings table writes a scalar default; None: not checked."""
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    if isinstance(default, int | float) or (isinstance(default, str) and default):
+        return f"`{default}`"
+    if default in ("", ()):
+        return "empty"
+    return None
+
+
+def test_the_settings_table_is_the_settings_model() -> None:
+    """One row per setting, no row for a setting that doesn't exist, and each
+    scalar default as the model has it."""
+    rows = {row[0].strip("`"): row[1] for row in table("Settings")}
+    assert sorted(env_names()) == sorted(rows)
+    for name, field in Settings.model_fields.items():
+        env = env_names()[list(Settings.model_fields).index(name)]
+        expected = shown(field.default)
+        if expected is not None:
+            assert expected == rows[env], env
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    for action in parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("stpm-bot has no subcommands")
+
+
+def test_the_command_table_is_the_parser() -> None:
+    """Every subcommand has a row, and each row names exactly its options."""
+    options: dict[str, set[str]] = {}
+    for row in table("Command line"):
+        name = row[0].strip("`").split()[1]
+        options.setdefault(name, set()).update(re.findall(r"--[a-z-]+", " ".join(row)))
+    commands = subcommands()
+    assert sorted(commands) == sorted(options)
+    for name, sub in commands.items():
+        flags = {
+            o for a in sub._actions for o in a.option_strings if o.startswith("--")
+        }
+        assert flags - {"--help"} == options[name], name
 
 
 def test_the_make_targets_the_readme_gives_exist() -> None:

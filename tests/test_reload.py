@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose import Services, build
+from bot.compose import Core, build
 from bot.knowledge.reload import Reloader
 from bot.settings import Settings
-from tests.conftest import KNOWLEDGE_DIR
+from tests.support.paths import KNOWLEDGE_DIR
 
 NEW_ENTRY = """
 entries:
@@ -27,10 +27,12 @@ entries:
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Services:
+def core(tmp_path: Path) -> Core:
+    """The core over a copy of the real knowledge that the tests edit."""
     directory = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, directory)
-    return build(Settings(_env_file=None, knowledge_dir=directory, data_dir=tmp_path))
+    settings = Settings(_env_file=None, knowledge_dir=directory, data_dir=tmp_path)
+    return build(settings, counted=False)
 
 
 def touch_later(path: Path, text: str) -> None:
@@ -40,44 +42,51 @@ def touch_later(path: Path, text: str) -> None:
     os.utime(path, (later, later))
 
 
-def test_a_valid_change_is_served(services: Services) -> None:
+def test_a_valid_change_is_served(core: Core) -> None:
     """A new entry answers after the next check, with no restart."""
-    reloader = Reloader(services)
+    reloader = core.reloader()
     question = "can i brew kombucha at the office"
-    assert () == services.retriever.ask(question).answers
-    touch_later(services.settings.knowledge_dir / "office.yaml", NEW_ENTRY)
+    assert () == core.library.snapshot().retriever.ask(question).answers
+    touch_later(core.settings.knowledge_dir / "office.yaml", NEW_ENTRY)
     assert reloader.check()
-    assert "kombucha" == services.retriever.ask(question).answers[0].entry.id
+    assert (
+        "kombucha"
+        == core.library.snapshot().retriever.ask(question).answers[0].entry.id
+    )
 
 
 def test_an_invalid_change_keeps_the_old_knowledge(
-    services: Services, capsys: pytest.CaptureFixture[str]
+    core: Core, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A broken file is logged; the bot keeps answering from what it had."""
-    reloader = Reloader(services)
-    before = services.knowledge
-    touch_later(services.settings.knowledge_dir / "broken.yaml", "entries: [oops\n")
+    reloader = core.reloader()
+    before = core.library.snapshot().knowledge
+    touch_later(core.settings.knowledge_dir / "broken.yaml", "entries: [oops\n")
     assert not reloader.check()
-    assert before is services.knowledge
-    assert services.retriever.ask("how important is cloud for an stpm").answers
+    assert before is core.library.snapshot().knowledge
+    assert (
+        core.library.snapshot()
+        .retriever.ask("how important is cloud for an stpm")
+        .answers
+    )
 
 
-def test_no_change_no_reload(services: Services) -> None:
+def test_no_change_no_reload(core: Core) -> None:
     """Nothing changed on disk: the same knowledge object stays."""
-    before = services.knowledge
-    assert not Reloader(services).check()
-    assert before is services.knowledge
+    before = core.library.snapshot().knowledge
+    assert not core.reloader().check()
+    assert before is core.library.snapshot().knowledge
 
 
-def test_sighup_reloads_at_once(services: Services) -> None:
+def test_sighup_reloads_at_once(core: Core) -> None:
     """SIGHUP to the process reloads without waiting for the poll."""
-    reloader = Reloader(services, interval=3600)
+    reloader = Reloader(core.settings.knowledge_dir, core.library.swap, interval=3600)
     reloader.start()
     try:
-        (services.settings.knowledge_dir / "office.yaml").write_text(NEW_ENTRY)
+        (core.settings.knowledge_dir / "office.yaml").write_text(NEW_ENTRY)
         os.kill(os.getpid(), signal.SIGHUP)
         deadline = time.monotonic() + 10
-        while "kombucha" not in services.knowledge.by_id:
+        while "kombucha" not in core.library.snapshot().knowledge.by_id:
             assert time.monotonic() < deadline, "no reload after SIGHUP"
             time.sleep(0.02)
     finally:

@@ -43,7 +43,7 @@ def test_an_answer_shows_title_text_source_and_related_ids(
 def test_suggestions_are_numbered_with_their_ids() -> None:
     """Unsure replies offer numbered choices that the chat can open."""
     reply = Reply(
-        "suggestions", "cloud?", suggestions=(Link("a", "Alpha"), Link("b", "Beta"))
+        "suggested", "cloud?", suggestions=(Link("a", "Alpha"), Link("b", "Beta"))
     )
 
     assert "Did you mean: 1) Alpha (/a) 2) Beta (/b)" in render(reply).splitlines()

@@ -183,7 +183,9 @@ def test_a_large_knowledge_still_finds_the_one_entry(knowledge: Knowledge) -> No
         entry(f"filler-{n}", words(3), (words(6), words(6)), answer=words(40))
         for n in range(3000)
     ]
-    large = Retriever(Knowledge.of([*knowledge.entries, *filler], knowledge.synonyms))
+    large = Retriever(
+        Knowledge.of([*knowledge.entries, *filler], synonyms=knowledge.synonyms)
+    )
     small = Retriever(knowledge)
     asked = [
         "how importnat is cybersecuirty for an stpm",

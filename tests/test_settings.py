@@ -67,12 +67,3 @@ def test_at_least_one_suggestion() -> None:
     """max_suggestions 0 would call a reply 'suggested' and show none."""
     with pytest.raises(ValidationError):
         Settings(_env_file=None, max_suggestions=0)
-
-
-def test_today_is_the_date_in_the_bots_time_zone() -> None:
-    """Far east of UTC it is already tomorrow, or far west still yesterday."""
-    east = Settings(_env_file=None, timezone="Pacific/Kiritimati").today()
-    west = Settings(_env_file=None, timezone="Pacific/Pago_Pago").today()
-    utc = dt.datetime.now(dt.UTC).date()
-    assert east >= utc >= west
-    assert east > west  # 25 hours apart: never the same date

@@ -15,16 +15,17 @@ from bot.settings import Settings
 from bot.store.database import Store
 from bot.store.engine import engine_for, hash_user
 from bot.store.records import Candidate, Gap, PostedTip, Subscription
-from tests.conftest import ROOT, Clock
+from tests.support.clock import SettableNow
+from tests.support.paths import ROOT
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+def clock() -> SettableNow:
+    return SettableNow(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
 
 
 @pytest.fixture
-def store(database_url: str, clock: Clock) -> Iterator[Store]:
+def store(database_url: str, clock: SettableNow) -> Iterator[Store]:
     """A fresh store on SQLite, and again on PostgreSQL (see tests/conftest.py)."""
     store = Store(engine_for(database_url), now=clock)
     store.create_schema()
@@ -66,7 +67,7 @@ def test_racing_claims_have_exactly_one_winner(store: Store) -> None:
     assert 1 == results.count(True)
 
 
-def test_old_claims_are_pruned(store: Store, clock: Clock) -> None:
+def test_old_claims_are_pruned(store: Store, clock: SettableNow) -> None:
     """Claims older than Slack's retry window are forgotten."""
     store.claim(["event:old"])
     clock.now += dt.timedelta(days=3)
@@ -85,7 +86,7 @@ def test_answered_threads_are_remembered(store: Store) -> None:
     assert not store.answered_in("C2", "1.1")
 
 
-def test_votes_store_a_hash_not_the_user(store: Store, clock: Clock) -> None:
+def test_votes_store_a_hash_not_the_user(store: Store, clock: SettableNow) -> None:
     """A vote keeps question, entry, vote and time; the user only as a hash."""
     store.record_vote("is cloud important?", "skill-cloud", 1, "U123")
     [vote] = store.votes()
@@ -208,7 +209,7 @@ def test_only_an_unposted_claim_can_be_released(store: Store) -> None:
     assert [PostedTip("C1", MONDAY, "tip-a", True)] == store.posted_tips("C1")
 
 
-def test_questions_are_counted_and_gaps_kept(store: Store, clock: Clock) -> None:
+def test_questions_are_counted_and_gaps_kept(store: Store, clock: SettableNow) -> None:
     """Every question counts; unconfident ones are kept with candidates, user hashed."""
     near = (Candidate("skill-cloud", 31.5), Candidate("role", 20.0))
     store.record_question("what is a tpm", "answered", (Candidate("role", 90),), "U1")
@@ -237,7 +238,7 @@ def test_a_thumbs_down_is_a_gap_until_the_person_changes_their_mind(
     assert [] == store.gaps()
 
 
-def test_counts_and_gaps_since_a_moment(store: Store, clock: Clock) -> None:
+def test_counts_and_gaps_since_a_moment(store: Store, clock: SettableNow) -> None:
     """`since` leaves out what was recorded before it."""
     store.record_question("old", "no_match", ())
     clock.now += dt.timedelta(days=10)

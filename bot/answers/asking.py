@@ -1,99 +1,140 @@
 """Answer one question, log its one canonical line and count it.
 
-Both front ends call `answer` (or `lookup` when they need the scores), so the
-terminal chat and the Slack app give the same answer and log the same event:
-`faq.answered`, `faq.suggested` or `faq.no_match`, with the entry, its score
-and the latency. With a store, every question is counted and one without a
-confident answer is kept, with its best candidates, for `stpm-bot report`.
+Both front ends ask an `Answerer`, so the terminal chat and the Slack app give
+the same answer and log the same event: `faq.answered`, `faq.suggested` or
+`faq.no_match`, with the entry, its score and the latency. Every question is
+counted in the question log; one without a confident answer is kept there,
+with its best candidates, for `stpm-bot report`.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.replies import Reply, reply_for
-from bot.compose import Services
 from bot.knowledge.models import Entry, Knowledge
-from bot.metrics import Outcome
-from bot.search.retriever import Result, Retriever
+from bot.metrics import Metrics
+from bot.search.library import Library, Snapshot
+from bot.search.retriever import Outcome, Result
 from bot.store.records import Candidate
 
 LOGGED_QUESTION_CHARS = 200
-CANDIDATES = 3
+RECORDED_CANDIDATES = 3  # how many near matches a gap keeps for the report
 
 
-def lookup(services: Services, question: str, user: str | None = None) -> Result:
-    """The retriever's result for `question`, logged as one `faq.*` event.
+class QuestionLog(Protocol):
+    """Where questions are counted (the store; nowhere without one)."""
 
-    `user` (a Slack user id; None in the terminal) is stored only as a hash.
-    """
-    start = time.perf_counter()
-    _, retriever = services.snapshot()
-    result = retriever.ask(question)
-    seconds = time.perf_counter() - start
-    latency_ms = round(seconds * 1000, 2)
-    services.metrics.question(_outcome(result), seconds)
-    candidates = _candidates(retriever, result)
-    _log(result, candidates[0] if candidates else None, latency_ms)
-    _record(services, result, candidates, user)
-    return result
+    def record_question(
+        self,
+        question: str,
+        status: Outcome,
+        candidates: Sequence[Candidate],
+        user_id: str | None = None,
+    ) -> None: ...
 
 
-def answer(services: Services, question: str, user: str | None = None) -> Reply:
-    """What the bot says to `question`, wherever it says it."""
-    result = lookup(services, question, user)
-    return reply_for(services.knowledge, result, services.settings.human_contact)
+class NoQuestionLog:
+    """Counts nothing: the terminal commands when the store can't be opened."""
+
+    def record_question(
+        self,
+        question: str,
+        status: Outcome,
+        candidates: Sequence[Candidate],
+        user_id: str | None = None,
+    ) -> None:
+        return None
 
 
-def candidates_for(retriever: Retriever, question: str) -> tuple[Candidate, ...]:
-    """The entries that best match `question` now, with their scores."""
-    ranked = retriever.rank(question, limit=CANDIDATES)
-    return tuple(Candidate(m.entry.id, m.score) for m in ranked)
+@dataclass(frozen=True)
+class Asked:
+    """A question's result and the knowledge version it was ranked on."""
+
+    snapshot: Snapshot
+    result: Result
+    seconds: float
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.snapshot.knowledge
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """What the bot showed, best first; for no match, what nearly matched."""
+        result = self.result
+        shown = result.answers or result.suggestions or result.ranked
+        return tuple(
+            Candidate(m.entry.id, m.score) for m in shown[:RECORDED_CANDIDATES]
+        )
 
 
-def _candidates(retriever: Retriever, result: Result) -> tuple[Candidate, ...]:
-    """What the bot showed, best first; for no match, what nearly matched."""
-    shown = result.answers or result.suggestions
-    if shown:
-        return tuple(Candidate(m.entry.id, m.score) for m in shown[:CANDIDATES])
-    if result.status == "no_match":
-        return candidates_for(retriever, result.question)
-    return ()
+class Answerer:
+    """The one way a question becomes a reply, wherever it was asked."""
+
+    def __init__(
+        self,
+        library: Library,
+        questions: QuestionLog,
+        metrics: Metrics,
+        human_contact: str = "",
+    ) -> None:
+        self.library = library
+        self.questions = questions
+        self.metrics = metrics
+        self.human_contact = human_contact
+
+    def retrieve(self, question: str) -> Asked:
+        """Rank `question` on the current snapshot; counts nothing."""
+        start = time.perf_counter()
+        snapshot = self.library.snapshot()
+        result = snapshot.retriever.ask(question)
+        return Asked(snapshot, result, time.perf_counter() - start)
+
+    def settle(self, asked: Asked, user: str | None = None) -> Asked:
+        """Log, count and record a retrieved question (`user` only as a hash)."""
+        result = asked.result
+        self.metrics.question(result.status, asked.seconds)
+        candidates = asked.candidates
+        _log(result, candidates[0] if candidates else None, asked.seconds)
+        if result.status != "empty":
+            try:
+                self.questions.record_question(
+                    result.question, result.status, candidates, user
+                )
+            except SQLAlchemyError as error:  # counting must never cost an answer
+                structlog.get_logger().warning(
+                    "faq.record_failed", error=str(error)[:200]
+                )
+        return asked
+
+    def lookup(self, question: str, user: str | None = None) -> Asked:
+        """The retriever's result for `question`, logged as one `faq.*` event."""
+        return self.settle(self.retrieve(question), user)
+
+    def reply(self, asked: Asked) -> Reply:
+        """What the bot says, from the snapshot the question was ranked on."""
+        return reply_for(asked.knowledge, asked.result, self.human_contact)
+
+    def answer(self, question: str, user: str | None = None) -> Reply:
+        """What the bot says to `question`, wherever it says it."""
+        return self.reply(self.lookup(question, user))
 
 
-def _record(
-    services: Services,
-    result: Result,
-    candidates: tuple[Candidate, ...],
-    user: str | None,
-) -> None:
-    if services.store is None or result.status == "empty":
-        return
-    try:
-        services.store.record_question(result.question, result.status, candidates, user)
-    except SQLAlchemyError as error:  # counting must never cost an answer
-        structlog.get_logger().warning("faq.record_failed", error=str(error)[:200])
-
-
-def _outcome(result: Result) -> Outcome:
-    """An empty question counts, and is logged, as no match."""
-    if result.status == "answered" or result.status == "suggested":
-        return result.status
-    return "no_match"
-
-
-def _log(result: Result, best: Candidate | None, latency_ms: float) -> None:
-    event = f"faq.{_outcome(result)}"
+def _log(result: Result, best: Candidate | None, seconds: float) -> None:
+    outcome = "no_match" if result.status == "empty" else result.status
     structlog.get_logger().info(
-        event,
+        f"faq.{outcome}",
         status=result.status,
         entry=best.entry_id if best else None,
         score=best.score if best else 0.0,
-        latency_ms=latency_ms,
+        latency_ms=round(seconds * 1000, 2),
         suggestions=[m.entry.id for m in result.suggestions],
         question=result.question[:LOGGED_QUESTION_CHARS],
         truncated=result.truncated,
@@ -104,8 +145,9 @@ def _link(entry: Entry) -> dict[str, str]:
     return {"id": entry.id, "title": entry.title}
 
 
-def as_json(knowledge: Knowledge, result: Result) -> dict[str, Any]:
+def as_json(asked: Asked) -> dict[str, Any]:
     """The `ask --json` contract: answers best first, empty when not confident."""
+    knowledge, result = asked.knowledge, asked.result
     return {
         "question": result.question,
         "answers": [

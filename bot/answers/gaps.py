@@ -47,7 +47,7 @@ class Downvoted:
 
 
 @dataclass(frozen=True)
-class Report:
+class GapReport:
     since: dt.date | None
     counts: dict[str, int]
     groups: tuple[GapGroup, ...]
@@ -139,13 +139,13 @@ def build(
     knowledge: Knowledge,
     since: dt.date | None = None,
     zone: dt.tzinfo = dt.UTC,
-) -> Report:
+) -> GapReport:
     """The report over everything recorded since local midnight of `since`."""
     start = None
     if since is not None:
         start = dt.datetime.combine(since, dt.time(), tzinfo=zone).astimezone(dt.UTC)
     votes = store.votes(start)
-    return Report(
+    return GapReport(
         since=since,
         counts=store.question_counts(start),
         groups=group_gaps(store.gaps(start)),
@@ -163,7 +163,7 @@ def _candidate_json(candidate: Candidate | None) -> dict[str, Any] | None:
     return {"id": candidate.entry_id, "score": candidate.score}
 
 
-def as_json(report: Report) -> dict[str, Any]:
+def as_json(report: GapReport) -> dict[str, Any]:
     """The `report --json` contract."""
     counts = {s: report.counts.get(s, 0) for s in ("answered", "suggested", "no_match")}
     return {
@@ -212,7 +212,7 @@ def _group_line(group: GapGroup, quote: Callable[[str], str]) -> str:
     return line
 
 
-def lines(report: Report, quote: Callable[[str], str] = str) -> list[str]:
+def lines(report: GapReport, quote: Callable[[str], str] = str) -> list[str]:
     """The report as lines of text; `quote` makes what users typed safe to show."""
     since = f" since {report.since.isoformat()}" if report.since else ""
     not_answered = report.total - report.counts.get("answered", 0)

@@ -7,12 +7,9 @@ both always carry the same answer, suggestions and related links.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from bot.knowledge.models import Entry, Knowledge
-from bot.search.retriever import Result
-
-Kind = Literal["answer", "suggestions", "no_match", "empty"]
+from bot.search.retriever import Outcome, Result
 
 EMPTY_PROMPT = "Ask me something about the Senior Technical Program Manager role."
 EXAMPLES = (
@@ -30,7 +27,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Reply:
-    kind: Kind
+    outcome: Outcome
     question: str
     title: str = ""
     text: str = ""
@@ -55,7 +52,7 @@ def topics(knowledge: Knowledge) -> tuple[str, ...]:
 def entry_reply(knowledge: Knowledge, entry: Entry, question: str = "") -> Reply:
     """One entry shown in full, with its related entries."""
     return Reply(
-        kind="answer",
+        outcome="answered",
         question=question,
         title=entry.title,
         text=entry.answer.strip(),
@@ -77,7 +74,7 @@ def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> 
             if m.entry.id not in {r.id for r in best.related}
         )
         return Reply(
-            kind="answer",
+            outcome="answered",
             question=result.question,
             title=best.title,
             text=best.text,
@@ -88,7 +85,7 @@ def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> 
         )
     if result.suggestions:
         return Reply(
-            "suggestions",
+            "suggested",
             result.question,
             suggestions=tuple(link(m.entry) for m in result.suggestions),
         )

@@ -1,22 +1,23 @@
 """The terminal chat: the Slack conversation, in a terminal.
 
-Questions go through `bot.faq.answer` like Slack's; `/show ID` (or `/ID`, or
+Questions go through the same `Answerer` as Slack's; `/show ID` (or `/ID`, or
 the number of a suggestion) is the terminal's equivalent of clicking a button.
 Input and output are parameters so tests drive a real session without a tty.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.answers import asking as faq
+from bot.answers.asking import Answerer
 from bot.answers.replies import entry_reply
 from bot.answers.schedule import tip_for
 from bot.cli.render import HELP, render, render_skills, render_tip, skill_not_found
-from bot.compose import Services
+from bot.clock import Clock
+from bot.compose import Core
 from bot.knowledge.models import Knowledge
+from bot.search.library import Library
 from bot.search.skills import find_skill, format_skill
 
 BANNER = (
@@ -31,9 +32,14 @@ HELP_WORDS = frozenset({"help", "/help", "?"})
 class Chat:
     """One conversation; remembers the last suggestions so `1` can open one."""
 
-    services: Services
-    today: Callable[[], dt.date] | None = None  # default: today in the bot's zone
+    answerer: Answerer
+    library: Library
+    clock: Clock
     choices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, core: Core) -> Chat:
+        return cls(core.answerer, core.library, core.clock)
 
     def respond(self, line: str) -> str | None:
         """The reply to one line of input; None means the user wants to leave."""
@@ -46,7 +52,7 @@ class Chat:
             return self.command(text[1:])
         if text.isdigit() and len(text) < 3:
             return self.choose(int(text))
-        reply = faq.answer(self.services, line)
+        reply = self.answerer.answer(line)
         self.choices = [s.id for s in reply.suggestions]
         return render(reply)
 
@@ -65,7 +71,7 @@ class Chat:
 
     @property
     def knowledge(self) -> Knowledge:
-        return self.services.knowledge
+        return self.library.snapshot().knowledge
 
     def skill(self, name: str) -> str:
         found = find_skill(self.knowledge, name)
@@ -74,9 +80,10 @@ class Chat:
         return format_skill(found.entry)
 
     def tip(self) -> str:
-        date = self.today() if self.today else self.services.settings.today()
+        date = self.clock.today()
+        knowledge = self.knowledge
         try:
-            return render_tip(self.knowledge, tip_for(self.knowledge, date), date)
+            return render_tip(knowledge, tip_for(knowledge, date), date)
         except LookupError:
             return "There are no tips in the knowledge yet."
 

@@ -1,5 +1,5 @@
 """What each `stpm-bot` command does, once the CLI has parsed its arguments
-and built the settings (and, for most, the services)."""
+and built the settings (and, for most, the core: `bot.compose.Core`)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,14 @@ from typing import Any
 import yaml
 
 from bot.answers import asking as faq
-from bot.answers.replies import reply_for
 from bot.answers.schedule import tip_for
 from bot.cli.render import render, render_skills, render_tip, skill_not_found
-from bot.compose import Services, retriever_config
-from bot.knowledge import draft
-from bot.knowledge import loading as knowledge_files
+from bot.compose import Core, retriever_config
+from bot.knowledge import draft, loading
 from bot.knowledge.ingest import doc_slug
 from bot.knowledge.ingest import ingest as draft_entries
 from bot.knowledge.models import Entry, Knowledge
-from bot.search.evaluation import Miss, Report, crossed_phrasings, load_set
+from bot.search.evaluation import Miss, Scorecard, crossed_phrasings, load_set
 from bot.search.evaluation import evaluate as run_eval
 from bot.search.retriever import Retriever
 from bot.search.skills import find_skill, format_skill
@@ -38,18 +36,18 @@ def _fail(message: str) -> int:
     return 1
 
 
-def ask(services: Services, args: Namespace) -> int:
+def ask(core: Core, args: Namespace) -> int:
+    answerer = core.answerer
     if args.question == ["-"]:
         for raw in sys.stdin.buffer:
             question = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            _print_json(faq.as_json(services.knowledge, faq.lookup(services, question)))
+            _print_json(faq.as_json(answerer.lookup(question)))
         return 0
-    result = faq.lookup(services, " ".join(args.question))
+    asked = answerer.lookup(" ".join(args.question))
     if args.json:
-        _print_json(faq.as_json(services.knowledge, result))
+        _print_json(faq.as_json(asked))
     else:
-        contact = services.settings.human_contact
-        print(render(reply_for(services.knowledge, result, contact)))
+        print(render(answerer.reply(asked)))
     return 0
 
 
@@ -59,8 +57,8 @@ def _skill_json(entry: Entry) -> dict[str, str]:
     return {"skill": entry.skill.name, "importance": entry.skill.importance.value}
 
 
-def skill(services: Services, args: Namespace) -> int:
-    knowledge = services.knowledge
+def skill(core: Core, args: Namespace) -> int:
+    knowledge = core.library.snapshot().knowledge
     if args.name is None:
         if args.json:
             _print_json([_skill_json(e) for e in knowledge.skills])
@@ -81,10 +79,11 @@ def skill(services: Services, args: Namespace) -> int:
     return 0 if found.entry is not None else 1
 
 
-def tip(services: Services, args: Namespace) -> int:
-    date: dt.date = args.date or services.settings.today()
+def tip(core: Core, args: Namespace) -> int:
+    date: dt.date = args.date or core.clock.today()
+    knowledge = core.library.snapshot().knowledge
     try:
-        chosen = tip_for(services.knowledge, date)
+        chosen = tip_for(knowledge, date)
     except LookupError:
         return _fail("there are no tips in the knowledge")
     if args.json:
@@ -92,7 +91,7 @@ def tip(services: Services, args: Namespace) -> int:
             {"date": date.isoformat(), "id": chosen.id, "text": chosen.text.strip()}
         )
     else:
-        print(render_tip(services.knowledge, chosen, date))
+        print(render_tip(knowledge, chosen, date))
     return 0
 
 
@@ -105,7 +104,7 @@ def _miss_json(miss: Miss) -> dict[str, Any]:
     }
 
 
-def _report_json(report: Report) -> dict[str, Any]:
+def _report_json(report: Scorecard) -> dict[str, Any]:
     return {
         "in_scope": report.in_scope,
         "top1": report.top1,
@@ -118,7 +117,7 @@ def _report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def evaluate(services: Services, args: Namespace) -> int:
+def evaluate(core: Core, args: Namespace) -> int:
     try:
         labelled, out_of_scope = load_set(args.file)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -128,7 +127,7 @@ def evaluate(services: Services, args: Namespace) -> int:
     except (KeyError, TypeError, AttributeError) as exc:
         msg = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
         return _fail(f"{args.file} is not a labelled question set ({msg}): {exc!r}")
-    report = run_eval(services.retriever, labelled, out_of_scope)
+    report = run_eval(core.library.snapshot().retriever, labelled, out_of_scope)
     if args.json:
         _print_json(_report_json(report))
         return 0
@@ -157,7 +156,7 @@ PHRASING_CHECK_LIMIT = 5000
 
 def validate(settings: Settings, args: Namespace) -> int:
     """Every problem, one per line, then a summary; exit 1 on any error."""
-    loaded, problems = knowledge_files.check(settings.knowledge_dir)
+    loaded, problems = loading.check(settings.knowledge_dir)
     phrasings = sum(len(e.questions) for e in loaded.entries)
     skipped = phrasings > PHRASING_CHECK_LIMIT and not args.all_phrasings
     if not skipped and not any(not p.warning for p in problems):
@@ -194,7 +193,7 @@ def ingest(settings: Settings, args: Namespace) -> int:
     target: Path = args.out or settings.knowledge_dir / f"{slug}.yaml"
     # Avoid the ids and questions already in the knowledge, except those of
     # the draft being replaced; a broken knowledge file doesn't stop a draft.
-    current, _ = knowledge_files.check(settings.knowledge_dir)
+    current, _ = loading.check(settings.knowledge_dir)
     others = Knowledge.of(e for e in current.entries if not _same_file(e.file, target))
     entries = draft_entries(text, article.name, others)
     try:

@@ -15,7 +15,7 @@ from collections import Counter
 
 from bot.answers import gaps as gap_report
 from bot.answers.schedule import Policy
-from bot.compose import Services
+from bot.compose import Core
 from bot.store.database import Store
 
 EX_USAGE = 2
@@ -36,35 +36,29 @@ def _usage(message: str) -> int:
     return EX_USAGE
 
 
-def _store(services: Services) -> Store:
-    if services.store is None:
-        raise ValueError("this command needs the store")
-    services.store.create_schema()
-    return services.store
+def _store(core: Core) -> Store:
+    core.store.create_schema()
+    return core.store
 
 
-def _today(policy: Policy) -> dt.date:
-    return policy.local_date(dt.datetime.now(dt.UTC))
-
-
-def post_tips(services: Services, args: Namespace) -> int:
+def post_tips(core: Core, args: Namespace) -> int:
     """Post every subscribed channel's tip for the date once; exit 1 if any
     was not posted (a retried Job then tries those again)."""
-    settings = services.settings
+    settings = core.settings
     if settings.slack_bot_token is None:
         return _usage("post-tips needs SLACK_BOT_TOKEN")
     from bot.slack import tip_poster
     from bot.slack.client import web_client
 
-    store = _store(services)
+    store = _store(core)
     tip_poster.seed(settings, store)
     policy = Policy.from_settings(settings)
-    date: dt.date = args.date or _today(policy)
+    date: dt.date = args.date or core.clock.today()
     if not policy.posting_day(date):
         print(f"Tips for {date.isoformat()}: none at weekends (STPM_BOT_TIPS_WEEKENDS)")
         return 0
-    client = web_client(settings, services.metrics, at_most_once=True)
-    poster = tip_poster.TipPoster(services, store, client, policy)
+    client = web_client(settings, core.metrics, at_most_once=True)
+    poster = tip_poster.TipPoster(core.library, store, client, policy, core.metrics)
     postings = poster.post_date(date)
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
@@ -72,37 +66,36 @@ def post_tips(services: Services, args: Namespace) -> int:
     return 1 if outcomes.keys() & {"retry", "failed", "no_tips"} else 0
 
 
-def report(services: Services, args: Namespace) -> int:
+def report(core: Core, args: Namespace) -> int:
     """Print the knowledge-gap report; `--post` sends it to the curators."""
-    settings = services.settings
+    settings = core.settings
     if args.post and not (settings.curators_channel and settings.slack_bot_token):
         return _usage(
             "report --post needs STPM_BOT_CURATORS_CHANNEL and SLACK_BOT_TOKEN"
         )
     since: dt.date | None = args.since
     if since is None and args.post:
-        since = _today(Policy.from_settings(settings)) - dt.timedelta(DIGEST_DAYS)
-    data = gap_report.build(_store(services), services.knowledge, since, settings.zone)
+        since = core.clock.today() - dt.timedelta(DIGEST_DAYS)
+    knowledge = core.library.snapshot().knowledge
+    data = gap_report.build(_store(core), knowledge, since, core.clock.zone)
     if args.json:
         print(json.dumps(gap_report.as_json(data), ensure_ascii=False), flush=True)
     else:
         print("\n".join(gap_report.lines(data)))
     if args.post:
-        return _post_digest(services, data)
+        return _post_digest(core, data)
     return 0
 
 
-def _post_digest(services: Services, data: gap_report.Report) -> int:
+def _post_digest(core: Core, data: gap_report.GapReport) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.slack import digest
     from bot.slack.client import web_client
 
-    settings = services.settings
+    settings = core.settings
     try:
-        digest.post(
-            web_client(settings, services.metrics), settings.curators_channel, data
-        )
+        digest.post(web_client(settings, core.metrics), settings.curators_channel, data)
     except SlackApiError as error:
         code = error.response.get("error")
         print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)

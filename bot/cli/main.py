@@ -1,7 +1,7 @@
 """`stpm-bot`: the command line, a contract other tools rely on.
 
 Every command builds the settings once, configures logging (stderr only, so
-`--json` output stays clean) and loads the knowledge through `bot.app.build`.
+`--json` output stays clean) and builds the core through `bot.compose.build`.
 A mistake in the settings exits 2, in the knowledge 1, anything unexpected 70
 with one line for the user and the details in the log: never a traceback.
 """
@@ -18,13 +18,10 @@ from pathlib import Path
 import structlog
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot import compose as app
-from bot import logs
+from bot import compose, logs
 from bot.cli import chat, commands, jobs
 from bot.knowledge.loading import KnowledgeError
-from bot.knowledge.reload import Reloader
 from bot.settings import Settings
 
 EX_USAGE = 2
@@ -98,9 +95,9 @@ def settings_problems(error: ValidationError) -> list[str]:
     return lines
 
 
-def _services(settings: Settings) -> app.Services | None:
+def _core(settings: Settings, counted: bool) -> compose.Core | None:
     try:
-        return app.build(settings)
+        return compose.build(settings, counted=counted)
     except KnowledgeError as exc:
         errors = [p for p in exc.problems if not p.warning]
         print(
@@ -113,57 +110,44 @@ def _services(settings: Settings) -> app.Services | None:
         return None
 
 
-def _open_store(services: app.Services) -> None:
-    """Create the schema; without a usable store, answer anyway, uncounted."""
-    if services.store is None:
-        return
-    try:
-        services.store.create_schema()
-    except (SQLAlchemyError, OSError) as error:
-        structlog.get_logger().warning("store.unavailable", error=str(error)[:200])
-        services.store = None
-
-
-def _with_services(
-    command: Callable[[app.Services, argparse.Namespace], int],
+def _with_core(
+    command: Callable[[compose.Core, argparse.Namespace], int],
     *,
     counted: bool = False,
 ) -> Handler:
-    """`command` with the services; `counted` ones record questions in the store."""
+    """`command` with the core; `counted` ones record questions in the store."""
 
     def handler(settings: Settings, args: argparse.Namespace) -> int:
-        services = _services(settings)
-        if services is None:
+        core = _core(settings, counted)
+        if core is None:
             return 1
-        if counted:
-            _open_store(services)
-        return command(services, args)
+        return command(core, args)
 
     return handler
 
 
-def _chat(services: app.Services, args: argparse.Namespace) -> int:
-    settings = services.settings
+def _chat(core: compose.Core, args: argparse.Namespace) -> int:
+    settings = core.settings
     if "log_level" not in settings.model_fields_set:
         # A conversation in the terminal: per-question log lines are noise
         # there unless someone asked for them with STPM_BOT_LOG_LEVEL.
         logs.configure("WARNING", settings.log_format)
-    return chat.run(chat.Chat(services), interactive=sys.stdin.isatty())
+    return chat.run(chat.Chat.of(core), interactive=sys.stdin.isatty())
 
 
-def _run(services: app.Services, args: argparse.Namespace) -> int:
-    if services.settings.reload_interval:
-        Reloader(services, services.settings.reload_interval).start()
-    missing = services.settings.missing_slack_settings()
+def _run(core: compose.Core, args: argparse.Namespace) -> int:
+    if core.settings.reload_interval:
+        core.reloader().start()
+    missing = core.settings.missing_slack_settings()
     if missing:
         print(
             f"Slack is not configured (missing: {', '.join(missing)}); "
             "starting the terminal chat. See README 'Slack app'.",
             file=sys.stderr,
         )
-        return _chat(services, args)
-    if services.store is None:  # _open_store could not reach it
-        url = make_url(services.settings.resolved_database_url)
+        return _chat(core, args)
+    if not core.recording:  # the store could not be opened
+        url = make_url(core.settings.resolved_database_url)
         print(
             f"stpm-bot: cannot reach the database "
             f"{url.render_as_string(hide_password=True)}; the Slack app needs it "
@@ -173,19 +157,19 @@ def _run(services: app.Services, args: argparse.Namespace) -> int:
         return 1
     from bot.slack.app import serve  # only here: the terminal commands don't need Bolt
 
-    serve(services)
+    serve(core)
     return 0
 
 
 HANDLERS: dict[str, Handler] = {
-    "ask": _with_services(commands.ask, counted=True),
-    "skill": _with_services(commands.skill),
-    "tip": _with_services(commands.tip),
-    "chat": _with_services(_chat, counted=True),
-    "run": _with_services(_run, counted=True),
-    "eval": _with_services(commands.evaluate),
-    "post-tips": _with_services(jobs.post_tips),
-    "report": _with_services(jobs.report),
+    "ask": _with_core(commands.ask, counted=True),
+    "skill": _with_core(commands.skill),
+    "tip": _with_core(commands.tip),
+    "chat": _with_core(_chat, counted=True),
+    "run": _with_core(_run, counted=True),
+    "eval": _with_core(commands.evaluate),
+    "post-tips": _with_core(jobs.post_tips),
+    "report": _with_core(jobs.report),
     "validate": commands.validate,
     "ingest": commands.ingest,
 }

@@ -77,11 +77,11 @@ def _empty(reply: Reply) -> list[str]:
 def render(reply: Reply) -> str:
     """The reply as text for a terminal."""
     lines = {
-        "answer": _answer,
-        "suggestions": _suggestions,
+        "answered": _answer,
+        "suggested": _suggestions,
         "no_match": _no_match,
         "empty": _empty,
-    }[reply.kind](reply)
+    }[reply.outcome](reply)
     return "\n".join(line for line in lines if line)
 
 

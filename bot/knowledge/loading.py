@@ -201,6 +201,11 @@ def _cross_checks(
             )
 
 
+def knowledge_files(directory: Path) -> list[Path]:
+    """The files that make up the knowledge, in the order they are read."""
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
 def check(
     directory: Path, today: dt.date | None = None
 ) -> tuple[Knowledge, list[Problem]]:
@@ -214,8 +219,7 @@ def check(
     tips: list[Tip] = []
     synonyms: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    for path in files:
+    for path in knowledge_files(directory):
         parsed = _parse_file(path, str(path))
         entries += parsed.entries
         tips += parsed.tips

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import structlog
 
-from bot.compose import Services
-from bot.knowledge import loading as knowledge_files
+from bot.knowledge import loading
+from bot.knowledge.models import Knowledge
 
 log = structlog.get_logger()
 
@@ -25,17 +26,28 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 def fingerprint(directory: Path) -> Fingerprint:
     """Name, modification time and size of every knowledge file."""
     try:
-        paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+        paths = loading.knowledge_files(directory)
         return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
     except OSError:
         return ()
 
 
 class Reloader:
-    def __init__(self, services: Services, interval: float = 2.0) -> None:
-        self.services = services
+    """Loads `directory` again when it changes; hands valid knowledge to
+    `swap` and says how each reload went to `count` (`ok` or `failed`)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        swap: Callable[[Knowledge], None],
+        count: Callable[[str], None] = lambda result: None,
+        interval: float = 2.0,
+    ) -> None:
+        self.directory = directory
+        self.swap = swap
+        self.count = count
         self.interval = interval
-        self._seen = fingerprint(services.settings.knowledge_dir)
+        self._seen = fingerprint(directory)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -44,16 +56,15 @@ class Reloader:
     def reload(self) -> bool:
         """Load the files now; swap them in only if they are valid."""
         with self._lock:
-            directory = self.services.settings.knowledge_dir
-            self._seen = fingerprint(directory)
-            loaded, problems = knowledge_files.check(directory)
+            self._seen = fingerprint(self.directory)
+            loaded, problems = loading.check(self.directory)
             errors = [str(p) for p in problems if not p.warning]
             if errors:
                 log.error("knowledge.reload_failed", problems=errors, kept="previous")
-                self.services.metrics.knowledge_reloads.labels("failed").inc()
+                self.count("failed")
                 return False
-            self.services.swap(loaded)
-            self.services.metrics.knowledge_reloads.labels("ok").inc()
+            self.swap(loaded)
+            self.count("ok")
             log.info(
                 "knowledge.reloaded", entries=len(loaded.entries), tips=len(loaded.tips)
             )
@@ -61,7 +72,7 @@ class Reloader:
 
     def check(self) -> bool:
         """Reload if any file changed since the last look; True if it did."""
-        if fingerprint(self.services.settings.knowledge_dir) == self._seen:
+        if fingerprint(self.directory) == self._seen:
             return False
         return self.reload()
 

@@ -27,7 +27,7 @@ class Miss:
 
 
 @dataclass
-class Report:
+class Scorecard:
     in_scope: int = 0
     top1: int = 0
     out_of_scope: int = 0
@@ -64,8 +64,8 @@ def evaluate(
     retriever: Retriever,
     labelled: list[tuple[str, tuple[str, ...]]],
     out_of_scope: list[str],
-) -> Report:
-    report = Report(in_scope=len(labelled), out_of_scope=len(out_of_scope))
+) -> Scorecard:
+    report = Scorecard(in_scope=len(labelled), out_of_scope=len(out_of_scope))
     for question, expected in labelled:
         result = retriever.ask(question)
         best = result.best

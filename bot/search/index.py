@@ -8,7 +8,7 @@ with the share of the question that the knowledge has no word for:
   frequency). Words in the entry's title, phrasings and skill aliases count
   fully; words only in its answer text (the article section) count
   `ANSWER_WEIGHT`. Typos and clipped words ("cybersec") match through
-  `bot.vocabulary`, which also weighs each word.
+  `bot.search.vocabulary`, which also weighs each word.
 - title: the share of the entry's title (or skill name or alias) that the
   question contains: a question about cloud must mention cloud.
 - phrasing: the best `fuzz.token_sort_ratio` between the question and one of
@@ -19,7 +19,7 @@ A word the question repeats counts again, twice at most: "technical skills
 for a senior tpm" has "technical" twice once the abbreviation is expanded, as
 does the phrasing "what technical skills does an stpm need".
 
-Building the index is building the inverted index (`bot.postings`); each
+Building the index is building the inverted index (`bot.search.postings`); each
 entry's scoring data (`Doc`) is made the first time it is a candidate.
 """
 

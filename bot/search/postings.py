@@ -5,7 +5,7 @@ Building it means normalizing every text of every entry, millions of words at
 `PARALLEL_FROM` entries on, the work is split into consecutive slices, one per
 core: this process builds the first while worker processes build the others.
 A worker is a fresh interpreter running this module (`python -P -m
-bot.postings`), not a fork, so a running bot's threads and locks stay out of
+bot.search.postings`), not a fork, so a running bot's threads and locks stay out of
 it, and nothing else of the program is imported into it. It reads its slice
 from a private file and writes each word's entry positions back, packed, on
 its standard output; they join the first slice's lists in order. A worker

@@ -1,6 +1,6 @@
 """Find the entry that answers a question, and answer only when confident.
 
-Scoring lives in `bot.index`; this module decides what to say: a confident
+Scoring lives in `bot.search.index`; this module decides what to say: a confident
 answer (above a threshold and clear of unrelated runners-up by a margin),
 "did you mean" suggestions when unsure, or nothing.
 """
@@ -15,7 +15,9 @@ from bot.knowledge.models import Entry, Knowledge
 from bot.search.index import Index
 from bot.text.normalize import Normalizer
 
-Status = Literal["answered", "suggested", "no_match", "empty"]
+# What became of a question: one word for it in the retriever, the replies,
+# the metrics and the store.
+Outcome = Literal["answered", "suggested", "no_match", "empty"]
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,15 @@ class Match:
 @dataclass(frozen=True)
 class Result:
     """What the bot should say: confident `answers` (best first), or
-    `suggestions` when unsure, or neither."""
+    `suggestions` when unsure, or neither. `ranked` is the best few entries
+    whatever their scores, so nobody has to ask the retriever twice."""
 
     question: str
-    status: Status
+    status: Outcome
     answers: tuple[Match, ...] = ()
     suggestions: tuple[Match, ...] = ()
     truncated: bool = False
+    ranked: tuple[Match, ...] = ()
 
     @property
     def best(self) -> Match | None:
@@ -118,8 +122,9 @@ class Retriever:
             return Result(question, "empty", truncated=truncated)
         ranked = self._rank(tokens, max(cfg.max_answers, cfg.max_suggestions) + 1)
         top = ranked[0] if ranked else None
+        seen = tuple(ranked)
         if top is None or top.score < cfg.suggest_threshold:
-            return Result(question, "no_match", truncated=truncated)
+            return Result(question, "no_match", truncated=truncated, ranked=seen)
         if top.score >= cfg.answer_threshold and self._clear_winner(ranked):
             answers = [m for m in ranked if m.score >= cfg.answer_threshold]
             return Result(
@@ -127,6 +132,7 @@ class Retriever:
                 "answered",
                 tuple(answers[: cfg.max_answers]),
                 truncated=truncated,
+                ranked=seen,
             )
         suggestions = [m for m in ranked if m.score >= cfg.suggest_threshold]
         return Result(
@@ -134,4 +140,5 @@ class Retriever:
             "suggested",
             suggestions=tuple(suggestions[: cfg.max_suggestions]),
             truncated=truncated,
+            ranked=seen,
         )

@@ -1,7 +1,8 @@
-"""The Slack edge: builds the Bolt app and serves it in Socket Mode or over HTTP.
+"""The Slack entry point: builds the Bolt app from the core and serves it in
+Socket Mode or over HTTP.
 
-Everything here turns Slack payloads into questions and `Reply`s into Block
-Kit; the answers themselves come from `bot.retriever` via `Deps.answer`.
+Everything under `bot.slack` turns Slack payloads into questions and `Reply`s
+into Block Kit; the answers themselves come from the core's `Answerer`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
-from bot.compose import Services
+from bot.answers.schedule import Policy
+from bot.compose import Core
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import (
@@ -34,9 +36,8 @@ from bot.slack.client import web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
-from bot.store.database import Store
 
-__all__ = ["build_app", "frontend", "serve", "web_client"]
+__all__ = ["build_app", "frontend", "serve"]
 
 FEATURES = (conversations, slash_commands, actions, experts, home, errors)
 LISTENER_THREADS = 16
@@ -66,20 +67,19 @@ class SocketMode:
 
 
 def build_app(
-    services: Services,
+    core: Core,
     *,
     client: WebClient | None = None,
     executor: Executor | None = None,
     gate: AckFirst | None = None,
 ) -> App:
     """The Bolt app with every feature registered; calls `auth.test` once."""
-    settings = services.settings
+    settings = core.settings
     secret = settings.slack_signing_secret
-    store = services.store or Store.from_settings(settings)
     if executor is None:
         executor = ThreadPoolExecutor(LISTENER_THREADS, "slack-listener")
     app = App(
-        client=client or web_client(settings, services.metrics),
+        client=client or web_client(settings, core.metrics),
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=secret is not None,
         # Listeners ack on the request's thread and hand their work to
@@ -87,7 +87,15 @@ def build_app(
         process_before_response=True,
         listener_executor=executor,
     )
-    deps = Deps(services, store, executor, gate or AckFirst())
+    deps = Deps(
+        settings,
+        core.answerer,
+        core.library,
+        core.store,
+        core.clock,
+        executor,
+        gate or AckFirst(),
+    )
     for feature in FEATURES:
         feature.register(app, deps)
     return app
@@ -108,22 +116,20 @@ def frontend(
     return HttpServer(app, secret, settings.host, settings.port, gate, metrics)
 
 
-def serve(services: Services) -> None:
+def serve(core: Core) -> None:
     """Run the Slack app until SIGTERM or SIGINT, then finish what's in flight."""
-    settings = services.settings
+    settings = core.settings
     missing = settings.missing_slack_settings()
     if missing:
         raise ValueError(f"missing Slack settings: {', '.join(missing)}")
     log = structlog.get_logger()
-    if services.store is None:
-        services.store = Store.from_settings(settings)
-    store = services.store
+    store = core.store
     store.create_schema()
     store.prune_events()
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
     gate = AckFirst()
-    app = build_app(services, executor=executor, gate=gate)
-    front = frontend(settings, app, gate, services.metrics)
+    app = build_app(core, executor=executor, gate=gate)
+    front = frontend(settings, app, gate, core.metrics)
     # The knowledge, retriever and app live as long as the process: keep them
     # out of the cyclic GC, whose full passes over them stalled every request
     # in flight for ~30 ms.
@@ -143,8 +149,12 @@ def serve(services: Services) -> None:
         log.info(
             "slack.started", mode=front.mode, host=settings.host, port=settings.port
         )
-        tip_client = web_client(settings, services.metrics, at_most_once=True)
-        scheduler = tip_poster.start_scheduler(services, store, tip_client)
+        tip_client = web_client(settings, core.metrics, at_most_once=True)
+        policy = Policy.from_settings(settings)
+        poster = tip_poster.TipPoster(
+            core.library, store, tip_client, policy, core.metrics
+        )
+        scheduler = tip_poster.start_scheduler(settings, poster, core.clock)
         stop.wait()
     finally:
         if scheduler is not None:

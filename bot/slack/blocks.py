@@ -231,11 +231,11 @@ def for_reply(
     reply: Reply, *, private: bool = False, ask_expert: bool = False
 ) -> Message:
     """The message for `reply`; `ask_expert` offers the experts when nothing matched."""
-    if reply.kind == "answer":
+    if reply.outcome == "answered":
         return answer(reply, private=private)
-    if reply.kind == "suggestions":
+    if reply.outcome == "suggested":
         return suggestions(reply)
-    if reply.kind == "no_match":
+    if reply.outcome == "no_match":
         return no_match(reply, ask_expert=ask_expert)
     return intro()
 

@@ -88,7 +88,9 @@ class Conversations(Listeners):
         follow_up: bool = False,
     ) -> None:
         question = question_from(event.get("text", ""), context.bot_user_id)
-        if follow_up and not self._answerable(question):
+        greeting = is_greeting(question)
+        asked = None if greeting else self.deps.retrieve(question)
+        if follow_up and (asked is None or asked.result.best is None):
             # People talk among themselves in a thread ("thanks!", "see
             # above"): the bot speaks up only when it has an answer.
             return
@@ -97,10 +99,11 @@ class Conversations(Listeners):
                 "slack.duplicate", event_id=body.get("event_id")
             )
             return
-        if is_greeting(question):
+        if asked is None:
             message = blocks.intro()
         else:
-            reply = self.deps.answer(question, event.get("user"))
+            answerer = self.deps.answerer
+            reply = answerer.reply(answerer.settle(asked, event.get("user")))
             message = blocks.for_reply(reply, ask_expert=self.deps.ask_expert)
         channel = event["channel"]
         client.chat_postMessage(
@@ -108,12 +111,6 @@ class Conversations(Listeners):
         )
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
-
-    def _answerable(self, question: str) -> bool:
-        """A confident answer exists (checked without counting the question)."""
-        if is_greeting(question):
-            return False
-        return self.deps.services.retriever.ask(question).best is not None
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,22 +1,22 @@
-"""What the Slack listeners are handed: the services and the store."""
+"""What the Slack listeners are handed: the answerer, the knowledge, the store."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import structlog
 from slack_bolt import BoltContext
 
-from bot.answers import asking as faq
+from bot.answers.asking import Answerer, Asked
 from bot.answers.replies import Link, Reply
 from bot.answers.schedule import tip_for
-from bot.compose import Services
+from bot.clock import Clock
 from bot.knowledge.models import Knowledge, Tip
+from bot.search.library import Library
 from bot.search.skills import SkillLookup, find_skill
+from bot.settings import Settings
 from bot.slack.listeners import REQUEST_ID, AckFirst
 from bot.store.database import Store
 from bot.store.records import Candidate
@@ -24,29 +24,36 @@ from bot.store.records import Candidate
 
 @dataclass(frozen=True)
 class Deps:
-    services: Services
+    settings: Settings
+    answerer: Answerer
+    library: Library
     store: Store
+    clock: Clock
     executor: Executor  # where listeners' work runs after the ack
     gate: AckFirst
-    today: Callable[[], dt.date] | None = None  # default: today in the bot's zone
 
     @property
     def knowledge(self) -> Knowledge:
-        return self.services.knowledge
+        """The knowledge now; a listener that needs it twice keeps the result."""
+        return self.library.snapshot().knowledge
 
     def answer(self, question: str, user: str | None = None) -> Reply:
         """The same answer the terminal chat gives; logs one `faq.*` line and
         counts the question (`user` is kept only as a hash)."""
-        return faq.answer(self.services, question, user)
+        return self.answerer.answer(question, user)
+
+    def retrieve(self, question: str) -> Asked:
+        """`question` ranked, not yet counted (`answerer.settle` counts it)."""
+        return self.answerer.retrieve(question)
 
     def candidates(self, question: str) -> tuple[Candidate, ...]:
         """The entries that best match `question` now, with their scores."""
-        return faq.candidates_for(self.services.retriever, question)
+        return self.retrieve(question).candidates
 
     @property
     def ask_expert(self) -> bool:
         """Whether "Ask an expert" is offered (STPM_BOT_EXPERTS_CHANNEL is set)."""
-        return bool(self.services.settings.experts_channel)
+        return bool(self.settings.experts_channel)
 
     def skill(self, name: str) -> tuple[SkillLookup, tuple[Link, ...]]:
         """The skill called `name`, or the closest skills as links."""
@@ -59,8 +66,7 @@ class Deps:
 
     def tip(self) -> Tip | None:
         try:
-            day = self.today() if self.today else self.services.settings.today()
-            return tip_for(self.knowledge, day)
+            return tip_for(self.knowledge, self.clock.today())
         except LookupError:
             return None
 

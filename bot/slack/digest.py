@@ -30,12 +30,12 @@ def _sections(lines: list[str]) -> list[Block]:
     ]
 
 
-def digest(data: report.Report) -> Message:
+def digest(data: report.GapReport) -> Message:
     since = f" since {data.since.isoformat()}" if data.since else ""
     title = f"Knowledge gaps{since}"
     lines = report.lines(data, quote=lambda text: echo(text, 150))
     return Message(f"{title}: {lines[0]}", (HeaderBlock(text=title), *_sections(lines)))
 
 
-def post(client: WebClient, channel: str, data: report.Report) -> None:
+def post(client: WebClient, channel: str, data: report.GapReport) -> None:
     client.chat_postMessage(channel=channel, **digest(data).as_kwargs())

@@ -85,7 +85,7 @@ class Experts(Listeners):
         context: BoltContext,
     ) -> None:
         bind(context, "ask_expert")
-        experts = self.deps.services.settings.experts_channel
+        experts = self.deps.settings.experts_channel
         value = blocks.ExpertValue.decode(action.get("value", ""))
         if value is None or not experts:
             text = "Sorry, asking the experts is not available any more."

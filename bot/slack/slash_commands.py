@@ -12,8 +12,6 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.text.markup import is_greeting, question_from
 
-COMMANDS = ("/stpm", "/skill")
-
 
 class Commands(Listeners):
     def on_stpm(
@@ -27,7 +25,7 @@ class Commands(Listeners):
         question = question_from(command.get("text", ""))
         tips = tip_commands.parse(question)
         if tips is not None:
-            settings = self.deps.services.settings
+            settings = self.deps.settings
             text = tip_commands.handle(
                 tips, command["channel_id"], self.deps.store, settings
             )
@@ -60,7 +58,12 @@ class Commands(Listeners):
         respond(response_type="ephemeral", **message.as_kwargs())
 
 
+# Each slash command and the `Commands` method that answers it; the manifest
+# declares exactly these (its test reads this table).
+COMMANDS = {"/stpm": "on_stpm", "/skill": "on_skill"}
+
+
 def register(app: App, deps: Deps) -> None:
     commands = Commands(deps)
-    listen(app.command("/stpm"), commands.on_stpm, deps.executor, deps.gate)
-    listen(app.command("/skill"), commands.on_skill, deps.executor, deps.gate)
+    for name, method in COMMANDS.items():
+        listen(app.command(name), getattr(commands, method), deps.executor, deps.gate)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,9 +27,18 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.answers.schedule import Due, Policy, due_now, due_on, next_tip, tip_order
-from bot.compose import Services
+from bot.answers.schedule import (
+    Due,
+    Policy,
+    due_now,
+    due_on,
+    next_tip,
+    tip_order,
+)
+from bot.clock import Clock
 from bot.knowledge.models import Knowledge
+from bot.metrics import Metrics
+from bot.search.library import Library
 from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
 from bot.store.database import Store
@@ -47,15 +55,11 @@ RETRY_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
 )
 
-Outcome = Literal[
+# What became of one channel's tip for one date.
+Delivery = Literal[
     "posted", "already_posted", "taken", "paused", "retry", "failed", "no_tips"
 ]
-Clock = Callable[[], dt.datetime]
 log = structlog.get_logger()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def slack_error(error: SlackApiError) -> str:
@@ -65,17 +69,23 @@ def slack_error(error: SlackApiError) -> str:
 @dataclass(frozen=True)
 class Posting:
     due: Due
-    outcome: Outcome
+    outcome: Delivery
 
 
 class TipPoster:
     """Posts the tips that are due; safe to run in any number of processes."""
 
     def __init__(
-        self, services: Services, store: Store, client: WebClient, policy: Policy
+        self,
+        library: Library,
+        store: Store,
+        client: WebClient,
+        policy: Policy,
+        metrics: Metrics,
     ) -> None:
-        self.services = services
+        self.library = library
         self.store = store
+        self.metrics = metrics
         self.client = client
         self.policy = policy
 
@@ -91,7 +101,7 @@ class TipPoster:
         if not due:
             return []
         claimed = self.store.claimed_tips({d.date for d in due})
-        knowledge = self.services.knowledge  # one version for the whole run
+        knowledge = self.library.snapshot().knowledge  # one version for the run
         return [
             Posting(d, "already_posted")
             if (d.channel, d.date) in claimed
@@ -99,7 +109,7 @@ class TipPoster:
             for d in due
         ]
 
-    def _post(self, due: Due, knowledge: Knowledge) -> Outcome:
+    def _post(self, due: Due, knowledge: Knowledge) -> Delivery:
         tips = {tip.id: tip for tip in tip_order(knowledge)}
         history = [p.tip_id for p in self.store.posted_tips(due.channel)]
         tip_id = next_tip(list(tips), history)
@@ -118,11 +128,11 @@ class TipPoster:
             log.error("tips.post_unknown", error=type(error).__name__, **where)
             return "failed"
         self.store.mark_tip_posted(due.channel, due.date)
-        self.services.metrics.tips_posted.inc()
+        self.metrics.tips_posted.inc()
         log.info("tips.posted", **where)
         return "posted"
 
-    def _refused(self, due: Due, code: str, where: dict[str, str]) -> Outcome:
+    def _refused(self, due: Due, code: str, where: dict[str, str]) -> Delivery:
         if code in PAUSE_ERRORS:
             self.store.release_tip(due.channel, due.date)
             self.store.pause(due.channel, code)
@@ -149,7 +159,7 @@ def seed(settings: Settings, store: Store) -> None:
 class Scheduler:
     """Looks for due tips every `interval` seconds on a daemon thread."""
 
-    def __init__(self, poster: TipPoster, interval: float, clock: Clock = utcnow):
+    def __init__(self, poster: TipPoster, interval: float, clock: Clock):
         self.poster = poster
         self.interval = interval
         self.clock = clock
@@ -158,7 +168,7 @@ class Scheduler:
 
     def tick(self) -> list[Posting]:
         try:
-            return self.poster.post_due(self.clock())
+            return self.poster.post_due(self.clock.now())
         except Exception:  # a bad look must not stop tomorrow's tips
             log.exception("tips.tick_failed")
             return []
@@ -181,14 +191,12 @@ class Scheduler:
 
 
 def start_scheduler(
-    services: Services, store: Store, client: WebClient
+    settings: Settings, poster: TipPoster, clock: Clock
 ) -> Scheduler | None:
     """Seed the configured channels; start looking for due tips unless off."""
-    settings = services.settings
-    seed(settings, store)
+    seed(settings, poster.store)
     interval = settings.tips_check_interval
     if not interval:
         return None
-    poster = TipPoster(services, store, client, Policy.from_settings(settings))
     log.info("tips.scheduler_started", interval=interval)
-    return Scheduler(poster, interval).start()
+    return Scheduler(poster, interval, clock).start()

@@ -13,14 +13,11 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from bot.clock import utcnow
 from bot.store.engine import USER_SALT
 
 CONNECT_ATTEMPTS = 3
 CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class StoreBase:
@@ -30,7 +27,7 @@ class StoreBase:
         self,
         engine: Engine,
         salt: str = USER_SALT,
-        now: Callable[[], dt.datetime] = _utcnow,
+        now: Callable[[], dt.datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine

@@ -95,7 +95,10 @@ def copies() -> list[tuple[list[str], str]]:
 
 @cache
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yaml.safe_load(
+        (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
+    )
+    return loaded
 
 
 def env_example() -> dict[str, str]:

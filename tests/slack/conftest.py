@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from slack_bolt import App
 
-from bot.compose import Services, build
+from bot.compose import Core, assemble, build
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
 from bot.store.database import Store
 from bot.store.engine import engine_for
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import SIGNING_SECRET, SlackSender
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import SIGNING_SECRET, SlackSender
 
 HUMAN_CONTACT = "#stpm-guild"
 
@@ -48,11 +48,11 @@ def _fresh_fake(fake_slack: FakeSlack) -> None:
 
 
 @pytest.fixture(scope="session")
-def services(
-    fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory
-) -> Services:
-    """Real knowledge and retriever, built once for the whole suite."""
-    return build(make_settings(fake_slack, tmp_path_factory.mktemp("data")))
+def slack_core(fake_slack: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Core:
+    """Real knowledge and retriever with settings pointing at the fake Slack,
+    built once for the whole suite; counts nothing (each app has its store)."""
+    settings = make_settings(fake_slack, tmp_path_factory.mktemp("data"))
+    return build(settings, counted=False)
 
 
 @dataclass
@@ -61,7 +61,7 @@ class RunningApp:
 
     fake: FakeSlack
     app: App
-    services: Services
+    core: Core
     store: Store
     server: HttpServer
     executor: ThreadPoolExecutor
@@ -74,7 +74,7 @@ class RunningApp:
 
 @pytest.fixture
 def start_app(
-    fake_slack: FakeSlack, services: Services, tmp_path: Path
+    fake_slack: FakeSlack, slack_core: Core, tmp_path: Path
 ) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
@@ -85,11 +85,10 @@ def start_app(
         store.create_schema()
         executor = ThreadPoolExecutor(8, thread_name_prefix="test-listener")
         gate = AckFirst()
-        serving = services.replace(store=store)
+        changed = slack_core.settings
         if settings:
             changed = make_settings(fake_slack, tmp_path, **settings)
-            knowledge, retriever = services.snapshot()
-            serving = Services(changed, knowledge, retriever, store)
+        serving = assemble(changed, slack_core.library, store)
         app = build_app(serving, executor=executor, gate=gate)
         server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate, serving.metrics)
         server.start()

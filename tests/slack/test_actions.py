@@ -7,7 +7,7 @@ import json
 from bot.slack.blocks import VoteValue
 from bot.store.engine import hash_user
 from tests.slack.conftest import RunningApp
-from tests.slack.harness import USER, block_action, envelope
+from tests.support.harness import USER, block_action, envelope
 
 
 def test_related_entry_button_posts_the_entry_in_the_same_thread(

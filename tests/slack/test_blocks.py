@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers.replies import Link, Reply, entry_reply, topics
 from bot.answers.schedule import tip_for
-from bot.compose import Services
+from bot.compose import Core
 from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.text.markup import echo, inert, is_greeting, question_from
@@ -22,7 +22,7 @@ PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U0OTHER1>", "<!subteam^S1>")
 
 def _check_limits(message: blocks.Message) -> list[dict[str, Any]]:
     """Slack's limits: the models' own validation plus block and text sizes."""
-    rendered = message.as_kwargs()["blocks"]  # to_dict() validates every model
+    rendered: list[dict[str, Any]] = message.as_kwargs()["blocks"]  # validated
     assert 0 < len(rendered) <= MAX_MESSAGE_BLOCKS
     assert 0 < len(message.text) <= 3000
     for block in rendered:
@@ -44,8 +44,8 @@ def _shown(node: Any) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def knowledge(services: Services) -> Knowledge:
-    return services.knowledge
+def knowledge(slack_core: Core) -> Knowledge:
+    return slack_core.library.snapshot().knowledge
 
 
 def test_every_entry_renders_within_slack_limits(knowledge: Knowledge) -> None:
@@ -77,7 +77,7 @@ def test_the_home_view_is_valid(knowledge: Knowledge) -> None:
 
 def test_a_long_answer_is_cut_to_the_section_limit() -> None:
     """An answer longer than a section allows is shortened, not rejected."""
-    reply = Reply("answer", "q", title="T", text="word " * 1000, entry_id="x")
+    reply = Reply("answered", "q", title="T", text="word " * 1000, entry_id="x")
     _check_limits(blocks.answer(reply))
 
 
@@ -102,7 +102,7 @@ def test_no_match_offers_topics_and_the_human_contact(knowledge: Knowledge) -> N
 def test_suggestions_are_buttons(knowledge: Knowledge) -> None:
     """Unsure: "did you mean" buttons that show the suggested entries."""
     links = (Link("skill-cloud", "Cloud computing"), Link("skill-ai-ml", "AI"))
-    message = blocks.suggestions(Reply("suggestions", "clod", suggestions=links))
+    message = blocks.suggestions(Reply("suggested", "clod", suggestions=links))
     rendered = json.dumps(_check_limits(message))
     assert "show_entry:skill-cloud" in rendered and "show_entry:skill-ai-ml" in rendered
 
@@ -113,11 +113,9 @@ def test_echoed_questions_never_ping(ping: str) -> None:
     question = f"{ping} is there a wifi password?"
     for message in (
         blocks.no_match(Reply("no_match", question)),
-        blocks.suggestions(
-            Reply("suggestions", question, suggestions=(Link("a", "A"),))
-        ),
+        blocks.suggestions(Reply("suggested", question, suggestions=(Link("a", "A"),))),
         blocks.answer(
-            Reply("answer", question, title="T", text="x", entry_id="a"), private=True
+            Reply("answered", question, title="T", text="x", entry_id="a"), private=True
         ),
         blocks.unknown_skill(question, ()),
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.slack.conftest import RunningApp
-from tests.slack.harness import block_action, command
+from tests.support.harness import block_action, command
 
 
 def _respond(slack: RunningApp, name: str, text: str) -> dict[str, object]:

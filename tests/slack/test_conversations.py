@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.slack.conftest import RunningApp
-from tests.slack.fake_slack import BOT_ID, BOT_USER_ID
-from tests.slack.harness import envelope, mention, message
+from tests.support.fake_slack import BOT_ID, BOT_USER_ID
+from tests.support.harness import envelope, mention, message
 
 CYBER = "how important is cybersecurity for an stpm"
 

@@ -10,8 +10,8 @@ import pytest
 
 from bot.slack import blocks
 from tests.slack.conftest import RunningApp
-from tests.slack.fake_slack import Call
-from tests.slack.harness import block_action, envelope, mention
+from tests.support.fake_slack import Call
+from tests.support.harness import block_action, envelope, mention
 
 EXPERTS = "C0EXPERTS"
 # What Slack sends when someone *types* <!here> and <@U0BOSS>: escaped text.

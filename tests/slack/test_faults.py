@@ -19,11 +19,11 @@ from bot.slack.client import (
 )
 from bot.store.database import CONNECT_ATTEMPTS, Store
 from bot.store.engine import engine_for
-from tests.conftest import log_lines
 from tests.slack.conftest import RunningApp
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import envelope, http_request, mention
-from tests.slack.process import Bot, bot_env, run_bot
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import envelope, http_request, mention
+from tests.support.logs import log_lines
+from tests.support.process import Bot, bot_env, run_bot
 
 QUESTION = "what does an stpm do?"
 

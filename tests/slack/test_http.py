@@ -16,12 +16,14 @@ from urllib.parse import urlencode
 import pytest
 from structlog.testing import capture_logs
 
-from bot.compose import Services
+from bot.compose import Core, assemble
 from bot.slack.app import SocketMode, build_app, frontend
 from bot.slack.http import HttpServer
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp, make_settings
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import (
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import (
     SIGNING_SECRET,
     SlackSender,
     command,
@@ -154,11 +156,15 @@ def test_commands_are_acknowledged_quickly(slack: RunningApp) -> None:
 
 
 def test_socket_mode_is_chosen_when_an_app_token_is_set(
-    fake_slack: FakeSlack, services: Services, tmp_path: Path
+    fake_slack: FakeSlack, slack_core: Core, tmp_path: Path
 ) -> None:
     """SLACK_APP_TOKEN set → Socket Mode (built, not connected)."""
     settings = make_settings(fake_slack, tmp_path, SLACK_APP_TOKEN="xapp-1-test")
-    app = build_app(Services(settings, services.knowledge, services.retriever))
+    app = build_app(
+        assemble(
+            settings, slack_core.library, Store(engine_for("sqlite://")), counted=False
+        )
+    )
     chosen = frontend(settings, app)
     try:
         assert isinstance(chosen, SocketMode)
@@ -169,14 +175,18 @@ def test_socket_mode_is_chosen_when_an_app_token_is_set(
 
 
 def test_http_mode_is_chosen_without_an_app_token(
-    fake_slack: FakeSlack, services: Services, tmp_path: Path
+    fake_slack: FakeSlack, slack_core: Core, tmp_path: Path
 ) -> None:
     """No SLACK_APP_TOKEN → HTTP on STPM_BOT_HOST and PORT."""
     with socket.socket() as probe:  # a port that is free right now
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = make_settings(fake_slack, tmp_path, host="127.0.0.1", PORT=port)
-    app = build_app(Services(settings, services.knowledge, services.retriever))
+    app = build_app(
+        assemble(
+            settings, slack_core.library, Store(engine_for("sqlite://")), counted=False
+        )
+    )
     chosen = frontend(settings, app)
     try:
         assert isinstance(chosen, HttpServer)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.compose import Services
+from bot.compose import Core
 from bot.slack import blocks, conversations, home, slash_commands
 from bot.slack.app import build_app
 
@@ -34,12 +34,13 @@ ACTION_IDS = (
 
 @pytest.fixture(scope="module")
 def manifest() -> dict[str, Any]:
-    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return loaded
 
 
 @pytest.fixture
-def app(services: Services) -> App:
-    return build_app(services)
+def app(slack_core: Core) -> App:
+    return build_app(slack_core)
 
 
 def _event_body(subscription: str) -> dict[str, Any]:

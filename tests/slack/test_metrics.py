@@ -8,12 +8,13 @@ import json
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.answers.schedule import Policy
 from bot.slack.client import web_client
-from bot.slack.tip_poster import Policy, TipPoster
-from tests.conftest import log_lines
+from bot.slack.tip_poster import TipPoster
 from tests.slack.conftest import RunningApp
-from tests.slack.fake_slack import TEAM_ID
-from tests.slack.harness import envelope, http_request, mention
+from tests.support.fake_slack import TEAM_ID
+from tests.support.harness import envelope, http_request, mention
+from tests.support.logs import log_lines
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 QUESTIONS = ("what does an stpm do?", "what is the wifi password", "cyber")
@@ -63,7 +64,9 @@ def test_mentions_move_the_question_latency_and_slack_call_counters(
         assert 200 == slack.send.event(body).status
     slack.drain()
     after = scrape(slack)
-    outcomes = [slack.services.retriever.ask(q).status for q in QUESTIONS]
+    outcomes = [
+        slack.core.library.snapshot().retriever.ask(q).status for q in QUESTIONS
+    ]
     for outcome in {"answered", "suggested", "no_match"}:
         expected = outcomes.count(outcome)  # type: ignore[arg-type]
         assert expected == moved(
@@ -93,9 +96,11 @@ def test_a_posted_tip_is_counted(slack: RunningApp) -> None:
     """The tip poster counts each tip Slack accepted."""
     before = scrape(slack)
     slack.store.subscribe("C0TIPS01", dt.time(9, 0))
-    client = web_client(slack.services.settings, slack.services.metrics)
-    policy = Policy.from_settings(slack.services.settings)
-    poster = TipPoster(slack.services, slack.store, client, policy)
+    client = web_client(slack.core.settings, slack.core.metrics)
+    policy = Policy.from_settings(slack.core.settings)
+    poster = TipPoster(
+        slack.core.library, slack.store, client, policy, slack.core.metrics
+    )
     postings = poster.post_date(dt.date(2030, 1, 7))
     assert ["posted"] == [p.outcome for p in postings]
     assert 1 == moved(before, scrape(slack), "stpm_bot_tips_posted_total")

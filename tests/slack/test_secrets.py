@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.compose import Services
+from bot.compose import Core, assemble
 from bot.slack.app import build_app, frontend
 from bot.slack.http import HttpServer
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp, make_settings
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import (
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import (
     SIGNING_SECRET,
     block_action,
     command,
@@ -22,7 +24,7 @@ from tests.slack.harness import (
     http_request,
     mention,
 )
-from tests.slack.process import APP_TOKEN, BOT_TOKEN, Bot, bot_env, run_bot
+from tests.support.process import APP_TOKEN, BOT_TOKEN, Bot, bot_env, run_bot
 
 IN_PROCESS_SECRETS = ("xoxb-test-token", SIGNING_SECRET)
 SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
@@ -103,7 +105,7 @@ def test_failed_starts_log_no_secret(
 )
 def test_with_a_signing_secret_unsigned_requests_always_get_401(
     fake_slack: FakeSlack,
-    services: Services,
+    slack_core: Core,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     overrides: dict[str, object],
@@ -116,7 +118,11 @@ def test_with_a_signing_secret_unsigned_requests_always_get_401(
     ):
         monkeypatch.setenv(name, "false")
     settings = make_settings(fake_slack, tmp_path, PORT=1, **overrides)
-    app = build_app(Services(settings, services.knowledge, services.retriever))
+    app = build_app(
+        assemble(
+            settings, slack_core.library, Store(engine_for("sqlite://")), counted=False
+        )
+    )
     body = json.dumps(envelope(mention("hi")))
     unsigned = BoltRequest(body=body, headers={"content-type": "application/json"})
     assert 401 == app.dispatch(unsigned).status

@@ -8,9 +8,16 @@ import json
 from bot.slack.tip_commands import TipsCommand, parse
 from bot.store.records import Subscription
 from tests.slack.conftest import RunningApp
-from tests.slack.harness import command
+from tests.support.harness import command
 
 CHANNEL = "C0CHAN01"  # where harness.command sends from
+
+
+def subscription(slack: RunningApp) -> Subscription:
+    """The channel's subscription as stored; the test fails if there is none."""
+    found = slack.store.subscription(CHANNEL)
+    assert found is not None
+    return found
 
 
 def _stpm(slack: RunningApp, text: str) -> str:
@@ -43,7 +50,7 @@ def test_tips_off_stops_them(slack: RunningApp) -> None:
     """`/stpm tips off` after on: off, and the state says how to turn them on."""
     _stpm(slack, "tips on")
     assert _stpm(slack, "tips off").startswith("Daily tips are off in this channel")
-    assert not slack.store.subscription(CHANNEL).active
+    assert not subscription(slack).active
     assert "`/stpm tips on [HH:MM]`" in _stpm(slack, "tips")
     assert "Daily tips were not on in this channel." == _stpm(slack, "tips off")
 
@@ -75,7 +82,7 @@ def test_a_paused_channel_is_told_why_and_how_to_resume(slack: RunningApp) -> No
     said = _stpm(slack, "tips")
     assert "paused" in said and "`not_in_channel`" in said
     _stpm(slack, "tips on")
-    assert slack.store.subscription(CHANNEL).receiving
+    assert subscription(slack).receiving
 
 
 def test_tips_on_a_topic_is_a_question() -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pytest
@@ -18,15 +19,16 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from bot.answers.schedule import Policy, tip_order
-from bot.compose import Services
+from bot.clock import Clock
+from bot.compose import Core
 from bot.slack import blocks
 from bot.slack.client import web_client
 from bot.slack.tip_poster import Scheduler, TipPoster
 from bot.store.database import Store
 from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp
-from tests.slack.fake_slack import Call, FakeSlack
-from tests.slack.harness import block_action
+from tests.support.fake_slack import Call, FakeSlack
+from tests.support.harness import block_action
 
 START = dt.date(2030, 1, 7)  # a Monday
 DAYS = 30
@@ -80,30 +82,30 @@ def posts_to(fake: FakeSlack, channel: str) -> list[Call]:
     ]
 
 
-def tip_ids(services: Services, calls: list[Call]) -> list[str]:
+def tip_ids(slack_core: Core, calls: list[Call]) -> list[str]:
     """Which tip each message shows, by its notification text."""
-    knowledge = services.knowledge
+    knowledge = slack_core.library.snapshot().knowledge
     by_text = {blocks.daily_tip(t, knowledge).text: t.id for t in knowledge.tips}
     return [by_text[c.body["text"]] for c in calls]
 
 
 def weekdays(
-    first: dt.date, last: dt.date, skip: set[dt.date] = frozenset()
+    first: dt.date, last: dt.date, skip: AbstractSet[dt.date] = frozenset()
 ) -> list[dt.date]:
     days = (first + dt.timedelta(n) for n in range((last - first).days + 1))
     return [d for d in days if d.weekday() < 5 and d not in skip]
 
 
-def rotation(services: Services, n: int) -> list[str]:
-    order = [t.id for t in tip_order(services.knowledge)]
+def rotation(slack_core: Core, n: int) -> list[str]:
+    order = [t.id for t in tip_order(slack_core.library.snapshot().knowledge)]
     return [order[i % len(order)] for i in range(n)]
 
 
 def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """Each channel gets one tip on each day it should, none twice, in rotation."""
-    client = web_client(services.settings)
+    client = web_client(slack_core.settings)
     a_store, b_store = open_store(db_url, stores), open_store(db_url, stores)
     for channel, at in (
         ("C1", "09:00"),
@@ -116,8 +118,8 @@ def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
     down_day = START + dt.timedelta(days=7)  # next Monday: down 08:00 to 12:00
     unsub_day = START + dt.timedelta(days=9)
     removed_day = START + dt.timedelta(days=4)
-    a = TipPoster(services, a_store, client, POLICY)
-    b = TipPoster(services, b_store, client, POLICY)
+    a = TipPoster(slack_core.library, a_store, client, POLICY, slack_core.metrics)
+    b = TipPoster(slack_core.library, b_store, client, POLICY, slack_core.metrics)
     now = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
     for _ in range(DAYS * 24 * 2):
         today = now.date()
@@ -127,10 +129,22 @@ def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
             fake_slack.fail_channel("C4", "not_in_channel")
         down = today == down_day and 8 <= now.hour < 12
         if today == crash_day and now.hour == 9 and now.minute == 0:
-            dying = TipPoster(services, a_store, DiesAfterPosting(client, 1), POLICY)
+            dying = TipPoster(
+                slack_core.library,
+                a_store,
+                DiesAfterPosting(client, 1),
+                POLICY,
+                slack_core.metrics,
+            )
             with pytest.raises(Crash):
                 dying.post_due(now)
-            a = TipPoster(services, open_store(db_url, stores), client, POLICY)
+            a = TipPoster(
+                slack_core.library,
+                open_store(db_url, stores),
+                client,
+                POLICY,
+                slack_core.metrics,
+            )
         if not down:
             a.post_due(now)
             b.post_due(now)
@@ -146,15 +160,17 @@ def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
     for channel, days in expected.items():
         calls = posts_to(fake_slack, channel)
         assert len(days) == len(calls), channel
-        assert rotation(services, len(days)) == tip_ids(services, calls), channel
+        assert rotation(slack_core, len(days)) == tip_ids(slack_core, calls), channel
         assert days == [p.date for p in a_store.posted_tips(channel)], channel
     refused = [c for c in fake_slack.calls if c.body.get("_failed") == "not_in_channel"]
     assert 1 == len(refused)  # paused at once, never retried
-    assert "not_in_channel" == a_store.subscription("C4").paused_reason
+    paused = a_store.subscription("C4")
+    assert paused is not None
+    assert "not_in_channel" == paused.paused_reason
 
 
 def test_two_posters_racing_on_the_same_date_post_once(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """Eight threads, each with its own store on one file: one tip per channel."""
     first = open_store(db_url, stores)
@@ -162,7 +178,11 @@ def test_two_posters_racing_on_the_same_date_post_once(
         first.subscribe(channel, dt.time(9, 0))
     posters = [
         TipPoster(
-            services, open_store(db_url, stores), web_client(services.settings), POLICY
+            slack_core.library,
+            open_store(db_url, stores),
+            web_client(slack_core.settings),
+            POLICY,
+            slack_core.metrics,
         )
         for _ in range(8)
     ]
@@ -184,14 +204,20 @@ def test_two_posters_racing_on_the_same_date_post_once(
 
 
 def test_a_rate_limited_tip_is_retried_at_the_next_look(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """Slack said `ratelimited` (nothing posted): the next look posts it."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
     for _ in range(3):  # the client's own retries of the 429, then the refusal
         fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
-    poster = TipPoster(services, store, web_client(services.settings), POLICY)
+    poster = TipPoster(
+        slack_core.library,
+        store,
+        web_client(slack_core.settings),
+        POLICY,
+        slack_core.metrics,
+    )
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     assert ["retry"] == [p.outcome for p in poster.post_due(nine)]
     assert ["posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
@@ -199,13 +225,19 @@ def test_a_rate_limited_tip_is_retried_at_the_next_look(
 
 
 def test_an_error_after_which_the_message_may_exist_is_not_retried(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """`fatal_error` may have posted: keep the claim rather than risk a double."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
     fake_slack.fail_next("chat.postMessage", error="fatal_error")
-    poster = TipPoster(services, store, web_client(services.settings), POLICY)
+    poster = TipPoster(
+        slack_core.library,
+        store,
+        web_client(slack_core.settings),
+        POLICY,
+        slack_core.metrics,
+    )
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     assert ["failed"] == [p.outcome for p in poster.post_due(nine)]
     assert ["already_posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
@@ -213,14 +245,14 @@ def test_an_error_after_which_the_message_may_exist_is_not_retried(
 
 
 def test_a_500_on_a_tip_is_not_resent_by_the_client(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """Slack's 500 may come after posting: the tips' client sends once, no double."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
     fake_slack.fail_next("chat.postMessage", status=500, error="internal_error")
-    client = web_client(services.settings, at_most_once=True)
-    poster = TipPoster(services, store, client, POLICY)
+    client = web_client(slack_core.settings, at_most_once=True)
+    poster = TipPoster(slack_core.library, store, client, POLICY, slack_core.metrics)
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     poster.post_due(nine)
     poster.post_due(nine + TICK)
@@ -229,13 +261,19 @@ def test_a_500_on_a_tip_is_not_resent_by_the_client(
 
 
 def test_the_scheduler_thread_looks_with_its_clock(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """A scheduler tick with an injected clock posts what is due at that time."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
-    poster = TipPoster(services, store, web_client(services.settings), POLICY)
-    clock = lambda: dt.datetime(2030, 1, 7, 9, 1, tzinfo=dt.UTC)  # noqa: E731
+    poster = TipPoster(
+        slack_core.library,
+        store,
+        web_client(slack_core.settings),
+        POLICY,
+        slack_core.metrics,
+    )
+    clock = Clock.fixed(dt.datetime(2030, 1, 7, 9, 1, tzinfo=dt.UTC))
     scheduler = Scheduler(poster, interval=3600, clock=clock).start()
     try:
         [call] = fake_slack.wait_delivered("chat.postMessage")
@@ -245,18 +283,24 @@ def test_the_scheduler_thread_looks_with_its_clock(
 
 
 def test_the_tip_message_has_the_tip_a_related_entry_and_how_to_stop(
-    fake_slack: FakeSlack, services: Services, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
     """What the channel sees: the tip, a "Read more" button, the footer."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
-    TipPoster(services, store, web_client(services.settings), POLICY).post_date(START)
+    TipPoster(
+        slack_core.library,
+        store,
+        web_client(slack_core.settings),
+        POLICY,
+        slack_core.metrics,
+    ).post_date(START)
     [call] = posts_to(fake_slack, "C1")
-    first = tip_order(services.knowledge)[0]
+    first = tip_order(slack_core.library.snapshot().knowledge)[0]
     section, actions, footer = call.body["blocks"]
     assert section["text"]["text"].endswith(first.text.strip())
     [button] = actions["elements"]
-    entry = services.knowledge.by_id[first.related or ""]
+    entry = slack_core.library.snapshot().knowledge.by_id[first.related or ""]
     assert f"Read more: {entry.title}" == button["text"]["text"]
     assert blocks.SHOW_ENTRY_ACTION.match(button["action_id"])
     assert (
@@ -265,10 +309,10 @@ def test_the_tip_message_has_the_tip_a_related_entry_and_how_to_stop(
 
 
 def test_read_more_on_a_tip_shows_the_entry_in_its_thread(
-    slack: RunningApp, services: Services
+    slack: RunningApp, slack_core: Core
 ) -> None:
     """Clicking the tip's button posts the related entry under the tip."""
-    tip = tip_order(services.knowledge)[0]
+    tip = tip_order(slack_core.library.snapshot().knowledge)[0]
     payload = block_action(
         f"show_entry:{tip.related}",
         tip.related or "",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.slack.fake_slack import BOT_USER_ID, TEAM_ID
+from tests.support.fake_slack import BOT_USER_ID, TEAM_ID
 
 SIGNING_SECRET = "test-signing-secret"
 USER = "U0USER01"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.slack_load import free_port, wait_healthy
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import SIGNING_SECRET, SlackSender
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import SIGNING_SECRET, SlackSender, http_request
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "xoxb-1111-2222-secretbottoken9f3a"
@@ -94,3 +95,20 @@ class Bot:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(address: tuple[str, int], app: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and app.poll() is None:
+        try:
+            if 200 == http_request(address, "GET", "/healthz").status:
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the app did not become healthy")

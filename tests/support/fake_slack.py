@@ -38,7 +38,7 @@ class Call:
     @property
     def text(self) -> str:
         """Everything a person would read: `text` and all block text."""
-        return self.body.get("text", "") + json.dumps(self.body.get("blocks", ""))
+        return str(self.body.get("text", "")) + json.dumps(self.body.get("blocks", ""))
 
 
 @dataclass

@@ -1,0 +1,51 @@
+"""`stpm-bot` run as a user runs it: a real process with a clean environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.support.paths import KNOWLEDGE_DIR, ROOT
+
+
+def cli(
+    cwd: Path,
+    *args: str,
+    stdin: bytes = b"",
+    knowledge_dir: Path = KNOWLEDGE_DIR,
+    env: Mapping[str, str] | None = None,
+    **more: str,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STPM_BOT_", "SLACK_")) and k != "PORT"
+    }
+    clean |= {
+        "PYTHONPATH": str(ROOT),
+        "STPM_BOT_KNOWLEDGE_DIR": str(knowledge_dir),
+        "STPM_BOT_DATA_DIR": str(cwd / "data"),
+        "STPM_BOT_LOG_FORMAT": "json",
+        **(env or {}),
+        **more,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        env=clean,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr.decode("utf-8", "replace")
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8"),
+        done.stderr.decode("utf-8"),
+    )
