@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.text.normalize import Normalizer, clean_slack, fold, normalize, stem
+from bot.text.markup import clean_slack
+from bot.text.normalize import Normalizer, fold, normalize, stem
 
 DOMAIN = Normalizer(
     {

@@ -5,13 +5,13 @@ import datetime as dt
 from bot.answers.replies import EMPTY_PROMPT, EXAMPLES, Link, Reply, entry_reply
 from bot.cli.render import (
     HELP,
-    plain,
     render,
     render_skills,
     render_tip,
     skill_not_found,
 )
 from bot.knowledge.models import Knowledge
+from bot.text.markup import plain
 
 
 def test_plain_drops_slack_markers_and_spells_out_links() -> None:

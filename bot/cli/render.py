@@ -5,17 +5,11 @@ which the chat opens with `/show ID` (or `/ID`)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from bot.answers.replies import EXAMPLES, Link, Reply
 from bot.knowledge.models import Entry, Knowledge, Tip
 from bot.search.skills import format_skill
-
-_LINK = re.compile(r"<((?:https?://|mailto:)[^>|]+)(?:\|([^>]+))?>")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
-_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
-_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+from bot.text.markup import plain
 
 HELP = """\
 Ask a question in plain words, e.g. "what does a senior tpm do?"
@@ -26,16 +20,6 @@ Commands:
   1, 2, 3       open a "Did you mean" suggestion by its number
   help          this help
   quit          leave (or exit, or Ctrl-D)"""
-
-
-def plain(mrkdwn: str) -> str:
-    """Slack mrkdwn as terminal text: no *, _ or ~ markers, links spelled out."""
-    text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] else m[1], mrkdwn)
-    for pattern in (_BOLD, _ITALIC, _STRIKE):
-        text = pattern.sub(r"\1", text)
-    for entity, char in _ENTITIES.items():
-        text = text.replace(entity, char)
-    return text.strip()
 
 
 def link(item: Link) -> str:

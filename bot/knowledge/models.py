@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.text.normalize import clean_slack, fold
+from bot.text.markup import clean_slack
+from bot.text.normalize import fold
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _FILLER = frozenset({"and", "the", "of"})

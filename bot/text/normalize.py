@@ -14,12 +14,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import NamedTuple, TypeVar
 
-_SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^>|]*(?:\|([^>]*))?>")
-_SLACK_REF = re.compile(r"<[@#!][^>]*>")
-_EMOJI = re.compile(r":[a-z0-9_+'-]+:", re.IGNORECASE)
-_BARE_URL = re.compile(r"https?://\S+")
-_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
-_ENTITY = re.compile("|".join(_ENTITIES))
+from bot.text.markup import clean_slack
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 # The same split as _TOKEN for ASCII text, about twice as fast.
 _ASCII_SPACES = str.maketrans(
@@ -155,17 +151,6 @@ class Normalized(NamedTuple):
 
     text: str
     tokens: tuple[str, ...]
-
-
-def clean_slack(text: str) -> str:
-    """Drop Slack markup that carries no meaning for matching."""
-    if "<" not in text and ":" not in text and "&" not in text:
-        return text
-    text = _SLACK_LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
-    text = _SLACK_REF.sub(" ", text)
-    text = _EMOJI.sub(" ", text)
-    text = _BARE_URL.sub(" ", text)
-    return _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,57 @@
+"""Slack markup, the one module every layer uses for it, fuzzed."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text.markup import clean_slack, echo, inert, plain, question_from, unescape
+
+# Text made of the pieces Slack markup is built from, so the fuzzer reaches
+# mentions, links, entities and emoji instead of only random letters.
+PIECES = st.sampled_from(
+    [
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "<@U1>",
+        "<!here>",
+        "<!subteam^S1|@t>",
+        "<https://x.test|x>",
+        "<#C1|general>",
+        ":tada:",
+        "*",
+        "_",
+        "~",
+        "|",
+        " ",
+        "\n",
+    ]
+)
+MARKUP = st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=30).map("".join)
+
+
+@given(MARKUP)
+def test_an_echo_is_inert_whatever_the_input(text: str) -> None:
+    """What the bot shows back can never ping anyone or make a link."""
+    shown = echo(text, 200)
+    assert "<" not in shown and ">" not in shown
+    assert len(unescape(shown)) <= 200
+
+
+@given(MARKUP)
+def test_inert_then_unescape_gives_the_text_back(text: str) -> None:
+    """Escaping loses nothing: a person reads exactly what was typed."""
+    assert text == unescape(inert(text))
+
+
+@given(MARKUP)
+def test_questions_and_plain_text_never_fail(text: str) -> None:
+    """Any message becomes a question, matching text and terminal text."""
+    question = question_from(text, "UBOT")
+    assert "<@" not in question and "<!" not in question
+    assert isinstance(clean_slack(text), str)
+    assert isinstance(plain(text), str)
