@@ -36,5 +36,5 @@ class Clock:
 
     @classmethod
     def fixed(cls, instant: dt.datetime, zone: dt.tzinfo = dt.UTC) -> Clock:
-        """A clock that always says `instant` (tests, `--date`)."""
+        """A clock that always says `instant` (tests, replays)."""
         return cls(zone, lambda: instant)

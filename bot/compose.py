@@ -43,6 +43,7 @@ class Core:
             self.library.swap,
             self.metrics.knowledge_reload,
             self.settings.reload_interval,
+            self.clock.today,
         )
 
 

@@ -16,6 +16,7 @@ from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
 from bot.store.database import Store
 from bot.store.engine import engine_for, hash_user
+from tests.support.core import make_core
 
 UNSURE = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
 
@@ -144,3 +145,16 @@ def test_a_broken_store_costs_no_answer(knowledge: Knowledge) -> None:
     store.close()
     assert "skill-cybersecurity" == reply.entry_id
     assert "faq.record_failed" in [e["event"] for e in logs]
+
+
+def test_the_nearest_entries_are_kept_whatever_the_outcome(
+    knowledge: Knowledge,
+) -> None:
+    """What a 👎 stores: the three best-ranked entries, even when only one
+    was confident enough to be the answer."""
+    strict = make_core(knowledge, config=RetrieverConfig(answer_threshold=99))
+    asked = strict.answerer.retrieve("how important is cybersecurity for an stpm")
+
+    assert ["skill-cybersecurity"] == [c.entry_id for c in asked.candidates]
+    assert 3 == len(asked.nearest)
+    assert "skill-cybersecurity" == asked.nearest[0].entry_id

@@ -66,6 +66,12 @@ class Asked:
         return self.snapshot.knowledge
 
     @property
+    def nearest(self) -> tuple[Candidate, ...]:
+        """The best-ranked entries whatever the outcome (what a 👎 keeps)."""
+        ranked = self.result.ranked[:RECORDED_CANDIDATES]
+        return tuple(Candidate(m.entry.id, m.score) for m in ranked)
+
+    @property
     def candidates(self) -> tuple[Candidate, ...]:
         """What the bot showed, best first; for no match, what nearly matched."""
         result = self.result

@@ -15,6 +15,7 @@ import yaml
 from bot.answers import asking as faq
 from bot.answers.schedule import tip_for
 from bot.cli.render import render, render_skills, render_tip, skill_not_found
+from bot.clock import Clock
 from bot.compose import Core, retriever_config
 from bot.knowledge import draft, loading
 from bot.knowledge.ingest import doc_slug
@@ -156,7 +157,8 @@ PHRASING_CHECK_LIMIT = 5000
 
 def validate(settings: Settings, args: Namespace) -> int:
     """Every problem, one per line, then a summary; exit 1 on any error."""
-    loaded, problems = loading.check(settings.knowledge_dir)
+    today = Clock(settings.zone).today()
+    loaded, problems = loading.check(settings.knowledge_dir, today)
     phrasings = sum(len(e.questions) for e in loaded.entries)
     skipped = phrasings > PHRASING_CHECK_LIMIT and not args.all_phrasings
     if not skipped and not any(not p.warning for p in problems):
@@ -193,11 +195,14 @@ def ingest(settings: Settings, args: Namespace) -> int:
     target: Path = args.out or settings.knowledge_dir / f"{slug}.yaml"
     # Avoid the ids and questions already in the knowledge, except those of
     # the draft being replaced; a broken knowledge file doesn't stop a draft.
-    current, _ = loading.check(settings.knowledge_dir)
+    today = Clock(settings.zone).today()
+    current, _ = loading.check(settings.knowledge_dir, today)
     others = Knowledge.of(e for e in current.entries if not _same_file(e.file, target))
     entries = draft_entries(text, article.name, others)
     try:
-        draft.write_draft(target, draft.draft_yaml(entries, article.name), args.force)
+        draft.write_draft(
+            target, draft.draft_yaml(entries, article.name, today), args.force
+        )
     except FileExistsError:
         return _fail(f"{target} already exists; use --force to overwrite it")
     except OSError as exc:

@@ -8,6 +8,7 @@ are logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from collections.abc import Callable
@@ -42,7 +43,9 @@ class Reloader:
         swap: Callable[[Knowledge], None],
         count: Callable[[str], None] = lambda result: None,
         interval: float = 2.0,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
+        self.today = today  # for review dates, in the bot's zone
         self.directory = directory
         self.swap = swap
         self.count = count
@@ -57,7 +60,7 @@ class Reloader:
         """Load the files now; swap them in only if they are valid."""
         with self._lock:
             self._seen = fingerprint(self.directory)
-            loaded, problems = loading.check(self.directory)
+            loaded, problems = loading.check(self.directory, self.today())
             errors = [str(p) for p in problems if not p.warning]
             if errors:
                 log.error("knowledge.reload_failed", problems=errors, kept="previous")

@@ -131,8 +131,8 @@ def serve(core: Core) -> None:
     app = build_app(core, executor=executor, gate=gate)
     front = frontend(settings, app, gate, core.metrics)
     # The knowledge, retriever and app live as long as the process: keep them
-    # out of the cyclic GC, whose full passes over them stalled every request
-    # in flight for ~30 ms.
+    # out of the cyclic GC: a full pass over that many objects stalls every
+    # request in flight.
     gc.freeze()
     stop = threading.Event()
 

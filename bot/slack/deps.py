@@ -48,7 +48,7 @@ class Deps:
 
     def candidates(self, question: str) -> tuple[Candidate, ...]:
         """The entries that best match `question` now, with their scores."""
-        return self.retrieve(question).candidates
+        return self.retrieve(question).nearest
 
     @property
     def ask_expert(self) -> bool:

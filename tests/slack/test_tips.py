@@ -89,6 +89,11 @@ def tip_ids(slack_core: Core, calls: list[Call]) -> list[str]:
     return [by_text[c.body["text"]] for c in calls]
 
 
+def poster_for(core: Core, store: Store, client: WebClient) -> TipPoster:
+    """The tip poster the app builds, over the suite's knowledge."""
+    return TipPoster(core.library, store, client, POLICY, core.metrics)
+
+
 def weekdays(
     first: dt.date, last: dt.date, skip: AbstractSet[dt.date] = frozenset()
 ) -> list[dt.date]:
@@ -118,8 +123,8 @@ def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
     down_day = START + dt.timedelta(days=7)  # next Monday: down 08:00 to 12:00
     unsub_day = START + dt.timedelta(days=9)
     removed_day = START + dt.timedelta(days=4)
-    a = TipPoster(slack_core.library, a_store, client, POLICY, slack_core.metrics)
-    b = TipPoster(slack_core.library, b_store, client, POLICY, slack_core.metrics)
+    a = poster_for(slack_core, a_store, client)
+    b = poster_for(slack_core, b_store, client)
     now = dt.datetime.combine(START, dt.time(), tzinfo=dt.UTC)
     for _ in range(DAYS * 24 * 2):
         today = now.date()
@@ -129,22 +134,10 @@ def test_thirty_days_of_tips_with_two_posters_a_crash_and_downtime(
             fake_slack.fail_channel("C4", "not_in_channel")
         down = today == down_day and 8 <= now.hour < 12
         if today == crash_day and now.hour == 9 and now.minute == 0:
-            dying = TipPoster(
-                slack_core.library,
-                a_store,
-                DiesAfterPosting(client, 1),
-                POLICY,
-                slack_core.metrics,
-            )
+            dying = poster_for(slack_core, a_store, DiesAfterPosting(client, 1))
             with pytest.raises(Crash):
                 dying.post_due(now)
-            a = TipPoster(
-                slack_core.library,
-                open_store(db_url, stores),
-                client,
-                POLICY,
-                slack_core.metrics,
-            )
+            a = poster_for(slack_core, open_store(db_url, stores), client)
         if not down:
             a.post_due(now)
             b.post_due(now)
@@ -177,12 +170,8 @@ def test_two_posters_racing_on_the_same_date_post_once(
     for channel in ("C1", "C2", "C3"):
         first.subscribe(channel, dt.time(9, 0))
     posters = [
-        TipPoster(
-            slack_core.library,
-            open_store(db_url, stores),
-            web_client(slack_core.settings),
-            POLICY,
-            slack_core.metrics,
+        poster_for(
+            slack_core, open_store(db_url, stores), web_client(slack_core.settings)
         )
         for _ in range(8)
     ]
@@ -211,13 +200,7 @@ def test_a_rate_limited_tip_is_retried_at_the_next_look(
     store.subscribe("C1", dt.time(9, 0))
     for _ in range(3):  # the client's own retries of the 429, then the refusal
         fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
-    poster = TipPoster(
-        slack_core.library,
-        store,
-        web_client(slack_core.settings),
-        POLICY,
-        slack_core.metrics,
-    )
+    poster = poster_for(slack_core, store, web_client(slack_core.settings))
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     assert ["retry"] == [p.outcome for p in poster.post_due(nine)]
     assert ["posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
@@ -231,13 +214,7 @@ def test_an_error_after_which_the_message_may_exist_is_not_retried(
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
     fake_slack.fail_next("chat.postMessage", error="fatal_error")
-    poster = TipPoster(
-        slack_core.library,
-        store,
-        web_client(slack_core.settings),
-        POLICY,
-        slack_core.metrics,
-    )
+    poster = poster_for(slack_core, store, web_client(slack_core.settings))
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     assert ["failed"] == [p.outcome for p in poster.post_due(nine)]
     assert ["already_posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
@@ -252,7 +229,7 @@ def test_a_500_on_a_tip_is_not_resent_by_the_client(
     store.subscribe("C1", dt.time(9, 0))
     fake_slack.fail_next("chat.postMessage", status=500, error="internal_error")
     client = web_client(slack_core.settings, at_most_once=True)
-    poster = TipPoster(slack_core.library, store, client, POLICY, slack_core.metrics)
+    poster = poster_for(slack_core, store, client)
     nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
     poster.post_due(nine)
     poster.post_due(nine + TICK)
@@ -266,13 +243,7 @@ def test_the_scheduler_thread_looks_with_its_clock(
     """A scheduler tick with an injected clock posts what is due at that time."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
-    poster = TipPoster(
-        slack_core.library,
-        store,
-        web_client(slack_core.settings),
-        POLICY,
-        slack_core.metrics,
-    )
+    poster = poster_for(slack_core, store, web_client(slack_core.settings))
     clock = Clock.fixed(dt.datetime(2030, 1, 7, 9, 1, tzinfo=dt.UTC))
     scheduler = Scheduler(poster, interval=3600, clock=clock).start()
     try:
@@ -288,13 +259,7 @@ def test_the_tip_message_has_the_tip_a_related_entry_and_how_to_stop(
     """What the channel sees: the tip, a "Read more" button, the footer."""
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
-    TipPoster(
-        slack_core.library,
-        store,
-        web_client(slack_core.settings),
-        POLICY,
-        slack_core.metrics,
-    ).post_date(START)
+    poster_for(slack_core, store, web_client(slack_core.settings)).post_date(START)
     [call] = posts_to(fake_slack, "C1")
     first = tip_order(slack_core.library.snapshot().knowledge)[0]
     section, actions, footer = call.body["blocks"]
