@@ -20,6 +20,7 @@ from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
+from bot.search.semantic import EmbeddingCache, SemanticIndex, load_embedder
 from bot.settings import Settings
 from bot.store.database import Store
 
@@ -47,8 +48,10 @@ class Core:
         )
 
 
-def retriever_config(settings: Settings) -> RetrieverConfig:
-    return RetrieverConfig(
+def retriever_config(settings: Settings, semantic: bool = False) -> RetrieverConfig:
+    """The settings' thresholds, or the defaults of the score in use."""
+    return RetrieverConfig.for_mode(
+        semantic,
         answer_threshold=settings.answer_threshold,
         suggest_threshold=settings.suggest_threshold,
         answer_margin=settings.answer_margin,
@@ -58,9 +61,30 @@ def retriever_config(settings: Settings) -> RetrieverConfig:
     )
 
 
-def library_for(knowledge: Knowledge, settings: Settings) -> Library:
-    config = retriever_config(settings)
-    return Library(knowledge, lambda loaded: Retriever(loaded, config))
+def embeddings_for(settings: Settings) -> EmbeddingCache | None:
+    """The sentence model with its on-disk cache, when semantic matching is on
+    and the model loads; None (lexical only) otherwise."""
+    if not settings.semantic:
+        return None
+    embedder = load_embedder(settings.model_dir, settings.model_threads)
+    if embedder is None:
+        return None
+    return EmbeddingCache(settings.resolved_embedding_cache_dir, embedder)
+
+
+def library_for(
+    knowledge: Knowledge, settings: Settings, embeddings: EmbeddingCache | None = None
+) -> Library:
+    """The knowledge served with a retriever rebuilt on every reload; with
+    `embeddings`, hybrid (only changed texts are embedded again)."""
+    config = retriever_config(settings, semantic=embeddings is not None)
+
+    def retriever(loaded: Knowledge) -> Retriever:
+        if embeddings is None:
+            return Retriever(loaded, config)
+        return Retriever(loaded, config, SemanticIndex(loaded, embeddings))
+
+    return Library(knowledge, retriever)
 
 
 def _question_log(store: Store) -> QuestionLog | None:
@@ -98,6 +122,6 @@ def build(settings: Settings, *, counted: bool = True) -> Core:
     problem), then wire everything around it."""
     clock = Clock(settings.zone)
     knowledge = loading.load(settings.knowledge_dir, clock.today())
-    library = library_for(knowledge, settings)
+    library = library_for(knowledge, settings, embeddings_for(settings))
     store = Store.from_settings(settings)
     return assemble(settings, library, store, clock=clock, counted=counted)

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "deploy" / "model"
 
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
@@ -47,6 +48,13 @@ def default_knowledge_dir() -> Path:
     return Path("knowledge")
 
 
+def default_model_dir() -> Path:
+    """The project's deploy/model/ in a checkout or the image; else ./deploy/model."""
+    if DEFAULT_MODEL_DIR.is_dir():
+        return DEFAULT_MODEL_DIR
+    return Path("deploy/model")
+
+
 class Settings(BaseSettings):
     """Every knob of the bot. Bot settings use the `STPM_BOT_` prefix;
     Slack's own variables keep Slack's usual names."""
@@ -65,9 +73,44 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default a SQLite file in data_dir.",
     )
 
-    answer_threshold: float = Field(default=44.0, ge=0, le=100)
-    suggest_threshold: float = Field(default=30.0, ge=0, le=100)
-    answer_margin: float = Field(default=1.0, ge=0, le=100)
+    semantic: bool = Field(
+        default=True,
+        description="Match by meaning with the sentence model as well as by "
+        "words; false: lexical only.",
+    )
+    model_dir: Path = Field(
+        default_factory=default_model_dir,
+        description="The sentence model: model.onnx, tokenizer.json and their "
+        "model.sha256.",
+    )
+    model_threads: int = Field(
+        default=1, ge=1, le=64, description="Threads the sentence model may use."
+    )
+    embedding_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the knowledge's vectors are kept between starts; "
+        "default data_dir/embeddings.",
+    )
+    answer_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Score (0-100) an answer needs; default 65 with semantic "
+        "matching, 44 lexical only.",
+    )
+    suggest_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description='Score "did you mean" needs; default 50, or 30 lexical only.',
+    )
+    answer_margin: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="How far the answer must lead an unrelated runner-up; "
+        "default 5, or 1 lexical only.",
+    )
     max_suggestions: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=500, ge=20, le=10_000)
     index_workers: int = Field(
@@ -184,9 +227,11 @@ class Settings(BaseSettings):
 
     @field_validator("suggest_threshold")
     @classmethod
-    def _suggest_below_answer(cls, value: float, info: ValidationInfo) -> float:
+    def _suggest_below_answer(
+        cls, value: float | None, info: ValidationInfo
+    ) -> float | None:
         answer = info.data.get("answer_threshold")
-        if isinstance(answer, float) and value > answer:
+        if value is not None and isinstance(answer, float) and value > answer:
             raise ValueError(
                 f"must not exceed STPM_BOT_ANSWER_THRESHOLD={answer:g}: a match good "
                 "enough to answer would be too weak to suggest"
@@ -196,6 +241,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> dt.tzinfo:
         return zone_named(self.timezone)
+
+    @property
+    def resolved_embedding_cache_dir(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "embeddings"
 
     @property
     def resolved_database_url(self) -> str:

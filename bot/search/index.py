@@ -91,7 +91,7 @@ class Index:
         """`workers`: processes building the postings from
         `postings.PARALLEL_FROM` entries; 0: one per core, at most 4."""
         self.entries = entries
-        texts = [[*_names(e), *e.questions, e.answer] for e in entries]
+        texts = [[*names(e), *e.questions, e.answer] for e in entries]
         self.postings = postings.build(
             texts, normalizer, postings.workers_for(len(texts), workers)
         )
@@ -210,7 +210,8 @@ def _doc(
     return Doc(weights, phrasings, tuple(titles))
 
 
-def _names(entry: Entry) -> list[str]:
+def names(entry: Entry) -> list[str]:
+    """What an entry is called: its title, and its skill's name and aliases."""
     if entry.skill:
         return [entry.title, entry.skill.name, *entry.skill.aliases]
     return [entry.title]
@@ -222,7 +223,7 @@ def _analyze(
     """An entry's words with their weights, its phrasings' words sorted, and
     its titles' words."""
     tokens = normalizer.tokens
-    named = [t for t in map(tokens, _names(entry)) if t]
+    named = [t for t in map(tokens, names(entry)) if t]
     phrasings = named + [t for t in map(tokens, entry.questions) if t]
     weights = normalizer.weighted(entry.answer, ANSWER_WEIGHT)
     weights.update(dict.fromkeys(chain.from_iterable(phrasings), 1.0))

@@ -1,23 +1,41 @@
 """Find the entry that answers a question, and answer only when confident.
 
-Scoring lives in `bot.search.index`; this module decides what to say: a confident
-answer (above a threshold and clear of unrelated runners-up by a margin),
-"did you mean" suggestions when unsure, or nothing.
+Two signals rank the entries. The lexical score (`bot.search.index`, 0-100)
+sees the words: typos, clipped words, synonyms, skill names, the curated
+phrasings. The semantic one (`bot.search.semantic`, a cosine) sees the
+meaning: another verb or noun for the same thing. With the model loaded, an
+entry's hybrid score (0-100) is mostly its cosine, plus up to
+`LEXICAL_WEIGHT` of its lexical score: the full share once it has
+`CURATED_PHRASINGS` phrasings, less with fewer (a document ingested as is
+has one question per entry, and word overlap with one question says little).
+Without the model, the lexical score alone.
+
+This module decides what to say: a confident answer, "did you mean"
+suggestions when unsure, or nothing. Confident means above the threshold,
+clear of unrelated runners-up by the margin, and, for the hybrid score,
+leading the mean of the next `LEAD_OVER` unrelated entries by the lead: a
+question about something else shares some meaning with many entries at once,
+a question about one entry stands out from them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.index import Index
+from bot.search.semantic import SemanticIndex
 from bot.text.normalize import Normalizer
 
 # What became of a question: one word for it in the retriever, the replies,
 # the metrics and the store.
 Outcome = Literal["answered", "suggested", "no_match", "empty"]
+
+LEXICAL_WEIGHT = 0.4
+CURATED_PHRASINGS = 3
+LEAD_OVER = 5
 
 
 @dataclass(frozen=True)
@@ -25,11 +43,51 @@ class RetrieverConfig:
     answer_threshold: float = 44.0
     suggest_threshold: float = 30.0
     answer_margin: float = 1.0
+    answer_lead: float = 0.0
+    # The hybrid score's lexical share for an entry with enough phrasings
+    # (0: semantic only; unused without the model).
+    lexical_weight: float = LEXICAL_WEIGHT
     max_suggestions: int = 3
     max_answers: int = 3
     max_question_chars: int = 500
     # From postings.PARALLEL_FROM entries on; 0: one per core, at most 4.
     index_workers: int = 0
+
+    @classmethod
+    def for_mode(
+        cls,
+        semantic: bool,
+        *,
+        answer_threshold: float | None = None,
+        suggest_threshold: float | None = None,
+        answer_margin: float | None = None,
+        max_suggestions: int = 3,
+        max_question_chars: int = 500,
+        index_workers: int = 0,
+    ) -> RetrieverConfig:
+        """The lexical-only or the hybrid defaults, with the thresholds given
+        (not None) in their place."""
+        base = HYBRID if semantic else cls()
+        return replace(
+            base,
+            answer_threshold=_given(answer_threshold, base.answer_threshold),
+            suggest_threshold=_given(suggest_threshold, base.suggest_threshold),
+            answer_margin=_given(answer_margin, base.answer_margin),
+            max_suggestions=max_suggestions,
+            max_question_chars=max_question_chars,
+            index_workers=index_workers,
+        )
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+# Measured on the development sets (see bench/retrieval.py), not on the sets
+# reported as unseen.
+HYBRID = RetrieverConfig(
+    answer_threshold=60.0, suggest_threshold=50.0, answer_margin=0.0, answer_lead=8.0
+)
 
 
 @dataclass(frozen=True)
@@ -60,15 +118,30 @@ class Retriever:
     """Pure: build once per knowledge version, share freely between threads
     (only its caches change)."""
 
-    def __init__(self, knowledge: Knowledge, config: RetrieverConfig | None = None):
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        config: RetrieverConfig | None = None,
+        semantic: SemanticIndex | None = None,
+    ):
+        """`semantic`: the entries' vectors, for the hybrid score; None:
+        lexical only."""
         self.knowledge = knowledge
         self.config = config or RetrieverConfig()
+        self.semantic = semantic
         normalizer = Normalizer(knowledge.synonyms)
         # Questions repeat; knowledge texts don't: cached for the first only.
         # (The cache holds the normalizer, not this retriever: no cycle, so a
         # retriever replaced on reload is freed at once.)
         self.normalize = lru_cache(maxsize=8192)(normalizer.normalize)
         self._index = Index(knowledge.entries, normalizer, self.config.index_workers)
+        # Each entry's lexical share of the hybrid score, and what its
+        # cosine is multiplied by (the rest of 100).
+        self._lexical_share = [
+            self.config.lexical_weight * min(1.0, len(e.questions) / CURATED_PHRASINGS)
+            for e in knowledge.entries
+        ]
+        self._semantic_scale = semantic.scale(self._lexical_share) if semantic else None
 
     def _tokens(self, question: str) -> tuple[str, ...]:
         """The question's content words, from its first allowed chars.
@@ -81,37 +154,64 @@ class Retriever:
         norm = self.normalize(question[: self.config.max_question_chars])
         return norm.tokens
 
+    @property
+    def mode(self) -> str:
+        return "hybrid" if self.semantic is not None else "lexical"
+
     def rank(self, question: str, limit: int = 5) -> list[Match]:
         """The best entries for `question`, scored 0-100, best first."""
-        return self._rank(self._tokens(question), limit)
+        return self._rank(question, self._tokens(question), limit)
 
-    def _rank(self, tokens: tuple[str, ...], limit: int) -> list[Match]:
+    def _rank(self, question: str, tokens: tuple[str, ...], limit: int) -> list[Match]:
         if not tokens or not self._index:
             return []
         index = self._index
         query = index.query(tokens)
         entries = index.entries
+        lexical = index.scores(query, index.candidates(query))
+        if self.semantic is None:
+            scored = lexical
+        else:
+            scored = self._hybrid(question, lexical, limit)
         # Best score first, ties by id; Match objects only for the kept few.
-        ranked = sorted(
-            (-round(score, 1), entries[i].id, i)
-            for i, score in index.scores(query, index.candidates(query))
-        )
+        ranked = sorted((-round(score, 1), entries[i].id, i) for i, score in scored)
         return [Match(entries[i], -score) for score, _, i in ranked[:limit]]
 
+    def _hybrid(
+        self, question: str, lexical: list[tuple[int, float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """(entry index, hybrid score) of the best few entries."""
+        assert self.semantic is not None
+        cosines = self.semantic.similarities(question[: self.config.max_question_chars])
+        share = self._lexical_share
+        hybrid = cosines.clip(0, 1) * self._semantic_scale
+        for i, score in lexical:
+            hybrid[i] += share[i] * score
+        keep = min(len(hybrid), max(limit * 4, 16))
+        top = hybrid.argpartition(-keep)[-keep:]
+        return [(int(i), float(hybrid[i])) for i in top]
+
     def _clear_winner(self, ranked: list[Match]) -> bool:
-        """The top entry beats every unrelated runner-up by the margin.
+        """The top entry beats every unrelated runner-up by the margin, and
+        leads the mean of the next `LEAD_OVER` unrelated ones by the lead.
 
         A close runner-up that the top entry links to is shown with it as a
         related entry anyway, so it doesn't make the answer a guess.
         """
         top = ranked[0]
+        cfg = self.config
         rivals = [
             m.score
             for m in ranked[1:]
             if m.entry.id not in top.entry.related
             and top.entry.id not in m.entry.related
         ]
-        return not rivals or top.score - rivals[0] >= self.config.answer_margin
+        if rivals and top.score - rivals[0] < cfg.answer_margin:
+            return False
+        if cfg.answer_lead and rivals:
+            next_ones = rivals[:LEAD_OVER]
+            return top.score - sum(next_ones) / len(next_ones) >= cfg.answer_lead
+        return True
 
     def ask(self, question: str) -> Result:
         """Answer `question` if confident, else suggest, else say nothing."""
@@ -120,7 +220,9 @@ class Retriever:
         tokens = self._tokens(question)
         if not tokens:
             return Result(question, "empty", truncated=truncated)
-        ranked = self._rank(tokens, max(cfg.max_answers, cfg.max_suggestions) + 1)
+        # Enough for the lead over unrelated entries, related ones skipped.
+        wanted = max(cfg.max_answers, cfg.max_suggestions, 2 * LEAD_OVER) + 1
+        ranked = self._rank(question, tokens, wanted)
         top = ranked[0] if ranked else None
         seen = tuple(ranked)
         if top is None or top.score < cfg.suggest_threshold:

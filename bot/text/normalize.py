@@ -250,3 +250,46 @@ _GENERIC = Normalizer()
 def normalize(text: str) -> Normalized:
     """The comparable form of a text with the generic synonyms only."""
     return _GENERIC.normalize(text)
+
+
+class SpelledOut:
+    """Text for a sentence model: Slack markup gone, acronyms the knowledge
+    defines spelled out ("sr tpm" -> "sr technical program manager"), every
+    other word as typed.
+
+    A general-purpose model has rarely seen a team's acronyms and reads them
+    as noise; other synonyms ("aws" for cloud computing) it already knows,
+    and replacing them would lose what was asked. An acronym is a form that
+    is the initials of its canonical phrase, or those plus a plural "s".
+    """
+
+    def __init__(self, synonyms: dict[str, tuple[str, ...]] | None = None) -> None:
+        table: dict[str, str] = {}
+        for source in (parse_synonyms(GENERIC_SYNONYMS), synonyms or {}):
+            for canon, forms in source.items():
+                words = _TOKEN.findall(fold(canon))
+                initials = "".join(w[0] for w in words)
+                if len(initials) < 2:
+                    continue
+                for form in forms:
+                    letters = "".join(_TOKEN.findall(fold(form)))
+                    if letters == initials:
+                        table[fold(form)] = " ".join(words)
+                    elif letters == initials + "s" and not words[-1].endswith("s"):
+                        table[fold(form)] = " ".join(words) + "s"
+        self._table = table
+        alternatives = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
+        self._pattern = (
+            re.compile(rf"(?<![\w/&.])(?:{alternatives})(?![\w/&])", re.IGNORECASE)
+            if table
+            else None
+        )
+
+    def __call__(self, text: str) -> str:
+        text = _SPACES.sub(" ", clean_slack(text)).strip()
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._table[fold(m.group(0))], text)
+
+
+_SPACES = re.compile(r"\s+")

@@ -42,7 +42,7 @@ def test_mention_inside_a_thread_is_answered_in_that_thread(slack: RunningApp) -
 
 def test_direct_message_is_answered(slack: RunningApp) -> None:
     """A DM gets the answer in the DM, not in a thread."""
-    event = message("what does a senior tpm do?")
+    event = message(CYBER)
     slack.send.event(envelope(event))
     [post] = slack.fake.wait_delivered("chat.postMessage")
     assert "D0DM0001" == post.body["channel"]

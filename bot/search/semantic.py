@@ -1,0 +1,272 @@
+"""Sentence embeddings: what a question means, beside what words it uses.
+
+The model (all-MiniLM-L6-v2 as int8 ONNX, `deploy/model/`) runs with
+onnxruntime and tokenizers; nothing is downloaded. `load_embedder` checks the
+files against `model.sha256` and returns None, with one log line, when the
+model or its runtime is missing, so the bot answers lexical-only instead.
+
+Every text is embedded on its own (no padding): an int8 vector then depends
+only on the text and the model, so a vector cached on disk is the one the
+model would give now, and a question is embedded exactly as the knowledge was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import structlog
+from numpy.typing import NDArray
+
+from bot.knowledge.models import Knowledge
+from bot.search.index import names
+from bot.text.normalize import SpelledOut
+
+Vectors = NDArray[np.float32]
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+HASHES_FILE = "model.sha256"
+MAX_TOKENS = 256  # the model's max_seq_length
+DIMENSION = 384
+
+log = structlog.get_logger()
+
+
+class Embedder(Protocol):
+    """Unit-length sentence vectors; `version` names the model exactly."""
+
+    version: str
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class ModelError(Exception):
+    """The model files are missing, altered or unreadable."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified_files(directory: Path) -> dict[str, str]:
+    """The model's files with their sha256, checked against `model.sha256`;
+    `ModelError` naming the file that is missing or differs."""
+    hashes = directory / HASHES_FILE
+    try:
+        listed = {
+            name.strip(): digest
+            for digest, name in (
+                line.split(maxsplit=1)
+                for line in hashes.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            )
+        }
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"{hashes}: cannot read the model's hashes ({error})"
+        ) from None
+    checked = {}
+    for name in (MODEL_FILE, TOKENIZER_FILE):
+        path = directory / name
+        if name not in listed:
+            raise ModelError(f"{hashes}: no sha256 for {name}")
+        try:
+            actual = _sha256(path)
+        except OSError as error:
+            raise ModelError(f"{path}: {error.strerror or error}") from None
+        if actual != listed[name]:
+            raise ModelError(f"{path}: sha256 {actual[:12]}… is not the listed one")
+        checked[name] = actual
+    return checked
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2: mean of the token vectors, L2-normalised."""
+
+    def __init__(self, directory: Path, threads: int = 1) -> None:
+        import onnxruntime as ort  # type: ignore[import-untyped]
+        from tokenizers import Tokenizer
+
+        hashes = verified_files(directory)
+        self.version = hashes[MODEL_FILE][:16] + hashes[TOKENIZER_FILE][:8]
+        tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for row, text in enumerate(texts):
+            encoding = self._tokenizer.encode(text)
+            ids = np.array([encoding.ids], dtype=np.int64)
+            inputs = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.zeros_like(ids),
+            }
+            hidden = self._session.run(["last_hidden_state"], inputs)[0][0]
+            pooled = hidden.mean(axis=0)
+            out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return out
+
+
+def load_embedder(directory: Path, threads: int = 1) -> Embedder | None:
+    """The model in `directory`, or None (one `semantic.off` warning saying
+    why) when its runtime is not installed or its files are missing or
+    altered."""
+    try:
+        return OnnxEmbedder(directory, threads)
+    except ImportError as error:
+        reason = f"{error.name or 'onnxruntime'} is not installed"
+    except ModelError as error:
+        reason = str(error)
+    except Exception as error:  # onnxruntime's own errors have no common base
+        reason = f"{directory / MODEL_FILE}: {str(error)[:200]}"
+    log.warning("semantic.off", reason=reason, answering="lexical only")
+    return None
+
+
+class EmbeddingCache:
+    """Vectors of the knowledge's texts on disk, keyed by the text and the
+    model: start-up and reload embed only what changed.
+
+    One file per model version (`<version>.npz`), replaced atomically, so a
+    crash mid-write or two replicas writing at once leave a whole file. A file
+    that can't be read is ignored (one warning) and rewritten.
+    """
+
+    def __init__(self, directory: Path | None, embedder: Embedder) -> None:
+        self.directory = directory
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._vectors: dict[bytes, Vectors] | None = None
+        self.embedded = 0  # texts the model had to embed (not found cached)
+
+    @property
+    def path(self) -> Path | None:
+        if self.directory is None:
+            return None
+        return self.directory / f"{self.embedder.version}.npz"
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+    def _read(self) -> dict[bytes, Vectors]:
+        path = self.path
+        if path is None or not path.exists():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+            if vectors.shape != (len(keys), DIMENSION):
+                raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("embeddings.cache_unreadable", path=str(path), error=str(error))
+            return {}
+        return {
+            bytes(k): v for k, v in zip(keys, vectors.astype("float32"), strict=True)
+        }
+
+    def _write(self, cached: dict[bytes, Vectors]) -> None:
+        path = self.path
+        if path is None:
+            return
+        tmp: Path | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            tmp = Path(name)
+            with os.fdopen(fd, "wb") as f:
+                keys = np.array(list(cached), dtype="S32")
+                vectors = np.array(list(cached.values()), dtype=np.float32)
+                np.savez(f, keys=keys, vectors=vectors.reshape(len(keys), DIMENSION))
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.replace(path)
+        except OSError as error:
+            log.warning("embeddings.cache_unwritable", path=str(path), error=str(error))
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+
+    def vectors(self, texts: Sequence[str]) -> Vectors:
+        """(len(texts), DIMENSION) unit vectors, from the cache where it has
+        them; the cache file then holds exactly these texts' vectors."""
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = self._read()
+            known = self._vectors
+            keys = [self._key(t) for t in texts]
+            missing = list(dict.fromkeys(k for k in keys if k not in known))
+            if missing:
+                by_key = dict(zip(keys, texts, strict=True))
+                fresh = self.embedder.embed([by_key[k] for k in missing])
+                known.update(zip(missing, fresh, strict=True))
+                self.embedded += len(missing)
+            kept = {k: known[k] for k in dict.fromkeys(keys)}
+            if missing or len(kept) != len(known):
+                self._write(kept)
+            self._vectors = kept
+            if not texts:
+                return np.zeros((0, DIMENSION), dtype=np.float32)
+            return np.stack([kept[k] for k in keys])
+
+
+def unique(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+class SemanticIndex:
+    """The vectors of every entry's names and phrasings; an entry's
+    similarity to a question is its best one's cosine. Questions and
+    phrasings alike are embedded as `SpelledOut` writes them."""
+
+    def __init__(self, knowledge: Knowledge, cache: EmbeddingCache) -> None:
+        self.spell = SpelledOut(knowledge.synonyms)
+        entries = knowledge.entries
+        texts: list[str] = []
+        counts = []
+        for entry in entries:
+            own = unique(self.spell(t) for t in (*names(entry), *entry.questions))
+            texts.extend(own)
+            counts.append(len(own))
+        self._embedder = cache.embedder
+        self._vectors = cache.vectors(texts)
+        # Each entry's rows are contiguous: where they start, for reduceat.
+        self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
+        self._size = len(entries)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def scale(self, lexical_share: Sequence[float]) -> Vectors:
+        """100 times each entry's semantic share, as a vector."""
+        return (100 * (1 - np.array(lexical_share, dtype=np.float32))).astype(
+            np.float32
+        )
+
+    def similarities(self, question: str) -> Vectors:
+        """Each entry's cosine (-1 to 1) with `question`, in entry order."""
+        if not self._size:
+            return np.zeros(0, dtype=np.float32)
+        query = self._embedder.embed([self.spell(question)])[0]
+        cosines = self._vectors @ query
+        best: Vectors = np.maximum.reduceat(cosines, self._starts)
+        return best
