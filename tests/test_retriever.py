@@ -208,7 +208,7 @@ def test_a_replaced_retriever_is_freed_at_once(knowledge: Knowledge) -> None:
     try:
         retriever = Retriever(knowledge)
         retriever.ask("how important is cloud for a senior tpm")
-        index = weakref.ref(retriever._index)
+        index = weakref.ref(retriever._parts[0][0])
         del retriever
         assert index() is None
     finally:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import chain
@@ -185,6 +186,37 @@ class Index:
             )
             out.append((i, gate * blend))
         return out
+
+
+def collections(entries: Sequence[Entry]) -> list[tuple[int, ...]]:
+    """The entries (their positions) in each collection: entries joined by
+    `related` links either way, or by being in one file. A collection is one
+    body of knowledge (the curated files link to each other; an ingested
+    document links within itself until a curator connects it)."""
+    parent = list(range(len(entries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(a: int, b: int) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    position = {e.id: i for i, e in enumerate(entries)}
+    first_in_file: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        join(i, first_in_file.setdefault(entry.file, i))
+        for other in entry.related:
+            if other in position:
+                join(i, position[other])
+    groups: dict[int, list[int]] = {}
+    for i in range(len(entries)):
+        groups.setdefault(root(i), []).append(i)
+    return [tuple(group) for group in groups.values()]
 
 
 def _phrasing_similarity(query: Query, docs: list[Doc]) -> list[float]:

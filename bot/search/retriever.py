@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.knowledge.models import Entry, Knowledge
-from bot.search.index import Index
+from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
 from bot.text.normalize import Normalizer
 
@@ -130,11 +130,21 @@ class Retriever:
         self.config = config or RetrieverConfig()
         self.semantic = semantic
         normalizer = Normalizer(knowledge.synonyms)
+        workers = self.config.index_workers
         # Questions repeat; knowledge texts don't: cached for the first only.
         # (The cache holds the normalizer, not this retriever: no cycle, so a
         # retriever replaced on reload is freed at once.)
         self.normalize = lru_cache(maxsize=8192)(normalizer.normalize)
-        self._index = Index(knowledge.entries, normalizer, self.config.index_workers)
+        # One lexical index per collection (`collections`): a word's rarity and
+        # whether the knowledge knows it are judged within the entry's own
+        # collection, so a document added beside changes no other's scores.
+        self._parts = [
+            (
+                Index(tuple(knowledge.entries[i] for i in where), normalizer, workers),
+                where,
+            )
+            for where in collections(knowledge.entries)
+        ]
         # Each entry's lexical share of the hybrid score, and what its
         # cosine is multiplied by (the rest of 100).
         self._lexical_share = [
@@ -163,12 +173,15 @@ class Retriever:
         return self._rank(question, self._tokens(question), limit)
 
     def _rank(self, question: str, tokens: tuple[str, ...], limit: int) -> list[Match]:
-        if not tokens or not self._index:
+        entries = self.knowledge.entries
+        if not tokens or not entries:
             return []
-        index = self._index
-        query = index.query(tokens)
-        entries = index.entries
-        lexical = index.scores(query, index.candidates(query))
+        lexical = []
+        for index, where in self._parts:
+            query = index.query(tokens)
+            lexical += [
+                (where[i], s) for i, s in index.scores(query, index.candidates(query))
+            ]
         if self.semantic is None:
             scored = lexical
         else:

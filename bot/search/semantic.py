@@ -16,6 +16,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -178,7 +179,7 @@ class EmbeddingCache:
                 keys, vectors = data["keys"], data["vectors"]
             if vectors.shape != (len(keys), DIMENSION):
                 raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             log.warning("embeddings.cache_unreadable", path=str(path), error=str(error))
             return {}
         return {

@@ -1,0 +1,294 @@
+"""Semantic matching: the bundled model, its checks, the on-disk cache of the
+knowledge's vectors, and the hybrid retriever beside the lexical one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from structlog.testing import capture_logs
+
+from bot.knowledge import loading
+from bot.knowledge.models import Knowledge
+from bot.search.library import Library
+from bot.search.retriever import HYBRID, Retriever
+from bot.search.semantic import (
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    Embedder,
+    EmbeddingCache,
+    ModelError,
+    SemanticIndex,
+    Vectors,
+    load_embedder,
+    verified_files,
+)
+from bot.settings import DEFAULT_MODEL_DIR
+from tests.support.cli import cli
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
+
+PROTECT = "how do I protect our systems from hackers as a tpm, does it matter"
+
+
+class Counting:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.version = embedder.version
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts.extend(texts)
+        return self.embedder.embed(texts)
+
+
+@pytest.fixture(scope="session")
+def model() -> Embedder:
+    embedder = load_embedder(DEFAULT_MODEL_DIR)
+    assert embedder is not None, "the bundled model did not load"
+    return embedder
+
+
+@pytest.fixture
+def counting(model: Embedder) -> Counting:
+    return Counting(model)
+
+
+@pytest.fixture(scope="session")
+def hybrid(knowledge: Knowledge, model: Embedder) -> Retriever:
+    index = SemanticIndex(knowledge, EmbeddingCache(None, model))
+    return Retriever(knowledge, HYBRID, index)
+
+
+def test_the_shipped_model_is_the_one_its_hashes_name() -> None:
+    lines = (DEFAULT_MODEL_DIR / "model.sha256").read_text().splitlines()
+    listed = {name: digest for digest, name in (line.split() for line in lines)}
+    assert listed == verified_files(DEFAULT_MODEL_DIR)
+
+
+def test_vectors_are_unit_length_and_depend_only_on_the_text(model: Embedder) -> None:
+    text = "how important is cloud computing"
+    alone = model.embed([text])
+    together = model.embed(["a much longer text first, to change any batch", text])
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(alone[0], together[1])
+
+
+def copy_model(into: Path) -> Path:
+    folder = into / "model"
+    folder.mkdir()
+    for name in (MODEL_FILE, TOKENIZER_FILE, "model.sha256"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, folder / name)
+    return folder
+
+
+def test_an_altered_model_file_is_refused_naming_it(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    tokenizer = folder / TOKENIZER_FILE
+    tokenizer.write_bytes(tokenizer.read_bytes().replace(b'"[UNK]"', b'"[UNX]"', 1))
+    with pytest.raises(ModelError, match=TOKENIZER_FILE):
+        verified_files(folder)
+    with capture_logs() as logs:
+        assert load_embedder(folder) is None
+    [off] = logs
+    assert "semantic.off" == off["event"]
+    assert TOKENIZER_FILE in off["reason"]
+
+
+@pytest.mark.parametrize("missing", [MODEL_FILE, "model.sha256"])
+def test_a_missing_model_file_means_lexical_only(tmp_path: Path, missing: str) -> None:
+    folder = copy_model(tmp_path)
+    (folder / missing).unlink()
+    with capture_logs() as logs:
+        assert load_embedder(folder) is None
+    assert [missing in log["reason"] for log in logs] == [True]
+
+
+def test_the_cache_embeds_each_text_once_across_starts(
+    tmp_path: Path, knowledge: Knowledge, counting: Counting
+) -> None:
+    SemanticIndex(knowledge, EmbeddingCache(tmp_path, counting))
+    cold = len(counting.texts)
+    assert cold > len(knowledge.entries)  # names and phrasings
+    SemanticIndex(knowledge, EmbeddingCache(tmp_path, counting))  # a restart
+    assert cold == len(counting.texts)
+
+
+def test_the_cached_vectors_are_the_ones_the_model_gives(
+    tmp_path: Path, knowledge: Knowledge, model: Embedder
+) -> None:
+    question = "how important is cloud computing for an stpm"
+    fresh = SemanticIndex(knowledge, EmbeddingCache(tmp_path, model))
+    cached = SemanticIndex(knowledge, EmbeddingCache(tmp_path, model))
+    assert np.array_equal(fresh.similarities(question), cached.similarities(question))
+
+
+def with_phrasing(knowledge: Knowledge, entry_id: str, phrasing: str) -> Knowledge:
+    entries = [
+        e.model_copy(update={"questions": (*e.questions, phrasing)})
+        if e.id == entry_id
+        else e
+        for e in knowledge.entries
+    ]
+    return Knowledge.of(entries, knowledge.tips, knowledge.synonyms)
+
+
+def test_a_reload_embeds_only_what_changed(
+    tmp_path: Path, knowledge: Knowledge, counting: Counting
+) -> None:
+    cache = EmbeddingCache(tmp_path, counting)
+    library = Library(
+        knowledge, lambda k: Retriever(k, HYBRID, SemanticIndex(k, cache))
+    )
+    before = len(counting.texts)
+    library.swap(with_phrasing(knowledge, "skill-cloud", "is the cloud a big deal"))
+    assert ["is the cloud a big deal"] == counting.texts[before:]
+    best = library.snapshot().retriever.ask("is the cloud a big deal").best
+    assert best is not None and "skill-cloud" == best.entry.id
+
+
+def test_a_half_written_cache_file_is_rebuilt_not_fatal(
+    tmp_path: Path, knowledge: Knowledge, counting: Counting
+) -> None:
+    cache = EmbeddingCache(tmp_path, counting)
+    SemanticIndex(knowledge, cache)
+    assert cache.path is not None
+    data = cache.path.read_bytes()
+    cache.path.write_bytes(data[: len(data) // 2])
+    cold = len(counting.texts)
+    with capture_logs() as logs:
+        again = EmbeddingCache(tmp_path, counting)
+        SemanticIndex(knowledge, again)
+    assert ["embeddings.cache_unreadable"] == [log["event"] for log in logs]
+    assert 2 * cold == len(counting.texts)  # embedded again, all of it
+    SemanticIndex(knowledge, EmbeddingCache(tmp_path, counting))
+    assert 2 * cold == len(counting.texts)  # and the rewritten file is whole
+
+
+def test_an_unwritable_cache_still_answers(
+    tmp_path: Path, knowledge: Knowledge, model: Embedder
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    with capture_logs() as logs:
+        index = SemanticIndex(knowledge, EmbeddingCache(blocked / "cache", model))
+    assert ["embeddings.cache_unwritable"] == [log["event"] for log in logs]
+    best = Retriever(knowledge, HYBRID, index).ask("is cloud computing important").best
+    assert best is not None and "skill-cloud" == best.entry.id
+
+
+def test_hybrid_offers_the_entry_a_question_means_in_other_words(
+    knowledge: Knowledge, hybrid: Retriever
+) -> None:
+    """No word of the question names cybersecurity: the lexical score finds
+    nothing, the hybrid one puts cybersecurity first."""
+    lexical = Retriever(knowledge).ask(PROTECT)
+    assert lexical.status == "no_match"
+    result = hybrid.ask(PROTECT)
+    assert result.status in ("answered", "suggested")
+    assert "skill-cybersecurity" == result.ranked[0].entry.id
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how important is cybersecurity for a sr tpm", "skill-cybersecurity"),
+        ("wat does an stpm do all day", "responsibilities"),
+        ("how do stpms avoid falling behind on new tech", "bp-stay-current"),
+        ("is cloud important?", "skill-cloud"),
+    ],
+)
+def test_hybrid_answers_what_the_knowledge_answers(
+    hybrid: Retriever, question: str, expected: str
+) -> None:
+    best = hybrid.ask(question).best
+    assert best is not None and expected == best.entry.id
+    assert 0 <= best.score <= 100
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats the salary of a senior tpm",
+        "which security training is mandatory for us",
+        "where do I file my expense report",
+        "what's the wifi password",
+    ],
+)
+def test_hybrid_does_not_guess(hybrid: Retriever, question: str) -> None:
+    assert hybrid.ask(question).best is None
+
+
+def test_another_document_beside_changes_no_answer(
+    tmp_path: Path, knowledge: Knowledge, model: Embedder
+) -> None:
+    """The offsite FAQ ingested beside the STPM knowledge: the STPM questions
+    keep their answers, the unanswerable ones stay unanswered."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    done = cli(
+        tmp_path, "ingest", str(FIXTURES / "team_offsite_faq.txt"), knowledge_dir=folder
+    )
+    assert 0 == done.returncode, done.stderr
+    both = loading.load(folder)
+    assert len(both.entries) > len(knowledge.entries) + 100
+    cache = EmbeddingCache(None, model)
+    alone = Retriever(knowledge, HYBRID, SemanticIndex(knowledge, cache))
+    beside = Retriever(both, HYBRID, SemanticIndex(both, cache))
+    questions = [
+        "how important is cybersecurity for a sr tpm",
+        "what are the key responsibilities of an stpm",
+        "is cloud important?",
+        "whats the salary of a senior tpm",
+        "is there a networking event for tpms this quarter",
+    ]
+    for question in questions:
+        a, b = alone.ask(question).best, beside.ask(question).best
+        assert (a and a.entry.id) == (b and b.entry.id), question
+
+
+def answer_of(stdout: str) -> list[str]:
+    return [a["id"] for a in json.loads(stdout)["answers"]]
+
+
+def test_without_the_model_the_bot_answers_by_words_with_one_warning(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    done = cli(
+        tmp_path,
+        "ask",
+        "--json",
+        "how important is cloud computing for an stpm",
+        STPM_BOT_MODEL_DIR=str(tmp_path / "empty"),
+    )
+    assert 0 == done.returncode
+    assert ["skill-cloud"] == answer_of(done.stdout)[:1]
+    warnings = [
+        json.loads(line) for line in done.stderr.splitlines() if "semantic.off" in line
+    ]
+    assert 1 == len(warnings)
+    assert "model.sha256" in warnings[0]["reason"]
+    assert not (tmp_path / "data" / "embeddings").exists()
+
+
+def test_semantic_matching_is_on_by_default_and_can_be_turned_off(
+    tmp_path: Path,
+) -> None:
+    on = cli(tmp_path, "ask", "--json", PROTECT)
+    assert 0 == on.returncode
+    assert "semantic.off" not in on.stderr
+    assert list((tmp_path / "data" / "embeddings").glob("*.npz"))
+    assert json.loads(on.stdout)["suggestions"][0]["id"] == "skill-cybersecurity"
+
+    off = cli(tmp_path / "data", "ask", "--json", PROTECT, STPM_BOT_SEMANTIC="false")
+    assert 0 == off.returncode
+    assert "semantic.off" not in off.stderr
+    assert [] == json.loads(off.stdout)["answers"]
+    assert [] == json.loads(off.stdout)["suggestions"]
+    assert not (tmp_path / "data" / "data" / "embeddings").exists()
