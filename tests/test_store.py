@@ -86,6 +86,26 @@ def test_answered_threads_are_remembered(store: Store) -> None:
     assert not store.answered_in("C2", "1.1")
 
 
+def test_a_conversations_topic_is_kept_and_replaced(store: Store) -> None:
+    """What a thread is about: the last entry, what was shown since, and who
+    asked, known only as a hash; remembering again replaces it."""
+    assert store.topic_of("C1", "1.1") is None
+    store.remember_topic("C1", "1.1", "skill-cloud", "U1", ["skill-cloud"])
+    topic = store.topic_of("C1", "1.1")
+    assert topic is not None and ("skill-cloud", ("skill-cloud",)) == (
+        topic.entry_id,
+        topic.shown,
+    )
+    assert store.asked_by(topic, "U1") and not store.asked_by(topic, "U2")
+    assert "U1" not in topic.asker_hash
+    store.remember_topic(
+        "C1", "1.1", "skill-cloud", "U1", ["skill-cloud", "technical-skills"]
+    )
+    again = store.topic_of("C1", "1.1")
+    assert again is not None and ("skill-cloud", "technical-skills") == again.shown
+    assert store.topic_of("C1", "") is None and store.topic_of("C2", "1.1") is None
+
+
 def test_votes_store_a_hash_not_the_user(store: Store, clock: SettableNow) -> None:
     """A vote keeps question, entry, vote and time; the user only as a hash."""
     store.record_vote("is cloud important?", "skill-cloud", 1, "U123")

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.followup import parts
 from bot.answers.replies import Reply, reply_for
 from bot.knowledge.models import Entry, Knowledge
 from bot.metrics import Metrics
 from bot.search.library import Library, Snapshot
-from bot.search.retriever import Outcome, Result
+from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
 
 LOGGED_QUESTION_CHARS = 200
@@ -55,11 +56,13 @@ class NoQuestionLog:
 
 @dataclass(frozen=True)
 class Asked:
-    """A question's result and the knowledge version it was ranked on."""
+    """A question's result and the knowledge version it was ranked on;
+    `also`: the answers to the other parts of a question in two parts."""
 
     snapshot: Snapshot
     result: Result
     seconds: float
+    also: tuple[Result, ...] = ()
 
     @property
     def knowledge(self) -> Knowledge:
@@ -97,11 +100,16 @@ class Answerer:
         self.human_contact = human_contact
 
     def retrieve(self, question: str) -> Asked:
-        """Rank `question` on the current snapshot; counts nothing."""
+        """Rank `question` on the current snapshot; counts nothing. A question
+        in parts gets an answer for each part that has a confident one."""
         start = time.perf_counter()
         snapshot = self.library.snapshot()
         result = snapshot.retriever.ask(question)
-        return Asked(snapshot, result, time.perf_counter() - start)
+        also: tuple[Result, ...] = ()
+        pieces = parts(question)
+        if len(pieces) > 1:
+            result, also = _each_part(snapshot.retriever, result, pieces)
+        return Asked(snapshot, result, time.perf_counter() - start, also)
 
     def settle(self, asked: Asked, user: str | None = None) -> Asked:
         """Log, count and record a retrieved question (`user` only as a hash)."""
@@ -126,11 +134,36 @@ class Answerer:
 
     def reply(self, asked: Asked) -> Reply:
         """What the bot says, from the snapshot the question was ranked on."""
-        return reply_for(asked.knowledge, asked.result, self.human_contact)
+        main = reply_for(asked.knowledge, asked.result, self.human_contact)
+        if not asked.also:
+            return main
+        also = tuple(reply_for(asked.knowledge, r) for r in asked.also)
+        return replace(main, also=also)
 
     def answer(self, question: str, user: str | None = None) -> Reply:
         """What the bot says to `question`, wherever it says it."""
         return self.reply(self.lookup(question, user))
+
+
+def _each_part(
+    retriever: Retriever, whole: Result, pieces: list[str]
+) -> tuple[Result, tuple[Result, ...]]:
+    """The main result and the other parts' answers, when at least two parts
+    are answered by different entries; else the whole question's result."""
+    subject = retriever.subject(pieces[0])
+    answered = []
+    for i, piece in enumerate(pieces):
+        result = retriever.ask(piece)
+        if result.best is None and i and subject:
+            # "...and how do they stay current?": "they" is the first part's subject.
+            result = replace(retriever.ask(f"{piece} {subject}"), question=piece)
+        if result.best is not None:
+            answered.append(result)
+    distinct = list({r.best.entry.id: r for r in answered if r.best}.values())
+    if len(distinct) < 2:
+        return whole, ()
+    main = replace(distinct[0], question=whole.question)
+    return main, tuple(distinct[1:])
 
 
 def _log(result: Result, best: Candidate | None, seconds: float) -> None:

@@ -38,6 +38,8 @@ class Reply:
     suggestions: tuple[Link, ...] = ()
     topics: tuple[str, ...] = ()
     human_contact: str = ""
+    lead: str = ""  # a line before the answer ("More on X:")
+    also: tuple[Reply, ...] = ()  # answers to the other parts of the question
 
 
 def link(entry: Entry) -> Link:

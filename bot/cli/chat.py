@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.answers.asking import Answerer
-from bot.answers.replies import entry_reply
+from bot.answers.followup import more_about, nothing_more, wants_more
+from bot.answers.replies import Reply, entry_reply
 from bot.answers.schedule import tip_for
 from bot.cli.render import HELP, render, render_skills, render_tip, skill_not_found
 from bot.clock import Clock
@@ -30,12 +31,15 @@ HELP_WORDS = frozenset({"help", "/help", "?"})
 
 @dataclass
 class Chat:
-    """One conversation; remembers the last suggestions so `1` can open one."""
+    """One conversation; remembers the last suggestions so `1` can open one,
+    and the last answer and what "tell me more" has shown of it since."""
 
     answerer: Answerer
     library: Library
     clock: Clock
     choices: list[str] = field(default_factory=list)
+    topic: str = ""
+    shown: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, core: Core) -> Chat:
@@ -52,8 +56,25 @@ class Chat:
             return self.command(text[1:])
         if text.isdigit() and len(text) < 3:
             return self.choose(int(text))
+        if self.topic and wants_more(text):
+            return self.more()
         reply = self.answerer.answer(line)
         self.choices = [s.id for s in reply.suggestions]
+        self._remember(reply)
+        return render(reply)
+
+    def _remember(self, reply: Reply) -> None:
+        if reply.outcome == "answered" and reply.entry_id:
+            self.topic = reply.entry_id
+            self.shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
+
+    def more(self) -> str:
+        """The next entry about the last answer's topic."""
+        knowledge = self.knowledge
+        reply = more_about(knowledge, self.topic, self.shown)
+        if reply is None:
+            return nothing_more(knowledge, self.topic)
+        self.shown.append(reply.entry_id)
         return render(reply)
 
     def command(self, text: str) -> str:
@@ -96,7 +117,9 @@ class Chat:
         entry = self.knowledge.by_id.get(entry_id.strip().lstrip("/"))
         if entry is None:
             return f"No entry with id {entry_id!r}. Type help for the commands."
-        return render(entry_reply(self.knowledge, entry))
+        reply = entry_reply(self.knowledge, entry)
+        self._remember(reply)
+        return render(reply)
 
 
 def run(

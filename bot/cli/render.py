@@ -17,6 +17,7 @@ Commands:
   /skill NAME   how important a technical skill is (/skill alone: the table)
   /tip          today's tip
   /show ID      open an entry, e.g. /show skill-cloud (or just /skill-cloud)
+  more          more on the last answer (also "tell me more", "why?")
   1, 2, 3       open a "Did you mean" suggestion by its number
   help          this help
   quit          leave (or exit, or Ctrl-D)"""
@@ -27,11 +28,13 @@ def link(item: Link) -> str:
 
 
 def _answer(reply: Reply) -> list[str]:
-    lines = [reply.title, plain(reply.text)]
+    lines = [reply.lead, reply.title, plain(reply.text)]
     if reply.source:
         lines.append(f"Source: {reply.source}")
     if reply.related:
         lines.append("Related: " + " · ".join(link(r) for r in reply.related))
+    for part in reply.also:
+        lines += [f"Also, on “{part.question}”:", *_answer(part)]
     return lines
 
 

@@ -164,6 +164,21 @@ class Retriever:
         norm = self.normalize(question[: self.config.max_question_chars])
         return norm.tokens
 
+    def subject(self, question: str) -> str:
+        """The question's words that most of a collection's entries share:
+        what the knowledge is about ("senior technical program manager"),
+        which a second question in a row often leaves to a pronoun."""
+        words = self.normalize(question[: self.config.max_question_chars]).tokens
+        common = [
+            w
+            for w in dict.fromkeys(words)
+            if any(
+                len(index.postings.get(w, ())) * 2 > len(index)
+                for index, _ in self._parts
+            )
+        ]
+        return " ".join(common)
+
     @property
     def mode(self) -> str:
         return "hybrid" if self.semantic is not None else "lexical"

@@ -73,6 +73,10 @@ class Actions(Listeners):
         )
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
+            # The clicker's "tell me more" in this thread goes on from here.
+            self.deps.store.remember_topic(
+                channel, thread_ts, entry.id, body["user"]["id"], [entry.id]
+            )
 
     def feedback(
         self,

@@ -148,8 +148,10 @@ def feedback_block(entry_id: str, question: str) -> ActionsBlock:
 
 
 def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Message:
-    """An answer: text, source, related entries, feedback; a share button if private."""
-    blocks: list[Block] = [_section(f"*{reply.title}*\n{reply.text}")]
+    """An answer: text, source, related entries, feedback; a share button if private.
+    The other parts of a question in parts follow, each with its source."""
+    blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
+    blocks.append(_section(f"*{reply.title}*\n{reply.text}"))
     notes = [f"Source: {reply.source}"] if reply.source else []
     if reply.question and (private or shared):
         asked = "You asked" if private else "Asked with /stpm"
@@ -167,7 +169,13 @@ def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Mess
                 elements=[_button("Share in channel", SHARE, share.encode(), "primary")]
             )
         )
-    text = shorten(_plain(f"{reply.title}: {reply.text}"), FALLBACK_CHARS)
+    for part in reply.also:
+        blocks.append(DividerBlock())
+        blocks.append(_section(f"*{part.title}*\n{part.text}"))
+        if part.source:
+            blocks.append(_context(f"Source: {part.source}"))
+    told = " ".join(f"{r.title}: {r.text}" for r in (reply, *reply.also))
+    text = shorten(_plain(f"{reply.lead} {told}".strip()), FALLBACK_CHARS)
     return Message(text, tuple(blocks))
 
 

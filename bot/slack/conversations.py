@@ -7,10 +7,18 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.followup import (
+    looks_like_question,
+    more_about,
+    nothing_more,
+    wants_more,
+)
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.store.records import Topic
 from bot.text.markup import is_greeting, question_from
 
 EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
@@ -70,13 +78,31 @@ class Conversations(Listeners):
         thread_ts = event.get("thread_ts")
         mentioned = f"<@{context.bot_user_id}" in event.get("text", "")
         # A mention is answered by on_mention; other channel messages only
-        # when they continue a thread the bot answered in.
-        if (
-            thread_ts
-            and not mentioned
-            and self.deps.store.answered_in(event["channel"], thread_ts)
-        ):
+        # when the person the bot answered in that thread asks again: people's
+        # remarks to each other are theirs.
+        if thread_ts and not mentioned and self._asks_again(event, thread_ts):
             self._answer(body, event, context, client, thread_ts, follow_up=True)
+
+    def _topic(self, event: Event, thread_ts: str | None) -> Topic | None:
+        """What this conversation is about (a DM: the whole DM); None if the
+        bot hasn't answered in it, or the store can't say."""
+        where = "" if event.get("channel_type") == "im" else thread_ts
+        if where is None:
+            return None
+        try:
+            return self.deps.store.topic_of(event["channel"], where)
+        except SQLAlchemyError as error:
+            structlog.get_logger().warning(
+                "slack.topic_unknown", error=str(error)[:200]
+            )
+            return None
+
+    def _asks_again(self, event: Event, thread_ts: str) -> bool:
+        topic = self._topic(event, thread_ts)
+        if topic is None or not self.deps.store.asked_by(topic, event["user"]):
+            return False
+        text = question_from(event.get("text", ""), None)
+        return wants_more(text) or looks_like_question(text)
 
     def _answer(
         self,
@@ -88,6 +114,11 @@ class Conversations(Listeners):
         follow_up: bool = False,
     ) -> None:
         question = question_from(event.get("text", ""), context.bot_user_id)
+        if wants_more(question):
+            topic = self._topic(event, thread_ts)
+            if topic is not None:
+                self._go_on(body, event, client, thread_ts, topic)
+                return
         greeting = is_greeting(question)
         asked = None if greeting else self.deps.retrieve(question)
         if follow_up and (asked is None or asked.result.best is None):
@@ -99,6 +130,7 @@ class Conversations(Listeners):
                 "slack.duplicate", event_id=body.get("event_id")
             )
             return
+        reply = None
         if asked is None:
             message = blocks.intro()
         else:
@@ -111,6 +143,49 @@ class Conversations(Listeners):
         )
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
+        if reply is not None and reply.outcome == "answered":
+            shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
+            self._remember(event, thread_ts, reply.entry_id, shown)
+
+    def _remember(
+        self, event: Event, thread_ts: str | None, entry_id: str, shown: list[str]
+    ) -> None:
+        where = "" if event.get("channel_type") == "im" else thread_ts
+        if where is None:
+            return
+        try:
+            self.deps.store.remember_topic(
+                event["channel"], where, entry_id, event["user"], shown
+            )
+        except SQLAlchemyError as error:  # the answer is out; only "more" is lost
+            structlog.get_logger().warning("slack.topic_lost", error=str(error)[:200])
+
+    def _go_on(
+        self,
+        body: dict[str, Any],
+        event: Event,
+        client: WebClient,
+        thread_ts: str | None,
+        topic: Topic,
+    ) -> None:
+        """ "tell me more": the next entry about the conversation's topic."""
+        if not self.deps.store.claim(claim_keys(body, event)):
+            return
+        knowledge = self.deps.library.snapshot().knowledge
+        reply = more_about(knowledge, topic.entry_id, topic.shown)
+        if reply is None:
+            message = blocks.notice(nothing_more(knowledge, topic.entry_id))
+        else:
+            message = blocks.answer(reply)
+        client.chat_postMessage(
+            channel=event["channel"], thread_ts=thread_ts, **message.as_kwargs()
+        )
+        structlog.get_logger().info(
+            "slack.more", entry=topic.entry_id, shown=reply.entry_id if reply else None
+        )
+        if reply is not None:
+            shown = [*topic.shown, reply.entry_id]
+            self._remember(event, thread_ts, topic.entry_id, shown)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
-from bot.store.schema import answered_threads, processed_events
+from bot.store.engine import hash_user
+from bot.store.records import Topic
+from bot.store.schema import answered_threads, processed_events, thread_topics
 
 
 class ClaimsMixin(StoreBase):
@@ -70,3 +72,51 @@ class ClaimsMixin(StoreBase):
         )
         with self._connect() as conn:
             return bool(conn.execute(query).scalar())
+
+    # -- what a conversation is about ---------------------------------------
+
+    def remember_topic(
+        self,
+        channel: str,
+        thread_ts: str,
+        entry_id: str,
+        asker: str,
+        shown: Iterable[str] = (),
+    ) -> None:
+        """The conversation (`thread_ts` "" for a DM) is now about `entry_id`,
+        asked by `asker`; `shown`: what "tell me more" showed of it."""
+        key = (thread_topics.c.channel == channel) & (
+            thread_topics.c.thread_ts == thread_ts
+        )
+        values = {
+            "entry_id": entry_id[:200],
+            "shown": " ".join(dict.fromkeys(shown)),
+            "asker_hash": hash_user(asker, self._salt),
+            "updated_at": self._now(),
+        }
+        with self._begin() as conn:
+            if conn.execute(update(thread_topics).where(key).values(values)).rowcount:
+                return
+        try:
+            with self._begin() as conn:
+                row = {"channel": channel, "thread_ts": thread_ts, **values}
+                conn.execute(insert(thread_topics), row)
+        except IntegrityError:  # another process inserted it first: update
+            with self._begin() as conn:
+                conn.execute(update(thread_topics).where(key).values(values))
+
+    def topic_of(self, channel: str, thread_ts: str) -> Topic | None:
+        """What the conversation is about, if the bot answered in it."""
+        query = select(
+            thread_topics.c.entry_id, thread_topics.c.shown, thread_topics.c.asker_hash
+        ).where(
+            thread_topics.c.channel == channel, thread_topics.c.thread_ts == thread_ts
+        )
+        with self._connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Topic(row.entry_id, tuple(row.shown.split()), row.asker_hash)
+
+    def asked_by(self, topic: Topic, user: str) -> bool:
+        return topic.asker_hash == hash_user(user, self._salt)

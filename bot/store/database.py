@@ -31,6 +31,7 @@ from bot.store.schema import (
     posted_tips,
     processed_events,
     questions,
+    thread_topics,
     tip_subscriptions,
     unanswered,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "posted_tips",
     "processed_events",
     "questions",
+    "thread_topics",
     "tip_subscriptions",
     "unanswered",
 ]

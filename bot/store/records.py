@@ -71,3 +71,13 @@ class Subscription:
     def receiving(self) -> bool:
         """Subscribed, and Slack hasn't refused a post since."""
         return self.active and self.paused_reason is None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a conversation is about: the entry last answered, what "tell me
+    more" has shown since, and who asked (hashed)."""
+
+    entry_id: str
+    shown: tuple[str, ...]
+    asker_hash: str

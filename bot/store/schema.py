@@ -51,6 +51,20 @@ answered_threads = Table(
     Column("answered_at", DateTime(timezone=True), nullable=False),
 )
 
+# What each answered conversation (a thread, or a DM) is about: the entry last
+# answered, the entries "tell me more" has shown since (space-separated), and
+# who asked (hashed), so a follow-up is told apart from others' remarks.
+thread_topics = Table(
+    "thread_topics",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("thread_ts", String(40), primary_key=True),  # "" for a DM
+    Column("entry_id", String(200), nullable=False),
+    Column("shown", Text, nullable=False),
+    Column("asker_hash", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # Daily tips: one row per channel. `active` is what the channel asked for;
 # `paused_reason` is set when Slack refused a post (not_in_channel, ...).
 tip_subscriptions = Table(

@@ -209,3 +209,107 @@ def test_a_slack_error_is_logged_and_answered_politely(slack: RunningApp) -> Non
     [note] = slack.fake.wait_delivered("chat.postEphemeral")
     assert note.body["text"].startswith("Sorry, something went wrong")
     assert "Traceback" not in note.text
+
+
+def wait_for_topic(slack: RunningApp, channel: str, where: str) -> None:
+    """What the thread (or DM: "") is about is stored just after the post."""
+    deadline = time.monotonic() + 5
+    while slack.store.topic_of(channel, where) is None:
+        assert time.monotonic() < deadline, "the thread's topic was not stored"
+        time.sleep(0.01)
+
+
+def in_thread(first: dict[str, Any], text: str, **extra: Any) -> dict[str, Any]:
+    return message(
+        text,
+        channel=first["channel"],
+        channel_type="channel",
+        thread_ts=first["ts"],
+        **extra,
+    )
+
+
+def test_other_peoples_messages_in_an_answered_thread_are_theirs(
+    slack: RunningApp,
+) -> None:
+    """Someone else's remark, or even question, in a thread the bot answered
+    is not addressed to the bot: no reply, however well it would match."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], first["ts"])
+    for text in (
+        "I think stakeholder management is the hard part honestly",
+        "the security review is blocking us",
+        "how important is cloud computing for an stpm?",
+        "tell me more",
+    ):
+        slack.send.event(envelope(in_thread(first, text, user="U0OTHER1")))
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+
+
+def test_the_askers_remarks_are_not_answered_either(slack: RunningApp) -> None:
+    """The person the bot answered agreeing with someone is not a question."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], first["ts"])
+    for text in (
+        "I agree, communication is key",
+        "cloud computing skills matter a lot",
+    ):
+        slack.send.event(envelope(in_thread(first, text)))
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+
+
+def test_tell_me_more_goes_on_with_the_threads_topic(slack: RunningApp) -> None:
+    """ "tell me more", then "why?": each shows another entry on the topic."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], first["ts"])
+    slack.send.event(envelope(in_thread(first, "tell me more")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert first["ts"] == posts[1].body["thread_ts"]
+    assert "More on Cybersecurity" in _blocks_text(posts[1].body)
+    assert "feedback:skill-cybersecurity" not in _blocks_text(posts[1].body)
+    deadline = time.monotonic() + 5
+    while len(slack.store.topic_of(first["channel"], first["ts"]).shown) < 2:  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    slack.send.event(envelope(in_thread(first, "why?")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    assert "More on Cybersecurity" in _blocks_text(posts[2].body)
+    assert _feedback_ids(posts[1].body) != _feedback_ids(posts[2].body)
+
+
+def _feedback_ids(body: dict[str, Any]) -> list[str]:
+    return [
+        str(b["block_id"])
+        for b in body.get("blocks", [])
+        if str(b.get("block_id", "")).startswith("feedback:")
+    ]
+
+
+def test_tell_me_more_in_a_direct_message(slack: RunningApp) -> None:
+    """In a DM the whole conversation has a topic, threads or not."""
+    first = message(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], "")
+    slack.send.event(envelope(message("more please")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert "More on Cybersecurity" in _blocks_text(posts[1].body)
+
+
+def test_a_question_in_two_parts_gets_both_answers(slack: RunningApp) -> None:
+    slack.send.event(
+        envelope(mention("is cloud important for a tpm, and what about security?"))
+    )
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    shown = _blocks_text(post.body)
+    assert "feedback:skill-cloud" in shown
+    assert "*Cybersecurity*" in shown
+    assert "Cybersecurity" in post.body["text"]  # the notification has both
