@@ -3,7 +3,7 @@ and the shipped hybrid score, against a BM25 baseline, then start-up time,
 memory and scale.
 
     python bench/retrieval.py [--sizes 1000 10000 100000] [--hybrid-sizes 1000 10000]
-                              [--repeat 3] [--quality-only]
+                              [--repeat 3] [--only quality|startup|scale]
 
 Quality is measured on four knowledge folders, each built the way a user
 builds one (a copy of `knowledge/`, plus documents added with `stpm-bot
@@ -443,22 +443,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
     parser.add_argument("--hybrid-sizes", type=int, nargs="*", default=[1000, 10_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument(
+        "--only", choices=("quality", "startup", "scale"), help="one part only"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--hybrid", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quality-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quality_only:
+        args.only = "quality"
     if args.child:
         scale_child(args.child, args.repeat, args.hybrid)
         return
-    embedder = load_embedder(DEFAULT_MODEL_DIR)
-    if embedder is None:
-        print("(the sentence model did not load: lexical and bm25 only)")
-    with tempfile.TemporaryDirectory() as tmp:
-        quality(embedder, Path(tmp))
-    if args.quality_only:
-        return
-    startup(args.repeat)
-    scales(args.sizes, args.hybrid_sizes, args.repeat)
+    if args.only in (None, "quality"):
+        embedder = load_embedder(DEFAULT_MODEL_DIR)
+        if embedder is None:
+            print("(the sentence model did not load: lexical and bm25 only)")
+        with tempfile.TemporaryDirectory() as tmp:
+            quality(embedder, Path(tmp))
+    if args.only in (None, "startup"):
+        startup(args.repeat)
+    if args.only in (None, "scale"):
+        scales(args.sizes, args.hybrid_sizes, args.repeat)
 
 
 if __name__ == "__main__":

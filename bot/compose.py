@@ -7,6 +7,7 @@ each call `build` once; everything below them is handed what it needs.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import structlog
@@ -80,9 +81,18 @@ def library_for(
     config = retriever_config(settings, semantic=embeddings is not None)
 
     def retriever(loaded: Knowledge) -> Retriever:
-        if embeddings is None:
-            return Retriever(loaded, config)
-        return Retriever(loaded, config, SemanticIndex(loaded, embeddings))
+        start = time.perf_counter()
+        before = embeddings.embedded if embeddings else 0
+        semantic = SemanticIndex(loaded, embeddings) if embeddings else None
+        built = Retriever(loaded, config, semantic)
+        structlog.get_logger().info(
+            "retriever.ready",
+            matching=built.mode,
+            entries=len(loaded.entries),
+            embedded=(embeddings.embedded - before) if embeddings else 0,
+            seconds=round(time.perf_counter() - start, 3),
+        )
+        return built
 
     return Library(knowledge, retriever)
 

@@ -44,7 +44,7 @@ def test_ask_prints_the_answer_and_logs_on_stderr_only(tmp_path: Path) -> None:
     assert done.stdout.startswith("Cybersecurity\n")
     assert "Source: Technical skills table" in done.stdout
     assert "Related: " in done.stdout
-    assert events(done.stderr) == ["faq.answered"]
+    assert events(done.stderr) == ["retriever.ready", "faq.answered"]
 
 
 def test_ask_json_has_the_contract_shape(tmp_path: Path) -> None:
