@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.knowledge.article import Bullet, Faq, Paragraph, Section, Table, parse
 
 ARTICLE = """\
@@ -93,3 +95,47 @@ def test_a_short_line_inside_a_wrapped_paragraph_is_not_a_heading() -> None:
 def test_empty_text_has_no_sections() -> None:
     """An empty article gives nothing to ingest."""
     assert [] == parse("") == parse("\ufeff\n  \n")
+
+
+def test_an_answer_line_with_a_pipe_stays_the_answer() -> None:
+    """A `+` line is the FAQ's answer whatever it contains, `|` included."""
+    text = (
+        "Brewing\nHow do I pick a grind?\n+Coarse | medium | fine.\n+By method | taste."
+    )
+
+    assert [
+        Faq("How do I pick a grind?", "Coarse | medium | fine.\nBy method | taste.")
+    ] == (parse(text)[0].blocks)
+
+
+def test_a_question_with_a_pipe_keeps_its_answer() -> None:
+    """A question answered on the next `+` line is not a table row."""
+    text = "Brewing\nFrench press | pour-over: which is easier?\n+Pour-over.\n"
+
+    assert [Faq("French press | pour-over: which is easier?", "Pour-over.")] == (
+        parse(text)[0].blocks
+    )
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "Skill | Importance\nCloud | High\nData | Low\n",
+        "Skill | Importance\n\n---|---\nCloud | High\nData | Low\n",
+        "| Skill | Importance |\n|-|-|\n| Cloud | High |\n| Data | Low |\n",
+    ],
+    ids=["no-separator", "blank-before-separator", "short-separator"],
+)
+def test_a_tables_first_row_is_its_header(table: str) -> None:
+    """The header row names the columns: without a `---` line when the other
+    rows hold levels or numbers, after a blank line, or over a short `-|-`."""
+    header, rows = ("Skill", "Importance"), (("Cloud", "High"), ("Data", "Low"))
+
+    assert [Table(header, rows)] == parse(f"Skills\n{table}")[0].blocks
+
+
+def test_a_table_of_words_alone_has_no_header() -> None:
+    """Without a `---` line or values to tell it apart, no row is the header."""
+    assert [Table((), (("Tea", "Green"), ("Coffee", "Black")))] == parse(
+        "Drinks\nTea | Green\nCoffee | Black\n"
+    )[0].blocks

@@ -64,3 +64,13 @@ def test_an_existing_draft_is_only_replaced_with_force(tmp_path: Path) -> None:
     assert target.read_text() == "first"
     write_draft(target, "third", force=True)
     assert target.read_text() == "third"
+
+
+def test_the_review_notes_say_how_the_draft_was_linked_and_phrased() -> None:
+    """The header tells the curator what `related` and `questions` hold."""
+    notes = " ".join(
+        line.lstrip("# ").strip() for line in draft_yaml([], "notes.txt").splitlines()
+    )
+
+    assert "set to the entry's section and the most similar entries" in notes
+    assert "other entries with up to 2 made from their title" in notes

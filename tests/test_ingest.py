@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from bot.knowledge.draft import draft_yaml
-from bot.knowledge.ingest import doc_slug, ingest
+from bot.knowledge.ingest import MAX_RELATED, doc_slug, ingest
 from bot.knowledge.loading import check, load
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.evaluation import evaluate
 from bot.search.retriever import Retriever, RetrieverConfig
+from bot.text.normalize import fold, normalize
 from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = FIXTURES / "stpm_article.txt"
 COFFEE = FIXTURES / "home_coffee_faq.txt"
 COFFEE_SET = FIXTURES / "home_coffee_rephrasings.yaml"
+OFFSITE = FIXTURES / "team_offsite_faq.txt"
+LEAD_PHRASES = FIXTURES / "ingest_lead_phrases.txt"
 
 
 def draft_dir(
@@ -76,7 +81,7 @@ def test_sections_faqs_and_skill_rows_become_entries(tmp_path: Path) -> None:
     ] == ["Cybersecurity: High", "Data analytics: Medium"]
 
 
-def test_every_entry_links_to_its_neighbours(tmp_path: Path) -> None:
+def test_every_entry_has_related_entries(tmp_path: Path) -> None:
     """Ids carry the document's slug and every answer has related entries."""
     knowledge = load(draft_dir(tmp_path, ARTICLE.read_text("utf-8"), ARTICLE.name))
 
@@ -110,14 +115,14 @@ def test_a_question_already_asked_elsewhere_is_skipped(knowledge: Knowledge) -> 
 
 
 def test_ids_are_unique_and_titles_fit(tmp_path: Path) -> None:
-    """Same headings get -2 ids; a very long question is cut to a 150-char title."""
+    """Same headings get -2 ids; a very long question is cut to an 80-char title."""
     long_question = "Why " + "really " * 40 + "?"
     text = f"Setup\nOne.\nSetup\nTwo.\n{long_question}\n+Because.\n"
     knowledge, problems = check(draft_dir(tmp_path, text, "notes.txt"))
 
     assert problems == []
     assert [e.id for e in knowledge.entries][:2] == ["notes-setup", "notes-setup-2"]
-    assert all(len(e.title) <= 150 for e in knowledge.entries)
+    assert all(len(e.title) <= 80 for e in knowledge.entries)
     assert (long_question,) == knowledge.entries[-1].questions
 
 
@@ -165,3 +170,164 @@ def test_an_ingested_faq_answers_rephrased_questions(tmp_path: Path) -> None:
     )
     assert report.top1_rate >= 0.60
     assert report.refused_rate >= 0.90
+
+
+def by_title(text: str, name: str) -> dict[str, dict[str, Any]]:
+    return {e["title"]: e for e in ingest(text, name)}
+
+
+def test_an_faq_answer_with_a_pipe_keeps_its_question() -> None:
+    """An answer with `|` in it is still the FAQ's answer, not a table."""
+    text = "Brewing\nHow do I pick a grind?\n+Coarse | medium | fine, by method.\n"
+
+    faq = by_title(text, "grind.txt")["How do I pick a grind?"]
+
+    assert faq["questions"] == ["How do I pick a grind?"]
+    assert faq["answer"] == "Coarse | medium | fine, by method."
+
+
+def test_ids_are_a_few_whole_words_of_the_title() -> None:
+    """Question words and filler are left out; a clash gets -2."""
+    text = (
+        "Planning\n"
+        "How far in advance should we start planning a team offsite?\n+Early.\n"
+        "How do we book the venue?\n+Online.\n"
+        "When should we book the venue?\n+Soon.\n"
+    )
+
+    ids = [e["id"] for e in ingest(text, "doc.txt")]
+
+    assert ids == [
+        "doc-planning",
+        "doc-advance-planning-team-offsite",
+        "doc-book-venue",
+        "doc-book-venue-2",
+    ]
+
+
+@pytest.mark.parametrize("article", [ARTICLE, OFFSITE, COFFEE], ids=lambda p: p.stem)
+def test_ids_are_short_and_never_cut_mid_word(article: Path) -> None:
+    """Every id is the document's slug, then at most 40 characters of whole
+    words from its title, never a question's opening words."""
+    entries = ingest(article.read_text(encoding="utf-8"), article.name)
+    prefix = f"{doc_slug(article.name)}-"
+
+    for entry in entries:
+        assert entry["id"].startswith(prefix)
+        words = re.sub(r"-\d+$", "", entry["id"].removeprefix(prefix))
+        assert len(words) <= 40, entry["id"]
+        assert set(words.split("-")) <= set(
+            re.findall("[a-z0-9]+", fold(entry["title"]))
+        )
+        assert words.split("-")[0] not in {"how", "what", "why", "who", "do", "can"}
+    assert len({e["id"] for e in entries}) == len(entries)
+
+
+def test_titles_are_short_phrases() -> None:
+    """A bullet's title is its lead phrase, or the bullet cut where a phrase
+    ends; no title is over 80 characters or ends on a dangling word."""
+    titles = by_title(ARTICLE.read_text(encoding="utf-8"), ARTICLE.name)
+
+    assert {
+        "Strong technical expertise",
+        "Business acumen",
+        "Developing and executing technical strategies",
+        "Senior Technical Program Managers play a crucial role",
+        "How do Senior Technical Program Managers stay current?",
+    } <= set(titles)
+    assert max(map(len, titles)) <= 80
+    dangling = re.compile(r"(?:[,;:(…—-]|\b(?:and|of|the|to|in|a))$")
+    assert [t for t in titles if dangling.search(t)] == []
+
+
+def test_a_bullet_without_a_telling_lead_phrase_is_cut_at_a_phrase_end() -> None:
+    """A label ("Note:") is no title; a long bullet is cut at a phrase end."""
+    titles = list(by_title(LEAD_PHRASES.read_text(encoding="utf-8"), "lead.txt"))
+
+    assert titles == [
+        "Lead phrases",
+        "Note: the venue needs a signed contract",
+        "Book the venue at least six weeks ahead",
+        "Venue contracts",
+        "Catering",
+    ]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "Skill | Importance\nCloud | High\nData | Low\n",
+        "Skill | Importance\n\n---|---\nCloud | High\nData | Low\n",
+    ],
+    ids=["no-separator", "blank-before-separator"],
+)
+def test_a_tables_header_is_its_header_not_an_entry(table: str) -> None:
+    """The header row titles the table entry and heads its answer; it is
+    neither an entry of its own nor a skill."""
+    entries = ingest(f"Skills\n{table}", "t.txt")
+    skills = [e["skill"]["name"] for e in entries if "skill" in e]
+    table_entry = next(e for e in entries if e["title"] == "Skill and Importance")
+
+    assert [e["title"] for e in entries] == [
+        "Skills",
+        "Skill and Importance",
+        "Cloud",
+        "Data",
+    ]
+    assert skills == ["Cloud", "Data"]
+    assert table_entry["answer"] == "*Skill — Importance*\n• Cloud — High\n• Data — Low"
+
+
+def test_related_entries_are_the_section_and_the_most_similar() -> None:
+    """Each entry links to its section first, then to entries that say
+    similar things, wherever they are in the document; never to itself."""
+    entries = ingest(ARTICLE.read_text(encoding="utf-8"), ARTICLE.name)
+    titles = {e["id"]: e["title"] for e in entries}
+    heads = {e["source"]: e["id"] for e in entries if e["title"] == e["source"]}
+    related = {e["title"]: [titles[r] for r in e["related"]] for e in entries}
+
+    for e in entries:
+        assert e["id"] not in e["related"]
+        assert len(set(e["related"])) == len(e["related"]) <= MAX_RELATED
+        if heads[e["source"]] != e["id"]:
+            assert e["related"][0] == heads[e["source"]]
+    assert {
+        "How do Senior Technical Program Managers stay current?",
+        "STPMs must stay up-to-date with the latest technologies and trends",
+    } <= set(related["Staying up-to-date with the latest technologies and trends"])
+    assert {"Cybersecurity", "Networking and infrastructure"} <= set(
+        related["Cloud computing"]
+    )
+
+
+def test_topics_get_phrasings_from_their_title() -> None:
+    """Sections and bullets without FAQs get up to 2 phrasings made from
+    their title, none asked elsewhere; FAQs keep just their own question."""
+    text = ARTICLE.read_text(encoding="utf-8")
+    known = Knowledge.of(
+        [Entry(id="x", title="X", answer="Y.", questions=("what is business acumen",))]
+    )
+    entries = {e["title"]: e for e in ingest(text, ARTICLE.name, known)}
+    asked = [normalize(q).text for e in entries.values() for q in e["questions"]]
+
+    assert entries["Leadership skills"]["questions"] == [
+        "what are leadership skills",
+        "why do leadership skills matter",
+    ]
+    assert entries["Business acumen"]["questions"] == [
+        "why does business acumen matter"
+    ]
+    assert entries["Introduction"]["questions"] == []
+    assert entries["Cloud computing"]["questions"] == []
+    assert all(len(e["questions"]) <= 2 for e in entries.values())
+    assert len(asked) == len(set(asked))
+    faqs = [e for e in entries.values() if e["title"].endswith("?")]
+    assert [len(e["questions"]) for e in faqs] == [1, 1, 1]
+
+
+def test_a_section_of_faqs_gets_no_phrasings() -> None:
+    """A section of FAQ pairs is found by its FAQs' questions."""
+    entries = ingest(OFFSITE.read_text(encoding="utf-8"), OFFSITE.name)
+
+    assert entries[0]["title"] == "Team Offsite Planning FAQ"
+    assert entries[0]["questions"] == []

@@ -35,10 +35,12 @@ HEADER = """\
 # Its entries are answerable as soon as this file is in the knowledge folder.
 # A curator should review every entry:
 #   - title: short (about 60 characters; shown on buttons), answer: direct first line;
-#   - questions: add 4-7 ways people would ask (FAQ entries start with theirs;
-#     a question or skill name already in the knowledge was left out);
-#   - related: set to neighbouring entries; point them at the right skills and
-#     best practices elsewhere in the knowledge;
+#   - questions: add 4-7 ways people would ask (FAQ entries start with theirs,
+#     other entries with up to 2 made from their title; a question or skill
+#     name already in the knowledge was left out);
+#   - related: set to the entry's section and the most similar entries of this
+#     document; point them at the right skills and best practices elsewhere in
+#     the knowledge;
 #   - skill: add the aliases people type ("AI/ML", "infra");
 #   - owner and review_by; then run `stpm-bot validate`.
 """
