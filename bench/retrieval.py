@@ -400,6 +400,8 @@ def scale_child(size: int, repeat: int, hybrid: bool) -> None:
         retriever.ask(q)  # warm caches the way a running bot has them
     samples = []
     for _ in range(repeat):
+        if retriever.semantic is not None:
+            retriever.semantic.forget_questions()  # every question new to the model
         for q in questions:
             t = time.perf_counter()
             retriever.ask(q)

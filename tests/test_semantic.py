@@ -13,11 +13,12 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.knowledge import loading
-from bot.knowledge.models import Knowledge
+from bot.knowledge.models import Entry, Knowledge
 from bot.search.library import Library
 from bot.search.retriever import HYBRID, Retriever
 from bot.search.semantic import (
     MODEL_FILE,
+    SHORTLIST,
     TOKENIZER_FILE,
     Embedder,
     EmbeddingCache,
@@ -292,3 +293,57 @@ def test_semantic_matching_is_on_by_default_and_can_be_turned_off(
     assert [] == json.loads(off.stdout)["answers"]
     assert [] == json.loads(off.stdout)["suggestions"]
     assert not (tmp_path / "data" / "data" / "embeddings").exists()
+
+
+class Hashed:
+    """Unit vectors drawn from each text's hash: the model's shape, instant."""
+
+    version = "hashed"
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        rows = [
+            np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(384)
+            for t in texts
+        ]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), 384)
+        unit: Vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return unit
+
+
+def test_a_large_knowledge_gets_exact_cosines_where_they_matter() -> None:
+    """Past the shortlist size, the entries nearest a question (and those
+    named) get their exact best cosine; the others a lower bound."""
+    entries = [
+        Entry(
+            id=f"e{i}",
+            title=f"topic {i}",
+            answer="text",
+            questions=tuple(f"question {i} {j}" for j in range(3)),
+        )
+        for i in range(2500)
+    ]
+    knowledge = Knowledge.of(entries)
+    embedder = Hashed()
+    index = SemanticIndex(knowledge, EmbeddingCache(None, embedder))
+    question = "question 1234 1"
+    got = index.similarities(question, exact=[7])
+    query = embedder.embed([question])[0]
+    exact = np.array(
+        [
+            max(float(v @ query) for v in embedder.embed([e.title, *e.questions]))
+            for e in entries
+        ]
+    )
+    mean = np.array(
+        [
+            float(embedder.embed([e.title, *e.questions]).mean(axis=0) @ query)
+            for e in entries
+        ]
+    )
+    shortlist = np.argsort(-mean)[:SHORTLIST]
+    assert 1234 == int(np.argmax(got))  # its own phrasing: cosine 1
+    assert np.allclose(got[shortlist], exact[shortlist], atol=1e-5)
+    assert np.isclose(got[7], exact[7], atol=1e-5)
+    others = np.setdiff1d(np.arange(len(entries)), [*shortlist, 7])
+    assert np.allclose(got[others], mean[others], atol=1e-5)
+    assert np.all(got <= exact + 1e-5)

@@ -210,7 +210,9 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         """(entry index, hybrid score) of the best few entries."""
         assert self.semantic is not None
-        cosines = self.semantic.similarities(question[: self.config.max_question_chars])
+        cosines = self.semantic.similarities(
+            question[: self.config.max_question_chars], [i for i, _ in lexical]
+        )
         share = self._lexical_share
         hybrid = cosines.clip(0, 1) * self._semantic_scale
         for i, score in lexical:

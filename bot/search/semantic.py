@@ -18,6 +18,8 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +38,10 @@ TOKENIZER_FILE = "tokenizer.json"
 HASHES_FILE = "model.sha256"
 MAX_TOKENS = 256  # the model's max_seq_length
 DIMENSION = 384
+SHORTLIST_FROM = 2000
+SHORTLIST = 200
+QUESTION_CACHE = 1024
+MAX_WORKERS = 4  # threads embedding many texts at once (onnxruntime releases the GIL)
 
 log = structlog.get_logger()
 
@@ -114,19 +120,31 @@ class OnnxEmbedder:
         )
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text; many texts (a cold start, a big reload)
+        are embedded on every core the process may use."""
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for row, text in enumerate(texts):
-            encoding = self._tokenizer.encode(text)
-            ids = np.array([encoding.ids], dtype=np.int64)
-            inputs = {
-                "input_ids": ids,
-                "attention_mask": np.ones_like(ids),
-                "token_type_ids": np.zeros_like(ids),
-            }
-            hidden = self._session.run(["last_hidden_state"], inputs)[0][0]
-            pooled = hidden.mean(axis=0)
-            out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)), len(texts) // 64)
+        if workers < 2:
+            for row, text in enumerate(texts):
+                out[row] = self._one(text)
+            return out
+        with ThreadPoolExecutor(workers, thread_name_prefix="embed") as pool:
+            for row, vector in enumerate(pool.map(self._one, texts, chunksize=32)):
+                out[row] = vector
         return out
+
+    def _one(self, text: str) -> Vectors:
+        encoding = self._tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        inputs = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        hidden = self._session.run(["last_hidden_state"], inputs)[0][0]
+        pooled = hidden.mean(axis=0)
+        unit: Vectors = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return unit
 
 
 def load_embedder(directory: Path, threads: int = 1) -> Embedder | None:
@@ -237,7 +255,13 @@ def unique(texts: Iterable[str]) -> list[str]:
 class SemanticIndex:
     """The vectors of every entry's names and phrasings; an entry's
     similarity to a question is its best one's cosine. Questions and
-    phrasings alike are embedded as `SpelledOut` writes them."""
+    phrasings alike are embedded as `SpelledOut` writes them.
+
+    Past `SHORTLIST_FROM` entries, a question is first compared with each
+    entry's mean vector (its mean cosine, never above its best), and only
+    the `SHORTLIST` nearest entries, and those the caller names, get their
+    exact best cosine: one matrix product over entries, not over phrasings.
+    """
 
     def __init__(self, knowledge: Knowledge, cache: EmbeddingCache) -> None:
         self.spell = SpelledOut(knowledge.synonyms)
@@ -248,14 +272,25 @@ class SemanticIndex:
             own = unique(self.spell(t) for t in (*names(entry), *entry.questions))
             texts.extend(own)
             counts.append(len(own))
-        self._embedder = cache.embedder
         self._vectors = cache.vectors(texts)
         # Each entry's rows are contiguous: where they start, for reduceat.
         self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
+        self._counts = np.array(counts, dtype=np.int64)
         self._size = len(entries)
+        self._means: Vectors | None = None
+        if self._size > SHORTLIST_FROM:
+            sums = np.add.reduceat(self._vectors, self._starts, axis=0)
+            self._means = (sums / self._counts[:, None]).astype(np.float32)
+        embed = cache.embedder.embed
+        # Questions repeat (retries, "did you mean" clicked, the same FAQ).
+        self._embed = lru_cache(maxsize=QUESTION_CACHE)(lambda q: embed([q])[0])
 
     def __len__(self) -> int:
         return self._size
+
+    def forget_questions(self) -> None:
+        """Drop the cached question vectors (a benchmark timing new questions)."""
+        self._embed.cache_clear()
 
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
         """100 times each entry's semantic share, as a vector."""
@@ -263,11 +298,23 @@ class SemanticIndex:
             np.float32
         )
 
-    def similarities(self, question: str) -> Vectors:
-        """Each entry's cosine (-1 to 1) with `question`, in entry order."""
+    def similarities(self, question: str, exact: Sequence[int] = ()) -> Vectors:
+        """Each entry's cosine (-1 to 1) with `question`, in entry order: its
+        best text's, or past `SHORTLIST_FROM` entries its mean for all but
+        the shortlist and the entries in `exact`."""
         if not self._size:
             return np.zeros(0, dtype=np.float32)
-        query = self._embedder.embed([self.spell(question)])[0]
-        cosines = self._vectors @ query
-        best: Vectors = np.maximum.reduceat(cosines, self._starts)
-        return best
+        query: Vectors = self._embed(self.spell(question))
+        if self._means is None:
+            best: Vectors = np.maximum.reduceat(self._vectors @ query, self._starts)
+            return best
+        cosines: Vectors = self._means @ query
+        near = np.argpartition(-cosines, SHORTLIST)[:SHORTLIST]
+        chosen = np.unique(np.concatenate([near, np.asarray(exact, dtype=np.int64)]))
+        starts, counts = self._starts[chosen], self._counts[chosen]
+        rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(
+            counts.sum()
+        )
+        within = np.cumsum(counts) - counts
+        cosines[chosen] = np.maximum.reduceat(self._vectors[rows] @ query, within)
+        return cosines
