@@ -67,7 +67,9 @@ def embeddings_for(settings: Settings) -> EmbeddingCache | None:
     and the model loads; None (lexical only) otherwise."""
     if not settings.semantic:
         return None
-    embedder = load_embedder(settings.model_dir, settings.model_threads)
+    embedder = load_embedder(
+        settings.model_dir, settings.model_threads, settings.embed_workers
+    )
     if embedder is None:
         return None
     return EmbeddingCache(settings.resolved_embedding_cache_dir, embedder)

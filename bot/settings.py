@@ -8,7 +8,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,17 @@ class Settings(BaseSettings):
         "model.sha256.",
     )
     model_threads: int = Field(
-        default=1, ge=1, le=64, description="Threads the sentence model may use."
+        default=1,
+        ge=1,
+        le=64,
+        description="Threads the sentence model uses for one text.",
+    )
+    embed_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Texts embedded at once when many are new (start-up, a big "
+        "reload); 0: one per available core (at most 4).",
     )
     embedding_cache_dir: Path | None = Field(
         default=None,
@@ -95,7 +105,7 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         le=100,
-        description="Score (0-100) an answer needs; default 65 with semantic "
+        description="Score (0-100) an answer needs; default 60 with semantic "
         "matching, 44 lexical only.",
     )
     suggest_threshold: float | None = Field(
@@ -109,7 +119,7 @@ class Settings(BaseSettings):
         ge=0,
         le=100,
         description="How far the answer must lead an unrelated runner-up; "
-        "default 5, or 1 lexical only.",
+        "default 0 with semantic matching, 1 lexical only.",
     )
     max_suggestions: int = Field(default=3, ge=1, le=10)
     max_question_chars: int = Field(default=500, ge=20, le=10_000)
@@ -225,18 +235,22 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("suggest_threshold")
-    @classmethod
-    def _suggest_below_answer(
-        cls, value: float | None, info: ValidationInfo
-    ) -> float | None:
-        answer = info.data.get("answer_threshold")
-        if value is not None and isinstance(answer, float) and value > answer:
+    @model_validator(mode="after")
+    def _suggest_below_answer(self) -> Settings:
+        """The thresholds in force (given, or the mode's defaults): a match
+        good enough to answer must not be too weak to suggest."""
+        answer, suggest = self.answer_threshold, self.suggest_threshold
+        if answer is None and suggest is None:
+            return self
+        answer = answer if answer is not None else (60.0 if self.semantic else 44.0)
+        suggest = suggest if suggest is not None else (50.0 if self.semantic else 30.0)
+        if suggest > answer:
             raise ValueError(
-                f"must not exceed STPM_BOT_ANSWER_THRESHOLD={answer:g}: a match good "
-                "enough to answer would be too weak to suggest"
+                f"STPM_BOT_SUGGEST_THRESHOLD={suggest:g} must not exceed "
+                f"STPM_BOT_ANSWER_THRESHOLD={answer:g}: a match good enough to "
+                "answer would be too weak to suggest"
             )
-        return value
+        return self
 
     @property
     def zone(self) -> dt.tzinfo:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.knowledge.draft import draft_yaml
-from bot.knowledge.ingest import MAX_RELATED, doc_slug, ingest
+from bot.knowledge.ingest import MAX_RELATED, doc_slug, ingest, shorten
 from bot.knowledge.loading import check, load
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.evaluation import evaluate
@@ -331,3 +331,14 @@ def test_a_section_of_faqs_gets_no_phrasings() -> None:
 
     assert entries[0]["title"] == "Team Offsite Planning FAQ"
     assert entries[0]["questions"] == []
+
+
+def test_no_title_is_ever_empty() -> None:
+    """A bullet opening with a long bracket, or made of dashes, still gets a
+    title (an empty one would fail validation once the draft is used)."""
+    for text in (
+        "(for example, the weekly review of every program with all of the "
+        "stakeholders and the team leads in one meeting) is where it starts",
+        "- " * 60,
+    ):
+        assert shorten(text).strip()

@@ -112,6 +112,24 @@ def test_duplicate_ids_and_questions_are_errors(broken: Path) -> None:
     assert any("is also under entry 'skill-cloud'" in m for m in found)
 
 
+def test_what_slack_would_reject_or_ping_is_caught(broken: Path) -> None:
+    """A related id twice (two buttons with one action_id), a mention or
+    broadcast (it would notify people): errors; raw HTML: a warning."""
+    append(
+        broken,
+        "entries:\n  - id: extra\n    title: Extra\n"
+        '    answer: "Ask <!here> or <!subteam^S0TEAM|@leads>, <b>now</b>"\n'
+        "    related: [skill-cloud, skill-cloud]\n",
+    )
+    found = messages(broken)
+    assert any(
+        "[extra]" in m and "related lists 'skill-cloud' twice" in m for m in found
+    )
+    errors = [m for m in found if "would notify people" in m and "error" in m]
+    assert 2 == len(errors)
+    assert any("HTML <b>" in m and "warning" in m for m in found)
+
+
 def test_empty_answer_and_bad_importance_are_errors(broken: Path) -> None:
     """A blank answer and importance 'Huge' are named."""
     append(

@@ -3,6 +3,7 @@ knowledge's vectors, and the hybrid retriever beside the lexical one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Sequence
@@ -347,3 +348,37 @@ def test_a_large_knowledge_gets_exact_cosines_where_they_matter() -> None:
     others = np.setdiff1d(np.arange(len(entries)), [*shortlist, 7])
     assert np.allclose(got[others], mean[others], atol=1e-5)
     assert np.all(got <= exact + 1e-5)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does an a\u0131 engineer need",  # a dotless i, as Turkish keyboards type
+        "is cloud important \ud83d",  # half an emoji
+        "\u200b\u200b",
+    ],
+)
+def test_odd_text_never_costs_an_answer(hybrid: Retriever, question: str) -> None:
+    result = hybrid.ask(question)
+    assert result.status in ("answered", "suggested", "no_match", "empty")
+
+
+def test_a_digest_ending_in_zero_bytes_is_found_again(
+    tmp_path: Path, counting: Counting
+) -> None:
+    """Keys are raw sha256 bytes; one ending in NULs must read back whole."""
+    texts = [f"text {i}" for i in (1, 2, 405, 1092)]  # 405, 1092: digests end in 0
+    assert hashlib.sha256(texts[2].encode()).digest().endswith(b"\x00")
+    EmbeddingCache(tmp_path, counting).vectors(texts)
+    cold = len(counting.texts)
+    EmbeddingCache(tmp_path, counting).vectors(texts)
+    assert cold == len(counting.texts)
+
+
+def test_two_part_questions_are_capped(hybrid: Retriever, knowledge: Knowledge) -> None:
+    """A pasted list of every phrasing is one question, not 29 answers."""
+    from bot.answers.followup import MAX_PARTS, parts
+
+    pasted = "? ".join(e.questions[0] for e in knowledge.entries if e.questions)
+    assert [pasted] == parts(pasted)
+    assert MAX_PARTS == 3

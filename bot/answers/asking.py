@@ -106,7 +106,7 @@ class Answerer:
         snapshot = self.library.snapshot()
         result = snapshot.retriever.ask(question)
         also: tuple[Result, ...] = ()
-        pieces = parts(question)
+        pieces = parts(question[: snapshot.retriever.config.max_question_chars])
         if len(pieces) > 1:
             result, also = _each_part(snapshot.retriever, result, pieces)
         return Asked(snapshot, result, time.perf_counter() - start, also)
@@ -162,7 +162,7 @@ def _each_part(
     distinct = list({r.best.entry.id: r for r in answered if r.best}.values())
     if len(distinct) < 2:
         return whole, ()
-    main = replace(distinct[0], question=whole.question)
+    main = replace(distinct[0], question=whole.question, truncated=whole.truncated)
     return main, tuple(distinct[1:])
 
 

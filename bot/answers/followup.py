@@ -40,6 +40,7 @@ _SPLIT = re.compile(
     re.IGNORECASE,
 )
 MIN_PART_WORDS = 3
+MAX_PARTS = 3  # a pasted list of questions is one question, not twenty
 
 
 def wants_more(text: str) -> bool:
@@ -62,10 +63,12 @@ def looks_like_question(text: str) -> bool:
 
 
 def parts(question: str) -> list[str]:
-    """The questions in `question`, when it asks two or more that can stand
+    """The questions in `question`, when it asks two or three that can stand
     alone (each of at least `MIN_PART_WORDS` words); else `[question]`."""
     pieces = [p.strip(" ,;") for p in _SPLIT.split(question) if p.strip(" ,;?")]
-    if len(pieces) < 2 or any(len(p.split()) < MIN_PART_WORDS for p in pieces):
+    if not 2 <= len(pieces) <= MAX_PARTS:
+        return [question]
+    if any(len(p.split()) < MIN_PART_WORDS for p in pieces):
         return [question]
     return pieces
 

@@ -167,11 +167,14 @@ def _tidy(cut: str) -> str:
     """A cut title without a trailing filler word, dangling punctuation or an
     unclosed parenthesis."""
     if cut.count("(") > cut.count(")"):
-        cut = cut[: cut.rindex("(")]
+        opened = cut.rindex("(")
+        # A title that opens with "(" loses the bracket, not everything.
+        cut = cut[:opened] if opened else cut[1:]
     words = cut.rstrip(_TRAILING + "?").split(" ")
     while len(words) > 1 and _bare(words[-1]) in _DANGLING:
         words = " ".join(words[:-1]).rstrip(_TRAILING).split(" ")
-    return " ".join(words)
+    tidy = " ".join(words).strip()
+    return tidy or _word_cut(cut, AIM_TITLE).strip(_TRAILING) or "Untitled"
 
 
 @dataclass

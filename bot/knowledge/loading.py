@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.knowledge.models import Entry, Knowledge, Tip
+from bot.text.markup import html_tags, live_mentions
 from bot.text.normalize import normalize
 
 
@@ -183,6 +184,10 @@ def _cross_checks(
             msg = f"review overdue since {e.review_by} (owner: {e.owner or 'none'})"
             yield Problem(e.file, msg, e.id, e.line, warning=True)
     for e in entries:
+        yield from _markup_problems(e.file, e.id, e.line, (e.title, e.answer))
+        twice = sorted({ref for ref in e.related if e.related.count(ref) > 1})
+        for ref in twice:
+            yield Problem(e.file, f"related lists '{ref}' twice", e.id, e.line)
         for ref in e.related:
             if ref not in seen:
                 yield Problem(
@@ -192,6 +197,7 @@ def _cross_checks(
                 yield Problem(e.file, "entry lists itself as related", e.id, e.line)
     tip_ids: set[str] = set()
     for t in tips:
+        yield from _markup_problems(t.file, t.id, t.line, (t.text,))
         if t.id in tip_ids:
             yield Problem(t.file, "duplicate tip id", t.id, t.line)
         tip_ids.add(t.id)
@@ -199,6 +205,25 @@ def _cross_checks(
             yield Problem(
                 t.file, f"related id '{t.related}' does not exist", t.id, t.line
             )
+
+
+def _markup_problems(
+    file: str, ident: str, line: int, texts: tuple[str, ...]
+) -> Iterator[Problem]:
+    """Text Slack would turn into a notification (an error), or HTML it would
+    show as typed (a warning)."""
+    for text in texts:
+        for mention in live_mentions(text):
+            msg = (
+                f"{mention} would notify people when posted; write the words "
+                "instead (e.g. 'the channel', 'the leads')"
+            )
+            yield Problem(file, msg, ident, line)
+        for tag in html_tags(text):
+            msg = (
+                f"HTML {tag} is shown as typed in Slack; use *bold*, _italic_, • lists"
+            )
+            yield Problem(file, msg, ident, line, warning=True)
 
 
 def knowledge_files(directory: Path) -> list[Path]:

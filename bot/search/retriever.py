@@ -36,6 +36,7 @@ Outcome = Literal["answered", "suggested", "no_match", "empty"]
 LEXICAL_WEIGHT = 0.4
 CURATED_PHRASINGS = 3
 LEAD_OVER = 5
+SUBJECT_FROM = 5  # entries a collection needs before its common words mean anything
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class Retriever:
             if any(
                 len(index.postings.get(w, ())) * 2 > len(index)
                 for index, _ in self._parts
+                if len(index) >= SUBJECT_FROM
             )
         ]
         return " ".join(common)

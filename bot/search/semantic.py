@@ -41,6 +41,9 @@ DIMENSION = 384
 SHORTLIST_FROM = 2000
 SHORTLIST = 200
 QUESTION_CACHE = 1024
+FORMAT = "v2"  # the cache file's layout
+KEY_BYTES = 32  # sha256
+WRITE_EVERY = 2000  # texts embedded between two writes of the cache
 MAX_WORKERS = 4  # threads embedding many texts at once (onnxruntime releases the GIL)
 
 log = structlog.get_logger()
@@ -101,10 +104,13 @@ def verified_files(directory: Path) -> dict[str, str]:
 class OnnxEmbedder:
     """all-MiniLM-L6-v2: mean of the token vectors, L2-normalised."""
 
-    def __init__(self, directory: Path, threads: int = 1) -> None:
+    def __init__(self, directory: Path, threads: int = 1, workers: int = 0) -> None:
+        """`threads`: the model's threads per text; `workers`: texts embedded
+        at once when there are many (0: one per core, at most 4)."""
         import onnxruntime as ort  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
 
+        self.workers = workers or min(MAX_WORKERS, _cores())
         hashes = verified_files(directory)
         self.version = hashes[MODEL_FILE][:16] + hashes[TOKENIZER_FILE][:8]
         tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
@@ -123,7 +129,7 @@ class OnnxEmbedder:
         """One unit vector per text; many texts (a cold start, a big reload)
         are embedded on every core the process may use."""
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)), len(texts) // 64)
+        workers = min(self.workers, len(texts) // 64)
         if workers < 2:
             for row, text in enumerate(texts):
                 out[row] = self._one(text)
@@ -134,6 +140,8 @@ class OnnxEmbedder:
         return out
 
     def _one(self, text: str) -> Vectors:
+        # A lone surrogate (half an emoji) is not text to the tokenizer.
+        text = text.encode("utf-8", "replace").decode("utf-8")
         encoding = self._tokenizer.encode(text)
         ids = np.array([encoding.ids], dtype=np.int64)
         inputs = {
@@ -147,14 +155,26 @@ class OnnxEmbedder:
         return unit
 
 
-def load_embedder(directory: Path, threads: int = 1) -> Embedder | None:
-    """The model in `directory`, or None (one `semantic.off` warning saying
-    why) when its runtime is not installed or its files are missing or
-    altered."""
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def load_embedder(
+    directory: Path, threads: int = 1, workers: int = 0
+) -> Embedder | None:
+    """The model in `directory`, tried once, or None (one `semantic.off`
+    warning saying why) when its runtime can't be loaded or its files are
+    missing, altered, or not a model of the expected shape."""
     try:
-        return OnnxEmbedder(directory, threads)
+        embedder = OnnxEmbedder(directory, threads, workers)
+        probe = embedder.embed(["probe"])
+        if probe.shape != (1, DIMENSION) or not np.isfinite(probe).all():
+            raise ModelError(f"{directory / MODEL_FILE}: not a {DIMENSION}-d model")
+        return embedder
     except ImportError as error:
-        reason = f"{error.name or 'onnxruntime'} is not installed"
+        reason = f"{error.name or 'onnxruntime'} could not be loaded ({error})"
     except ModelError as error:
         reason = str(error)
     except Exception as error:  # onnxruntime's own errors have no common base
@@ -183,7 +203,7 @@ class EmbeddingCache:
     def path(self) -> Path | None:
         if self.directory is None:
             return None
-        return self.directory / f"{self.embedder.version}.npz"
+        return self.directory / f"{self.embedder.version}.{FORMAT}.npz"
 
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
@@ -195,6 +215,8 @@ class EmbeddingCache:
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
+            if keys.ndim != 2 or keys.shape[1] != KEY_BYTES:
+                raise ValueError(f"keys of shape {keys.shape}")
             if vectors.shape != (len(keys), DIMENSION):
                 raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
@@ -214,12 +236,18 @@ class EmbeddingCache:
             fd, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             tmp = Path(name)
             with os.fdopen(fd, "wb") as f:
-                keys = np.array(list(cached), dtype="S32")
+                # Raw bytes, not "S32": numpy strips a digest's trailing NULs.
+                raw = b"".join(cached)
+                keys = np.frombuffer(raw, dtype=np.uint8).reshape(
+                    len(cached), KEY_BYTES
+                )
                 vectors = np.array(list(cached.values()), dtype=np.float32)
                 np.savez(f, keys=keys, vectors=vectors.reshape(len(keys), DIMENSION))
                 f.flush()
                 os.fsync(f.fileno())
+            tmp.chmod(0o644)  # mkstemp's 0600 would lock out other users' runs
             tmp.replace(path)
+            _remove_stale(path.parent)
         except OSError as error:
             log.warning("embeddings.cache_unwritable", path=str(path), error=str(error))
             if tmp is not None:
@@ -234,11 +262,16 @@ class EmbeddingCache:
             known = self._vectors
             keys = [self._key(t) for t in texts]
             missing = list(dict.fromkeys(k for k in keys if k not in known))
-            if missing:
-                by_key = dict(zip(keys, texts, strict=True))
-                fresh = self.embedder.embed([by_key[k] for k in missing])
-                known.update(zip(missing, fresh, strict=True))
-                self.embedded += len(missing)
+            by_key = dict(zip(keys, texts, strict=True))
+            for start in range(0, len(missing), WRITE_EVERY):
+                # Written as it goes: a start killed half-way (a probe's
+                # timeout) keeps what it embedded for the next one.
+                chunk = missing[start : start + WRITE_EVERY]
+                fresh = self.embedder.embed([by_key[k] for k in chunk])
+                known.update(zip(chunk, fresh, strict=True))
+                self.embedded += len(chunk)
+                if start + WRITE_EVERY < len(missing):
+                    self._write(known)
             kept = {k: known[k] for k in dict.fromkeys(keys)}
             if missing or len(kept) != len(known):
                 self._write(kept)
@@ -246,6 +279,18 @@ class EmbeddingCache:
             if not texts:
                 return np.zeros((0, DIMENSION), dtype=np.float32)
             return np.stack([kept[k] for k in keys])
+
+
+def _remove_stale(directory: Path, older_than: float = 3600.0) -> None:
+    """Drop temporary files a killed write left behind."""
+    import time
+
+    for leftover in directory.glob("*.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > older_than:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def unique(texts: Iterable[str]) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.replies import entry_reply
 from bot.slack import blocks
@@ -49,7 +50,9 @@ class Actions(Listeners):
         context: BoltContext,
     ) -> None:
         bind(context, "show_entry")
-        entry = self.deps.knowledge.by_id.get(action.get("value", ""))
+        # A button carries the id as its value; the "more…" menu as the choice.
+        chosen = (action.get("selected_option") or {}).get("value")
+        entry = self.deps.knowledge.by_id.get(chosen or action.get("value", ""))
         if entry is None:
             respond(
                 response_type="ephemeral",
@@ -68,15 +71,38 @@ class Actions(Listeners):
             )
             return
         channel, thread_ts = where
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, **message.as_kwargs()
-        )
-        if thread_ts:
-            self.deps.store.remember_thread(channel, thread_ts)
-            # The clicker's "tell me more" in this thread goes on from here.
-            self.deps.store.remember_topic(
-                channel, thread_ts, entry.id, body["user"]["id"], [entry.id]
+        # Once per thread: a second click (or three people clicking at once)
+        # shows the entry privately to the clicker instead of again to all.
+        once = f"shown:{channel}:{thread_ts or ''}:{entry.id}"
+        if not self.deps.store.claim([once]):
+            respond(
+                response_type="ephemeral", replace_original=False, **message.as_kwargs()
             )
+            return
+        if respond.response_url and not channel.startswith("U"):
+            # Works in a channel the bot is not in (a shared answer).
+            respond(
+                response_type="in_channel",
+                replace_original=False,
+                thread_ts=thread_ts,
+                **message.as_kwargs(),
+            )
+        else:
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
+            )
+        # The clicker's "tell me more" here goes on from this entry (a DM's
+        # topic is the whole DM's).
+        where_topic = "" if channel.startswith(("D", "U")) else thread_ts
+        if where_topic is not None:
+            try:
+                self.deps.store.remember_topic(
+                    channel, where_topic, entry.id, body["user"]["id"], [entry.id]
+                )
+            except SQLAlchemyError as error:  # the entry is out; only "more" is lost
+                structlog.get_logger().warning(
+                    "slack.topic_lost", error=str(error)[:200]
+                )
 
     def feedback(
         self,
@@ -101,13 +127,9 @@ class Actions(Listeners):
         )
         where = None if _private(body) else _thread_of(body)
         thanks = self._thanks(vote, value, body, where)
-        if where is None:
-            respond(response_type="ephemeral", replace_original=False, **thanks)
-            return
-        channel, thread_ts = where
-        client.chat_postEphemeral(
-            channel=channel, user=body["user"]["id"], thread_ts=thread_ts, **thanks
-        )
+        # Through the click's response_url: shown next to the message clicked,
+        # in a thread only if it is in one, in channels the bot is not in too.
+        respond(response_type="ephemeral", replace_original=False, **thanks)
 
     def _thanks(
         self,

@@ -21,13 +21,16 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.answers.replies import EXAMPLES, Link, Reply
 from bot.knowledge.models import Entry, Knowledge, Tip
-from bot.text.markup import echo, shorten
+from bot.text.markup import defuse, echo, inert, plain, shorten, split_mrkdwn
 
 SHOW_ENTRY = "show_entry"
 VOTE_UP = "feedback_up"
@@ -39,8 +42,12 @@ SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
 
 SECTION_CHARS = 3000
+# All of one answer's sections together: Slack rejects a message whose blocks
+# hold much more (msg_blocks_too_long), under its 50 blocks.
+ANSWER_CHARS = 11_000
+MAX_BUTTONS = 5
 BUTTON_CHARS = 75
-FALLBACK_CHARS = 3000
+FALLBACK_CHARS = 12_000
 QUESTION_KEY_CHARS = 150
 EXPERT_QUESTION_CHARS = 300  # a button's value holds at most 2000 characters
 TIP_FOOTER = "Daily STPM tip · stop with `/stpm tips off`"
@@ -107,7 +114,11 @@ class ExpertValue:
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_CHARS)))
+    """A mrkdwn section; a mention or HTML in it (knowledge that skipped
+    `validate`) is shown as typed, never notifies anyone."""
+    return SectionBlock(
+        text=MarkdownTextObject(text=shorten(defuse(text), SECTION_CHARS))
+    )
 
 
 def _context(text: str) -> ContextBlock:
@@ -123,12 +134,41 @@ def _button(
 
 
 def _entry_buttons(links: Sequence[Link]) -> ActionsBlock:
-    return ActionsBlock(
-        elements=[
-            _button(link.title, f"{SHOW_ENTRY}:{link.id}", link.id)
-            for link in links[:25]
+    """A button for each of the first `MAX_BUTTONS` entries (each once), and a
+    menu with the rest, so a long list never becomes a wall of buttons."""
+    unique = list({link.id: link for link in links}.values())
+    shown, rest = unique[:MAX_BUTTONS], unique[MAX_BUTTONS : MAX_BUTTONS + 100]
+    elements: list[Any] = [
+        _button(link.title, f"{SHOW_ENTRY}:{link.id}", link.id) for link in shown
+    ]
+    if rest:
+        options = [
+            Option(text=PlainTextObject(text=shorten(link.title, 75)), value=link.id)
+            for link in rest
         ]
-    )
+        elements.append(
+            StaticSelectElement(
+                placeholder=PlainTextObject(text=f"{len(rest)} more…"),
+                action_id=f"{SHOW_ENTRY}:more",
+                options=options,
+            )
+        )
+    return ActionsBlock(elements=elements)
+
+
+def _text_sections(text: str, budget: list[int]) -> list[SectionBlock]:
+    """`text` in as many sections as it needs, cut between paragraphs or
+    lines, never inside markup, while `budget` (characters left for the
+    whole message, shared by its parts) lasts; then a note."""
+    sections = []
+    for piece in split_mrkdwn(text, SECTION_CHARS):
+        if len(piece) > budget[0]:
+            sections.append(_section("_(The rest is too long for one message.)_"))
+            budget[0] = 0
+            break
+        sections.append(_section(piece))
+        budget[0] -= len(piece)
+    return sections
 
 
 def _plain(text: str) -> str:
@@ -151,7 +191,8 @@ def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Mess
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source."""
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
-    blocks.append(_section(f"*{reply.title}*\n{reply.text}"))
+    budget = [ANSWER_CHARS]
+    blocks += _text_sections(f"*{reply.title}*\n{reply.text}", budget)
     notes = [f"Source: {reply.source}"] if reply.source else []
     if reply.question and (private or shared):
         asked = "You asked" if private else "Asked with /stpm"
@@ -170,13 +211,26 @@ def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Mess
             )
         )
     for part in reply.also:
+        if not budget[0]:
+            break
         blocks.append(DividerBlock())
-        blocks.append(_section(f"*{part.title}*\n{part.text}"))
+        blocks += _text_sections(f"*{part.title}*\n{part.text}", budget)
         if part.source:
             blocks.append(_context(f"Source: {part.source}"))
-    told = " ".join(f"{r.title}: {r.text}" for r in (reply, *reply.also))
-    text = shorten(_plain(f"{reply.lead} {told}".strip()), FALLBACK_CHARS)
-    return Message(text, tuple(blocks))
+    return Message(_fallback(reply), tuple(blocks))
+
+
+def _fallback(reply: Reply) -> str:
+    """Everything the blocks say, as plain words: what notifications and
+    screen readers get."""
+    lines = [reply.lead] if reply.lead else []
+    for part in (reply, *reply.also):
+        lines += [f"{part.title}: {part.text}"]
+        if part.source:
+            lines.append(f"Source: {part.source}")
+        if part.related:
+            lines.append("Related: " + "; ".join(r.title for r in part.related))
+    return inert(shorten(plain(_plain("\n".join(lines))), FALLBACK_CHARS))
 
 
 def suggestions(reply: Reply) -> Message:

@@ -116,7 +116,7 @@ class Conversations(Listeners):
         question = question_from(event.get("text", ""), context.bot_user_id)
         if wants_more(question):
             topic = self._topic(event, thread_ts)
-            if topic is not None:
+            if topic is not None and topic.entry_id:
                 self._go_on(body, event, client, thread_ts, topic)
                 return
         greeting = is_greeting(question)
@@ -146,6 +146,10 @@ class Conversations(Listeners):
         if reply is not None and reply.outcome == "answered":
             shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
             self._remember(event, thread_ts, reply.entry_id, shown)
+        elif reply is not None and thread_ts and not follow_up:
+            # "did you mean" or "I don't know": no topic yet, but the asker
+            # may rephrase in the thread without mentioning the bot again.
+            self._remember(event, thread_ts, "", [])
 
     def _remember(
         self, event: Event, thread_ts: str | None, entry_id: str, shown: list[str]

@@ -43,11 +43,22 @@ def on_error(
             )
             return
         event = body.get("event") or {}
-        if client is not None and event.get("channel") and event.get("user"):
+        # Only to someone who spoke to the bot (a mention, a DM), never to a
+        # person talking to others in a thread; in their thread only if there
+        # is one (Slack hides an ephemeral note aimed at a thread that isn't).
+        addressed = event.get("type") == "app_mention" or (
+            event.get("channel_type") == "im"
+        )
+        if (
+            client is not None
+            and addressed
+            and event.get("channel")
+            and event.get("user")
+        ):
             client.chat_postEphemeral(
                 channel=event["channel"],
                 user=event["user"],
-                thread_ts=event.get("thread_ts") or event.get("ts"),
+                thread_ts=event.get("thread_ts"),
                 text=blocks.SORRY,
             )
     except (SlackApiError, OSError) as reply_error:

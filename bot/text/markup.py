@@ -82,3 +82,70 @@ def plain(mrkdwn: str) -> str:
     for pattern in (_BOLD, _ITALIC, _STRIKE):
         text = pattern.sub(r"\1", text)
     return unescape(text).strip()
+
+
+_ATOM = re.compile(r"<[^<>\n]*>|&[a-z]+;|&#\d+;")
+
+
+def split_mrkdwn(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at a paragraph
+    break, else a line break, else a space, never inside a `<link|label>`,
+    a mention or an `&amp;` (unless one alone is longer than `limit`)."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut_point(text: str, limit: int) -> int:
+    inside = []
+    for match in _ATOM.finditer(text):
+        if match.start() > limit:
+            break
+        inside.append((match.start(), match.end()))
+
+    def free(at: int) -> bool:
+        return not any(start < at < end for start, end in inside)
+
+    for mark in ("\n\n", "\n", " "):
+        at = text.rfind(mark, 0, limit)
+        while at > 0 and not free(at):
+            at = text.rfind(mark, 0, at)
+        if at > limit // 4:
+            return at
+    for start, end in inside:  # no free space: cut before the atom in the way
+        if start < limit < end and start > 0:
+            return start
+    return limit
+
+
+_LIVE = re.compile(r"<(?:[@!][^<>]*)>")
+_HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_SAFE_MARKUP = re.compile(r"<(?:https?://|mailto:|#C)[^<>]*>")
+
+
+def live_mentions(text: str) -> list[str]:
+    """Markup in `text` that would notify people: `<!here>`, `<!channel>`,
+    `<!subteam^…>`, `<@U…>`."""
+    return _LIVE.findall(text)
+
+
+def html_tags(text: str) -> list[str]:
+    """HTML tags in `text` (`<b>`, `</p>`): Slack shows them, it doesn't render them."""
+    return [tag for tag in _HTML.findall(text) if not _SAFE_MARKUP.fullmatch(tag)]
+
+
+def defuse(mrkdwn: str) -> str:
+    """Knowledge text made safe to post: links (`<https://…|label>`,
+    `<mailto:…>`, `<#C…>`) stay, any other `<…>` (a mention, a broadcast,
+    HTML) is shown as typed instead of notifying or breaking the message."""
+    return re.sub(
+        r"<[^<>]*>",
+        lambda m: m[0] if _SAFE_MARKUP.fullmatch(m[0]) else inert(m[0]),
+        mrkdwn,
+    )

@@ -289,7 +289,9 @@ class SpelledOut:
         text = _SPACES.sub(" ", clean_slack(text)).strip()
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: self._table[fold(m.group(0))], text)
+        table = self._table
+        # .get: IGNORECASE matches a dotless i (U+0131) for "i"; fold does not.
+        return self._pattern.sub(lambda m: table.get(fold(m[0]), m[0]), text)
 
 
 _SPACES = re.compile(r"\s+")

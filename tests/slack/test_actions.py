@@ -13,7 +13,9 @@ from tests.support.harness import USER, block_action, envelope
 def test_related_entry_button_posts_the_entry_in_the_same_thread(
     slack: RunningApp,
 ) -> None:
-    """Clicking a related entry posts that entry in the thread of the click."""
+    """Clicking a related entry posts that entry in the thread of the click,
+    through the click's response_url (so it works where the bot isn't a
+    member), and makes the clicker's "tell me more" go on from it."""
     payload = block_action(
         "show_entry:skill-cloud",
         "skill-cloud",
@@ -21,11 +23,31 @@ def test_related_entry_button_posts_the_entry_in_the_same_thread(
         thread_ts="1.5",
     )
     assert 200 == slack.send.action(payload).status
-    [post] = slack.fake.wait_delivered("chat.postMessage")
-    assert ("C0CHAN01", "1.5") == (post.body["channel"], post.body["thread_ts"])
+    [post] = slack.fake.wait_delivered("response_url")
+    assert ("in_channel", "1.5") == (post.body["response_type"], post.body["thread_ts"])
+    assert post.body["replace_original"] is False
     assert "feedback:skill-cloud" in json.dumps(post.body["blocks"])
     slack.drain()
-    assert slack.store.answered_in("C0CHAN01", "1.5")
+    assert [] == slack.fake.delivered("chat.postMessage")
+    topic = slack.store.topic_of("C0CHAN01", "1.5")
+    assert topic is not None and "skill-cloud" == topic.entry_id
+
+
+def test_three_people_clicking_one_button_post_it_once(slack: RunningApp) -> None:
+    """The entry is posted in the thread once; the later clicks show it to
+    each clicker privately."""
+    for user in ("U0USER01", "U0USER02", "U0USER03"):
+        payload = block_action(
+            "show_entry:skill-cloud",
+            "skill-cloud",
+            slack.fake.response_url(),
+            thread_ts="1.7",
+            user=user,
+        )
+        slack.send.action(payload)
+    posts = slack.fake.wait_delivered("response_url", count=3)
+    kinds = sorted(p.body["response_type"] for p in posts)
+    assert ["ephemeral", "ephemeral", "in_channel"] == kinds
 
 
 def test_related_entry_in_a_private_answer_stays_private(slack: RunningApp) -> None:
@@ -47,7 +69,7 @@ def test_feedback_click_is_stored_with_a_hashed_user(slack: RunningApp) -> None:
     value = VoteValue("skill-cloud", "is cloud important").encode()
     payload = block_action("feedback_up", value, slack.fake.response_url())
     assert 200 == slack.send.action(payload).status
-    [note] = slack.fake.wait_delivered("chat.postEphemeral")
+    [note] = slack.fake.wait_delivered("response_url")
     slack.drain()
     [vote] = slack.store.votes()
     assert ("is cloud important", "skill-cloud", 1) == (
@@ -57,8 +79,10 @@ def test_feedback_click_is_stored_with_a_hashed_user(slack: RunningApp) -> None:
     )
     assert hash_user(USER) == vote.user_hash
     assert USER not in vote.user_hash
-    assert USER == note.body["user"]
+    assert "ephemeral" == note.body["response_type"]
+    assert "thread_ts" not in note.body  # shown where the clicked message is
     assert note.body["text"].startswith("Thanks for the feedback")
+    assert [] == slack.fake.delivered("chat.postEphemeral")
 
 
 def test_a_second_vote_replaces_the_first(slack: RunningApp) -> None:
@@ -70,15 +94,17 @@ def test_a_second_vote_replaces_the_first(slack: RunningApp) -> None:
     assert [-1] == [v.vote for v in slack.store.votes()]
 
 
-def test_a_failed_post_after_a_click_is_answered_politely(slack: RunningApp) -> None:
-    """not_in_channel while posting an entry: an apology via response_url."""
+def test_a_click_in_a_channel_the_bot_is_not_in_still_works(slack: RunningApp) -> None:
+    """A shared answer in a channel the bot never joined: chat.postMessage
+    would fail with not_in_channel, the response_url doesn't."""
     slack.fake.fail_next("chat.postMessage", error="not_in_channel")
     payload = block_action(
         "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url()
     )
     slack.send.action(payload)
-    [sorry] = slack.fake.wait_delivered("response_url")
-    assert sorry.body["text"].startswith("Sorry, something went wrong")
+    [post] = slack.fake.wait_delivered("response_url")
+    assert "in_channel" == post.body["response_type"]
+    assert post.body["text"].startswith("Cloud computing")
 
 
 def test_app_home_publishes_topics_skills_and_tip(slack: RunningApp) -> None:

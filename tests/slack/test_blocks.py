@@ -24,7 +24,9 @@ def _check_limits(message: blocks.Message) -> list[dict[str, Any]]:
     """Slack's limits: the models' own validation plus block and text sizes."""
     rendered: list[dict[str, Any]] = message.as_kwargs()["blocks"]  # validated
     assert 0 < len(rendered) <= MAX_MESSAGE_BLOCKS
-    assert 0 < len(message.text) <= 3000
+    assert 0 < len(message.text) <= blocks.FALLBACK_CHARS
+    sections = [b["text"]["text"] for b in rendered if b["type"] == "section"]
+    assert sum(map(len, sections)) <= 12_000  # past ~13k: msg_blocks_too_long
     for block in rendered:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= MAX_SECTION_CHARS
@@ -56,7 +58,9 @@ def test_every_entry_renders_within_slack_limits(knowledge: Knowledge) -> None:
             rendered = json.dumps(_check_limits(message))
             assert f"feedback:{entry.id}" in rendered
             for related in knowledge.related(entry):
-                assert f"show_entry:{related.id}" in rendered
+                button = f"show_entry:{related.id}"
+                option = f'"value": "{related.id}"'
+                assert button in rendered or option in rendered
 
 
 def test_every_skill_renders_within_slack_limits(knowledge: Knowledge) -> None:
@@ -75,10 +79,47 @@ def test_the_home_view_is_valid(knowledge: Knowledge) -> None:
         assert 0 < len(view["blocks"]) <= 100
 
 
-def test_a_long_answer_is_cut_to_the_section_limit() -> None:
-    """An answer longer than a section allows is shortened, not rejected."""
-    reply = Reply("answered", "q", title="T", text="word " * 1000, entry_id="x")
-    _check_limits(blocks.answer(reply))
+def test_a_long_answer_with_many_related_entries_arrives_whole() -> None:
+    """4,000 characters and 30 related entries: the text split across
+    sections at line ends (no link or entity cut), five buttons and a menu
+    with the other 25, and all of it in the notification text."""
+    lines = [
+        f"• Point {i}: see <https://example.com/{i}|the guide {i}> &amp; more"
+        for i in range(80)
+    ]
+    text = "\n".join(lines)
+    assert len(text) > 4000
+    related = tuple(Link(f"e{i}", f"Entry {i}") for i in range(30))
+    reply = Reply("answered", "q", title="T", text=text, entry_id="x", related=related)
+    message = blocks.answer(reply)
+    rendered = _check_limits(message)
+    sections = [b["text"]["text"] for b in rendered if b["type"] == "section"]
+    body = "\n".join(sections)
+    assert all(line in body for line in lines)  # nothing lost, nothing cut
+    assert all(s.count("<") == s.count(">") for s in sections)
+    [menu_block] = [
+        b for b in rendered if b["type"] == "actions" and "show_entry" in json.dumps(b)
+    ]
+    buttons = [e for e in menu_block["elements"] if e["type"] == "button"]
+    [menu] = [e for e in menu_block["elements"] if e["type"] == "static_select"]
+    assert 5 == len(buttons)
+    assert [f"e{i}" for i in range(5, 30)] == [o["value"] for o in menu["options"]]
+    assert (
+        "Point 79: see the guide 79 (https://example.com/79) &amp; more" in message.text
+    )
+    assert "Entry 29" in message.text
+
+
+def test_knowledge_that_would_ping_is_shown_as_typed() -> None:
+    """A mention or broadcast in an answer (validation skipped) never notifies."""
+    text = (
+        "Ask <!here> or <!subteam^S0TEAM|@leads> or <@U0BOSS>, see <https://x.y|docs>"
+    )
+    message = blocks.answer(Reply("answered", "q", title="T", text=text, entry_id="x"))
+    shown = json.dumps(message.as_kwargs())
+    for live in ("<!here>", "<!subteam", "<@U0BOSS>"):
+        assert live not in shown
+    assert "<https://x.y|docs>" in shown  # links stay links
 
 
 def test_fallback_text_is_the_answer_without_markup(knowledge: Knowledge) -> None:

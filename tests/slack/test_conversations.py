@@ -51,9 +51,9 @@ def test_direct_message_is_answered(slack: RunningApp) -> None:
 
 
 def wait_until_answered(slack: RunningApp, first: dict[str, Any]) -> None:
-    """The thread is remembered just after Slack accepts the post."""
+    """The thread and its topic are remembered just after Slack accepts the post."""
     deadline = time.monotonic() + 5
-    while not slack.store.answered_in(first["channel"], first["ts"]):
+    while slack.store.topic_of(first["channel"], first["ts"]) is None:
         assert time.monotonic() < deadline, "the answered thread was not stored"
         time.sleep(0.01)
 
@@ -102,6 +102,7 @@ def test_follow_ups_survive_a_restart(
     first = mention(CYBER)
     before.send.event(envelope(first))
     before.fake.wait_delivered("chat.postMessage")
+    wait_until_answered(before, first)
     before.server.stop()
     after = start_app(store=before.store)
     follow_up = message(
@@ -209,6 +210,7 @@ def test_a_slack_error_is_logged_and_answered_politely(slack: RunningApp) -> Non
     [note] = slack.fake.wait_delivered("chat.postEphemeral")
     assert note.body["text"].startswith("Sorry, something went wrong")
     assert "Traceback" not in note.text
+    assert note.body.get("thread_ts") is None  # no thread exists to show it in
 
 
 def wait_for_topic(slack: RunningApp, channel: str, where: str) -> None:
@@ -313,3 +315,15 @@ def test_a_question_in_two_parts_gets_both_answers(slack: RunningApp) -> None:
     assert "feedback:skill-cloud" in shown
     assert "*Cybersecurity*" in shown
     assert "Cybersecurity" in post.body["text"]  # the notification has both
+
+
+def test_the_asker_may_rephrase_after_did_you_mean(slack: RunningApp) -> None:
+    """No confident answer in the thread yet: the asker's rephrased question
+    there is still answered without a mention."""
+    first = mention("xyzzy plugh frobnicate")
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_until_answered(slack, first)
+    slack.send.event(envelope(in_thread(first, "how important is cloud computing?")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert "feedback:skill-cloud" in _blocks_text(posts[1].body)

@@ -104,7 +104,8 @@ def test_thumbs_down_is_recorded_and_offers_the_experts(experts: RunningApp) -> 
         blocks.VOTE_DOWN, vote, experts.fake.response_url(), thread_ts="1699.1"
     )
     experts.send.action(payload)
-    [thanks] = experts.fake.wait_delivered("chat.postEphemeral")
+    [thanks] = experts.fake.wait_delivered("response_url")
+    assert "ephemeral" == thanks.body["response_type"]
     [gap] = experts.store.gaps()
     assert ("downvote", "skill-cloud", question) == (
         gap.source,

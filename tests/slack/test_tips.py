@@ -286,6 +286,9 @@ def test_read_more_on_a_tip_shows_the_entry_in_its_thread(
         thread_ts=None,
     )
     slack.send.action(payload)
-    [post] = slack.fake.wait_delivered("chat.postMessage")
-    assert "1700000000.000042" == post.body["thread_ts"]
+    [post] = slack.fake.wait_delivered("response_url")
+    assert ("in_channel", "1700000000.000042") == (
+        post.body["response_type"],
+        post.body["thread_ts"],
+    )
     assert f"feedback:{tip.related}" in post.text

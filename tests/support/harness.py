@@ -159,6 +159,7 @@ def block_action(
     message_ts: str = "1700000000.000001",
     thread_ts: str | None = "1699999999.000001",
     ephemeral: bool = False,
+    user: str = USER,
 ) -> dict[str, Any]:
     """A `block_actions` payload for a button click in a message."""
     container: dict[str, Any] = {
@@ -169,7 +170,7 @@ def block_action(
     }
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {"id": USER, "username": "pat", "name": "pat", "team_id": TEAM_ID},
+        "user": {"id": user, "username": "pat", "name": "pat", "team_id": TEAM_ID},
         "api_app_id": "A0APP001",
         "token": "legacy-verification-token",
         "container": container,
