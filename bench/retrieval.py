@@ -278,6 +278,10 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
                         fig = bm25_figures(baseline, qset, resolve)
                     else:
                         retriever = ranked[method]
+                        if retriever.semantic is not None:
+                            # semantic and hybrid share one index: time each
+                            # on questions new to the model
+                            retriever.semantic.forget_questions()
 
                         def answer(q: str, r: Retriever = retriever) -> str | None:
                             best = r.ask(q).best
