@@ -213,3 +213,13 @@ def test_a_replaced_retriever_is_freed_at_once(knowledge: Knowledge) -> None:
         assert index() is None
     finally:
         gc.enable()
+
+
+def test_a_long_preamble_keeps_the_question_at_its_end(knowledge: Knowledge) -> None:
+    """Context first, the question last: the part that asks is what counts."""
+    preamble = "so some context about our team and the reorg last quarter. " * 20
+    question = preamble + "anyway, how important is cloud computing for an stpm?"
+    assert len(question) > 1000
+    result = Retriever(knowledge).ask(question)
+    assert result.truncated
+    assert result.best is not None and "skill-cloud" == result.best.entry.id

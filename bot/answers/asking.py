@@ -24,6 +24,7 @@ from bot.metrics import Metrics
 from bot.search.library import Library, Snapshot
 from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
+from bot.text.markup import focus
 
 LOGGED_QUESTION_CHARS = 200
 RECORDED_CANDIDATES = 3  # how many near matches a gap keeps for the report
@@ -106,7 +107,7 @@ class Answerer:
         snapshot = self.library.snapshot()
         result = snapshot.retriever.ask(question)
         also: tuple[Result, ...] = ()
-        pieces = parts(question[: snapshot.retriever.config.max_question_chars])
+        pieces = parts(focus(question, snapshot.retriever.config.max_question_chars))
         if len(pieces) > 1:
             result, also = _each_part(snapshot.retriever, result, pieces)
         return Asked(snapshot, result, time.perf_counter() - start, also)

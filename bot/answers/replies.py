@@ -46,9 +46,22 @@ def link(entry: Entry) -> Link:
     return Link(entry.id, entry.title)
 
 
+MAX_TOPICS = 8
+
+
 def topics(knowledge: Knowledge) -> tuple[str, ...]:
-    """The article sections the knowledge covers, in file order."""
-    return tuple(dict.fromkeys(e.source for e in knowledge.entries if e.source))
+    """What the knowledge covers, one topic per file (its first entry, the
+    file's subject), each with a way to ask about it: "Cloud computing (e.g.
+    “how important is cloud for an stpm”)". Section names ("FAQ",
+    "Introduction") say nothing about what to ask."""
+    firsts: dict[str, Entry] = {}
+    for entry in knowledge.entries:
+        firsts.setdefault(entry.file, entry)
+    shown = []
+    for entry in list(firsts.values())[:MAX_TOPICS]:
+        example = entry.questions[0] if entry.questions else ""
+        shown.append(f"{entry.title} (e.g. “{example}”)" if example else entry.title)
+    return tuple(shown)
 
 
 def entry_reply(knowledge: Knowledge, entry: Entry, question: str = "") -> Reply:

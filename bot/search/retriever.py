@@ -27,6 +27,7 @@ from typing import Literal
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
+from bot.text.markup import focus
 from bot.text.normalize import Normalizer
 
 # What became of a question: one word for it in the retriever, the replies,
@@ -155,21 +156,22 @@ class Retriever:
         self._semantic_scale = semantic.scale(self._lexical_share) if semantic else None
 
     def _tokens(self, question: str) -> tuple[str, ...]:
-        """The question's content words, from its first allowed chars.
+        """The question's content words, from the part of it that asks
+        (`focus`: long questions are cut around their last "?").
 
         Repeats stay, as they do in the entries' phrasings: "technical skills
         for a senior tpm" keeps both "technical"s (the second from expanding
         "senior tpm"), so it matches "what technical skills does an stpm
         need" better than "what skills does an stpm need".
         """
-        norm = self.normalize(question[: self.config.max_question_chars])
+        norm = self.normalize(focus(question, self.config.max_question_chars))
         return norm.tokens
 
     def subject(self, question: str) -> str:
         """The question's words that most of a collection's entries share:
         what the knowledge is about ("senior technical program manager"),
         which a second question in a row often leaves to a pronoun."""
-        words = self.normalize(question[: self.config.max_question_chars]).tokens
+        words = self.normalize(focus(question, self.config.max_question_chars)).tokens
         common = [
             w
             for w in dict.fromkeys(words)
@@ -213,7 +215,7 @@ class Retriever:
         """(entry index, hybrid score) of the best few entries."""
         assert self.semantic is not None
         cosines = self.semantic.similarities(
-            question[: self.config.max_question_chars], [i for i, _ in lexical]
+            focus(question, self.config.max_question_chars), [i for i, _ in lexical]
         )
         share = self._lexical_share
         hybrid = cosines.clip(0, 1) * self._semantic_scale

@@ -61,8 +61,13 @@ class Actions(Listeners):
             )
             return
         structlog.get_logger().info("slack.entry_shown", entry=entry.id)
-        message = blocks.answer(entry_reply(self.deps.knowledge, entry))
-        where = None if _private(body) else _thread_of(body)
+        private = _private(body)
+        # Opened from a private answer ("did you mean" in /stpm): private too,
+        # with Share like every private answer.
+        message = blocks.answer(
+            entry_reply(self.deps.knowledge, entry), private=private
+        )
+        where = None if private else _thread_of(body)
         if where is None and body.get("container", {}).get("type") == "view":
             where = (body["user"]["id"], None)  # App Home: into the app's DMs
         if where is None:
@@ -160,7 +165,7 @@ class Actions(Listeners):
         if value is None or entry is None:
             return
         reply = entry_reply(self.deps.knowledge, entry, value.question)
-        message = blocks.answer(reply, shared=True)
+        message = blocks.answer(reply, shared=True, by=body["user"]["id"])
         respond(
             response_type="in_channel", replace_original=False, **message.as_kwargs()
         )

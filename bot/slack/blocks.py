@@ -187,7 +187,9 @@ def feedback_block(entry_id: str, question: str) -> ActionsBlock:
     )
 
 
-def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Message:
+def answer(
+    reply: Reply, *, private: bool = False, shared: bool = False, by: str = ""
+) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source."""
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
@@ -197,6 +199,8 @@ def answer(reply: Reply, *, private: bool = False, shared: bool = False) -> Mess
     if reply.question and (private or shared):
         asked = "You asked" if private else "Asked with /stpm"
         notes.insert(0, f"{asked}: “{echo(reply.question)}”")
+    if shared and by:
+        notes.insert(0, f"Shared by <@{by}>")
     if notes:
         blocks.append(_context(" · ".join(notes)))
     if reply.related:

@@ -23,7 +23,12 @@ from bot.text.markup import is_greeting, question_from
 
 EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
 # Replies in a thread that are also sent to the channel are still questions.
-_ANSWERABLE_SUBTYPES = {None, "thread_broadcast"}
+# A message with a file attached is answered for its text (files aren't read).
+_ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
+FILES_NOTE = (
+    "I can't read attached files yet. Type your question as a message and "
+    "I'll answer it."
+)
 
 Event = dict[str, Any]
 
@@ -73,6 +78,9 @@ class Conversations(Listeners):
         if not is_from_a_person(event, context.bot_user_id):
             return
         if event.get("channel_type") == "im":
+            if event.get("files") and not question_from(event.get("text", "")):
+                self._note_files(body, event, client)
+                return
             self._answer(body, event, context, client, event.get("thread_ts"))
             return
         thread_ts = event.get("thread_ts")
@@ -82,6 +90,17 @@ class Conversations(Listeners):
         # remarks to each other are theirs.
         if thread_ts and not mentioned and self._asks_again(event, thread_ts):
             self._answer(body, event, context, client, thread_ts, follow_up=True)
+
+    def _note_files(
+        self, body: dict[str, Any], event: Event, client: WebClient
+    ) -> None:
+        """A DM that is only a file: say so, once, instead of staying silent."""
+        if self.deps.store.claim(claim_keys(body, event)):
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts"),
+                **blocks.notice(FILES_NOTE).as_kwargs(),
+            )
 
     def _topic(self, event: Event, thread_ts: str | None) -> Topic | None:
         """What this conversation is about (a DM: the whole DM); None if the

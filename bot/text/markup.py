@@ -149,3 +149,29 @@ def defuse(mrkdwn: str) -> str:
         lambda m: m[0] if _SAFE_MARKUP.fullmatch(m[0]) else inert(m[0]),
         mrkdwn,
     )
+
+
+def focus(question: str, limit: int) -> str:
+    """What a question longer than `limit` characters asks: the sentence that
+    ends at its last "?" (with the sentence before it when that one is
+    short), so a long preamble doesn't drown the question; its first `limit`
+    characters when it has no "?"."""
+    if len(question) <= limit:
+        return question
+    end = question.rfind("?") + 1
+    if not end:
+        return question[:limit]
+    start = _sentence_start(question, end - 1)
+    if end - start < FOCUS_MIN and start:
+        start = _sentence_start(question, start - 1)
+    return question[max(start, end - limit) : end].strip()
+
+
+FOCUS_MIN = 40
+_BOUNDARY_RE = re.compile(r"[.!?\n]\s")
+
+
+def _sentence_start(text: str, before: int) -> int:
+    """Where the sentence holding position `before` starts."""
+    starts = [m.end() for m in _BOUNDARY_RE.finditer(text, 0, before)]
+    return starts[-1] if starts else 0

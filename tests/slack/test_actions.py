@@ -61,6 +61,9 @@ def test_related_entry_in_a_private_answer_stays_private(slack: RunningApp) -> N
     slack.send.action(payload)
     [call] = slack.fake.wait_delivered("response_url")
     assert "ephemeral" == call.body["response_type"]
+    assert "Share in channel" in json.dumps(
+        call.body["blocks"]
+    )  # like every private answer
     assert [] == slack.fake.delivered("chat.postMessage")
 
 

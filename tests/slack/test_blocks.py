@@ -135,9 +135,13 @@ def test_no_match_offers_topics_and_the_human_contact(knowledge: Knowledge) -> N
         "no_match", "wifi?", topics=topics(knowledge), human_contact="#stpm-guild"
     )
     message = blocks.no_match(reply)
-    rendered = json.dumps(_check_limits(message))
+    rendered = json.dumps(_check_limits(message), ensure_ascii=False)
     assert "#stpm-guild" in message.text
     assert topics(knowledge)[0] in rendered
+    # topics, each with a way to ask, not the article's section names
+    assert "Cloud computing" not in rendered or "(e.g. “" in rendered
+    assert "Key responsibilities of an STPM (e.g. “" in rendered
+    assert "FAQ" not in rendered and "Introduction" not in rendered
 
 
 def test_suggestions_are_buttons(knowledge: Knowledge) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.slack.conftest import RunningApp
-from tests.support.harness import block_action, command
+from tests.support.harness import USER, block_action, command
 
 
 def _respond(slack: RunningApp, name: str, text: str) -> dict[str, object]:
@@ -54,6 +54,7 @@ def test_share_posts_the_answer_in_the_channel(slack: RunningApp) -> None:
     public, delete = slack.fake.wait_delivered("response_url", count=2)
     assert "in_channel" == public.body["response_type"]
     assert "feedback:skill-cybersecurity" in json.dumps(public.body["blocks"])
+    assert f"Shared by <@{USER}>" in json.dumps(public.body["blocks"])
     assert delete.body["delete_original"] is True
 
 
@@ -77,3 +78,14 @@ def test_unknown_skill_suggests_close_ones(slack: RunningApp) -> None:
     body = _respond(slack, "/skill", "basket weaving")
     assert "I don't know a skill called" in str(body["text"])
     assert "show_entry:skill-" in json.dumps(body["blocks"])
+
+
+def test_an_escaped_broadcast_in_stpm_is_dropped_not_matched(slack: RunningApp) -> None:
+    """With should_escape, Slack sends "@channel" as <!channel>: it is not
+    part of the question, and never echoed live."""
+    body = _respond(
+        slack, "/stpm", "<!channel> how important is cybersecurity for an stpm?"
+    )
+    shown = json.dumps(body)
+    assert "feedback:skill-cybersecurity" in shown
+    assert "<!channel>" not in shown

@@ -327,3 +327,15 @@ def test_the_asker_may_rephrase_after_did_you_mean(slack: RunningApp) -> None:
     slack.send.event(envelope(in_thread(first, "how important is cloud computing?")))
     posts = slack.fake.wait_delivered("chat.postMessage", count=2)
     assert "feedback:skill-cloud" in _blocks_text(posts[1].body)
+
+
+def test_a_file_in_a_dm_gets_a_friendly_note(slack: RunningApp) -> None:
+    """A file with no words: a note saying files aren't read; with words,
+    the words are answered."""
+    files = [{"id": "F0FILE01", "name": "notes.pdf", "mimetype": "application/pdf"}]
+    slack.send.event(envelope(message("", subtype="file_share", files=files)))
+    slack.send.event(envelope(message(CYBER, subtype="file_share", files=files)))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    texts = sorted(p.body["text"] for p in posts)
+    assert texts[0].startswith("Cybersecurity")
+    assert texts[1].startswith("I can't read attached files")
