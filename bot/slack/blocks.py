@@ -346,6 +346,14 @@ def notice(text: str) -> Message:
     return Message(text, (_section(text),))
 
 
+def announcement(text: str, user: str) -> Message:
+    """A public note of what `user` did: the one place the bot writes a
+    mention on purpose (of that person; `text` holds `{user}`)."""
+    said = text.format(user=f"<@{user}>")
+    block = SectionBlock(text=MarkdownTextObject(text=shorten(said, SECTION_CHARS)))
+    return Message(said, (block,))
+
+
 def daily_tip(tip: Tip, knowledge: Knowledge) -> Message:
     """A channel's tip of the day: the tip, its related entry, how to stop."""
     blocks: list[Block] = [_section(f"*Tip of the day*\n{tip.text.strip()}")]

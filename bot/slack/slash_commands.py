@@ -25,11 +25,18 @@ class Commands(Listeners):
         question = question_from(command.get("text", ""))
         tips = tip_commands.parse(question)
         if tips is not None:
-            settings = self.deps.settings
-            text = tip_commands.handle(
-                tips, command["channel_id"], self.deps.store, settings
+            outcome = tip_commands.handle(
+                tips,
+                command["channel_id"],
+                self.deps.store,
+                self.deps.settings,
+                command.get("user_id", ""),
+                command.get("channel_name", ""),
             )
-            message = blocks.notice(text)
+            if outcome.public:  # the channel sees who changed its tips
+                note = blocks.announcement(outcome.public, command.get("user_id", ""))
+                respond(response_type="in_channel", **note.as_kwargs())
+            message = blocks.notice(outcome.private)
         elif is_greeting(question):
             message = blocks.intro()
         else:

@@ -78,24 +78,73 @@ def state(sub: Subscription | None, settings: Settings) -> str:
     )
 
 
-def handle(command: TipsCommand, channel: str, store: Store, settings: Settings) -> str:
-    """Carry out `command` for `channel`; what to tell the person who typed it."""
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the person who typed the command, and, when a channel's
+    tips changed, what to tell the channel (who did it, "{user}", and how to
+    undo it)."""
+
+    private: str
+    public: str = ""
+
+
+def handle(
+    command: TipsCommand,
+    channel: str,
+    store: Store,
+    settings: Settings,
+    user: str = "",
+    channel_name: str = "",
+) -> Outcome:
+    """Carry out `command` for `channel`, typed by `user`."""
     if command.action == "bad_time":
-        return (
+        return Outcome(
             f"“{echo(command.argument, 40)}” is not a time of day. Use "
             "`/stpm tips on HH:MM` with a 24-hour time, e.g. `/stpm tips on 09:30`."
         )
     if command.action == "bad_usage":
-        return "Use `/stpm tips`, `/stpm tips on [HH:MM]` or `/stpm tips off`."
+        return Outcome("Use `/stpm tips`, `/stpm tips on [HH:MM]` or `/stpm tips off`.")
+    changing = command.action in ("on", "off")
+    if changing and _is_a_dm(channel, channel_name):
+        return Outcome(
+            "Daily tips go to channels: I can't post in a direct message between "
+            "people. Run `/stpm tips on` in the channel that should get them."
+        )
     if command.action == "on":
+        if command.argument and not settings.tips_check_interval:
+            return Outcome(
+                "Tips here are posted once a day by the daily tips job, at the "
+                "time it runs, so a channel can't choose its own time. Use "
+                "`/stpm tips on` (no time) to get them then."
+            )
         store.subscribe(channel, parse_hhmm(command.argument or settings.tips_time))
+        sub = store.subscription(channel)
         hint = " If I'm not a member of this channel yet, invite me (`/invite`)."
-        return state(store.subscription(channel), settings) + hint
+        public = (
+            "{user} turned on the daily STPM tip in this channel: "
+            f"{_schedule(sub, settings) if sub else 'one tip a day'}. "
+            "Anyone can stop it with `/stpm tips off`."
+        )
+        return Outcome(state(sub, settings) + hint, public if user else "")
     if command.action == "off":
         if not store.unsubscribe(channel):
-            return "Daily tips were not on in this channel."
-        return (
-            "Daily tips are off in this channel. "
-            "Turn them back on with `/stpm tips on`."
+            return Outcome("Daily tips were not on in this channel.")
+        public = (
+            "{user} turned off the daily STPM tip in this channel. "
+            "Turn it back on with `/stpm tips on`."
         )
-    return state(store.subscription(channel), settings)
+        return Outcome(
+            "Daily tips are off in this channel. Turn them back on with "
+            "`/stpm tips on`.",
+            public if user else "",
+        )
+    return Outcome(state(store.subscription(channel), settings))
+
+
+def _is_a_dm(channel: str, channel_name: str) -> bool:
+    """A direct message (one to one, or a group DM): not a channel for tips."""
+    return (
+        channel.startswith("D")
+        or channel_name in ("directmessage", "mpdm")
+        or (channel_name.startswith("mpdm-"))
+    )

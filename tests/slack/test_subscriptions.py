@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from bot.slack.tip_commands import TipsCommand, parse
 from bot.store.records import Subscription
 from tests.slack.conftest import RunningApp
-from tests.support.harness import command
+from tests.support.harness import USER, command
 
 CHANNEL = "C0CHAN01"  # where harness.command sends from
 
@@ -20,19 +21,61 @@ def subscription(slack: RunningApp) -> Subscription:
     return found
 
 
-def _stpm(slack: RunningApp, text: str) -> str:
-    """What the person who typed `/stpm TEXT` sees (privately)."""
+def _stpm(slack: RunningApp, text: str, replies: int = 1, **fields: str) -> str:
+    """What the person who typed `/stpm TEXT` sees (privately); `replies`:
+    how many messages the command sends (2 when the channel is told too)."""
     slack.fake.reset()
-    response = slack.send.command(command("/stpm", text, slack.fake.response_url()))
+    form = command("/stpm", text, slack.fake.response_url()) | fields
+    response = slack.send.command(form)
     assert 200 == response.status
-    [call] = slack.fake.wait_delivered("response_url")
-    assert "ephemeral" == call.body["response_type"]
+    calls = slack.fake.wait_delivered("response_url", count=replies)
+    [call] = [c for c in calls if c.body["response_type"] == "ephemeral"]
     return str(call.body["text"])
+
+
+def _public(slack: RunningApp) -> list[str]:
+    """What the channel saw after the last command."""
+    calls = slack.fake.delivered("response_url")
+    return [
+        str(c.body["text"]) for c in calls if c.body["response_type"] == "in_channel"
+    ]
+
+
+def test_changing_a_channels_tips_is_announced_in_it(slack: RunningApp) -> None:
+    """Who switched the tips on or off, and how to undo it, said publicly."""
+    _stpm(slack, "tips on", 2)
+    [on] = _public(slack)
+    assert on.startswith(f"<@{USER}> turned on the daily STPM tip")
+    assert "`/stpm tips off`" in on
+    _stpm(slack, "tips")  # only looking: nothing public
+    assert [] == _public(slack)
+    _stpm(slack, "tips off", 2)
+    [off] = _public(slack)
+    assert off.startswith(f"<@{USER}> turned off") and "`/stpm tips on`" in off
+
+
+def test_tips_are_refused_in_a_dm_with_the_reason(slack: RunningApp) -> None:
+    said = _stpm(slack, "tips on", channel_id="D0DM0002", channel_name="directmessage")
+    assert "can't post in a direct message" in said
+    assert slack.store.subscription("D0DM0002") is None
+    assert [] == _public(slack)
+
+
+def test_a_custom_time_is_refused_when_a_job_posts_the_tips(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """With the in-process scheduler off (the daily tips job posts), a time
+    per channel would be ignored: refused, saying when tips come."""
+    cron = start_app(tips_check_interval=0)
+    said = _stpm(cron, "tips on 14:30")
+    assert "posted once a day by the daily tips job" in said
+    assert cron.store.subscription(CHANNEL) is None
+    assert "when the daily tips job runs" in _stpm(cron, "tips on", 2)
 
 
 def test_tips_on_subscribes_the_channel_at_nine_by_default(slack: RunningApp) -> None:
     """`/stpm tips on`: tips every weekday at 09:00 (UTC), kept in the store."""
-    said = _stpm(slack, "tips on")
+    said = _stpm(slack, "tips on", 2)
     assert said.startswith("Daily tips are on in this channel")
     assert "every weekday at 09:00 (UTC)" in said
     assert Subscription(CHANNEL, dt.time(9, 0)) == slack.store.subscription(CHANNEL)
@@ -40,7 +83,7 @@ def test_tips_on_subscribes_the_channel_at_nine_by_default(slack: RunningApp) ->
 
 def test_tips_on_with_a_time_and_the_state_shows_it(slack: RunningApp) -> None:
     """`/stpm tips on 14:30`, then `/stpm tips` says 14:30."""
-    _stpm(slack, "tips on 14:30")
+    _stpm(slack, "tips on 14:30", 2)
     said = _stpm(slack, "tips")
     assert "every weekday at 14:30 (UTC)" in said
     assert "`/stpm tips off`" in said
@@ -48,8 +91,8 @@ def test_tips_on_with_a_time_and_the_state_shows_it(slack: RunningApp) -> None:
 
 def test_tips_off_stops_them(slack: RunningApp) -> None:
     """`/stpm tips off` after on: off, and the state says how to turn them on."""
-    _stpm(slack, "tips on")
-    assert _stpm(slack, "tips off").startswith("Daily tips are off in this channel")
+    _stpm(slack, "tips on", 2)
+    assert _stpm(slack, "tips off", 2).startswith("Daily tips are off in this channel")
     assert not subscription(slack).active
     assert "`/stpm tips on [HH:MM]`" in _stpm(slack, "tips")
     assert "Daily tips were not on in this channel." == _stpm(slack, "tips off")
@@ -77,11 +120,11 @@ def test_a_bad_time_is_echoed_without_pinging(slack: RunningApp) -> None:
 
 def test_a_paused_channel_is_told_why_and_how_to_resume(slack: RunningApp) -> None:
     """After Slack refused a post, `/stpm tips` names the reason; on resumes."""
-    _stpm(slack, "tips on")
+    _stpm(slack, "tips on", 2)
     slack.store.pause(CHANNEL, "not_in_channel")
     said = _stpm(slack, "tips")
     assert "paused" in said and "`not_in_channel`" in said
-    _stpm(slack, "tips on")
+    _stpm(slack, "tips on", 2)
     assert subscription(slack).receiving
 
 
