@@ -9,12 +9,19 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.answers.replies import entry_reply
+from bot.answers.replies import entry_reply, topics
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 
-ACTIONS = (blocks.SHOW_ENTRY_ACTION, blocks.FEEDBACK_ACTION, blocks.SHARE)
+ACTIONS = (
+    blocks.SHOW_ENTRY_ACTION,
+    blocks.FEEDBACK_ACTION,
+    blocks.SHARE,
+    blocks.STOP_HERE,
+)
+# The asker of a thread told to stop: no Slack user has this id.
+STOPPED = "stopped"
 THANKS = {
     1: "Thanks for the feedback! Glad it helped.",
     -1: "Thanks for the feedback! We'll use it to improve this answer.",
@@ -54,6 +61,15 @@ class Actions(Listeners):
         chosen = (action.get("selected_option") or {}).get("value")
         entry = self.deps.knowledge.by_id.get(chosen or action.get("value", ""))
         if entry is None:
+            if body.get("container", {}).get("type") == "view":
+                # App Home shows an id a reload removed: show it as it is now.
+                knowledge = self.deps.knowledge
+                note = (
+                    "That entry has been removed or renamed; here is what I know now."
+                )
+                view = blocks.home(knowledge, topics(knowledge), self.deps.tip(), note)
+                client.views_publish(user_id=body["user"]["id"], view=view)
+                return
             respond(
                 response_type="ephemeral",
                 replace_original=False,
@@ -152,6 +168,29 @@ class Actions(Listeners):
         )
         return blocks.with_ask_expert(THANKS[vote], expert).as_kwargs()
 
+    def stop_here(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        """*Stop answering here*: the thread is nobody's follow-up any more
+        (a mention still gets an answer)."""
+        bind(context, "stop_answering")
+        where = _thread_of(body)
+        thread_ts = where[1] if where else None
+        if where is None or thread_ts is None:
+            return
+        channel = where[0]
+        self.deps.store.remember_topic(channel, thread_ts, "", STOPPED)
+        structlog.get_logger().info("slack.thread_stopped", channel=channel)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="OK, I'll stay out of this thread unless someone mentions me.",
+        )
+
     def share(
         self,
         body: Body,
@@ -185,3 +224,4 @@ def register(app: App, deps: Deps) -> None:
         app.action(blocks.FEEDBACK_ACTION), actions.feedback, deps.executor, deps.gate
     )
     listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)
+    listen(app.action(blocks.STOP_HERE), actions.stop_here, deps.executor, deps.gate)

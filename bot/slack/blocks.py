@@ -37,6 +37,7 @@ VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
 SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
+STOP_HERE = "stop_answering"
 # Slack wants action_ids unique within a message, so each button carries a suffix.
 SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -188,7 +189,12 @@ def feedback_block(entry_id: str, question: str) -> ActionsBlock:
 
 
 def answer(
-    reply: Reply, *, private: bool = False, shared: bool = False, by: str = ""
+    reply: Reply,
+    *,
+    private: bool = False,
+    shared: bool = False,
+    by: str = "",
+    follow_up: bool = False,
 ) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source."""
@@ -207,6 +213,13 @@ def answer(
         blocks.append(_section("*Related*"))
         blocks.append(_entry_buttons(reply.related))
     blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
+    if follow_up:  # answered without a mention: let the thread say "enough"
+        blocks.append(
+            ActionsBlock(
+                block_id="stop_answering",
+                elements=[_button("Stop answering here", STOP_HERE, "stop")],
+            )
+        )
     if private:
         share = VoteValue(reply.entry_id, reply.question[:QUESTION_KEY_CHARS])
         blocks.append(
@@ -294,11 +307,16 @@ def intro() -> Message:
 
 
 def for_reply(
-    reply: Reply, *, private: bool = False, ask_expert: bool = False
+    reply: Reply,
+    *,
+    private: bool = False,
+    ask_expert: bool = False,
+    follow_up: bool = False,
 ) -> Message:
-    """The message for `reply`; `ask_expert` offers the experts when nothing matched."""
+    """The message for `reply`; `ask_expert` offers the experts when nothing
+    matched; `follow_up`: answered in a thread without a mention."""
     if reply.outcome == "answered":
-        return answer(reply, private=private)
+        return answer(reply, private=private, follow_up=follow_up)
     if reply.outcome == "suggested":
         return suggestions(reply)
     if reply.outcome == "no_match":
@@ -365,9 +383,13 @@ def daily_tip(tip: Tip, knowledge: Knowledge) -> Message:
     return Message(text, tuple(blocks))
 
 
-def home(knowledge: Knowledge, topics: Sequence[str], tip: Tip | None) -> View:
-    """The App Home tab: how to ask, topics, the skills table and today's tip."""
-    blocks: list[Block] = [
+def home(
+    knowledge: Knowledge, topics: Sequence[str], tip: Tip | None, note: str = ""
+) -> View:
+    """The App Home tab: how to ask, topics, the skills table and today's tip;
+    `note` first (e.g. why the page was refreshed)."""
+    blocks: list[Block] = [_context(note)] if note else []
+    blocks += [
         HeaderBlock(text="STPM Bot"),
         *intro().blocks,
         DividerBlock(),

@@ -155,7 +155,9 @@ class Conversations(Listeners):
         else:
             answerer = self.deps.answerer
             reply = answerer.reply(answerer.settle(asked, event.get("user")))
-            message = blocks.for_reply(reply, ask_expert=self.deps.ask_expert)
+            message = blocks.for_reply(
+                reply, ask_expert=self.deps.ask_expert, follow_up=follow_up
+            )
         channel = event["channel"]
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **message.as_kwargs()

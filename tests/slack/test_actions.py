@@ -141,3 +141,18 @@ def test_the_messages_tab_publishes_nothing(slack: RunningApp) -> None:
     slack.send.event(envelope(event))
     slack.drain()
     assert [] == slack.fake.delivered("views.publish")
+
+
+def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> None:
+    """A button in App Home for an entry a reload removed: the tab is
+    published again as it is now, with a note saying why."""
+    payload = block_action(
+        "show_entry:gone-entry", "gone-entry", slack.fake.response_url()
+    )
+    payload["container"] = {"type": "view", "view_id": "V0HOME01"}
+    payload.pop("channel")
+    slack.send.action(payload)
+    [published] = slack.fake.wait_delivered("views.publish")
+    shown = json.dumps(published.body)
+    assert "removed or renamed" in shown
+    assert USER == published.body["user_id"]

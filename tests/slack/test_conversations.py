@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import BOT_ID, BOT_USER_ID
-from tests.support.harness import envelope, mention, message
+from tests.support.harness import block_action, envelope, mention, message
 
 CYBER = "how important is cybersecurity for an stpm"
 
@@ -339,3 +339,36 @@ def test_a_file_in_a_dm_gets_a_friendly_note(slack: RunningApp) -> None:
     texts = sorted(p.body["text"] for p in posts)
     assert texts[0].startswith("Cybersecurity")
     assert texts[1].startswith("I can't read attached files")
+
+
+def test_stop_answering_here_keeps_the_bot_out_of_the_thread(slack: RunningApp) -> None:
+    """A follow-up answer carries *Stop answering here*; once clicked, the
+    asker's next question in the thread gets nothing unless it mentions the bot."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_until_answered(slack, first)
+    slack.send.event(
+        envelope(in_thread(first, "and how important is cloud computing?"))
+    )
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert "stop_answering" in _blocks_text(posts[1].body)
+    assert "stop_answering" not in _blocks_text(posts[0].body)  # a mention's answer
+    click = block_action(
+        "stop_answering",
+        "stop",
+        slack.fake.response_url(),
+        channel=first["channel"],
+        message_ts="1700000000.000009",
+        thread_ts=first["ts"],
+    )
+    slack.send.action(click)
+    [ok] = slack.fake.wait_delivered("response_url")
+    assert ok.body["text"].startswith("OK, I'll stay out of this thread")
+    slack.send.event(envelope(in_thread(first, "what about data analytics?")))
+    slack.send.event(
+        envelope(mention("what about data analytics?", thread_ts=first["ts"]))
+    )
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    slack.drain()
+    assert 3 == len(slack.fake.delivered("chat.postMessage"))  # only the mention

@@ -29,6 +29,7 @@ ACTION_IDS = (
     blocks.VOTE_DOWN,
     blocks.SHARE,
     blocks.ASK_EXPERT,
+    blocks.STOP_HERE,
 )
 
 
