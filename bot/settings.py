@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import zoneinfo
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -205,6 +207,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"not channel ids (like C0123456789): {bad}")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("tips_time")
     @classmethod
     def _valid_time(cls, value: str) -> str:
@@ -272,3 +279,34 @@ class Settings(BaseSettings):
         if not self.slack_app_token and not self.slack_signing_secret:
             missing.append("SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET")
         return missing
+
+
+# Names the environment may hold that are not settings of this model: the
+# test suite's database, and what Kubernetes sets for a Service named stpm-bot.
+FOREIGN_NAMES = frozenset({"STPM_BOT_TEST_DATABASE_URL"})
+_SERVICE_LINK = re.compile(r"STPM_BOT_(SERVICE_|PORT)")
+
+
+def setting_names() -> frozenset[str]:
+    """Every variable name a setting is read from."""
+    names = set()
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names.add(alias if isinstance(alias, str) else f"STPM_BOT_{field.upper()}")
+    return frozenset(names)
+
+
+def unknown_settings(environ: Mapping[str, str]) -> list[str]:
+    """One line for each `STPM_BOT_*` variable that is no setting (a typo is
+    otherwise silently ignored), with the closest real name."""
+    known = setting_names()
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith("STPM_BOT_") or name in known or name in FOREIGN_NAMES:
+            continue
+        if _SERVICE_LINK.match(name):
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        lines.append(f"stpm-bot: {name} is not a setting and is ignored{hint}")
+    return lines

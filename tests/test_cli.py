@@ -291,14 +291,43 @@ def test_invalid_settings_exit_2_naming_the_variable(tmp_path: Path) -> None:
     )
 
 
-def test_run_without_slack_says_what_is_missing_and_chats(tmp_path: Path) -> None:
-    """`run` with no Slack settings names them and opens the terminal chat."""
+def test_run_without_slack_and_without_a_terminal_says_what_to_set(
+    tmp_path: Path,
+) -> None:
+    """A service started with no Slack settings (no terminal to chat in)
+    fails with one line naming them, instead of exiting 0 at once."""
     done = cli(tmp_path, "run", stdin=f"{CYBER}\nquit\n".encode())
 
-    assert done.returncode == 0
-    assert "Slack is not configured (missing: SLACK_BOT_TOKEN" in done.stderr
-    assert done.stdout.startswith("stpm-bot terminal chat.")
-    assert "\nCybersecurity\n" in done.stdout
+    assert 2 == done.returncode
+    assert "no Slack settings (SLACK_BOT_TOKEN" in done.stderr
+    assert "" == done.stdout
+
+
+def test_run_half_configured_names_what_is_missing(tmp_path: Path) -> None:
+    """A token without the app token or signing secret: exit 2, never the chat."""
+    done = cli(tmp_path, "run", SLACK_BOT_TOKEN="xoxb-1-2-abc")
+    assert 2 == done.returncode
+    assert (
+        "half configured: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET"
+        in done.stderr
+    )
+    assert "terminal chat." not in done.stdout
+
+
+def test_a_misspelt_setting_is_named_with_the_right_one(tmp_path: Path) -> None:
+    done = cli(
+        tmp_path,
+        "ask",
+        CYBER,
+        STPM_BOT_ANSWER_TRESHOLD="70",
+        STPM_BOT_LOG_LEVEL="warning",
+    )
+    assert 0 == done.returncode
+    assert (
+        "stpm-bot: STPM_BOT_ANSWER_TRESHOLD is not a setting and is ignored; "
+        "did you mean STPM_BOT_ANSWER_THRESHOLD?"
+    ) in done.stderr
+    assert "faq.answered" not in done.stderr  # "warning", lower case, was taken
 
 
 def test_a_chat_session(tmp_path: Path) -> None:

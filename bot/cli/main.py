@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from bot import compose, logs
 from bot.cli import chat, commands, jobs
 from bot.knowledge.loading import KnowledgeError
-from bot.settings import Settings
+from bot.settings import Settings, unknown_settings
 
 EX_USAGE = 2
 EX_SOFTWARE = 70
@@ -138,11 +138,33 @@ def _chat(core: compose.Core, args: argparse.Namespace) -> int:
 def _run(core: compose.Core, args: argparse.Namespace) -> int:
     if core.settings.reload_interval:
         core.reloader().start()
-    missing = core.settings.missing_slack_settings()
-    if missing:
+    settings = core.settings
+    missing = settings.missing_slack_settings()
+    some = (
+        settings.slack_bot_token
+        or settings.slack_app_token
+        or settings.slack_signing_secret
+    )
+    if missing and some:
         print(
-            f"Slack is not configured (missing: {', '.join(missing)}); "
-            "starting the terminal chat. See README 'Slack app'.",
+            f"stpm-bot: Slack is half configured: set {' and '.join(missing)} "
+            "too (or unset the Slack variables for the terminal chat). See README "
+            "'Slack app'.",
+            file=sys.stderr,
+        )
+        return EX_USAGE
+    if missing:
+        if not sys.stdin.isatty():
+            print(
+                "stpm-bot: no Slack settings (SLACK_BOT_TOKEN and SLACK_APP_TOKEN or "
+                "SLACK_SIGNING_SECRET) and no terminal for the chat: set them to "
+                "serve Slack. See README 'Slack app'.",
+                file=sys.stderr,
+            )
+            return EX_USAGE
+        print(
+            "Slack is not configured; starting the terminal chat. "
+            "See README 'Slack app'.",
             file=sys.stderr,
         )
         return _chat(core, args)
@@ -182,6 +204,8 @@ def _start(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print("\n".join(settings_problems(exc)), file=sys.stderr)
         return EX_USAGE
+    for line in unknown_settings(os.environ):
+        print(line, file=sys.stderr)
     logs.configure(settings.log_level, settings.log_format)
     return HANDLERS[args.command](settings, args)
 
