@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import yaml
 from bot.answers.schedule import tip_for
 from bot.knowledge.models import Knowledge
 from tests.support.cli import cli
-from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -377,3 +379,48 @@ def test_the_console_script_behaves_like_python_m_bot(tmp_path: Path) -> None:
     )
 
     assert done.stdout == "Networking and infrastructure: High\n"
+
+
+def test_skill_takes_several_words_like_ask(tmp_path: Path) -> None:
+    done = cli(tmp_path, "skill", "cloud", "computing")
+    assert 0 == done.returncode
+    assert "Cloud computing: High" == done.stdout.strip()
+
+
+def test_a_reader_that_goes_away_is_not_success(tmp_path: Path) -> None:
+    """`stpm-bot ask - | head -1`: the cut-off output stops quietly, with the
+    status a process stopped by SIGPIPE has, never 0 and never a traceback."""
+    questions = "".join(f"{CYBER}\n" for _ in range(2000)).encode()
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
+    }
+    clean |= {
+        "PYTHONPATH": str(ROOT),
+        "STPM_BOT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
+        "STPM_BOT_DATA_DIR": str(tmp_path / "data"),
+    }
+    log = tmp_path / "stderr.log"
+    with log.open("wb") as errors:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=clean,
+            cwd=tmp_path,
+        )
+        assert bot.stdin is not None and bot.stdout is not None
+        feed = bot.stdin
+
+        def write() -> None:
+            with contextlib.suppress(BrokenPipeError):
+                feed.write(questions)
+                feed.close()
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        bot.stdout.readline()
+        bot.stdout.close()  # the reader goes away after one line
+        status = bot.wait(timeout=60)
+    assert 141 == status
+    assert b"Traceback" not in log.read_bytes()

@@ -81,3 +81,25 @@ def test_knowledge_synonyms_find_a_skill(knowledge: Knowledge) -> None:
     found = find_skill(knowledge, "sec")
     assert found.entry is not None
     assert "Cybersecurity: High" == format_skill(found.entry)
+
+
+@pytest.mark.parametrize(
+    ("typed", "skill"),
+    [
+        ("cybersec", "skill-cybersecurity"),
+        ("network infra", "skill-networking"),
+        ("data anal", "skill-data-analytics"),
+        ("cloud computing", "skill-cloud"),
+    ],
+)
+def test_clipped_and_multi_word_names_match(
+    knowledge: Knowledge, typed: str, skill: str
+) -> None:
+    found = find_skill(knowledge, typed)
+    assert found.entry is not None and skill == found.entry.id
+
+
+def test_a_clipped_name_shared_by_two_skills_is_not_a_guess(
+    knowledge: Knowledge,
+) -> None:
+    assert find_skill(knowledge, "c").entry is None

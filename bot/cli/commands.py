@@ -60,19 +60,20 @@ def _skill_json(entry: Entry) -> dict[str, str]:
 
 def skill(core: Core, args: Namespace) -> int:
     knowledge = core.library.snapshot().knowledge
-    if args.name is None:
+    if not args.name:  # `skill` alone: the table (`skill ""` looks up "")
         if args.json:
             _print_json([_skill_json(e) for e in knowledge.skills])
         else:
             print(render_skills(knowledge.skills))
         return 0
-    found = find_skill(knowledge, args.name)
+    name = " ".join(args.name)  # `skill cloud computing`, unquoted
+    found = find_skill(knowledge, name)
     json_out: dict[str, Any]
     if found.entry is not None:
         json_out, text = _skill_json(found.entry), format_skill(found.entry)
     else:
         json_out = {"skill": None, "suggestions": list(found.suggestions)}
-        text = skill_not_found(args.name, found.suggestions)
+        text = skill_not_found(name, found.suggestions)
     if args.json:
         _print_json(json_out)
     else:

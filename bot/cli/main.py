@@ -26,6 +26,7 @@ from bot.settings import Settings, unknown_settings
 
 EX_USAGE = 2
 EX_SOFTWARE = 70
+EX_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -47,7 +48,9 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question ('-': one per stdin line)")
     ask.add_argument("question", nargs="*", help="the question, or - for stdin")
     skill = sub.add_parser("skill", help="how important a technical skill is")
-    skill.add_argument("name", nargs="?", help="skill name or alias; none: all")
+    skill.add_argument(
+        "name", nargs="*", help="skill name or alias, quoted or not; none: all"
+    )
     tip = sub.add_parser("tip", help="the tip of the day")
     tip.add_argument("--date", type=_date, help="YYYY-MM-DD (default: today)")
     for command in (ask, skill, tip):
@@ -218,9 +221,11 @@ def safely(command: Callable[[], int]) -> int:
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader went away (`stpm-bot ask - | head`): stop quietly.
+        # The reader went away (`stpm-bot ask - | head`): stop quietly, and
+        # say so in the status as a process stopped by SIGPIPE would (a
+        # pipeline with `set -o pipefail` then knows the output was cut).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EX_BROKEN_PIPE
     except Exception as exc:
         what = f"{type(exc).__name__}: {exc}"
         # The traceback goes to the JSON log for whoever runs the service; a

@@ -18,6 +18,7 @@ from bot.text.normalize import Normalizer
 
 FUZZY_CUTOFF = 85.0
 MAX_SUGGESTIONS = 3
+MIN_CLIPPED = 3  # letters a clipped word needs ("sec", "infra")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ def find_skill(knowledge: Knowledge, name: str) -> SkillLookup:
     for candidate in (key, expanded):
         if candidate in keys:
             return SkillLookup(keys[candidate])
+    clipped = _by_word_starts(key, keys)
+    if clipped is not None:
+        return SkillLookup(clipped)
     ranked = process.extract(
         key, list(keys), scorer=fuzz.token_sort_ratio, processor=None, limit=None
     )
@@ -60,6 +64,20 @@ def find_skill(knowledge: Knowledge, name: str) -> SkillLookup:
         return SkillLookup(keys[ranked[0][0]])
     closest = list(dict.fromkeys(keys[k] for k, _, _ in ranked))
     return SkillLookup(None, _names(closest[:MAX_SUGGESTIONS]))
+
+
+def _by_word_starts(key: str, keys: dict[str, Entry]) -> Entry | None:
+    """The one skill whose name or an alias has a word starting with each
+    word typed ("cybersec", "network infra", "data anal"), if only one has."""
+    typed = [w for w in key.split() if len(w) >= MIN_CLIPPED]
+    if not typed or len(typed) != len(key.split()):
+        return None
+    found = {
+        id(entry): entry
+        for name, entry in keys.items()
+        if all(any(word.startswith(t) for word in name.split()) for t in typed)
+    }
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def format_skill(entry: Entry) -> str:

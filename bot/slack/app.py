@@ -18,6 +18,7 @@ import structlog
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.schedule import Policy
 from bot.compose import Core
@@ -36,6 +37,7 @@ from bot.slack.client import web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
+from bot.store.database import Store
 
 __all__ = ["build_app", "frontend", "serve"]
 
@@ -116,6 +118,23 @@ def frontend(
     return HttpServer(app, secret, settings.host, settings.port, gate, metrics)
 
 
+PRUNE_EVERY = 3600.0  # seconds between prunes of old event claims
+
+
+def prune_regularly(
+    store: Store, stop: threading.Event, every: float = PRUNE_EVERY
+) -> None:
+    """Until `stop`, forget event claims Slack can no longer retry, every
+    `every` seconds: a bot that runs for months keeps the table small."""
+    while not stop.wait(every):
+        try:
+            pruned = store.prune_events()
+        except SQLAlchemyError as error:  # next time, then
+            structlog.get_logger().warning("store.prune_failed", error=str(error)[:200])
+            continue
+        structlog.get_logger().info("store.pruned", claims=pruned)
+
+
 def serve(core: Core) -> None:
     """Run the Slack app until SIGTERM or SIGINT, then finish what's in flight."""
     settings = core.settings
@@ -155,7 +174,7 @@ def serve(core: Core) -> None:
             core.library, store, tip_client, policy, core.metrics
         )
         scheduler = tip_poster.start_scheduler(settings, poster, core.clock)
-        stop.wait()
+        prune_regularly(store, stop)
     finally:
         if scheduler is not None:
             scheduler.stop()  # a tip being posted is finished first

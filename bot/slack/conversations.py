@@ -33,8 +33,25 @@ FILES_NOTE = (
 Event = dict[str, Any]
 
 
+def well_formed(event: Event) -> bool:
+    """The fields a reply needs, of the types Slack sends: a signed event
+    with a number for `text` or no `ts` is logged and dropped, not a crash."""
+    return (
+        isinstance(event.get("text", ""), str)
+        and isinstance(event.get("channel"), str)
+        and isinstance(event.get("ts"), str)
+        and isinstance(event.get("user", ""), str)
+        and isinstance(event.get("thread_ts", ""), str)
+    )
+
+
 def is_from_a_person(event: Event, bot_user_id: str | None) -> bool:
     """Not a bot, not the bot itself, not an edit, deletion or other subtype."""
+    if not well_formed(event):
+        structlog.get_logger().warning(
+            "slack.event_malformed", keys=sorted(event)[:20], type=event.get("type")
+        )
+        return False
     return (
         event.get("subtype") in _ANSWERABLE_SUBTYPES
         and not event.get("bot_id")

@@ -92,6 +92,7 @@ def test_chatter_in_an_answered_thread_gets_no_reply(slack: RunningApp) -> None:
         slack.send.event(envelope(chatter))
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
 
 
 def test_follow_ups_survive_a_restart(
@@ -199,6 +200,7 @@ def test_a_rate_limited_reply_is_retried_and_delivered_once(slack: RunningApp) -
     delivered = slack.fake.wait_delivered("chat.postMessage", timeout=10)
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
     assert 2 == len([c for c in slack.fake.calls if c.method == "chat.postMessage"])
     assert "feedback:skill-cybersecurity" in _blocks_text(delivered[0].body)
 
@@ -249,6 +251,7 @@ def test_other_peoples_messages_in_an_answered_thread_are_theirs(
         slack.send.event(envelope(in_thread(first, text, user="U0OTHER1")))
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
 
 
 def test_the_askers_remarks_are_not_answered_either(slack: RunningApp) -> None:
@@ -264,6 +267,7 @@ def test_the_askers_remarks_are_not_answered_either(slack: RunningApp) -> None:
         slack.send.event(envelope(in_thread(first, text)))
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
 
 
 def test_tell_me_more_goes_on_with_the_threads_topic(slack: RunningApp) -> None:
@@ -372,3 +376,22 @@ def test_stop_answering_here_keeps_the_bot_out_of_the_thread(slack: RunningApp) 
     posts = slack.fake.wait_delivered("chat.postMessage", count=3)
     slack.drain()
     assert 3 == len(slack.fake.delivered("chat.postMessage"))  # only the mention
+
+
+def test_malformed_events_are_dropped_not_crashes(slack: RunningApp) -> None:
+    """Signed events whose fields have the wrong type or are missing get a
+    200 and no reply, and the app keeps answering."""
+    broken = [
+        dict(mention(CYBER), text=12345),
+        {k: v for k, v in mention(CYBER).items() if k != "ts"},
+        dict(message(CYBER), channel=["D0DM0001"]),
+        dict(mention(CYBER), thread_ts=1.5),
+    ]
+    for event in broken:
+        assert 200 == slack.send.event(envelope(event)).status
+    slack.send.event(envelope(mention(CYBER)))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert "feedback:skill-cybersecurity" in _blocks_text(post.body)
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +68,31 @@ def test_a_freed_lane_lets_the_next_work_in_during_a_burst() -> None:
         first.set()
         assert started.acquire(timeout=WAIT)
         second.set()
+
+
+def test_a_running_bot_prunes_old_claims(tmp_path: Path) -> None:
+    """Claims past Slack's retry window go while the bot runs, not only at start."""
+    import datetime as dt
+
+    from bot.slack.app import prune_regularly
+    from bot.store.database import Store
+    from bot.store.engine import engine_for
+    from tests.support.clock import SettableNow
+
+    clock = SettableNow(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"), now=clock)
+    store.create_schema()
+    store.claim(["event:old"])
+    clock.now += dt.timedelta(days=3)
+    stop = threading.Event()
+    pruner = threading.Thread(target=prune_regularly, args=(store, stop, 0.05))
+    pruner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not store.claim(["event:old"]):  # free again once pruned
+            assert time.monotonic() < deadline, "the old claim was never pruned"
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        pruner.join()
+        store.close()
