@@ -46,6 +46,7 @@ class Core:
             self.metrics.knowledge_reload,
             self.settings.reload_interval,
             self.clock.today,
+            self.library.snapshot().knowledge,
         )
 
 

@@ -92,3 +92,44 @@ def test_sighup_reloads_at_once(core: Core) -> None:
     finally:
         reloader.stop()
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def test_a_file_emptied_for_a_moment_is_not_served(core: Core) -> None:
+    """`cp` and editors truncate a file before writing it: a file that had
+    entries and is now empty is refused (the old knowledge stays); deleting
+    the file is how to remove its entries."""
+    reloader = core.reloader()
+    office = core.settings.knowledge_dir / "office.yaml"
+    touch_later(office, NEW_ENTRY)
+    assert reloader.check()
+    served = core.library.snapshot().knowledge
+    assert "kombucha" in served.by_id
+    office.write_text("", encoding="utf-8")
+    later = time.time() + 10
+    os.utime(office, (later, later))
+    assert not reloader.check()
+    assert served is core.library.snapshot().knowledge
+    office.unlink()
+    assert reloader.check()
+    assert "kombucha" not in core.library.snapshot().knowledge.by_id
+
+
+def test_impossible_dates_aliases_and_deep_nesting_are_problems_not_crashes(
+    core: Core,
+) -> None:
+    """Each is one problem naming its file, and the old knowledge stays."""
+    reloader = core.reloader()
+    directory = core.settings.knowledge_dir
+    cases = {
+        "date.yaml": "entries:\n  - id: d1\n    title: D\n    answer: A\n"
+        "    review_by: 2027-02-29\n",
+        "alias.yaml": 'a: &a ["x", "x"]\nb: [*a, *a]\n',
+        "deep.yaml": "entries: " + "[" * 5000 + "]" * 5000 + "\n",
+    }
+    for name, text in cases.items():
+        before = core.library.snapshot().knowledge
+        touch_later(directory / name, text)
+        assert not reloader.check(), name
+        assert before is core.library.snapshot().knowledge
+        (directory / name).unlink()
+        reloader.check()

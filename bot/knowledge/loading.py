@@ -110,15 +110,51 @@ def _synonyms(raw: object, name: str, into: _Parsed) -> None:
         into.synonyms[str(canon)] = tuple(forms)
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML for knowledge: no aliases (a few lines of `&a [*a, *a]` can
+    take minutes to expand), and dates left as text for the models to check,
+    so an impossible one (2027-02-29) is a problem with its entry and line
+    rather than a crash inside the parser."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+MAX_FILE_BYTES = 5_000_000
+
+
 def _parse_file(path: Path, name: str) -> _Parsed:
     parsed = _Parsed()
     problems = parsed.problems
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            msg = f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
+            problems.append(Problem(name, msg))
+            return parsed
         text = path.read_text(encoding="utf-8")
-        data: Any = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
+        data: Any = _Loader(text).get_single_data() if root is not None else None
     except UnicodeDecodeError:
         problems.append(Problem(name, "file is not UTF-8 text"))
+        return parsed
+    except RecursionError:
+        problems.append(Problem(name, "nested too deeply to be knowledge"))
+        return parsed
+    except OSError as exc:
+        problems.append(Problem(name, f"cannot read the file: {exc.strerror or exc}"))
         return parsed
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

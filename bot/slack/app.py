@@ -30,6 +30,7 @@ from bot.slack import (
     errors,
     experts,
     home,
+    shortcuts,
     slash_commands,
     tip_poster,
 )
@@ -41,7 +42,7 @@ from bot.store.database import Store
 
 __all__ = ["build_app", "frontend", "serve"]
 
-FEATURES = (conversations, slash_commands, actions, experts, home, errors)
+FEATURES = (conversations, slash_commands, actions, shortcuts, experts, home, errors)
 LISTENER_THREADS = 16
 
 

@@ -134,6 +134,13 @@ def _button(
     )
 
 
+def button(
+    text: str, action_id: str, value: str, style: str | None = None
+) -> ButtonElement:
+    """A button within Slack's limits (for the other Slack modules)."""
+    return _button(text, action_id, value, style)
+
+
 def _entry_buttons(links: Sequence[Link]) -> ActionsBlock:
     """A button for each of the first `MAX_BUTTONS` entries (each once), and a
     menu with the rest, so a long list never becomes a wall of buttons."""

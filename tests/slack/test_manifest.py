@@ -10,7 +10,7 @@ import yaml
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.compose import Core
-from bot.slack import blocks, conversations, home, slash_commands
+from bot.slack import blocks, conversations, home, shortcuts, slash_commands
 from bot.slack.app import build_app
 
 MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "manifest.yaml"
@@ -30,6 +30,7 @@ ACTION_IDS = (
     blocks.SHARE,
     blocks.ASK_EXPERT,
     blocks.STOP_HERE,
+    shortcuts.SHARE_IN_THREAD,
 )
 
 
@@ -66,6 +67,16 @@ def _action_body(action_id: str) -> dict[str, Any]:
     }
 
 
+def _shortcut_body(callback_id: str) -> dict[str, Any]:
+    return {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "message": {"type": "message", "text": "x", "ts": "1.1"},
+    }
+
+
 def _matching(app: App, body: dict[str, Any]) -> list[object]:
     request = BoltRequest(body=body, mode="socket_mode")
     response = BoltResponse(status=200)
@@ -80,10 +91,12 @@ def _bodies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     names = [c["command"] for c in manifest["features"]["slash_commands"]]
     actions = ACTION_IDS if manifest["settings"]["interactivity"]["is_enabled"] else ()
+    shortcuts = [s["callback_id"] for s in manifest["features"].get("shortcuts", [])]
     return (
         [_event_body(e) for e in events]
         + [_command_body(n) for n in names]
         + [_action_body(a) for a in actions]
+        + [_shortcut_body(c) for c in shortcuts]
     )
 
 
@@ -111,6 +124,8 @@ def test_declared_commands_and_events_are_the_manifest_s(
     names = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert set(conversations.EVENTS) | set(home.EVENTS) == events
     assert set(slash_commands.COMMANDS) == names
+    declared = {s["callback_id"] for s in manifest["features"]["shortcuts"]}
+    assert set(shortcuts.SHORTCUTS) == declared
 
 
 def test_scopes_are_exactly_those_the_features_need(manifest: dict[str, Any]) -> None:
