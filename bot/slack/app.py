@@ -10,12 +10,13 @@ from __future__ import annotations
 import gc
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import FrameType
 from typing import Protocol
 
 import structlog
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,6 +39,7 @@ from bot.slack.client import web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
+from bot.slack.respond import PolicyRespond
 from bot.store.database import Store
 
 __all__ = ["build_app", "frontend", "serve"]
@@ -99,6 +101,17 @@ def build_app(
         executor,
         gate or AckFirst(),
     )
+    metrics = core.metrics
+
+    @app.middleware
+    def _respond_by_policy(context: BoltContext, next: Callable[[], None]) -> None:
+        # Every listener's `respond`: retried, counted, loud on failure.
+        if context.response_url:
+            context["respond"] = PolicyRespond(
+                response_url=context.response_url, metrics=metrics
+            )
+        next()
+
     for feature in FEATURES:
         feature.register(app, deps)
     return app

@@ -42,9 +42,12 @@ class Meter(RetryHandler):
     """Counts each Web API request (retries included) and each failed one, by
     method: Slack's error code, the HTTP status or the exception's name."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, name: str = "") -> None:
+        """`name`: the method to count every request as (a response_url's
+        path is a capability, not a method name)."""
         super().__init__(max_retry_count=0)
         self.metrics = metrics
+        self.name = name
 
     def can_retry(
         self,
@@ -54,7 +57,7 @@ class Meter(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        method = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        method = self.name or request.url.split("?", 1)[0].rsplit("/", 1)[-1]
         self.metrics.slack_call(method, _failure(response, error))
         return False
 
@@ -109,3 +112,16 @@ def web_client(
         timeout=TIMEOUT_SECONDS,
         retry_handlers=retry_handlers(metrics or Metrics(), at_most_once),
     )
+
+
+def webhook_handlers(metrics: Metrics) -> list[RetryHandler]:
+    """For `response_url` posts: counted as `response_url`, and retried only
+    when Slack surely did not post (rate limited, connection refused): an
+    answer posted there must not appear twice."""
+    return [
+        Meter(metrics, "response_url"),
+        ConnectionErrorRetryHandler(
+            max_retry_count=CONNECTION_RETRIES, interval_calculator=BACKOFF
+        ),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]

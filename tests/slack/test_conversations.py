@@ -358,6 +358,12 @@ def test_stop_answering_here_keeps_the_bot_out_of_the_thread(slack: RunningApp) 
     posts = slack.fake.wait_delivered("chat.postMessage", count=2)
     assert "stop_answering" in _blocks_text(posts[1].body)
     assert "stop_answering" not in _blocks_text(posts[0].body)  # a mention's answer
+    deadline = time.monotonic() + 5
+    while "skill-cloud" not in getattr(
+        slack.store.topic_of(first["channel"], first["ts"]), "entry_id", ""
+    ):  # the follow-up's topic is stored just after its post
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     click = block_action(
         "stop_answering",
         "stop",

@@ -129,3 +129,38 @@ def test_a_refused_request_is_logged_with_its_request_id(
     lines = [e for e in log_lines(json_logs) if e["event"] == "slack.invalid_signature"]
     assert 1 == len(lines)
     assert lines[0]["request_id"]
+
+
+def test_response_url_posts_are_retried_counted_and_loud(slack: RunningApp) -> None:
+    """A rate-limited /stpm answer is retried after Retry-After and arrives
+    once; every response_url post is counted under one method label; one
+    Slack refuses is logged (slack.error), not lost in silence."""
+    from bot import logs
+    from tests.support.harness import command
+
+    stream = io.StringIO()
+    logs.configure("INFO", "json", stream)
+    try:
+        before = scrape(slack)
+        slack.fake.fail_next("response_url", status=429, retry_after=1)
+        ask = command("/stpm", "how important is cloud", slack.fake.response_url())
+        slack.send.command(ask)
+        [answer] = slack.fake.wait_delivered("response_url", timeout=10)
+        assert "feedback:skill-cloud" in json.dumps(answer.body["blocks"])
+        slack.fake.fail_next("response_url", status=404, error="expired_url")
+        slack.send.command(
+            command("/stpm", "is cloud important", slack.fake.response_url())
+        )
+        slack.drain()
+    finally:
+        logs.configure()
+    after = scrape(slack)
+    calls = moved(
+        before, after, "stpm_bot_slack_api_calls_total", method="response_url"
+    )
+    assert 4 == calls  # the 429, its retry, the 404, the apology for it
+    for status in ("429", "404"):
+        labels = {"method": "response_url", "error": status}
+        assert 1 == moved(before, after, "stpm_bot_slack_api_errors_total", **labels)
+    errors = [line for line in log_lines(stream) if line.get("event") == "slack.error"]
+    assert 1 == len(errors) and "404" in json.dumps(errors[0])
