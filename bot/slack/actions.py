@@ -19,6 +19,7 @@ ACTIONS = (
     blocks.FEEDBACK_ACTION,
     blocks.SHARE,
     blocks.STOP_HERE,
+    blocks.HIDE_ANSWER,
 )
 # The asker of a thread told to stop: no Slack user has this id.
 STOPPED = "stopped"
@@ -191,6 +192,34 @@ class Actions(Listeners):
             text="OK, I'll stay out of this thread unless someone mentions me.",
         )
 
+    def hide(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """*Not helpful (hide)* on a help channel's automatic answer: counted
+        as a 👎 (a knowledge gap), and the answer deleted for everyone."""
+        bind(context, "hide_answer")
+        value = blocks.VoteValue.decode(action.get("value", ""))
+        channel = (body.get("channel") or {}).get("id")
+        ts = (body.get("message") or {}).get("ts")
+        if value is None or not channel or not ts:
+            return
+        candidates = self.deps.candidates(value.question)
+        self.deps.store.record_vote(
+            value.question, value.entry_id, -1, body["user"]["id"], candidates
+        )
+        client.chat_delete(channel=channel, ts=ts)
+        structlog.get_logger().info("slack.answer_hidden", entry=value.entry_id)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="Thanks: I've removed that answer and noted it for the curators.",
+        )
+
     def share(
         self,
         body: Body,
@@ -225,3 +254,4 @@ def register(app: App, deps: Deps) -> None:
     )
     listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)
     listen(app.action(blocks.STOP_HERE), actions.stop_here, deps.executor, deps.gate)
+    listen(app.action(blocks.HIDE_ANSWER), actions.hide, deps.executor, deps.gate)

@@ -38,6 +38,7 @@ VOTE_DOWN = "feedback_down"
 SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
 STOP_HERE = "stop_answering"
+HIDE_ANSWER = "hide_answer"
 # Slack wants action_ids unique within a message, so each button carries a suffix.
 SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -202,6 +203,7 @@ def answer(
     shared: bool = False,
     by: str = "",
     follow_up: bool = False,
+    auto: bool = False,
 ) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source."""
@@ -220,6 +222,15 @@ def answer(
         blocks.append(_section("*Related*"))
         blocks.append(_entry_buttons(reply.related))
     blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
+    if auto:  # a help channel's unasked-for answer: anyone may hide it
+        value = VoteValue(reply.entry_id, reply.question[:QUESTION_KEY_CHARS]).encode()
+        blocks[-1] = ActionsBlock(
+            block_id=f"feedback:{reply.entry_id}"[:255],
+            elements=[
+                _button("👍 Helpful", VOTE_UP, value),
+                _button("👎 Not helpful (hide)", HIDE_ANSWER, value),
+            ],
+        )
     if follow_up:  # answered without a mention: let the thread say "enough"
         blocks.append(
             ActionsBlock(

@@ -107,6 +107,35 @@ class Conversations(Listeners):
         # remarks to each other are theirs.
         if thread_ts and not mentioned and self._asks_again(event, thread_ts):
             self._answer(body, event, context, client, thread_ts, follow_up=True)
+        elif not thread_ts and not mentioned and self._help_channel(event):
+            self._autoanswer(body, event, client)
+
+    def _help_channel(self, event: Event) -> bool:
+        """A top-level question, mentioning nobody, in a help channel."""
+        text = event.get("text", "")
+        if "<@" in text or "<!" in text or not looks_like_question(text):
+            return False
+        try:
+            return self.deps.store.autoanswer(event["channel"])
+        except SQLAlchemyError:
+            return False  # unknown: stay quiet rather than guess
+
+    def _autoanswer(
+        self, body: dict[str, Any], event: Event, client: WebClient
+    ) -> None:
+        """Answer in the message's thread, only when confident."""
+        question = question_from(event.get("text", ""), None)
+        asked = self.deps.retrieve(question)
+        if asked.result.best is None or asked.also:
+            return  # not sure, or several things at once: a person can help
+        if not self.deps.store.claim(claim_keys(body, event)):
+            return
+        answerer = self.deps.answerer
+        reply = answerer.reply(answerer.settle(asked, event.get("user")))
+        message = blocks.answer(reply, auto=True)
+        channel, ts = event["channel"], event["ts"]
+        client.chat_postMessage(channel=channel, thread_ts=ts, **message.as_kwargs())
+        self._remember(event, ts, reply.entry_id, [reply.entry_id])
 
     def _note_files(
         self, body: dict[str, Any], event: Event, client: WebClient

@@ -3,6 +3,7 @@ answered privately."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
@@ -11,6 +12,9 @@ from bot.slack import blocks, tip_commands
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.text.markup import is_greeting, question_from
+
+AUTOANSWER = re.compile(r"autoanswer(?:\s+(on|off))?", re.IGNORECASE)
+DM_NAMES = ("directmessage", "mpdm")
 
 
 class Commands(Listeners):
@@ -24,7 +28,10 @@ class Commands(Listeners):
         bind(context, "/stpm")
         question = question_from(command.get("text", ""))
         tips = tip_commands.parse(question)
-        if tips is not None:
+        auto = AUTOANSWER.fullmatch(question.strip())
+        if auto is not None:
+            message = self._autoanswer(command, auto[1], respond)
+        elif tips is not None:
             outcome = tip_commands.handle(
                 tips,
                 command["channel_id"],
@@ -45,6 +52,39 @@ class Commands(Listeners):
                 reply, private=True, ask_expert=self.deps.ask_expert
             )
         respond(response_type="ephemeral", **message.as_kwargs())
+
+    def _autoanswer(
+        self, command: dict[str, Any], switch: str | None, respond: Respond
+    ) -> blocks.Message:
+        """`/stpm autoanswer [on|off]`: a help channel, announced when changed."""
+        channel, user = command["channel_id"], command.get("user_id", "")
+        if channel.startswith("D") or command.get("channel_name") in DM_NAMES:
+            return blocks.notice(
+                "Automatic answers are for channels, not direct messages."
+            )
+        store = self.deps.store
+        if switch is None:
+            state = "on" if store.autoanswer(channel) else "off"
+            return blocks.notice(
+                f"Automatic answers are {state} in this channel. "
+                "`/stpm autoanswer on` or `off` switches them."
+            )
+        enabled = switch.lower() == "on"
+        if not store.set_autoanswer(channel, enabled, user):
+            return blocks.notice(
+                f"Automatic answers were already {switch.lower()} here."
+            )
+        public = (
+            "{user} turned on automatic answers in this channel: I'll answer "
+            "questions I'm confident about in a thread, without being mentioned. "
+            "Anyone can turn them off with `/stpm autoanswer off`."
+            if enabled
+            else "{user} turned off automatic answers in this channel; mention me "
+            "to ask. `/stpm autoanswer on` turns them back on."
+        )
+        note = blocks.announcement(public, user)
+        respond(response_type="in_channel", **note.as_kwargs())
+        return blocks.notice(f"Done: automatic answers are {switch.lower()} here.")
 
     def on_skill(
         self,

@@ -35,7 +35,7 @@ from bot.store.schema import (
     tip_subscriptions,
     unanswered,
 )
-from bot.store.subscriptions import SubscriptionsMixin
+from bot.store.subscriptions import AutoanswerMixin, SubscriptionsMixin
 
 __all__ = [
     "CONNECT_ATTEMPTS",
@@ -68,6 +68,7 @@ class Store(
     FeedbackMixin,
     QuestionsMixin,
     SubscriptionsMixin,
+    AutoanswerMixin,
     PostedTipsMixin,
 ):
     """Thread-safe: each method runs in its own short transaction."""

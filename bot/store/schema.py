@@ -65,6 +65,16 @@ thread_topics = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Help channels: where the bot answers top-level questions without a mention.
+autoanswer_channels = Table(
+    "autoanswer_channels",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("changed_by_hash", String(64), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 # Daily tips: one row per channel. `active` is what the channel asked for;
 # `paused_reason` is set when Slack refused a post (not_in_channel, ...).
 tip_subscriptions = Table(

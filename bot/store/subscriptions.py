@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.settings import parse_hhmm
 from bot.store.base import StoreBase
+from bot.store.engine import hash_user
 from bot.store.records import Subscription
-from bot.store.schema import tip_subscriptions
+from bot.store.schema import autoanswer_channels, tip_subscriptions
 
 
 class SubscriptionsMixin(StoreBase):
@@ -116,3 +117,36 @@ class SubscriptionsMixin(StoreBase):
             query = query.where(t.c.channel == channel)
         rows = conn.execute(query.order_by(t.c.channel)).all()
         return [Subscription(c, parse_hhmm(at), bool(a), r) for c, at, a, r in rows]
+
+
+class AutoanswerMixin(StoreBase):
+    """Help channels: answered without a mention (`/stpm autoanswer on|off`)."""
+
+    def set_autoanswer(self, channel: str, enabled: bool, user: str) -> bool:
+        """Switch `channel`; False if it already was so (nothing changed)."""
+        if self.autoanswer(channel) == enabled:
+            return False
+        values = {
+            "enabled": enabled,
+            "changed_by_hash": hash_user(user, self._salt),
+            "changed_at": self._now(),
+        }
+        key = autoanswer_channels.c.channel == channel
+        change = update(autoanswer_channels).where(key).values(values)
+        try:
+            with self._begin() as conn:
+                if not conn.execute(change).rowcount:
+                    conn.execute(
+                        insert(autoanswer_channels), values | {"channel": channel}
+                    )
+        except IntegrityError:  # switched by someone else meanwhile: ours wins
+            with self._begin() as conn:
+                conn.execute(change)
+        return True
+
+    def autoanswer(self, channel: str) -> bool:
+        query = select(autoanswer_channels.c.enabled).where(
+            autoanswer_channels.c.channel == channel
+        )
+        with self._connect() as conn:
+            return bool(conn.execute(query).scalar())

@@ -30,6 +30,7 @@ ACTION_IDS = (
     blocks.SHARE,
     blocks.ASK_EXPERT,
     blocks.STOP_HERE,
+    blocks.HIDE_ANSWER,
     shortcuts.SHARE_IN_THREAD,
 )
 
