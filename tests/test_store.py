@@ -77,6 +77,16 @@ def test_old_claims_are_pruned(store: Store, clock: SettableNow) -> None:
     assert not store.claim(["event:new"])
 
 
+def test_claims_kept_for_good_are_never_pruned(
+    store: Store, clock: SettableNow
+) -> None:
+    """A welcome is once per person ever, not per retry window."""
+    store.claim(["keep:welcome:U1"])
+    clock.now += dt.timedelta(days=400)
+    store.prune_events()
+    assert not store.claim(["keep:welcome:U1"])
+
+
 def test_answered_threads_are_remembered(store: Store) -> None:
     """A thread the bot answered in is known; remembering twice is harmless."""
     store.remember_thread("C1", "1.1")

@@ -13,6 +13,10 @@ from bot.store.engine import hash_user
 from bot.store.records import Topic
 from bot.store.schema import answered_threads, processed_events, thread_topics
 
+# Claims with this prefix are never pruned: things done once per person ever
+# (a welcome), not once per Slack retry window.
+KEEP = "keep:"
+
 
 class ClaimsMixin(StoreBase):
     """Which Slack events are taken and which threads were answered."""
@@ -49,7 +53,10 @@ class ClaimsMixin(StoreBase):
         cutoff = self._now() - older_than
         with self._begin() as conn:
             result = conn.execute(
-                delete(processed_events).where(processed_events.c.claimed_at < cutoff)
+                delete(processed_events).where(
+                    processed_events.c.claimed_at < cutoff,
+                    ~processed_events.c.event_key.startswith(KEEP),
+                )
             )
         return result.rowcount
 

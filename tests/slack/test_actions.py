@@ -130,16 +130,25 @@ def test_app_home_publishes_topics_skills_and_tip(slack: RunningApp) -> None:
         assert part in text
 
 
-def test_the_messages_tab_publishes_nothing(slack: RunningApp) -> None:
-    """app_home_opened for the Messages tab needs no view."""
-    event = {
-        "type": "app_home_opened",
-        "user": USER,
-        "channel": "D1",
-        "tab": "messages",
-    }
-    slack.send.event(envelope(event))
+def test_the_messages_tab_welcomes_once_and_publishes_nothing(
+    slack: RunningApp,
+) -> None:
+    """The first opening of the Messages tab gets the introduction in the DM;
+    later openings (and the retries of that event) get nothing; no view."""
+    for n in range(3):
+        event = {
+            "type": "app_home_opened",
+            "user": USER,
+            "channel": "D0DM0001",
+            "tab": "messages",
+            "event_ts": f"1700000000.00020{n}",
+        }
+        slack.send.event(envelope(event))
+    [welcome] = slack.fake.wait_delivered("chat.postMessage")
     slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert "D0DM0001" == welcome.body["channel"]
+    assert "/stpm" in welcome.body["text"]
     assert [] == slack.fake.delivered("views.publish")
 
 
