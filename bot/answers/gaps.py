@@ -18,13 +18,21 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import Knowledge
 from bot.store.database import Store
-from bot.store.records import Candidate, Gap, Vote
+from bot.store.records import Candidate, Gap, Reason, Vote
 from bot.text.normalize import normalize
 
 # Two questions whose sorted content words are this similar (0-100) are one
 # group: "whats the wifi password?" and "wifi password please".
 SIMILARITY = 80.0
 TOP_GROUPS = 10
+MAX_REASONS = 20
+# The 👎 modal's choices, as the report names them.
+REASONS = {
+    "wrong": "wrong or off-topic answer",
+    "outdated": "out of date",
+    "shallow": "not detailed enough",
+    "other": "something else",
+}
 EXAMPLES = 3
 
 
@@ -53,6 +61,7 @@ class GapReport:
     groups: tuple[GapGroup, ...]
     downvoted: tuple[Downvoted, ...]
     votes: dict[str, int] = field(default_factory=dict)
+    reasons: tuple[Reason, ...] = ()  # why 👎, newest last
 
     @property
     def total(self) -> int:
@@ -154,6 +163,7 @@ def build(
             "up": sum(v.vote > 0 for v in votes),
             "down": sum(v.vote < 0 for v in votes),
         },
+        reasons=tuple(store.reasons(start)[-MAX_REASONS:]),
     )
 
 
@@ -184,6 +194,15 @@ def as_json(report: GapReport) -> dict[str, Any]:
                 "nearest": _candidate_json(g.nearest),
             }
             for g in report.groups
+        ],
+        "reasons": [
+            {
+                "id": r.entry_id,
+                "question": r.question,
+                "reason": r.reason,
+                "note": r.note,
+            }
+            for r in report.reasons
         ],
         "downvoted": [
             {
@@ -233,5 +252,12 @@ def lines(report: GapReport, quote: Callable[[str], str] = str) -> list[str]:
         f"  {d.down} 👎, {d.up} 👍: {d.entry_id} ({d.title}); asked as "
         + "; ".join(f"“{quote(q)}”" for q in d.questions)
         for d in report.downvoted
+    ] or ["  none"]
+    out += ["", "Why 👎 (the latest):"]
+    out += [
+        f"  {r.entry_id}: {REASONS.get(r.reason, r.reason)}"
+        + (f" — “{quote(r.note)}”" if r.note else "")
+        + f" (asked “{quote(r.question)}”)"
+        for r in report.reasons
     ] or ["  none"]
     return out

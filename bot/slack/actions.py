@@ -9,6 +9,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.gaps import REASONS
 from bot.answers.replies import entry_reply, topics
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
@@ -20,6 +21,7 @@ ACTIONS = (
     blocks.SHARE,
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
+    blocks.WHY_OPEN,
 )
 # The asker of a thread told to stop: no Slack user has this id.
 STOPPED = "stopped"
@@ -160,14 +162,24 @@ class Actions(Listeners):
         body: Body,
         where: tuple[str, str | None] | None,
     ) -> dict[str, Any]:
-        """Thanks; after a 👎, with "Ask an expert" if there are experts."""
-        if vote > 0 or not self.deps.ask_expert:
+        """Thanks; after a 👎, "Tell us why", and "Ask an expert" if there
+        are experts."""
+        if vote > 0:
             return {"text": THANKS[vote]}
+        if not self.deps.ask_expert:
+            thanks = blocks.notice(THANKS[vote])
+            why = blocks.Message(
+                thanks.text, (*thanks.blocks, blocks.why_button(value))
+            )
+            return why.as_kwargs()
         channel, thread_ts = where or ((body.get("channel") or {}).get("id"), None)
         expert = blocks.ExpertValue(
             value.question, channel or "", thread_ts or "", value.entry_id
         )
-        return blocks.with_ask_expert(THANKS[vote], expert).as_kwargs()
+        offer = blocks.with_ask_expert(THANKS[vote], expert)
+        return blocks.Message(
+            offer.text, (*offer.blocks, blocks.why_button(value))
+        ).as_kwargs()
 
     def stop_here(
         self,
@@ -220,6 +232,43 @@ class Actions(Listeners):
             text="Thanks: I've removed that answer and noted it for the curators.",
         )
 
+    def open_why(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """*Tell us why*: the optional modal (`trigger_id` lasts 3 seconds)."""
+        bind(context, "feedback_why")
+        value = blocks.VoteValue.decode(action.get("value", ""))
+        if value is None or not body.get("trigger_id"):
+            return
+        view = blocks.why_modal(value, REASONS)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def why_submitted(
+        self, body: Body, view: dict[str, Any], context: BoltContext
+    ) -> None:
+        """The modal sent: the reason kept for `stpm-bot report`."""
+        bind(context, "feedback_reason")
+        value = blocks.VoteValue.decode(view.get("private_metadata", ""))
+        values = (view.get("state") or {}).get("values") or {}
+        choice = ((values.get("reason") or {}).get("choice") or {}).get(
+            "selected_option"
+        ) or {}
+        note = ((values.get("note") or {}).get("text") or {}).get("value") or ""
+        reason = str(choice.get("value") or "other")
+        if value is None or reason not in REASONS:
+            return
+        user = (body.get("user") or {}).get("id", "")
+        self.deps.store.record_reason(
+            value.question, value.entry_id, user, reason, note
+        )
+        structlog.get_logger().info(
+            "feedback.reason", entry=value.entry_id, reason=reason, noted=bool(note)
+        )
+
     def share(
         self,
         body: Body,
@@ -255,3 +304,5 @@ def register(app: App, deps: Deps) -> None:
     listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)
     listen(app.action(blocks.STOP_HERE), actions.stop_here, deps.executor, deps.gate)
     listen(app.action(blocks.HIDE_ANSWER), actions.hide, deps.executor, deps.gate)
+    listen(app.action(blocks.WHY_OPEN), actions.open_why, deps.executor, deps.gate)
+    listen(app.view(blocks.WHY_VIEW), actions.why_submitted, deps.executor, deps.gate)

@@ -20,9 +20,12 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
     Option,
+    PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
 )
@@ -39,6 +42,8 @@ SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
 STOP_HERE = "stop_answering"
 HIDE_ANSWER = "hide_answer"
+WHY_OPEN = "feedback_why"  # "Tell us why" after a 👎
+WHY_VIEW = "feedback_reason"  # the modal's callback_id
 # Slack wants action_ids unique within a message, so each button carries a suffix.
 SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -420,3 +425,41 @@ def home(
             entry = knowledge.by_id[tip.related]
             blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
     return View(type="home", blocks=blocks[:100])
+
+
+def why_button(value: VoteValue) -> ActionsBlock:
+    return ActionsBlock(
+        block_id="feedback_why",
+        elements=[_button("Tell us why (optional)", WHY_OPEN, value.encode())],
+    )
+
+
+def why_modal(value: VoteValue, reasons: dict[str, str]) -> View:
+    """The optional 👎 modal: a few choices and the person's own words."""
+    choices = [
+        Option(text=PlainTextObject(text=label[:75].capitalize()), value=key)
+        for key, label in reasons.items()
+    ]
+    return View(
+        type="modal",
+        callback_id=WHY_VIEW,
+        private_metadata=value.encode(),
+        title=PlainTextObject(text="Why not helpful?"),
+        submit=PlainTextObject(text="Send"),
+        close=PlainTextObject(text="Skip"),
+        blocks=[
+            InputBlock(
+                block_id="reason",
+                label=PlainTextObject(text="What was wrong with the answer?"),
+                element=RadioButtonsElement(action_id="choice", options=choices),
+            ),
+            InputBlock(
+                block_id="note",
+                optional=True,
+                label=PlainTextObject(text="Anything the curators should know?"),
+                element=PlainTextInputElement(
+                    action_id="text", multiline=True, max_length=2000
+                ),
+            ),
+        ],
+    )

@@ -9,8 +9,10 @@ from sqlalchemy import delete, insert, select
 
 from bot.store.base import StoreBase
 from bot.store.engine import hash_user, lock_key, serialize
-from bot.store.records import Candidate, Vote, _candidates_column
-from bot.store.schema import QUESTION_CHARS, feedback, unanswered
+from bot.store.records import Candidate, Reason, Vote, _candidates_column
+from bot.store.schema import QUESTION_CHARS, feedback, feedback_reasons, unanswered
+
+REASON_NOTE_CHARS = 2000
 
 
 class FeedbackMixin(StoreBase):
@@ -70,3 +72,30 @@ class FeedbackMixin(StoreBase):
             query = query.where(feedback.c.created_at >= since)
         with self._connect() as conn:
             return [Vote(*row) for row in conn.execute(query)]
+
+    def record_reason(
+        self, question: str, entry_id: str, user_id: str, reason: str, note: str = ""
+    ) -> None:
+        """Why `user_id` found the answer not helpful (from the 👎 modal)."""
+        row = {
+            "question": question[:QUESTION_CHARS],
+            "entry_id": entry_id[:80],
+            "reason": reason[:40],
+            "note": note[:REASON_NOTE_CHARS],
+            "user_hash": hash_user(user_id, self._salt),
+            "created_at": self._now(),
+        }
+        with self._begin() as conn:
+            conn.execute(insert(feedback_reasons), row)
+
+    def reasons(self, since: dt.datetime | None = None) -> list[Reason]:
+        query = select(
+            feedback_reasons.c.question,
+            feedback_reasons.c.entry_id,
+            feedback_reasons.c.reason,
+            feedback_reasons.c.note,
+        ).order_by(feedback_reasons.c.id)
+        if since is not None:
+            query = query.where(feedback_reasons.c.created_at >= since)
+        with self._connect() as conn:
+            return [Reason(*row) for row in conn.execute(query)]

@@ -41,6 +41,16 @@ class Vote:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why someone found an answer not helpful."""
+
+    question: str
+    entry_id: str
+    reason: str
+    note: str
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; every time stored here is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -36,6 +36,19 @@ feedback = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Why a 👎: one of a few choices and, optionally, the person's own words.
+feedback_reasons = Table(
+    "feedback_reasons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", String(QUESTION_CHARS), nullable=False),
+    Column("entry_id", String(80), nullable=False, index=True),
+    Column("reason", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("user_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 processed_events = Table(
     "processed_events",
     metadata,

@@ -165,3 +165,67 @@ def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> 
     shown = json.dumps(published.body)
     assert "removed or renamed" in shown
     assert USER == published.body["user_id"]
+
+
+def test_thumbs_down_asks_why_and_the_report_shows_it(slack: RunningApp) -> None:
+    """👎 → thanks with *Tell us why* → a modal (views.open) → its submission
+    is kept, and `stpm-bot report` lists it."""
+    from bot.answers import gaps
+
+    value = VoteValue("skill-cloud", "is cloud important").encode()
+    slack.send.action(block_action("feedback_down", value, slack.fake.response_url()))
+    [thanks] = slack.fake.wait_delivered("response_url")
+    [why] = [
+        e
+        for b in thanks.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "feedback_why"
+    ]
+    slack.send.action(
+        block_action("feedback_why", why["value"], slack.fake.response_url())
+    )
+    [opened] = slack.fake.wait_delivered("views.open")
+    view = opened.body["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert ("modal", "feedback_reason") == (view["type"], view["callback_id"])
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "example"},
+        "user": {"id": USER, "username": "pat", "name": "pat", "team_id": "T0001"},
+        "api_app_id": "A0APP001",
+        "token": "legacy-verification-token",
+        "trigger_id": "2.3.def",
+        "view": {
+            "id": "V0MODAL01",
+            "type": "modal",
+            "callback_id": "feedback_reason",
+            "private_metadata": view["private_metadata"],
+            "state": {
+                "values": {
+                    "reason": {
+                        "choice": {
+                            "type": "radio_buttons",
+                            "selected_option": {"value": "outdated"},
+                        }
+                    },
+                    "note": {
+                        "text": {"type": "plain_text_input", "value": "AWS renamed it"}
+                    },
+                }
+            },
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    assert 200 == slack.send.action(submission).status
+    slack.drain()
+    [reason] = slack.store.reasons()
+    assert ("skill-cloud", "outdated", "AWS renamed it") == (
+        reason.entry_id,
+        reason.reason,
+        reason.note,
+    )
+    knowledge = slack.core.library.snapshot().knowledge
+    text = "\n".join(gaps.lines(gaps.build(slack.store, knowledge)))
+    assert "skill-cloud: out of date — “AWS renamed it”" in text

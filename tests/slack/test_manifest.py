@@ -31,8 +31,10 @@ ACTION_IDS = (
     blocks.ASK_EXPERT,
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
+    blocks.WHY_OPEN,
     shortcuts.SHARE_IN_THREAD,
 )
+VIEW_IDS = (blocks.WHY_VIEW,)  # modals the app opens, submitted through interactivity
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,15 @@ def _shortcut_body(callback_id: str) -> dict[str, Any]:
     }
 
 
+def _view_body(callback_id: str) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "view": {"callback_id": callback_id, "type": "modal", "state": {"values": {}}},
+    }
+
+
 def _matching(app: App, body: dict[str, Any]) -> list[object]:
     request = BoltRequest(body=body, mode="socket_mode")
     response = BoltResponse(status=200)
@@ -98,6 +109,7 @@ def _bodies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         + [_command_body(n) for n in names]
         + [_action_body(a) for a in actions]
         + [_shortcut_body(c) for c in shortcuts]
+        + ([_view_body(v) for v in VIEW_IDS] if actions else [])
     )
 
 
