@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.gaps import REASONS
-from bot.answers.replies import entry_reply, topics
+from bot.answers.replies import entry_reply
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
+from bot.slack.home import publish_home
 from bot.slack.listeners import listen
 
 ACTIONS = (
@@ -66,12 +67,10 @@ class Actions(Listeners):
         if entry is None:
             if body.get("container", {}).get("type") == "view":
                 # App Home shows an id a reload removed: show it as it is now.
-                knowledge = self.deps.knowledge
                 note = (
                     "That entry has been removed or renamed; here is what I know now."
                 )
-                view = blocks.home(knowledge, topics(knowledge), self.deps.tip(), note)
-                client.views_publish(user_id=body["user"]["id"], view=view)
+                publish_home(self.deps, client, body["user"]["id"], note)
                 return
             respond(
                 response_type="ephemeral",

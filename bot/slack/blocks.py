@@ -42,6 +42,10 @@ SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
 STOP_HERE = "stop_answering"
 HIDE_ANSWER = "hide_answer"
+MY_TIP_ON = "my_tip_on"
+MY_TIP_OFF = "my_tip_off"
+MY_TIP_TIME = "my_tip_time"
+MY_TIP_TIMES = tuple(f"{h:02d}:00" for h in range(6, 21))
 WHY_OPEN = "feedback_why"  # "Tell us why" after a 👎
 WHY_VIEW = "feedback_reason"  # the modal's callback_id
 # Slack wants action_ids unique within a message, so each button carries a suffix.
@@ -406,11 +410,56 @@ def daily_tip(tip: Tip, knowledge: Knowledge) -> Message:
     return Message(text, tuple(blocks))
 
 
+@dataclass(frozen=True)
+class MyTip:
+    """The daily tip in the person's own DM, for App Home: whether it's on,
+    at what time, and whether a time can be chosen (not when a job posts)."""
+
+    on: bool
+    time: str = "09:00"
+    zone: str = "UTC"
+    choose_time: bool = True
+
+
+def _my_tip_blocks(mine: MyTip) -> list[Block]:
+    if mine.on:
+        when = (
+            f"every weekday at {mine.time} ({mine.zone})"
+            if mine.choose_time
+            else ("once a day, when the daily tips job runs")
+        )
+        text = f"*Your daily tip*\nOn: in your messages with me, {when}."
+        toggle = _button("Stop my daily tip", MY_TIP_OFF, "off")
+    else:
+        text = (
+            "*Your daily tip*\n"
+            "Off. Get one best practice a day in your messages with me."
+        )
+        toggle = _button("Send me the daily tip", MY_TIP_ON, mine.time, "primary")
+    elements: list[Any] = [toggle]
+    if mine.choose_time:
+        options = [Option(text=PlainTextObject(text=t), value=t) for t in MY_TIP_TIMES]
+        chosen = next((o for o in options if o.value == mine.time), None)
+        elements.append(
+            StaticSelectElement(
+                placeholder=PlainTextObject(text="Time"),
+                action_id=MY_TIP_TIME,
+                options=options,
+                initial_option=chosen,
+            )
+        )
+    return [_section(text), ActionsBlock(block_id="my_tip", elements=elements)]
+
+
 def home(
-    knowledge: Knowledge, topics: Sequence[str], tip: Tip | None, note: str = ""
+    knowledge: Knowledge,
+    topics: Sequence[str],
+    tip: Tip | None,
+    note: str = "",
+    mine: MyTip | None = None,
 ) -> View:
-    """The App Home tab: how to ask, topics, the skills table and today's tip;
-    `note` first (e.g. why the page was refreshed)."""
+    """The App Home tab: how to ask, topics, the skills table, today's tip and
+    the person's own daily tip; `note` first (e.g. why the page was refreshed)."""
     blocks: list[Block] = [_context(note)] if note else []
     blocks += [
         HeaderBlock(text="STPM Bot"),
@@ -424,6 +473,8 @@ def home(
         if tip.related and tip.related in knowledge.by_id:
             entry = knowledge.by_id[tip.related]
             blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
+    if mine is not None:
+        blocks += [DividerBlock(), *_my_tip_blocks(mine)]
     return View(type="home", blocks=blocks[:100])
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.answers.replies import topics
+from bot.settings import parse_hhmm
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
@@ -28,9 +30,7 @@ class Home(Listeners):
         if event.get("tab", "home") == "messages":
             self._welcome(event, client)
             return
-        knowledge = self.deps.knowledge
-        view = blocks.home(knowledge, topics(knowledge), self.deps.tip())
-        client.views_publish(user_id=event["user"], view=view)
+        publish_home(self.deps, client, event["user"])
 
     def _welcome(self, event: dict[str, Any], client: WebClient) -> None:
         """The first time someone opens the bot's Messages tab: how to ask,
@@ -43,5 +43,58 @@ class Home(Listeners):
         client.chat_postMessage(channel=channel, **blocks.intro().as_kwargs())
 
 
+class MyTipButtons(Listeners):
+    """App Home's own-daily-tip controls: on, off, and the time."""
+
+    def change(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        bind(context, "my_tip")
+        user = (body.get("user") or {}).get("id")
+        if not user:
+            return
+        store, settings = self.deps.store, self.deps.settings
+        action_id = action.get("action_id")
+        if action_id == blocks.MY_TIP_OFF:
+            store.unsubscribe(user)
+        else:
+            chosen = (action.get("selected_option") or {}).get("value")
+            text = chosen or action.get("value") or settings.tips_time
+            try:
+                at = parse_hhmm(str(text))
+            except ValueError:
+                at = parse_hhmm(settings.tips_time)
+            sub = store.subscription(user)
+            if action_id == blocks.MY_TIP_ON or (sub is not None and sub.active):
+                store.subscribe(user, at, source="home")
+        structlog.get_logger().info("slack.my_tip", change=action_id)
+        publish_home(self.deps, client, user)
+
+
+def my_tip(deps: Deps, user: str) -> blocks.MyTip:
+    """The person's own daily tip (a subscription keyed by their user id:
+    the tip poster's chat.postMessage to a user id lands in the app's DM)."""
+    settings = deps.settings
+    sub = deps.store.subscription(user)
+    on = sub is not None and sub.active
+    time = sub.post_time.strftime("%H:%M") if sub else settings.tips_time
+    return blocks.MyTip(on, time, settings.timezone, bool(settings.tips_check_interval))
+
+
+def publish_home(deps: Deps, client: WebClient, user: str, note: str = "") -> None:
+    knowledge = deps.knowledge
+    view = blocks.home(
+        knowledge, topics(knowledge), deps.tip(), note, my_tip(deps, user)
+    )
+    client.views_publish(user_id=user, view=view)
+
+
 def register(app: App, deps: Deps) -> None:
     listen(app.event("app_home_opened"), Home(deps).on_opened, deps.executor, deps.gate)
+    buttons = MyTipButtons(deps)
+    for action_id in (blocks.MY_TIP_ON, blocks.MY_TIP_OFF, blocks.MY_TIP_TIME):
+        listen(app.action(action_id), buttons.change, deps.executor, deps.gate)

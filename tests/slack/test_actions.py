@@ -7,6 +7,7 @@ import json
 from bot.slack.blocks import VoteValue
 from bot.store.engine import hash_user
 from tests.slack.conftest import RunningApp
+from tests.support.fake_slack import Call
 from tests.support.harness import USER, block_action, envelope
 
 
@@ -229,3 +230,42 @@ def test_thumbs_down_asks_why_and_the_report_shows_it(slack: RunningApp) -> None
     knowledge = slack.core.library.snapshot().knowledge
     text = "\n".join(gaps.lines(gaps.build(slack.store, knowledge)))
     assert "skill-cloud: out of date — “AWS renamed it”" in text
+
+
+def _home_text(call: Call) -> str:
+    view = call.body["view"]
+    return json.dumps(json.loads(view) if isinstance(view, str) else view)
+
+
+def test_my_daily_tip_is_switched_and_timed_from_app_home(slack: RunningApp) -> None:
+    """App Home offers the daily tip in one's own DM; on, a time, off; each
+    click stores it and publishes the tab again as it now is."""
+    event = {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D0DM0001",
+        "tab": "home",
+    }
+    slack.send.event(envelope(event))
+    [home] = slack.fake.wait_delivered("views.publish")
+    assert "Send me the daily tip" in _home_text(home)
+    on = block_action("my_tip_on", "09:00", slack.fake.response_url())
+    on["container"] = {"type": "view", "view_id": "V0HOME01"}
+    slack.send.action(on)
+    published = slack.fake.wait_delivered("views.publish", count=2)
+    assert "Stop my daily tip" in _home_text(published[1])
+    mine = slack.store.subscription(USER)
+    assert mine is not None and mine.active and "09:00" == f"{mine.post_time:%H:%M}"
+    later = block_action("my_tip_time", "", slack.fake.response_url())
+    later["actions"][0] |= {
+        "type": "static_select",
+        "selected_option": {"value": "14:00"},
+    }
+    slack.send.action(later)
+    slack.fake.wait_delivered("views.publish", count=3)
+    mine = slack.store.subscription(USER)
+    assert mine is not None and "14:00" == f"{mine.post_time:%H:%M}"
+    slack.send.action(block_action("my_tip_off", "off", slack.fake.response_url()))
+    slack.fake.wait_delivered("views.publish", count=4)
+    mine = slack.store.subscription(USER)
+    assert mine is not None and not mine.active

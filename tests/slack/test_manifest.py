@@ -32,6 +32,9 @@ ACTION_IDS = (
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
+    blocks.MY_TIP_ON,
+    blocks.MY_TIP_OFF,
+    blocks.MY_TIP_TIME,
     shortcuts.SHARE_IN_THREAD,
 )
 VIEW_IDS = (blocks.WHY_VIEW,)  # modals the app opens, submitted through interactivity
