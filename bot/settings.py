@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         "process only.",
     )
 
+    user_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC the store keeps Slack user ids as; unset: "
+        "a random key made once and kept in the store.",
+    )
     human_contact: str = Field(
         default="",
         description="Where to ask a person when the bot does not know, "

@@ -15,7 +15,7 @@ from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
 from bot.store.database import Store
-from bot.store.engine import engine_for, hash_user
+from bot.store.engine import engine_for
 from tests.support.core import make_core
 
 UNSURE = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
@@ -126,7 +126,7 @@ def test_every_question_is_counted_and_gaps_are_kept(
     counted.answer("xyzzy plugh frobnicate")
     assert {"answered": 1, "suggested": 1, "no_match": 1} == store.question_counts()
     suggested, no_match = store.gaps()
-    assert ("cloud computing", "suggested", hash_user("U1")) == (
+    assert ("cloud computing", "suggested", store.user_hash("U1")) == (
         suggested.question,
         suggested.source,
         suggested.user_hash,

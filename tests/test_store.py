@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.store.database import Store
-from bot.store.engine import engine_for, hash_user
+from bot.store.engine import engine_for
 from bot.store.records import Candidate, Gap, PostedTip, Subscription
 from tests.support.clock import SettableNow
 from tests.support.paths import ROOT
@@ -125,7 +125,7 @@ def test_votes_store_a_hash_not_the_user(store: Store, clock: SettableNow) -> No
         vote.entry_id,
         vote.vote,
     )
-    assert hash_user("U123") == vote.user_hash != "U123"
+    assert store.user_hash("U123") == vote.user_hash != "U123"
     assert clock.now.replace(tzinfo=None) == vote.created_at.replace(tzinfo=None)
 
 
@@ -247,7 +247,9 @@ def test_questions_are_counted_and_gaps_kept(store: Store, clock: SettableNow) -
     store.record_question("wifi password", "no_match", (), None)
     assert {"answered": 1, "suggested": 1, "no_match": 1} == store.question_counts()
     assert [
-        Gap("cloud?", near, "skill-cloud", "suggested", hash_user("U1"), clock.now),
+        Gap(
+            "cloud?", near, "skill-cloud", "suggested", store.user_hash("U1"), clock.now
+        ),
         Gap("wifi password", (), None, "no_match", None, clock.now),
     ] == store.gaps()
 
@@ -317,3 +319,25 @@ def test_processes_starting_together_on_a_new_sqlite_file_all_start(
         store = Store(engine_for(url))
         assert 6 == len(store.votes())
         store.close()
+
+
+def test_user_ids_are_hashed_with_a_key_of_this_deployment(
+    database_url: str, clock: SettableNow
+) -> None:
+    """No constant salt: a key made once and kept in the store (shared by
+    replicas on one database), or the one configured; never the bare id."""
+    first = Store(engine_for(database_url), now=clock)
+    first.create_schema()
+    replica = Store(engine_for(database_url), now=clock)
+    configured = Store(engine_for(database_url), salt="k" * 32, now=clock)
+    try:
+        assert first.user_hash("U123") == replica.user_hash("U123")
+        assert first.user_hash("U123") != configured.user_hash("U123")
+        assert "U123" not in first.user_hash("U123")
+        elsewhere = Store(engine_for("sqlite://"), now=clock)
+        elsewhere.create_schema()
+        assert elsewhere.user_hash("U123") != first.user_hash("U123")
+        elsewhere.close()
+    finally:
+        for store in (first, replica, configured):
+            store.close()

@@ -4,17 +4,22 @@ short transactions on connections that survive a brief outage."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.clock import utcnow
-from bot.store.engine import USER_SALT
+from bot.store.engine import hash_user
+from bot.store.schema import store_meta
+
+HASH_KEY = "user_hash_key"
 
 CONNECT_ATTEMPTS = 3
 CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
@@ -26,14 +31,46 @@ class StoreBase:
     def __init__(
         self,
         engine: Engine,
-        salt: str = USER_SALT,
+        salt: str | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
-        self._salt = salt
+        self._given_key = salt
+        self._key: str | None = salt
+        self._key_lock = threading.Lock()
         self._now = now
         self._sleep = sleep
+
+    @property
+    def _salt(self) -> str:
+        """The key user ids are hashed with: the one given
+        (`STPM_BOT_USER_HASH_KEY`), or one made at random the first time and
+        kept in the store, so every replica on this database shares it."""
+        if self._key is None:
+            with self._key_lock:
+                if self._key is None:
+                    self._key = self._stored_key()
+        return self._key
+
+    def _stored_key(self) -> str:
+        query = select(store_meta.c.value).where(store_meta.c.name == HASH_KEY)
+        with self._connect() as conn:
+            found = conn.execute(query).scalar()
+        if found:
+            return str(found)
+        made = secrets.token_hex(32)
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(store_meta), {"name": HASH_KEY, "value": made})
+        except IntegrityError:  # another replica made one first: use theirs
+            with self._connect() as conn:
+                return str(conn.execute(query).scalar())
+        return made
+
+    def user_hash(self, user_id: str) -> str:
+        """How `user_id` is kept in this store."""
+        return hash_user(user_id, self._salt)
 
     def _connect(self) -> Connection:
         """A connection, retried a few times if the database is briefly away

@@ -16,7 +16,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from bot.settings import Settings
 from bot.store.base import CONNECT_ATTEMPTS, CONNECT_BACKOFF_SECONDS
 from bot.store.claims import ClaimsMixin
-from bot.store.engine import USER_SALT, engine_for, hash_user, serialize
+from bot.store.engine import engine_for, hash_user, serialize
 from bot.store.feedback import FeedbackMixin
 from bot.store.posted_tips import PostedTipsMixin
 from bot.store.questions import QuestionsMixin
@@ -44,7 +44,6 @@ __all__ = [
     "GAP_SOURCES",
     "QUESTION_CHARS",
     "SCHEMA_LOCK",
-    "USER_SALT",
     "Candidate",
     "Gap",
     "PostedTip",
@@ -78,7 +77,11 @@ class Store(
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
         """Cheap: connects (and creates a SQLite file) only on first use."""
-        return cls(engine_for(settings.resolved_database_url))
+        key = settings.user_hash_key
+        return cls(
+            engine_for(settings.resolved_database_url),
+            salt=key.get_secret_value() if key else None,
+        )
 
     def create_schema(self) -> None:
         """Create missing tables and indexes; replicas starting together take
@@ -91,6 +94,9 @@ class Store(
                 conn.execute(CreateTable(table, if_not_exists=True))
                 for index in table.indexes:
                     conn.execute(CreateIndex(index, if_not_exists=True))
+        # The hashing key now, outside any caller's transaction (SQLite would
+        # otherwise see a second writer inside the first).
+        self.user_hash("")
 
     def close(self) -> None:
         self.engine.dispose()

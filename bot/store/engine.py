@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,12 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 
-# A constant salt keeps a user's hash stable across restarts and databases, so
-# votes can be counted per person without storing who they are.
-USER_SALT = "stpm-bot/feedback/v1"
 
-
-def hash_user(user_id: str, salt: str = USER_SALT) -> str:
-    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()
+def hash_user(user_id: str, key: str) -> str:
+    """A keyed hash (HMAC-SHA256) of a Slack user id: stable, so votes count
+    once per person, and without the deployment's key not even a list of
+    every user id in the workspace says whose it is."""
+    return hmac.new(key.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
 def lock_key(*parts: str) -> int:

@@ -78,6 +78,14 @@ thread_topics = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# The store's own settings: the key user ids are hashed with.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 # Help channels: where the bot answers top-level questions without a mention.
 autoanswer_channels = Table(
     "autoanswer_channels",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from bot.slack.blocks import VoteValue
-from bot.store.engine import hash_user
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call
 from tests.support.harness import USER, block_action, envelope
@@ -81,7 +80,7 @@ def test_feedback_click_is_stored_with_a_hashed_user(slack: RunningApp) -> None:
         vote.entry_id,
         vote.vote,
     )
-    assert hash_user(USER) == vote.user_hash
+    assert slack.store.user_hash(USER) == vote.user_hash
     assert USER not in vote.user_hash
     assert "ephemeral" == note.body["response_type"]
     assert "thread_ts" not in note.body  # shown where the clicked message is
