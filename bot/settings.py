@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         "process only.",
     )
 
+    question_retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=36_500,
+        description="Days what people typed (unanswered questions, votes, 👎 "
+        "reasons) is kept; question counts, which hold no text, stay.",
+    )
     user_hash_key: SecretStr | None = Field(
         default=None,
         description="Key of the HMAC the store keeps Slack user ids as; unset: "

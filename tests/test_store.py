@@ -341,3 +341,33 @@ def test_user_ids_are_hashed_with_a_key_of_this_deployment(
     finally:
         for store in (first, replica, configured):
             store.close()
+
+
+def test_a_new_sqlite_store_is_private_to_the_bots_user(tmp_path: Path) -> None:
+    """People's questions are in it: folder 0700, files 0600 (WAL files too)."""
+    path = tmp_path / "data" / "bot.db"
+    store = Store(engine_for(f"sqlite:///{path}"))
+    store.create_schema()
+    store.record_question("is cloud important", "answered", ())
+    try:
+        assert 0o700 == path.parent.stat().st_mode & 0o777
+        for file in path.parent.iterdir():
+            assert 0o600 == file.stat().st_mode & 0o777, file.name
+    finally:
+        store.close()
+
+
+def test_what_people_typed_is_forgotten_after_the_retention(
+    store: Store, clock: SettableNow
+) -> None:
+    """Unanswered questions, votes and 👎 reasons older than the retention go;
+    newer ones and the question counts (no text) stay."""
+    store.record_question("old question", "no_match", (), "U1")
+    store.record_vote("old question", "skill-cloud", -1, "U1")
+    store.record_reason("old question", "skill-cloud", "U1", "outdated", "old note")
+    clock.now += dt.timedelta(days=100)
+    store.record_question("new question", "no_match", (), "U1")
+    assert 3 <= store.forget_older_than(dt.timedelta(days=90))
+    assert ["new question"] == [g.question for g in store.gaps()]
+    assert [] == store.votes() and [] == store.reasons()
+    assert 2 == store.question_counts()["no_match"]

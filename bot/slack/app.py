@@ -7,6 +7,7 @@ into Block Kit; the answers themselves come from the core's `Answerer`.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import signal
 import threading
@@ -136,17 +137,23 @@ PRUNE_EVERY = 3600.0  # seconds between prunes of old event claims
 
 
 def prune_regularly(
-    store: Store, stop: threading.Event, every: float = PRUNE_EVERY
+    store: Store,
+    stop: threading.Event,
+    every: float = PRUNE_EVERY,
+    retention: dt.timedelta = dt.timedelta(days=90),
 ) -> None:
-    """Until `stop`, forget event claims Slack can no longer retry, every
-    `every` seconds: a bot that runs for months keeps the table small."""
-    while not stop.wait(every):
+    """Now and every `every` seconds until `stop`: forget event claims Slack
+    can no longer retry, and what people typed longer ago than `retention`."""
+    while True:
         try:
             pruned = store.prune_events()
+            forgotten = store.forget_older_than(retention)
         except SQLAlchemyError as error:  # next time, then
             structlog.get_logger().warning("store.prune_failed", error=str(error)[:200])
-            continue
-        structlog.get_logger().info("store.pruned", claims=pruned)
+        else:
+            structlog.get_logger().info("store.pruned", claims=pruned, texts=forgotten)
+        if stop.wait(every):
+            return
 
 
 def serve(core: Core) -> None:
@@ -158,7 +165,6 @@ def serve(core: Core) -> None:
     log = structlog.get_logger()
     store = core.store
     store.create_schema()
-    store.prune_events()
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
     gate = AckFirst()
     app = build_app(core, executor=executor, gate=gate)
@@ -188,7 +194,8 @@ def serve(core: Core) -> None:
             core.library, store, tip_client, policy, core.metrics
         )
         scheduler = tip_poster.start_scheduler(settings, poster, core.clock)
-        prune_regularly(store, stop)
+        retention = dt.timedelta(days=settings.question_retention_days)
+        prune_regularly(store, stop, retention=retention)
     finally:
         if scheduler is not None:
             scheduler.stop()  # a tip being posted is finished first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import os
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,11 @@ def engine_for(url: str) -> Engine:
             connect_args={"check_same_thread": False},
         )
     # If the folder can't be made, connecting fails with a clear error instead.
+    # Private to the bot's user: the store holds people's questions. (SQLite
+    # gives its -wal and -shm files the database file's mode.)
     with contextlib.suppress(OSError):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
     # Enough pooled connections for every listener thread: a connection
     # opened past the pool is closed after use, and reopening one (with its
     # pragmas) under load cost more than the queries.

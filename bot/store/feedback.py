@@ -99,3 +99,17 @@ class FeedbackMixin(StoreBase):
             query = query.where(feedback_reasons.c.created_at >= since)
         with self._connect() as conn:
             return [Reason(*row) for row in conn.execute(query)]
+
+    def forget_older_than(self, age: dt.timedelta) -> int:
+        """Delete what people typed more than `age` ago: unanswered questions,
+        votes with their question, 👎 reasons. Counts stay (they hold no text)."""
+        cutoff = self._now() - age
+        deleted = 0
+        with self._begin() as conn:
+            for table, column in (
+                (unanswered, unanswered.c.asked_at),
+                (feedback, feedback.c.created_at),
+                (feedback_reasons, feedback_reasons.c.created_at),
+            ):
+                deleted += conn.execute(delete(table).where(column < cutoff)).rowcount
+        return deleted

@@ -85,7 +85,9 @@ def test_a_running_bot_prunes_old_claims(tmp_path: Path) -> None:
     store.claim(["event:old"])
     clock.now += dt.timedelta(days=3)
     stop = threading.Event()
-    pruner = threading.Thread(target=prune_regularly, args=(store, stop, 0.05))
+    pruner = threading.Thread(
+        target=prune_regularly, args=(store, stop, 0.05)
+    )  # first prune at once
     pruner.start()
     try:
         deadline = time.monotonic() + 5
