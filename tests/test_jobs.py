@@ -207,3 +207,12 @@ def test_run_posts_due_tips_from_its_scheduler(
     assert "C0TIPS01" == post.body["channel"]
     assert 0 == bot.returncode
     assert b"tips.scheduler_started" in stderr
+
+
+def test_report_never_prints_a_terminal_escape_someone_typed(tmp_path: Path) -> None:
+    """A stored question with an escape sequence is shown as text (\\x1b),
+    so `report` can't recolour, clear or retitle the curator's terminal."""
+    cli(tmp_path, "ask", "what is the \x1b[2J\x1b]0;owned\x07 wifi password")
+    text = cli(tmp_path, "report").stdout
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b[2J" in text

@@ -17,6 +17,7 @@ from bot.answers import gaps as gap_report
 from bot.answers.schedule import Policy
 from bot.compose import Core
 from bot.store.database import Store
+from bot.text.markup import printable
 
 EX_USAGE = 2
 DIGEST_DAYS = 7
@@ -81,7 +82,7 @@ def report(core: Core, args: Namespace) -> int:
     if args.json:
         print(json.dumps(gap_report.as_json(data), ensure_ascii=False), flush=True)
     else:
-        print("\n".join(gap_report.lines(data)))
+        print("\n".join(gap_report.lines(data, quote=printable)))
     if args.post:
         return _post_digest(core, data)
     return 0

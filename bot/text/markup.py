@@ -175,3 +175,12 @@ def _sentence_start(text: str, before: int) -> int:
     """Where the sentence holding position `before` starts."""
     starts = [m.end() for m in _BOUNDARY_RE.finditer(text, 0, before)]
     return starts[-1] if starts else 0
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters (an escape sequence
+    someone typed into a question) shown as `\\x1b`, never sent raw."""
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode()
+        for c in text
+    )
