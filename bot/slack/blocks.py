@@ -62,6 +62,7 @@ FALLBACK_CHARS = 12_000
 QUESTION_KEY_CHARS = 150
 EXPERT_QUESTION_CHARS = 300  # a button's value holds at most 2000 characters
 TIP_FOOTER = "Daily STPM tip · stop with `/stpm tips off`"
+MY_TIP_FOOTER = "Your daily STPM tip · stop it in my Home tab, or `/stpm tips off` here"
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -399,13 +400,14 @@ def announcement(text: str, user: str) -> Message:
     return Message(said, (block,))
 
 
-def daily_tip(tip: Tip, knowledge: Knowledge) -> Message:
-    """A channel's tip of the day: the tip, its related entry, how to stop."""
+def daily_tip(tip: Tip, knowledge: Knowledge, personal: bool = False) -> Message:
+    """A channel's (or one person's) tip of the day: the tip, its related
+    entry, how to stop."""
     blocks: list[Block] = [_section(f"*Tip of the day*\n{tip.text.strip()}")]
     entry = knowledge.by_id.get(tip.related or "")
     if entry is not None:
         blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
-    blocks.append(_context(TIP_FOOTER))
+    blocks.append(_context(MY_TIP_FOOTER if personal else TIP_FOOTER))
     text = shorten(_plain(f"Tip of the day: {tip.text.strip()}"), FALLBACK_CHARS)
     return Message(text, tuple(blocks))
 

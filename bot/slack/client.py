@@ -12,6 +12,7 @@ that sees every request of every client. It never asks for a retry.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from slack_sdk import WebClient
@@ -73,6 +74,28 @@ def _failure(response: HttpResponse | None, error: Exception | None) -> str | No
     return str(response.status_code)
 
 
+class NeverSent(RetryHandler):
+    """Retries only a request that surely never reached Slack: the
+    connection was refused or the name did not resolve. A reset or a
+    disconnect may come after Slack got (and acted on) the request."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            max_retry_count=CONNECTION_RETRIES, interval_calculator=BACKOFF
+        )
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        cause = getattr(error, "reason", error)  # urllib wraps it in URLError
+        return isinstance(cause, ConnectionRefusedError | socket.gaierror)
+
+
 def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHandler]:
     """For replies, a timed-out or 500-failed post may still have reached Slack;
     retrying risks a rare duplicate, which is better than a question left
@@ -81,9 +104,7 @@ def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHa
     if at_most_once:
         return [
             Meter(metrics),
-            ConnectionErrorRetryHandler(
-                max_retry_count=CONNECTION_RETRIES, interval_calculator=BACKOFF
-            ),  # slack_sdk's default types: failures before the request was sent
+            NeverSent(),
             RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ]
     return [
@@ -120,8 +141,6 @@ def webhook_handlers(metrics: Metrics) -> list[RetryHandler]:
     answer posted there must not appear twice."""
     return [
         Meter(metrics, "response_url"),
-        ConnectionErrorRetryHandler(
-            max_retry_count=CONNECTION_RETRIES, interval_calculator=BACKOFF
-        ),
+        NeverSent(),
         RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
     ]

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
+from bot.slack.respond import ResponseUrlError
 
 if TYPE_CHECKING:
     from bot.slack.deps import Deps
@@ -61,7 +62,7 @@ def on_error(
                 thread_ts=event.get("thread_ts"),
                 text=blocks.SORRY,
             )
-    except (SlackApiError, OSError) as reply_error:
+    except (SlackApiError, OSError, ResponseUrlError) as reply_error:
         # e.g. not_in_channel: nowhere left to apologise, the log has it.
         log.warning("slack.error_reply_failed", error=_code(reply_error))
 

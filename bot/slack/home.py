@@ -38,9 +38,14 @@ class Home(Listeners):
         user, channel = event.get("user"), event.get("channel")
         if not user or not channel:
             return
-        if not self.deps.store.claim([f"{KEEP}welcome:{user}"]):
+        key = f"{KEEP}welcome:{user}"
+        if not self.deps.store.claim([key]):
             return
-        client.chat_postMessage(channel=channel, **blocks.intro().as_kwargs())
+        try:
+            client.chat_postMessage(channel=channel, **blocks.intro().as_kwargs())
+        except Exception:
+            self.deps.store.release([key])  # not welcomed: next time, then
+            raise
 
 
 class MyTipButtons(Listeners):
@@ -69,8 +74,9 @@ class MyTipButtons(Listeners):
             except ValueError:
                 at = parse_hhmm(settings.tips_time)
             sub = store.subscription(user)
-            if action_id == blocks.MY_TIP_ON or (sub is not None and sub.active):
-                store.subscribe(user, at, source="home")
+            store.subscribe(user, at, source="home")
+            if action_id == blocks.MY_TIP_TIME and not (sub is not None and sub.active):
+                store.unsubscribe(user)  # keeps the chosen time for "on"
         structlog.get_logger().info("slack.my_tip", change=action_id)
         publish_home(self.deps, client, user)
 

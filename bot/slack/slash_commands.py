@@ -14,7 +14,6 @@ from bot.slack.listeners import listen
 from bot.text.markup import is_greeting, question_from
 
 AUTOANSWER = re.compile(r"autoanswer(?:\s+(on|off))?", re.IGNORECASE)
-DM_NAMES = ("directmessage", "mpdm")
 
 
 class Commands(Listeners):
@@ -58,7 +57,7 @@ class Commands(Listeners):
     ) -> blocks.Message:
         """`/stpm autoanswer [on|off]`: a help channel, announced when changed."""
         channel, user = command["channel_id"], command.get("user_id", "")
-        if channel.startswith("D") or command.get("channel_name") in DM_NAMES:
+        if tip_commands.is_a_dm(channel, command.get("channel_name", "")):
             return blocks.notice(
                 "Automatic answers are for channels, not direct messages."
             )
@@ -84,7 +83,11 @@ class Commands(Listeners):
         )
         note = blocks.announcement(public, user)
         respond(response_type="in_channel", **note.as_kwargs())
-        return blocks.notice(f"Done: automatic answers are {switch.lower()} here.")
+        hint = " If I'm not a member of this channel yet, invite me (`/invite`)."
+        return blocks.notice(
+            f"Done: automatic answers are {switch.lower()} here."
+            + (hint if enabled else "")
+        )
 
     def on_skill(
         self,

@@ -105,7 +105,11 @@ def handle(
     if command.action == "bad_usage":
         return Outcome("Use `/stpm tips`, `/stpm tips on [HH:MM]` or `/stpm tips off`.")
     changing = command.action in ("on", "off")
-    if changing and _is_a_dm(channel, channel_name):
+    in_a_dm = is_a_dm(channel, channel_name)
+    # In a DM, "off" is the person's own daily tip (kept under their user id).
+    if command.action == "off" and in_a_dm and user and store.unsubscribe(user):
+        return Outcome("Your daily tip is off. Turn it on again in my Home tab.")
+    if changing and in_a_dm:
         return Outcome(
             "Daily tips go to channels: I can't post in a direct message between "
             "people. Run `/stpm tips on` in the channel that should get them."
@@ -141,7 +145,7 @@ def handle(
     return Outcome(state(store.subscription(channel), settings))
 
 
-def _is_a_dm(channel: str, channel_name: str) -> bool:
+def is_a_dm(channel: str, channel_name: str) -> bool:
     """A direct message (one to one, or a group DM): not a channel for tips."""
     return (
         channel.startswith("D")

@@ -118,7 +118,9 @@ class TipPoster:
             return "no_tips"
         if not self.store.claim_tip(due.channel, due.date, tip_id):
             return "taken"  # another process got there first
-        message = blocks.daily_tip(tips[tip_id], knowledge)
+        # A user id: someone's own tip, in their messages with the bot.
+        personal = due.channel.startswith(("U", "W"))
+        message = blocks.daily_tip(tips[tip_id], knowledge, personal)
         where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip_id}
         try:
             self.client.chat_postMessage(channel=due.channel, **message.as_kwargs())

@@ -268,3 +268,19 @@ def test_my_daily_tip_is_switched_and_timed_from_app_home(slack: RunningApp) -> 
     slack.fake.wait_delivered("views.publish", count=4)
     mine = slack.store.subscription(USER)
     assert mine is not None and not mine.active
+
+
+def test_a_time_picked_while_my_tip_is_off_is_kept_for_on(slack: RunningApp) -> None:
+    pick = block_action("my_tip_time", "", slack.fake.response_url())
+    pick["actions"][0] |= {
+        "type": "static_select",
+        "selected_option": {"value": "07:00"},
+    }
+    slack.send.action(pick)
+    slack.fake.wait_delivered("views.publish")
+    mine = slack.store.subscription(USER)
+    assert mine is not None and not mine.active  # still off
+    slack.send.action(block_action("my_tip_on", "07:00", slack.fake.response_url()))
+    slack.fake.wait_delivered("views.publish", count=2)
+    mine = slack.store.subscription(USER)
+    assert mine is not None and mine.active and "07:00" == f"{mine.post_time:%H:%M}"

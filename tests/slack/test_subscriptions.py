@@ -145,3 +145,14 @@ def test_help_mentions_tips(slack: RunningApp) -> None:
     [call] = slack.fake.wait_delivered("response_url")
     shown = json.dumps(call.body["blocks"])
     assert "/stpm tips on [HH:MM]" in shown and "/stpm tips off" in shown
+
+
+def test_tips_off_in_my_dm_stops_my_own_daily_tip(slack: RunningApp) -> None:
+    """The personal tip's footer says `/stpm tips off` works in the DM: it does."""
+    import datetime as dt
+
+    slack.store.subscribe(USER, dt.time(9, 0), source="home")
+    said = _stpm(slack, "tips off", channel_id="D0DM0001", channel_name="directmessage")
+    assert said.startswith("Your daily tip is off")
+    mine = slack.store.subscription(USER)
+    assert mine is not None and not mine.active
