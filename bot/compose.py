@@ -8,7 +8,7 @@ each call `build` once; everything below them is handed what it needs.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,8 +51,10 @@ class Core:
 
 
 def retriever_config(settings: Settings, semantic: bool = False) -> RetrieverConfig:
-    """The settings' thresholds, or the defaults of the score in use."""
-    return RetrieverConfig.for_mode(
+    """The settings' thresholds, or the defaults of the score in use; a
+    suggest threshold above the answer threshold in use (one given, the other
+    the mode's default) is lowered to it, with a warning naming both."""
+    config = RetrieverConfig.for_mode(
         semantic,
         answer_threshold=settings.answer_threshold,
         suggest_threshold=settings.suggest_threshold,
@@ -61,6 +63,16 @@ def retriever_config(settings: Settings, semantic: bool = False) -> RetrieverCon
         max_question_chars=settings.max_question_chars,
         index_workers=settings.index_workers,
     )
+    if config.suggest_threshold <= config.answer_threshold:
+        return config
+    structlog.get_logger().warning(
+        "settings.suggest_above_answer",
+        suggest=config.suggest_threshold,
+        answer=config.answer_threshold,
+        matching="hybrid" if semantic else "lexical",
+        using=config.answer_threshold,
+    )
+    return replace(config, suggest_threshold=config.answer_threshold)
 
 
 def embeddings_for(settings: Settings) -> EmbeddingCache | None:

@@ -256,13 +256,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _suggest_below_answer(self) -> Settings:
-        """The thresholds in force (given, or the mode's defaults): a match
-        good enough to answer must not be too weak to suggest."""
+        """Both thresholds given: a match good enough to answer must not be
+        too weak to suggest. (With one given, the other is the default of the
+        score in use, known only once the model has loaded or not:
+        `compose.retriever_config` checks that pair.)"""
         answer, suggest = self.answer_threshold, self.suggest_threshold
-        if answer is None and suggest is None:
+        if answer is None or suggest is None:
             return self
-        answer = answer if answer is not None else (60.0 if self.semantic else 44.0)
-        suggest = suggest if suggest is not None else (50.0 if self.semantic else 30.0)
         if suggest > answer:
             raise ValueError(
                 f"STPM_BOT_SUGGEST_THRESHOLD={suggest:g} must not exceed "

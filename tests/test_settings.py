@@ -67,3 +67,18 @@ def test_at_least_one_suggestion() -> None:
     """max_suggestions 0 would call a reply 'suggested' and show none."""
     with pytest.raises(ValidationError):
         Settings(_env_file=None, max_suggestions=0)
+
+
+def test_a_suggest_threshold_above_the_answer_threshold_in_use_is_lowered() -> None:
+    """50 suggested is fine beside the hybrid's 60, not beside lexical's 44:
+    once the score in use is known, it is lowered to 44 with a warning."""
+    from structlog.testing import capture_logs
+
+    from bot.compose import retriever_config
+
+    settings = Settings(_env_file=None, suggest_threshold=50)
+    assert 50 == retriever_config(settings, semantic=True).suggest_threshold
+    with capture_logs() as logs:
+        lexical = retriever_config(settings, semantic=False)
+    assert (44, 44) == (lexical.suggest_threshold, lexical.answer_threshold)
+    assert ["settings.suggest_above_answer"] == [log["event"] for log in logs]
