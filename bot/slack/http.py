@@ -1,28 +1,37 @@
-"""HTTP mode: Bolt's WSGI adapter on the standard library's threaded server.
+"""HTTP mode: uvicorn serving an ASGI app around Bolt's ASGI adapter.
 
 `POST /slack/events` takes events, commands and interactivity; `GET /healthz`
-says the process is up; `GET /metrics` is for Prometheus. Each request gets an
-id, bound to its log lines and handed to the listeners in Bolt's context. The
-signature is checked before a body is parsed, and a body that isn't a Slack
-request gets a 4xx, never a 500 or a traceback.
+says the process is up; `GET /metrics` is for Prometheus. uvicorn's event loop
+reads every request; slow clients hold a socket, never a thread, and each
+request has a deadline: its headers within `HEADER_SECONDS`, its body within
+`BODY_SECONDS`, or the connection is closed (408 for a late body). `/healthz`
+and `/metrics` are answered on the event loop itself, never queued behind
+Slack traffic; Slack requests go to a pool of `HTTP_THREADS` threads, where the
+signature is checked before the body is parsed and Bolt acks. A body that
+isn't a Slack request gets a 4xx, never a 500 or a traceback. Each request
+gets an id, bound to its log lines and handed to the listeners in Bolt's
+context.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
+import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import structlog
+import uvicorn
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.asgi.http_response import AsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.metrics import Metrics
 from bot.slack.listeners import REQUEST_ID, AckFirst
@@ -31,86 +40,174 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1 << 20  # Slack's payloads are a few KB
-CLIENT_TIMEOUT_SECONDS = 10
-HTTP_THREADS = 16
-POLL_SECONDS = 0.1  # how soon stop() is noticed
-# What a client hanging up looks like (the same three wsgiref expects); a
-# refused connection to somewhere else is a real error.
-HUNG_UP = (BrokenPipeError, ConnectionAbortedError, ConnectionResetError)
+MAX_HEADER_BYTES = 64 * 1024
+HEADER_SECONDS = 5.0  # from connecting (or the last response) to the whole head
+BODY_SECONDS = 5.0  # from the head to the whole body
+KEEP_ALIVE_SECONDS = 5
+HTTP_THREADS = 16  # Bolt's dispatch: the signature check and the ack
+STARTUP_SECONDS = 10.0
+# Requests in flight when SIGTERM comes are answered within this many seconds.
+SHUTDOWN_SECONDS = 10
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 
-class _Handler(WSGIRequestHandler):
-    timeout = CLIENT_TIMEOUT_SECONDS  # a silent client can't hold a thread forever
-    # wsgiref writes headers and body separately; with Nagle on, the body
-    # waits for the client's delayed ACK (~40 ms on Linux).
-    disable_nagle_algorithm = True
-    # Buffered: the status line, each header and the body would otherwise be
-    # one send (and with Nagle off, one packet) each.
-    wbufsize = -1
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # no access log: Slack's requests are logged by what they do
+class ClientGone(Exception):
+    """The client hung up before its request was whole."""
 
 
-class _PooledWSGIServer(WSGIServer):
-    """wsgiref's server with a fixed pool of handler threads.
+class TooSlow(Exception):
+    """The body didn't arrive within its deadline."""
 
-    socketserver.ThreadingMixIn starts a thread per request; under load that
-    start-up, contending for the GIL with the listeners, doubled ack latency
-    (README, "Slack load"). `server_close()` lets requests in flight finish.
+
+class TooLarge(Exception):
+    """The body is over MAX_BODY_BYTES."""
+
+
+class DeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's head.
+
+    A client that connects and trickles its headers (or sends none) is cut off
+    after `HEADER_SECONDS`; once the head is in, the app's body deadline
+    applies. The deadline is armed again after every response, for the next
+    request on a kept-alive connection.
     """
 
-    allow_reuse_address = True
-    request_queue_size = 128
+    head_seconds = HEADER_SECONDS
+    _deadline: asyncio.TimerHandle | None = None
 
-    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
-        super().__init__(address, handler)
-        self._pool = ThreadPoolExecutor(HTTP_THREADS, thread_name_prefix="slack-http")
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self._pool.submit(self._handle, request, client_address)
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
 
-    def _handle(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except HUNG_UP as error:  # writing the buffered response
-            _client_gone(error)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        structlog.get_logger().exception("http.connection_error")
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = self.loop.call_later(self.head_seconds, self._expire)
 
-    def server_close(self) -> None:
-        super().server_close()
-        self._pool.shutdown(wait=True)
-
-
-def _client_gone(error: OSError) -> None:
-    """The client hung up mid-request (Slack gives up after 3 s): nothing is
-    wrong here, and nobody is left to answer."""
-    structlog.get_logger().info("http.client_gone", error=type(error).__name__)
+    def _expire(self) -> None:
+        waiting_for_head = self.cycle is None or self.cycle.response_complete
+        if waiting_for_head and not self.transport.is_closing():
+            structlog.get_logger().info("http.too_slow", part="head")
+            self.transport.close()
 
 
-def _header(headers: dict[str, Any], name: str) -> str | None:
-    value = headers.get(name)
-    return value if isinstance(value, str) else None
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return headers.get(name)
 
 
-class VerifiedRequestHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, checking the signature first and refusing bodies
-    Bolt can't parse with a 400."""
+def _json(status: int, body: dict[str, Any], close: bool = False) -> AsgiHttpResponse:
+    headers: dict[str, Sequence[str]] = {"content-type": ["application/json"]}
+    if close:  # the rest of the body is never read: the connection can't be reused
+        headers["connection"] = ["close"]
+    return AsgiHttpResponse(status, headers, json.dumps(body))
 
-    def __init__(self, app: App, signing_secret: str) -> None:
-        super().__init__(app, EVENTS_PATH)
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunks.extend(message.get("body", b""))
+        if len(chunks) > limit:
+            raise TooLarge
+        if not message.get("more_body", False):
+            return bytes(chunks)
+
+
+class SlackAsgi:
+    """The ASGI app: health and metrics on the loop, Slack on the pool."""
+
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        gate: AckFirst,
+        metrics: Metrics,
+        pool: ThreadPoolExecutor,
+        body_seconds: float = BODY_SECONDS,
+    ) -> None:
+        self.app = app
+        self.body_seconds = body_seconds
         self.verifier = SignatureVerifier(signing_secret)
+        self.gate = gate
+        self.metrics = metrics
+        self.pool = pool
 
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        headers = request.get_headers()
-        length = int(request.environ.get("CONTENT_LENGTH") or 0)
-        raw: bytes = request.environ["wsgi.input"].read(length)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan is off; nothing else is served
+            return
+        request_id = uuid.uuid4().hex[:16]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = await self._respond(scope, receive, request_id)
+        except ClientGone:
+            structlog.get_logger().info("http.client_gone")
+            return
+        await send(response.get_response_start())
+        await send(response.get_response_body())
+
+    async def _respond(
+        self, scope: Scope, receive: Receive, request_id: str
+    ) -> AsgiHttpResponse:
+        path, method = scope["path"], scope["method"]
+        if path in (HEALTH_PATH, METRICS_PATH) and method not in ("GET", "HEAD"):
+            return _json(405, {})
+        if path == HEALTH_PATH:
+            return _json(200, {"status": "ok"})
+        if path == METRICS_PATH:
+            data = self.metrics.exposition().decode()
+            return AsgiHttpResponse(
+                200, {"content-type": [self.metrics.content_type]}, data
+            )
+        if path != EVENTS_PATH:
+            return _json(404, {"error": "not found"})
+        if method != "POST":
+            return _json(405, {})
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1")
+            for k, v in scope["headers"]
+        }
+        length = headers.get("content-length", "0")
+        if not length.isdigit():
+            return _json(400, {"error": "bad request"})
+        if int(length) > MAX_BODY_BYTES:
+            return _json(413, {}, close=True)
+        try:
+            raw = await asyncio.wait_for(
+                _read_body(receive, MAX_BODY_BYTES), self.body_seconds
+            )
+        except TooLarge:
+            return _json(413, {}, close=True)
+        except TimeoutError:
+            structlog.get_logger().info("http.too_slow", part="body")
+            return _json(408, {}, close=True)
+        query = scope.get("query_string", b"").decode("latin-1")
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        bolt = await loop.run_in_executor(
+            self.pool, context.run, self._dispatch, raw, query, headers, request_id
+        )
+        return AsgiHttpResponse(bolt.status, bolt.headers, bolt.body)
+
+    def _dispatch(
+        self, raw: bytes, query: str, headers: dict[str, str], request_id: str
+    ) -> BoltResponse:
+        """Bolt's part, on a pool thread: the signature first, then the ack."""
         try:
             valid = self.verifier.is_valid(
                 raw,
@@ -123,86 +220,37 @@ class VerifiedRequestHandler(SlackRequestHandler):
             structlog.get_logger().info("slack.invalid_signature")
             return BoltResponse(status=401, body='{"error":"invalid request"}')
         try:
-            bolt_request = BoltRequest(
-                body=raw.decode("utf-8"), query=request.query_string, headers=headers
+            request = BoltRequest(
+                body=raw.decode("utf-8"), query=query, headers=dict(headers)
             )
         except (ValueError, TypeError, AttributeError, KeyError) as error:
             structlog.get_logger().info("slack.bad_request", error=type(error).__name__)
             return BoltResponse(status=400, body='{"error":"bad request"}')
-        bolt_request.context[REQUEST_ID] = request.environ.get(REQUEST_ID)
-        return self.app.dispatch(bolt_request)
-
-
-def _json(
-    start_response: StartResponse, status: str, body: dict[str, Any]
-) -> Iterable[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status,
-        [("content-type", "application/json"), ("content-length", str(len(data)))],
-    )
-    return [data]
-
-
-def _metrics(start_response: StartResponse, metrics: Metrics) -> Iterable[bytes]:
-    data = metrics.exposition()
-    headers = [
-        ("content-type", metrics.content_type),
-        ("content-length", str(len(data))),
-    ]
-    start_response("200 OK", headers)
-    return [data]
-
-
-def _new_request(environ: WSGIEnvironment) -> None:
-    """Handler threads are reused: each request starts with its own log context."""
-    request_id = uuid.uuid4().hex[:16]
-    environ[REQUEST_ID] = request_id
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-
-
-def wsgi_app(
-    slack: SlackRequestHandler, gate: AckFirst, metrics: Metrics
-) -> WSGIApplication:
-    def application(
-        environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        _new_request(environ)
+        request.context[REQUEST_ID] = request_id
         try:
-            if path in (HEALTH_PATH, METRICS_PATH) and method not in ("GET", "HEAD"):
-                return _json(start_response, "405 Method Not Allowed", {})
-            if path == HEALTH_PATH:
-                return _json(start_response, "200 OK", {"status": "ok"})
-            if path == METRICS_PATH:
-                return _metrics(start_response, metrics)
-            if path != EVENTS_PATH:
-                return _json(start_response, "404 Not Found", {"error": "not found"})
-            if method != "POST":
-                return _json(start_response, "405 Method Not Allowed", {})
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            if length < 0:
-                raise ValueError(length)
-            if length > MAX_BODY_BYTES:
-                return _json(start_response, "413 Content Too Large", {})
-            with gate.acknowledging():
-                return slack(environ, start_response)
-        except ValueError:
-            return _json(start_response, "400 Bad Request", {"error": "bad request"})
-        except HUNG_UP as error:
-            _client_gone(error)
-            raise  # wsgiref drops the connection quietly
+            with self.gate.acknowledging():
+                return self.app.dispatch(request)
         except Exception:
-            structlog.get_logger().exception("http.error", path=path)
-            return _json(start_response, "500 Internal Server Error", {})
+            structlog.get_logger().exception("http.error", path=EVENTS_PATH)
+            return BoltResponse(status=500, body="{}")
 
-    return application
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 class HttpServer:
-    """The app on `host:port`; `stop()` lets requests in flight finish."""
+    """The app on `host:port` under uvicorn, in a thread of its own;
+    `stop()` lets requests in flight finish."""
 
     mode = "http"
 
@@ -214,31 +262,63 @@ class HttpServer:
         port: int,
         gate: AckFirst | None = None,
         metrics: Metrics | None = None,
+        *,
+        head_seconds: float = HEADER_SECONDS,
+        body_seconds: float = BODY_SECONDS,
     ) -> None:
-        slack = VerifiedRequestHandler(app, signing_secret)
-        self._server = make_server(
-            host,
-            port,
-            wsgi_app(slack, gate or AckFirst(), metrics or Metrics()),
-            server_class=_PooledWSGIServer,
-            handler_class=_Handler,
+        self._pool = ThreadPoolExecutor(HTTP_THREADS, thread_name_prefix="slack-http")
+        asgi = SlackAsgi(
+            app,
+            signing_secret,
+            gate or AckFirst(),
+            metrics or Metrics(),
+            self._pool,
+            body_seconds,
         )
+        protocol = type(
+            "DeadlineProtocol", (DeadlineProtocol,), {"head_seconds": head_seconds}
+        )
+        self._socket = _bind(host, port)
+        bound = self._socket.getsockname()
+        self._address = (str(bound[0]), int(bound[1]))
+        config = uvicorn.Config(
+            asgi,
+            http=protocol,
+            ws="none",
+            lifespan="off",
+            interface="asgi3",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        )
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": POLL_SECONDS},
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
             name="slack-http",
             daemon=True,
         )
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._server.server_address[:2]
-        return str(host), int(port)
+        return self._address
 
     def start(self) -> None:
         self._thread.start()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise OSError(f"the HTTP server did not start on {self.address}")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
+            self._server.should_exit = True
+            self._thread.join()
+        self._socket.close()
+        self._pool.shutdown(wait=True)

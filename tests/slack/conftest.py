@@ -11,7 +11,7 @@ from slack_bolt import App
 from bot.compose import Core, assemble, build
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.http import HttpServer
+from bot.slack.http import BODY_SECONDS, HEADER_SECONDS, HttpServer
 from bot.slack.listeners import AckFirst
 from bot.store.database import Store
 from bot.store.engine import engine_for
@@ -78,8 +78,13 @@ def start_app(
 ) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
-    def start(store: Store | None = None, **settings: object) -> RunningApp:
-        """The app; `settings` overrides (e.g. experts_channel) change a copy."""
+    def start(
+        store: Store | None = None,
+        deadlines: tuple[float, float] | None = None,
+        **settings: object,
+    ) -> RunningApp:
+        """The app; `settings` overrides (e.g. experts_channel) change a copy;
+        `deadlines` are the HTTP server's (head, body) seconds."""
         if store is None:
             store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
         store.create_schema()
@@ -90,7 +95,17 @@ def start_app(
             changed = make_settings(fake_slack, tmp_path, **settings)
         serving = assemble(changed, slack_core.library, store)
         app = build_app(serving, executor=executor, gate=gate)
-        server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate, serving.metrics)
+        head, body = deadlines or (HEADER_SECONDS, BODY_SECONDS)
+        server = HttpServer(
+            app,
+            SIGNING_SECRET,
+            "127.0.0.1",
+            0,
+            gate,
+            serving.metrics,
+            head_seconds=head,
+            body_seconds=body,
+        )
         server.start()
         running = RunningApp(
             fake_slack,
