@@ -12,6 +12,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -84,6 +85,30 @@ class Metrics:
         )
         for result in ("ok", "failed"):
             self.knowledge_reloads.labels(result)
+        self.outbox_in_flight = Gauge(
+            "stpm_bot_outbox_in_flight",
+            "Acknowledged Slack requests this process is still working on.",
+            registry=self.registry,
+        )
+        self.outbox_backlog = Gauge(
+            "stpm_bot_outbox_backlog",
+            "Acknowledged Slack requests not yet handled, in every process.",
+            registry=self.registry,
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "stpm_bot_outbox_oldest_seconds",
+            "Age of the oldest acknowledged request not yet handled.",
+            registry=self.registry,
+        )
+        self.outbox_events = Counter(
+            "stpm_bot_outbox",
+            "Outbox events: resumed (taken up after its process died), "
+            "gave_up (failed too often), refused (Slack answered 503 to retry).",
+            ["event"],
+            registry=self.registry,
+        )
+        for event in ("resumed", "gave_up", "refused"):
+            self.outbox_events.labels(event)
 
     def question(self, outcome: Outcome, seconds: float) -> None:
         self.questions.labels("no_match" if outcome == "empty" else outcome).inc()

@@ -141,6 +141,20 @@ class Settings(BaseSettings):
         description="Days what people typed (unanswered questions, votes, 👎 "
         "reasons) is kept; question counts, which hold no text, stay.",
     )
+    shutdown_grace_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        le=3600,
+        description="Seconds the bot may take to finish acknowledged work after "
+        "SIGTERM; a request that would wait longer gets 503 so Slack retries it.",
+    )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description="Seconds after which another process (or this one, "
+        "restarted) takes up acknowledged work of a process that died.",
+    )
     user_hash_key: SecretStr | None = Field(
         default=None,
         description="Key of the HMAC the store keeps Slack user ids as; unset: "

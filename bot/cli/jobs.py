@@ -24,10 +24,11 @@ DIGEST_DAYS = 7
 SAID = {
     "posted": "posted",
     "already_posted": "already posted",
-    "taken": "posted by another process",
+    "taken": "being posted by another process",
     "paused": "paused (Slack refused the channel; see the log)",
     "retry": "refused for now (run again to retry)",
     "failed": "not posted (see the log)",
+    "unknown": "not known to be posted (Slack's answer was lost; see the log)",
     "no_tips": "not posted (the knowledge has no tips)",
 }
 
@@ -44,7 +45,7 @@ def _store(core: Core) -> Store:
 
 def post_tips(core: Core, args: Namespace) -> int:
     """Post every subscribed channel's tip for the date once; exit 1 if any
-    was not posted (a retried Job then tries those again)."""
+    is not known to be posted (a retried Job then tries those again)."""
     settings = core.settings
     if settings.slack_bot_token is None:
         return _usage("post-tips needs SLACK_BOT_TOKEN")
@@ -64,7 +65,7 @@ def post_tips(core: Core, args: Namespace) -> int:
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
     print(f"Tips for {date.isoformat()}: {summary or 'no channel subscribed'}")
-    return 1 if outcomes.keys() & {"retry", "failed", "no_tips"} else 0
+    return 1 if outcomes.keys() & {"retry", "failed", "unknown", "no_tips"} else 0
 
 
 def report(core: Core, args: Namespace) -> int:

@@ -40,6 +40,7 @@ from bot.slack.client import web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
+from bot.slack.outbox import OUTBOX, Outbox
 from bot.slack.respond import PolicyRespond
 from bot.store.database import Store
 
@@ -78,8 +79,11 @@ def build_app(
     client: WebClient | None = None,
     executor: Executor | None = None,
     gate: AckFirst | None = None,
+    outbox: Outbox | None = None,
 ) -> App:
-    """The Bolt app with every feature registered; calls `auth.test` once."""
+    """The Bolt app with every feature registered; calls `auth.test` once.
+    Every request is recorded in the store's outbox before it is acked
+    (`outbox`, or one made here)."""
     settings = core.settings
     secret = settings.slack_signing_secret
     if executor is None:
@@ -103,9 +107,18 @@ def build_app(
         gate or AckFirst(),
     )
     metrics = core.metrics
+    if outbox is None:
+        outbox = Outbox(
+            core.store,
+            metrics,
+            LISTENER_THREADS,
+            settings.shutdown_grace_seconds,
+            settings.outbox_lease_seconds,
+        )
 
     @app.middleware
     def _respond_by_policy(context: BoltContext, next: Callable[[], None]) -> None:
+        context[OUTBOX] = outbox
         # Every listener's `respond`: retried, counted, loud on failure.
         if context.response_url:
             context["respond"] = PolicyRespond(
@@ -167,7 +180,14 @@ def serve(core: Core) -> None:
     store.create_schema()
     executor = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-listener")
     gate = AckFirst()
-    app = build_app(core, executor=executor, gate=gate)
+    outbox = Outbox(
+        store,
+        core.metrics,
+        LISTENER_THREADS,
+        settings.shutdown_grace_seconds,
+        settings.outbox_lease_seconds,
+    )
+    app = build_app(core, executor=executor, gate=gate, outbox=outbox)
     front = frontend(settings, app, gate, core.metrics)
     # The knowledge, retriever and app live as long as the process: keep them
     # out of the cyclic GC: a full pass over that many objects stalls every
@@ -183,6 +203,7 @@ def serve(core: Core) -> None:
         s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)
     }
     scheduler: tip_poster.Scheduler | None = None
+    resumer: threading.Thread | None = None
     try:
         front.start()
         log.info(
@@ -194,9 +215,16 @@ def serve(core: Core) -> None:
             core.library, store, tip_client, policy, core.metrics
         )
         scheduler = tip_poster.start_scheduler(settings, poster, core.clock)
+        resumer = threading.Thread(
+            target=outbox.resume_regularly, args=(app, stop), name="outbox"
+        )
+        resumer.start()
         retention = dt.timedelta(days=settings.question_retention_days)
         prune_regularly(store, stop, retention=retention)
     finally:
+        stop.set()
+        if resumer is not None:
+            resumer.join()  # a request being resumed is finished first
         if scheduler is not None:
             scheduler.stop()  # a tip being posted is finished first
         front.stop()  # no new requests; those in flight are answered

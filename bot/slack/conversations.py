@@ -18,6 +18,8 @@ from bot.answers.followup import (
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.outbox import REPLAY
+from bot.slack.posting import post_reply
 from bot.store.records import Topic
 from bot.text.markup import is_greeting, question_from
 
@@ -96,7 +98,7 @@ class Conversations(Listeners):
             return
         if event.get("channel_type") == "im":
             if event.get("files") and not question_from(event.get("text", "")):
-                self._note_files(body, event, client)
+                self._note_files(body, event, context, client)
                 return
             self._answer(body, event, context, client, event.get("thread_ts"))
             return
@@ -108,7 +110,7 @@ class Conversations(Listeners):
         if thread_ts and not mentioned and self._asks_again(event, thread_ts):
             self._answer(body, event, context, client, thread_ts, follow_up=True)
         elif not thread_ts and not mentioned and self._help_channel(event):
-            self._autoanswer(body, event, client)
+            self._autoanswer(body, event, context, client)
 
     def _help_channel(self, event: Event) -> bool:
         """A top-level question, mentioning nobody, in a help channel."""
@@ -121,32 +123,64 @@ class Conversations(Listeners):
             return False  # unknown: stay quiet rather than guess
 
     def _autoanswer(
-        self, body: dict[str, Any], event: Event, client: WebClient
+        self,
+        body: dict[str, Any],
+        event: Event,
+        context: BoltContext,
+        client: WebClient,
     ) -> None:
         """Answer in the message's thread, only when confident."""
         question = question_from(event.get("text", ""), None)
         asked = self.deps.retrieve(question)
         if asked.result.best is None or asked.also:
             return  # not sure, or several things at once: a person can help
-        if not self.deps.store.claim(claim_keys(body, event)):
+        if not self._claim(body, event, context):
             return
         answerer = self.deps.answerer
         reply = answerer.reply(answerer.settle(asked, event.get("user")))
         message = blocks.answer(reply, auto=True)
-        channel, ts = event["channel"], event["ts"]
-        client.chat_postMessage(channel=channel, thread_ts=ts, **message.as_kwargs())
+        ts = event["ts"]
+        self._post(body, event, context, client, ts, message)
         self._remember(event, ts, reply.entry_id, [reply.entry_id])
 
     def _note_files(
-        self, body: dict[str, Any], event: Event, client: WebClient
+        self,
+        body: dict[str, Any],
+        event: Event,
+        context: BoltContext,
+        client: WebClient,
     ) -> None:
         """A DM that is only a file: say so, once, instead of staying silent."""
-        if self.deps.store.claim(claim_keys(body, event)):
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=event.get("thread_ts"),
-                **blocks.notice(FILES_NOTE).as_kwargs(),
-            )
+        if self._claim(body, event, context):
+            message = blocks.notice(FILES_NOTE)
+            self._post(body, event, context, client, event.get("thread_ts"), message)
+
+    def _claim(self, body: dict[str, Any], event: Event, context: BoltContext) -> bool:
+        """Whether this process answers the event. A request resumed from the
+        outbox goes on even if its first process claimed it: `_post` looks
+        for that process's reply before posting."""
+        claimed = self.deps.store.claim(claim_keys(body, event))
+        return claimed or context.get(REPLAY) is not None
+
+    def _post(
+        self,
+        body: dict[str, Any],
+        event: Event,
+        context: BoltContext,
+        client: WebClient,
+        thread_ts: str | None,
+        message: blocks.Message,
+    ) -> None:
+        """The reply, posted once (bot.slack.posting)."""
+        post_reply(
+            client,
+            claim_keys(body, event)[0],
+            channel=event["channel"],
+            thread_ts=thread_ts,
+            since=event.get("ts"),
+            look_first=context.get(REPLAY) is not None,
+            **message.as_kwargs(),
+        )
 
     def _topic(self, event: Event, thread_ts: str | None) -> Topic | None:
         """What this conversation is about (a DM: the whole DM); None if the
@@ -182,7 +216,7 @@ class Conversations(Listeners):
         if wants_more(question):
             topic = self._topic(event, thread_ts)
             if topic is not None and topic.entry_id:
-                self._go_on(body, event, client, thread_ts, topic)
+                self._go_on(body, event, context, client, thread_ts, topic)
                 return
         greeting = is_greeting(question)
         asked = None if greeting else self.deps.retrieve(question)
@@ -190,7 +224,7 @@ class Conversations(Listeners):
             # People talk among themselves in a thread ("thanks!", "see
             # above"): the bot speaks up only when it has an answer.
             return
-        if not self.deps.store.claim(claim_keys(body, event)):
+        if not self._claim(body, event, context):
             structlog.get_logger().info(
                 "slack.duplicate", event_id=body.get("event_id")
             )
@@ -205,9 +239,7 @@ class Conversations(Listeners):
                 reply, ask_expert=self.deps.ask_expert, follow_up=follow_up
             )
         channel = event["channel"]
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, **message.as_kwargs()
-        )
+        self._post(body, event, context, client, thread_ts, message)
         if thread_ts:
             self.deps.store.remember_thread(channel, thread_ts)
         if reply is not None and reply.outcome == "answered":
@@ -235,12 +267,13 @@ class Conversations(Listeners):
         self,
         body: dict[str, Any],
         event: Event,
+        context: BoltContext,
         client: WebClient,
         thread_ts: str | None,
         topic: Topic,
     ) -> None:
         """ "tell me more": the next entry about the conversation's topic."""
-        if not self.deps.store.claim(claim_keys(body, event)):
+        if not self._claim(body, event, context):
             return
         knowledge = self.deps.library.snapshot().knowledge
         reply = more_about(knowledge, topic.entry_id, topic.shown)
@@ -248,9 +281,7 @@ class Conversations(Listeners):
             message = blocks.notice(nothing_more(knowledge, topic.entry_id))
         else:
             message = blocks.answer(reply)
-        client.chat_postMessage(
-            channel=event["channel"], thread_ts=thread_ts, **message.as_kwargs()
-        )
+        self._post(body, event, context, client, thread_ts, message)
         structlog.get_logger().info(
             "slack.more", entry=topic.entry_id, shown=reply.entry_id if reply else None
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
+from bot.slack.outbox import NotAccepted
 from bot.slack.respond import ResponseUrlError
 
 if TYPE_CHECKING:
@@ -67,6 +68,21 @@ def on_error(
         log.warning("slack.error_reply_failed", error=_code(reply_error))
 
 
+def handle(
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient | None,
+    respond: Respond | None,
+) -> BoltResponse | None:
+    """Bolt's error handler: a request the outbox didn't accept gets a 503
+    (Slack retries it), everything else `on_error`."""
+    if isinstance(error, NotAccepted):
+        structlog.get_logger().warning("slack.not_accepted", reason=error.reason)
+        return BoltResponse(status=503, body='{"error":"busy, retry later"}')
+    on_error(error, body, client, respond)
+    return None
+
+
 def register(app: App, deps: Deps) -> None:
     del deps  # the handler needs only what Bolt passes
-    app.error(on_error)
+    app.error(handle)

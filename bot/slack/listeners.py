@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from slack_bolt.kwargs_injection import Args
 
 from bot.slack.errors import on_error
+from bot.slack.outbox import OUTBOX, REPLAY, Outbox
 
 Work = Callable[..., None]
 REQUEST_ID = "stpm_bot.request_id"  # in the WSGI environ and Bolt's context
@@ -75,25 +78,52 @@ class AckFirst:
                 self._changed.notify()  # a lane is free: one waiter may take it
 
 
-def _run(work: Work, kwargs: dict[str, Any], args: Args, gate: AckFirst) -> None:
+def _run(
+    work: Work,
+    kwargs: dict[str, Any],
+    args: Args,
+    gate: AckFirst,
+    outbox: Outbox | None = None,
+    row: int | None = None,
+) -> None:
+    started = time.monotonic()
     try:
         with gate.working():
             work(**kwargs)
     except Exception as error:
         on_error(error, args.body, args.client, args.respond)
+    finally:
+        if outbox is not None and row is not None:
+            outbox.done(row, time.monotonic() - started)
 
 
 def listen(
     register: Callable[..., Any], work: Work, executor: Executor, gate: AckFirst
 ) -> None:
     """Register `work` with e.g. `app.event("app_mention")`; Bolt's arguments
-    are passed to it by name, as to any Bolt listener."""
+    are passed to it by name, as to any Bolt listener.
+
+    With an outbox in Bolt's context (`bot.slack.outbox`, set by the app's
+    middleware), the request is recorded before the ack and the record deleted
+    after the work; a request resumed from the outbox is worked on at once, on
+    the resumer's thread."""
     names = list(inspect.signature(work).parameters)
 
     def acknowledge(args: Args) -> None:
-        args.ack()
         kwargs = {n: getattr(args, n) for n in names}
-        executor.submit(_run, work, kwargs, args, gate)
+        if args.context.get(REPLAY) is not None:
+            args.ack()  # nobody is waiting for this one
+            _run(work, kwargs, args, gate)
+            return
+        outbox: Outbox | None = args.context.get(OUTBOX)
+        row = outbox.accept(args.request) if outbox is not None else None
+        args.ack()
+        if outbox is not None and row is None:
+            structlog.get_logger().info(
+                "slack.duplicate", event_id=args.body.get("event_id")
+            )
+            return  # Slack re-sent a request that is already queued
+        executor.submit(_run, work, kwargs, args, gate, outbox, row)
 
     acknowledge.__name__ = acknowledge.__qualname__ = getattr(work, "__name__", "work")
     register(acknowledge)

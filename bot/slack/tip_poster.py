@@ -10,9 +10,16 @@ When Slack refuses a post:
   is paused until someone runs `/stpm tips on` there, and the claim released;
 - Slack says nothing was posted and it may work later (`RETRY_ERRORS`): the
   claim is released, so the next look retries while the grace period lasts;
-- anything else, including timeouts and errors after which the message may
-  exist (`fatal_error`, `internal_error`): the claim stays and the channel
-  gets its next tip the next day.
+- the answer is lost or unclear (a timeout, a reset, a 5xx, `fatal_error`,
+  `internal_error`): the message may exist, so the poster looks for it in
+  the channel (each tip carries its channel and date in its metadata). Found:
+  posted. Not there: the claim is released and the next look retries. The
+  look failed too, or the tip went to a person (no channel history to read):
+  `unknown`, the claim stays, and nothing is posted twice;
+- any other refusal (`invalid_blocks`, …): `failed`, the claim stays.
+
+A claim never confirmed as posted and older than STALE_CLAIM (its process
+died mid-post) is settled the same way on the next look.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
+from bot.slack.posting import REPLY_EVENT, find_reply
 from bot.store.database import Store
 
 PAUSE_ERRORS = frozenset(
@@ -55,9 +63,20 @@ RETRY_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
 )
 
+UNCLEAR_ERRORS = frozenset({"fatal_error", "internal_error"})
+STALE_CLAIM = dt.timedelta(minutes=2)
+LOOK_BACK = dt.timedelta(minutes=1)  # clock differences between us and Slack
+
 # What became of one channel's tip for one date.
 Delivery = Literal[
-    "posted", "already_posted", "taken", "paused", "retry", "failed", "no_tips"
+    "posted",
+    "already_posted",
+    "taken",
+    "paused",
+    "retry",
+    "failed",
+    "unknown",
+    "no_tips",
 ]
 log = structlog.get_logger()
 
@@ -100,14 +119,54 @@ class TipPoster:
     def _post_all(self, due: list[Due]) -> list[Posting]:
         if not due:
             return []
-        claimed = self.store.claimed_tips({d.date for d in due})
+        dates = {d.date for d in due}
+        claimed = self.store.claimed_tips(dates)
+        posted = self.store.claimed_tips(dates, posted_only=True)
+        stale = self.store.stale_tip_claims(dates, STALE_CLAIM)
         knowledge = self.library.snapshot().knowledge  # one version for the run
-        return [
-            Posting(d, "already_posted")
-            if (d.channel, d.date) in claimed
-            else Posting(d, self._post(d, knowledge))
-            for d in due
-        ]
+        postings = []
+        for d in due:
+            key = (d.channel, d.date)
+            if key in posted:
+                outcome: Delivery = "already_posted"
+            elif key in stale:
+                outcome = self._settle_stale(d, stale[key], knowledge)
+            elif key in claimed:
+                outcome = "taken"  # another process is posting it right now
+            else:
+                outcome = self._post(d, knowledge)
+            postings.append(Posting(d, outcome))
+        return postings
+
+    def _settle_stale(
+        self, due: Due, claimed_at: dt.datetime, knowledge: Knowledge
+    ) -> Delivery:
+        """A claim whose process never said whether Slack posted."""
+        where = {"channel": due.channel, "date": due.date.isoformat()}
+        found = self._look(due, claimed_at)
+        if found is None:
+            log.error("tips.unknown", **where)
+            return "unknown"
+        if found:
+            self.store.mark_tip_posted(due.channel, due.date)
+            log.info("tips.confirmed", **where)
+            return "already_posted"
+        self.store.release_tip(due.channel, due.date)
+        return self._post(due, knowledge)
+
+    def _look(self, due: Due, since: dt.datetime) -> bool | None:
+        """Whether the tip is in the channel; None when that can't be known."""
+        if due.channel.startswith(("U", "W")):
+            return None  # a person's DM: its channel id isn't known here
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.UTC)
+        oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
+        try:
+            found = find_reply(self.client, due.channel, None, _tag(due), oldest)
+        except (SlackClientError, OSError, http.client.HTTPException) as error:
+            log.warning("tips.look_failed", error=type(error).__name__)
+            return None
+        return found is not None
 
     def _post(self, due: Due, knowledge: Knowledge) -> Delivery:
         tips = {tip.id: tip for tip in tip_order(knowledge)}
@@ -122,17 +181,40 @@ class TipPoster:
         personal = due.channel.startswith(("U", "W"))
         message = blocks.daily_tip(tips[tip_id], knowledge, personal)
         where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip_id}
+        metadata = {"event_type": REPLY_EVENT, "event_payload": {"key": _tag(due)}}
+        started = dt.datetime.now(dt.UTC)
         try:
-            self.client.chat_postMessage(channel=due.channel, **message.as_kwargs())
+            self.client.chat_postMessage(
+                channel=due.channel, metadata=metadata, **message.as_kwargs()
+            )
         except SlackApiError as error:
-            return self._refused(due, slack_error(error), where)
+            code = slack_error(error)
+            if code in UNCLEAR_ERRORS or error.response.status_code >= 500:
+                return self._unclear(due, started, code, where)
+            return self._refused(due, code, where)
         except (SlackClientError, OSError, http.client.HTTPException) as error:
-            log.error("tips.post_unknown", error=type(error).__name__, **where)
-            return "failed"
+            return self._unclear(due, started, type(error).__name__, where)
+        return self._posted(due, where)
+
+    def _posted(self, due: Due, where: dict[str, str]) -> Delivery:
         self.store.mark_tip_posted(due.channel, due.date)
         self.metrics.tips_posted.inc()
         log.info("tips.posted", **where)
         return "posted"
+
+    def _unclear(
+        self, due: Due, started: dt.datetime, error: str, where: dict[str, str]
+    ) -> Delivery:
+        """The post failed in a way that may come after Slack posted: look."""
+        found = self._look(due, started)
+        if found:
+            return self._posted(due, where)
+        if found is None:
+            log.error("tips.unknown", error=error, **where)
+            return "unknown"
+        self.store.release_tip(due.channel, due.date)
+        log.warning("tips.retry_later", error=error, **where)
+        return "retry"
 
     def _refused(self, due: Due, code: str, where: dict[str, str]) -> Delivery:
         if code in PAUSE_ERRORS:
@@ -146,6 +228,11 @@ class TipPoster:
             return "retry"
         log.error("tips.failed", slack_error=code, **where)
         return "failed"
+
+
+def _tag(due: Due) -> str:
+    """What a tip's metadata carries: which channel's tip for which date."""
+    return f"tip:{due.channel}:{due.date.isoformat()}"
 
 
 def seed(settings: Settings, store: Store) -> None:

@@ -18,6 +18,7 @@ from bot.store.base import CONNECT_ATTEMPTS, CONNECT_BACKOFF_SECONDS
 from bot.store.claims import ClaimsMixin
 from bot.store.engine import engine_for, hash_user, serialize
 from bot.store.feedback import FeedbackMixin
+from bot.store.outbox import OutboxMixin
 from bot.store.posted_tips import PostedTipsMixin
 from bot.store.questions import QuestionsMixin
 from bot.store.records import Candidate, Gap, PostedTip, Vote
@@ -71,6 +72,7 @@ class Store(
     SubscriptionsMixin,
     AutoanswerMixin,
     PostedTipsMixin,
+    OutboxMixin,
 ):
     """Thread-safe: each method runs in its own short transaction."""
 

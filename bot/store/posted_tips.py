@@ -54,13 +54,34 @@ class PostedTipsMixin(StoreBase):
         with self._begin() as conn:
             conn.execute(query)
 
-    def claimed_tips(self, dates: Iterable[dt.date]) -> set[tuple[str, dt.date]]:
-        """(channel, date) of every claim on `dates`, posted or not."""
+    def claimed_tips(
+        self, dates: Iterable[dt.date], posted_only: bool = False
+    ) -> set[tuple[str, dt.date]]:
+        """(channel, date) of every claim on `dates`, posted or not (or only
+        those confirmed as posted)."""
         query = select(posted_tips.c.channel, posted_tips.c.local_date).where(
             posted_tips.c.local_date.in_(list(dates))
         )
+        if posted_only:
+            query = query.where(posted_tips.c.posted_at.is_not(None))
         with self._connect() as conn:
             return {(c, d) for c, d in conn.execute(query)}
+
+    def stale_tip_claims(
+        self, dates: Iterable[dt.date], older_than: dt.timedelta
+    ) -> dict[tuple[str, dt.date], dt.datetime]:
+        """Claims on `dates` never confirmed as posted and older than
+        `older_than` (their process died, or never heard back from Slack):
+        (channel, date) to when they were claimed."""
+        cutoff = self._now() - older_than
+        t = posted_tips
+        query = select(t.c.channel, t.c.local_date, t.c.claimed_at).where(
+            t.c.local_date.in_(list(dates)),
+            t.c.posted_at.is_(None),
+            t.c.claimed_at < cutoff,
+        )
+        with self._connect() as conn:
+            return {(c, d): at for c, d, at in conn.execute(query)}
 
     def posted_tips(self, channel: str | None = None) -> list[PostedTip]:
         """Every claim, oldest date first (a channel's rotation history)."""

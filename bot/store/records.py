@@ -91,3 +91,14 @@ class Topic:
     entry_id: str
     shown: tuple[str, ...]
     asker_hash: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An acknowledged Slack request waiting in the outbox."""
+
+    id: int
+    body: str
+    headers: dict[str, list[str]]
+    attempts: int
+    created_at: dt.datetime

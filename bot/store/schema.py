@@ -56,6 +56,22 @@ processed_events = Table(
     Column("claimed_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# Slack requests acknowledged and not yet fully handled. A row is written
+# before Slack gets its 200 and deleted when the work is done; a row whose
+# lease ran out (its process died) is taken up again by any replica.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_key", String(200), nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=False, index=True),
+    Column("owner", String(40), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+)
+
 answered_threads = Table(
     "answered_threads",
     metadata,

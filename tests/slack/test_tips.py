@@ -207,34 +207,102 @@ def test_a_rate_limited_tip_is_retried_at_the_next_look(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
-def test_an_error_after_which_the_message_may_exist_is_not_retried(
-    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
-) -> None:
-    """`fatal_error` may have posted: keep the claim rather than risk a double."""
+def _poster(
+    slack_core: Core, db_url: str, stores: list[Store], channel: str = "C1"
+) -> tuple[TipPoster, Store]:
     store = open_store(db_url, stores)
-    store.subscribe("C1", dt.time(9, 0))
-    fake_slack.fail_next("chat.postMessage", error="fatal_error")
-    poster = poster_for(slack_core, store, web_client(slack_core.settings))
-    nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
-    assert ["failed"] == [p.outcome for p in poster.post_due(nine)]
-    assert ["already_posted"] == [p.outcome for p in poster.post_due(nine + TICK)]
-    assert [] == posts_to(fake_slack, "C1")
-
-
-def test_a_500_on_a_tip_is_not_resent_by_the_client(
-    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
-) -> None:
-    """Slack's 500 may come after posting: the tips' client sends once, no double."""
-    store = open_store(db_url, stores)
-    store.subscribe("C1", dt.time(9, 0))
-    fake_slack.fail_next("chat.postMessage", status=500, error="internal_error")
+    store.subscribe(channel, dt.time(9, 0))
     client = web_client(slack_core.settings, at_most_once=True)
-    poster = poster_for(slack_core, store, client)
-    nine = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
-    poster.post_due(nine)
-    poster.post_due(nine + TICK)
+    return poster_for(slack_core, store, client), store
+
+
+NINE = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"error": "fatal_error"},
+        {"status": 500, "error": "internal_error"},
+        {"reset": True},
+    ],
+    ids=["fatal_error", "500", "reset"],
+)
+def test_a_tip_slack_posted_despite_the_error_is_found_not_posted_again(
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    failure: dict[str, Any],
+) -> None:
+    """The answer says failure but Slack posted: the poster finds the tip in
+    the channel by its metadata, reports it posted and never posts it again."""
+    poster, _ = _poster(slack_core, db_url, stores)
+    fake_slack.fail_next("chat.postMessage", after_delivery=True, **failure)
+    assert ["posted"] == [p.outcome for p in poster.post_due(NINE)]
+    assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+    assert 1 == len(fake_slack.delivered("conversations.history"))
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"error": "fatal_error"},
+        {"status": 500, "error": "internal_error"},
+        {"reset": True},
+    ],
+    ids=["fatal_error", "500", "reset"],
+)
+def test_a_tip_slack_did_not_post_is_released_and_posted_at_the_next_look(
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    failure: dict[str, Any],
+) -> None:
+    """The same errors with nothing posted: the look finds nothing, the claim
+    is released, the next look posts it once. The client itself never resent."""
+    poster, _ = _poster(slack_core, db_url, stores)
+    fake_slack.fail_next("chat.postMessage", **failure)
+    assert ["retry"] == [p.outcome for p in poster.post_due(NINE)]
     attempts = [c for c in fake_slack.calls if c.method == "chat.postMessage"]
     assert 1 == len(attempts)
+    assert ["posted"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+
+
+def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """Slack's answer is lost and the look fails: `unknown`, the claim stays
+    (nothing posted twice). Once the claim is stale, a later look that works
+    finds the tip and confirms it."""
+    clock = [dt.datetime.now(dt.UTC)]
+    store = Store(engine_for(db_url), now=lambda: clock[0])
+    store.create_schema()
+    stores.append(store)
+    store.subscribe("C1", dt.time(9, 0))
+    client = web_client(slack_core.settings, at_most_once=True)
+    poster = poster_for(slack_core, store, client)
+    fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    fake_slack.fail_next("conversations.history", status=500, error="internal_error")
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    assert ["taken"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    clock[0] += dt.timedelta(minutes=5)
+    assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 2 * TICK)]
+    assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 3 * TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+
+
+def test_a_personal_tip_whose_answer_is_lost_is_unknown(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """A tip sent to a person (their DM) can't be looked for: `unknown`."""
+    poster, _ = _poster(slack_core, db_url, stores, channel="U0PERSON1")
+    fake_slack.fail_next("chat.postMessage", reset=True)
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    assert [] == fake_slack.delivered("conversations.history")
 
 
 def test_the_scheduler_thread_looks_with_its_clock(

@@ -1,8 +1,11 @@
 """A small fake of Slack's Web API and response URLs, over real HTTP on 127.0.0.1.
 
 It records every call, answers like Slack, and can be told to fail the next
-call of a method with a rate limit (429 + Retry-After) or a Slack error, or
-every post to one channel (a channel the bot was removed from).
+call of a method with a rate limit (429 + Retry-After) or a Slack error, to
+hang, or to reset the connection, before or after doing what was asked; or to
+refuse every post to one channel (a channel the bot was removed from). Posted
+messages can be read back with conversations.replies and .history, metadata
+included when asked for.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +52,8 @@ class _Failure:
     error: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    reset: bool = False  # close the connection with a TCP reset, no answer
+    after_delivery: bool = False  # Slack did the work; only the answer fails
 
 
 @dataclass
@@ -56,6 +63,7 @@ class FakeSlack:
     _channel_errors: dict[str, str] = field(default_factory=dict)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _messages: list[dict[str, Any]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
     # -- control ------------------------------------------------------------
@@ -99,6 +107,13 @@ class FakeSlack:
     def reset(self) -> None:
         with self._changed:
             self.calls.clear()
+            self._messages.clear()
+            self._failures.clear()
+            self._channel_errors.clear()
+
+    def heal(self) -> None:
+        """Forget the failures still queued; what was posted stays."""
+        with self._changed:
             self._failures.clear()
             self._channel_errors.clear()
 
@@ -110,11 +125,15 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         delay: float = 0.0,
+        reset: bool = False,
+        after_delivery: bool = False,
     ) -> None:
         """Answer the next `method` call with a failure instead of success,
-        after `delay` seconds (longer than the client waits: a timeout)."""
+        after `delay` seconds (longer than the client waits: a timeout), or
+        `reset` the connection instead of answering. `after_delivery`: the
+        call takes effect (a message is posted) and only its answer fails."""
         with self._changed:
-            failure = _Failure(status, error, retry_after, delay)
+            failure = _Failure(status, error, retry_after, delay, reset, after_delivery)
             self._failures.setdefault(method, []).append(failure)
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
@@ -125,12 +144,10 @@ class FakeSlack:
     # -- inspection -----------------------------------------------------------
 
     def delivered(self, method: str) -> list[Call]:
-        """Calls of `method` that Slack accepted."""
+        """Calls of `method` that Slack acted on (even if its answer failed)."""
         with self._changed:
             return [
-                c
-                for c in self.calls
-                if c.method == method and c.status == 200 and "_failed" not in c.body
+                c for c in self.calls if c.method == method and "_failed" not in c.body
             ]
 
     def wait_for(
@@ -177,15 +194,34 @@ class FakeSlack:
             refused = self._channel_errors.get(body.get("channel", ""))
             if failure is None and refused and method == "chat.postMessage":
                 failure = _Failure(200, refused)
-        status, headers, payload = self._answer(method, body, failure)
+        delivered = failure is None or failure.after_delivery
+        status, headers, payload = self._answer(
+            method, body, None if delivered else failure
+        )
+        if (
+            delivered
+            and failure is not None
+            and (failure.status != 200 or failure.error)
+        ):
+            # done, and answered with the failure all the same
+            status, headers, payload = self._answer(method, body, failure)
         recorded = dict(body)
-        if failure is not None:
+        if not delivered and failure is not None:
             recorded["_failed"] = failure.error or str(failure.status)
         with self._changed:
             self.calls.append(Call(method, recorded, path, status))
             self._changed.notify_all()
         if failure is not None and failure.delay:
             time.sleep(failure.delay)  # recorded, answered too late
+        if failure is not None and failure.reset:
+            with contextlib.suppress(OSError):
+                linger = struct.pack("ii", 1, 0)  # close() sends a reset
+                request.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, linger
+                )
+                request.connection.shutdown(socket.SHUT_RDWR)
+            request.close_connection = True
+            return
         data = payload.encode()
         # After a delay the client has usually hung up.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -195,6 +231,47 @@ class FakeSlack:
             request.send_header("content-length", str(len(data)))
             request.end_headers()
             request.wfile.write(data)
+
+    def _now_ts(self) -> str:
+        """A message ts as Slack makes them: the time, unique per message."""
+        last = float(self._messages[-1]["ts"]) if self._messages else 0.0
+        return f"{max(time.time(), last + 1e-6):.6f}"
+
+    @staticmethod
+    def _message(body: dict[str, Any], ts: str) -> dict[str, Any]:
+        """A posted message as conversations.* hand it back."""
+        metadata = body.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        return {
+            "type": "message",
+            "channel": body.get("channel"),
+            "ts": ts,
+            "thread_ts": body.get("thread_ts") or None,
+            "text": body.get("text", ""),
+            "bot_id": BOT_ID,
+            "user": BOT_USER_ID,
+            "metadata": metadata,
+        }
+
+    def _read(self, method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._changed:
+            posted = [m for m in self._messages if m["channel"] == body.get("channel")]
+        if method == "conversations.replies":
+            thread = body.get("ts")
+            posted = [m for m in posted if thread in (m["ts"], m["thread_ts"])]
+        else:
+            oldest = float(body.get("oldest") or 0)
+            posted = [m for m in reversed(posted) if float(m["ts"]) > oldest]
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in (
+            "1",
+            "true",
+        )
+        return [
+            {k: v for k, v in m.items() if v is not None}
+            | ({} if with_metadata else {"metadata": None})
+            for m in posted
+        ]
 
     def _answer(
         self, method: str, body: dict[str, Any], failure: _Failure | None
@@ -219,8 +296,12 @@ class FakeSlack:
                 "bot_id": BOT_ID,
             }
         elif method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            result |= {"channel": body.get("channel"), "ts": ts}
+            with self._changed:
+                ts = self._now_ts()
+                result |= {"channel": body.get("channel"), "ts": ts}
+                self._messages.append(self._message(body, ts))
+        elif method in ("conversations.replies", "conversations.history"):
+            result |= {"messages": self._read(method, body), "has_more": False}
         elif method == "chat.getPermalink":
             ts = str(body.get("message_ts", "")).replace(".", "")
             link = f"https://example.slack.com/archives/{body.get('channel')}/p{ts}"

@@ -1,0 +1,205 @@
+"""Durable acknowledgements: a Slack request is in the store before its 200.
+
+Slack never re-sends a request it got a 200 for, so work held only in memory
+is lost when the process dies. Every listener registered through
+`bot.slack.listeners.listen` therefore writes its request to the store's
+outbox first, then acks, then works; the row is deleted when the work is done.
+
+- A process that dies leaves its rows behind; their lease (30 s, renewed while
+  the process lives) runs out and any replica, or the same one restarted,
+  dispatches them through Bolt again (`Outbox.resume`). The listeners' own
+  claims, and a look for the reply before posting it (`bot.slack.posting`),
+  keep a resumed request from answering twice.
+- A request that can't be recorded (the store is away), or that would wait
+  longer than the shutdown grace period behind the work already taken, is not
+  acknowledged: Slack gets a 503 and retries it later, instead of a 200 for work
+  that may be lost.
+- A request resumed `MAX_ATTEMPTS` times (it keeps killing its process) is
+  given up, with one error line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+import uuid
+from typing import Any
+
+import structlog
+from slack_bolt import App, BoltRequest
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.clock import utcnow
+from bot.metrics import Metrics
+from bot.store.database import Store
+from bot.store.outbox import LEASE
+
+OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
+REPLAY = "stpm_bot.replay"  # in Bolt's context: the outbox row being resumed
+MAX_ATTEMPTS = 5
+RESUME_EVERY = 5.0  # seconds between looks for rows of processes that died
+FIRST_GUESS_SECONDS = 0.25  # what one piece of work takes, before measuring
+PARSED = "x-stpm-bot-parsed"  # header marking a Socket Mode body kept as JSON
+
+
+class NotAccepted(Exception):
+    """The request was not recorded: Slack must retry it (HTTP 503)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def request_key(body: dict[str, Any], raw: str) -> str:
+    """Slack re-sends an event with the same `event_id`; anything else is
+    never re-sent, so its own bytes identify it."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    return "request:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Outbox:
+    """The outbox as the listeners see it, with this process's lease owner."""
+
+    def __init__(
+        self,
+        store: Store,
+        metrics: Metrics,
+        workers: int,
+        grace_seconds: float,
+        lease_seconds: float = LEASE.total_seconds(),
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.metrics = metrics
+        self.workers = workers
+        self.grace_seconds = grace_seconds
+        self.owner = owner or uuid.uuid4().hex[:16]
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._seconds_per_piece = FIRST_GUESS_SECONDS
+        self._unfinished: list[int] = []  # done, but the delete failed
+
+    # -- on the request's thread, before the ack ---------------------------
+
+    def accept(self, request: BoltRequest) -> int | None:
+        """Record `request`; its row id, or None when Slack re-sent a request
+        already queued. Raises NotAccepted when Slack should retry later."""
+        if self.drain_seconds() > self.grace_seconds:
+            self._refuse("backlog")
+        raw = request.raw_body
+        headers = {k: list(v) for k, v in request.headers.items()}
+        if not raw:  # Socket Mode: Bolt got the payload already parsed
+            raw = json.dumps(request.body)
+            headers = {PARSED: ["1"]}
+        key = request_key(request.body, raw)
+        try:
+            row = self.store.enqueue(key, raw, headers, self.owner, self.lease)
+        except SQLAlchemyError as error:
+            structlog.get_logger().warning("outbox.unavailable", error=str(error)[:200])
+            self._refuse("store")
+        if row is not None:
+            with self._lock:
+                self._in_flight += 1
+                self.metrics.outbox_in_flight.set(self._in_flight)
+        return row
+
+    def _refuse(self, reason: str) -> None:
+        self.metrics.outbox_events.labels("refused").inc()
+        raise NotAccepted(reason)
+
+    def drain_seconds(self) -> float:
+        """How long the work already taken would take to finish."""
+        with self._lock:
+            return self._in_flight * self._seconds_per_piece / self.workers
+
+    # -- after the work ------------------------------------------------------
+
+    def done(self, row: int, seconds: float) -> None:
+        """The work for `row` is over (answered, or failed and apologised for)."""
+        with self._lock:
+            self._in_flight -= 1
+            self.metrics.outbox_in_flight.set(self._in_flight)
+            # A moving average: recent pieces count most.
+            self._seconds_per_piece += 0.1 * (seconds - self._seconds_per_piece)
+        self._finish(row)
+
+    def _finish(self, row: int) -> None:
+        try:
+            self.store.finish(row)
+        except SQLAlchemyError as error:  # kept leased; deleted on the next look
+            structlog.get_logger().warning(
+                "outbox.finish_failed", error=str(error)[:200]
+            )
+            with self._lock:
+                self._unfinished.append(row)
+
+    # -- the resumer ----------------------------------------------------------
+
+    def resume(self, app: App) -> int:
+        """Handle the rows of processes that died; how many were resumed."""
+        with self._lock:
+            unfinished, self._unfinished = self._unfinished, []
+        if unfinished:
+            self.store.forget_requests(unfinished)
+        self.store.renew(self.owner, self.lease)
+        resumed = 0
+        for pending in self.store.take_expired(self.owner, lease=self.lease):
+            log = structlog.get_logger().bind(outbox_row=pending.id)
+            if pending.attempts > MAX_ATTEMPTS:
+                log.error("outbox.gave_up", attempts=pending.attempts - 1)
+                self.metrics.outbox_events.labels("gave_up").inc()
+                self.store.forget_requests([pending.id])
+                continue
+            log.info("outbox.resumed", attempts=pending.attempts)
+            self.metrics.outbox_events.labels("resumed").inc()
+            if PARSED in pending.headers:
+                body: str | dict[str, Any] = json.loads(pending.body)
+                headers: dict[str, list[str]] = {}
+            else:
+                body, headers = pending.body, pending.headers
+            request = BoltRequest(
+                body=body,
+                headers=dict(headers),
+                context={REPLAY: pending.id},
+                # Verified when it first came; a replay is past Slack's
+                # five-minute window for signatures.
+                mode="socket_mode",
+            )
+            try:
+                app.dispatch(request)
+            finally:
+                self._finish(pending.id)
+            resumed += 1
+        self._gauge()
+        return resumed
+
+    def _gauge(self) -> None:
+        count, oldest = self.store.backlog()
+        self.metrics.outbox_backlog.set(count)
+        age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+        self.metrics.outbox_oldest_seconds.set(max(0.0, age))
+
+    def resume_regularly(self, app: App, stop: threading.Event) -> None:
+        """`resume` now and every RESUME_EVERY seconds (a third of the lease,
+        if that is shorter: leases are renewed there) until `stop`."""
+        every = min(RESUME_EVERY, self.lease.total_seconds() / 3)
+        while True:
+            started = time.monotonic()
+            try:
+                self.resume(app)
+            except SQLAlchemyError as error:  # next time, then
+                structlog.get_logger().warning(
+                    "outbox.resume_failed", error=str(error)[:200]
+                )
+            if stop.wait(max(0.0, every - (time.monotonic() - started))):
+                return
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their zone (they are UTC)."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when

@@ -1,0 +1,128 @@
+"""Replies that are posted once: look before posting again.
+
+A `chat.postMessage` that fails with a reset connection, a timeout or a
+Slack 5xx may have been posted all the same. So an answer is tagged with its
+request's key in the message's metadata, posted by a client that retries only
+what surely never reached Slack (refused connections, rate limits), and after
+an unclear failure the bot looks in the conversation for a message carrying
+that tag before it posts again. A request resumed from the outbox looks
+before its first post too: its first process may have posted and died.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.metrics import Metrics
+from bot.slack.client import Meter, retry_handlers
+
+REPLY_EVENT = "stpm_bot_reply"
+ATTEMPTS = 3
+BACKOFF_SECONDS = (0.5, 1.0)  # before each look-and-retry
+LOOK_LIMIT = 200  # messages looked at: the reply is among the latest
+
+
+class UnknownIfPosted(Exception):
+    """A post failed unclearly and looking for it failed too: posting again
+    could post twice, so the bot doesn't."""
+
+
+def _unclear(error: Exception) -> bool:
+    """Whether Slack may have acted although the call failed."""
+    if isinstance(error, SlackApiError):
+        return int(error.response.status_code) >= 500
+    return isinstance(error, OSError)  # resets, timeouts, URLError
+
+
+def once_client(client: WebClient) -> WebClient:
+    """`client` with the at-most-once retry policy, counted by the same meter."""
+    meters = [h for h in client.retry_handlers if isinstance(h, Meter)]
+    metrics = meters[0].metrics if meters else Metrics()
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=retry_handlers(metrics, at_most_once=True),
+    )
+
+
+def _tagged(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(metadata.get("event_type") == REPLY_EVENT and payload.get("key") == key)
+
+
+def find_reply(
+    client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
+) -> dict[str, Any] | None:
+    """The bot's message tagged `key` in the thread (or, unthreaded, the
+    channel since `since`), or None. Raises what Slack raises."""
+    if thread_ts:
+        response = client.conversations_replies(
+            channel=channel,
+            ts=thread_ts,
+            include_all_metadata=True,
+            limit=LOOK_LIMIT,
+        )
+    else:
+        response = client.conversations_history(
+            channel=channel,
+            oldest=since or "0",
+            include_all_metadata=True,
+            limit=LOOK_LIMIT,
+        )
+    for message in response.get("messages") or []:
+        if _tagged(message, key):
+            return dict(message)
+    return None
+
+
+def post_reply(
+    client: WebClient,
+    key: str,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    since: str | None = None,
+    look_first: bool = False,
+    **message: Any,
+) -> SlackResponse | dict[str, Any] | None:
+    """Post `message` once. Returns Slack's answer, the message found already
+    posted, or None when `look_first` found it; raises UnknownIfPosted (and
+    whatever a clear failure raises) when it can't be sure."""
+    once = once_client(client)
+    log = structlog.get_logger()
+    if look_first and _look(once, channel, thread_ts, key, since) is not None:
+        log.info("slack.already_posted", key=key)
+        return None
+    metadata = {"event_type": REPLY_EVENT, "event_payload": {"key": key}}
+    for attempt in range(ATTEMPTS):
+        try:
+            return once.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, metadata=metadata, **message
+            )
+        except (SlackApiError, OSError) as error:
+            if not _unclear(error) or attempt == ATTEMPTS - 1:
+                raise
+            log.warning("slack.post_unclear", error=type(error).__name__, key=key)
+            time.sleep(BACKOFF_SECONDS[attempt])
+            found = _look(once, channel, thread_ts, key, since)
+            if found is not None:
+                log.info("slack.already_posted", key=key)
+                return found
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _look(
+    client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
+) -> dict[str, Any] | None:
+    try:
+        return find_reply(client, channel, thread_ts, key, since)
+    except (SlackApiError, OSError) as error:
+        raise UnknownIfPosted(f"could not look for {key}: {error}") from error

@@ -1,0 +1,116 @@
+"""The outbox: Slack requests acknowledged and not yet handled.
+
+A request is written here before Slack gets its 200, so work that was
+acknowledged outlives the process: the worker that finishes it deletes the
+row; rows of a process that died (its lease ran out) are taken by another
+process, or by the same one after a restart, and handled again. Leases are
+renewed while a process lives (`renew`), so a slow backlog is never taken
+twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.base import StoreBase
+from bot.store.records import Pending
+from bot.store.schema import outbox
+
+LEASE = dt.timedelta(seconds=30)
+
+
+class OutboxMixin(StoreBase):
+    """Enqueue before the ack, finish after the work, resume after a crash."""
+
+    def enqueue(
+        self,
+        key: str,
+        body: str,
+        headers: dict[str, list[str]],
+        owner: str,
+        lease: dt.timedelta = LEASE,
+    ) -> int | None:
+        """The new row's id, or None when `key` is already queued (Slack
+        retried a request it is still waiting for)."""
+        now = self._now()
+        row = {
+            "request_key": key[:200],
+            "body": body,
+            "headers": json.dumps(headers),
+            "created_at": now,
+            "lease_until": now + lease,
+            "owner": owner,
+            "attempts": 1,
+        }
+        try:
+            with self._begin() as conn:
+                result = conn.execute(insert(outbox).returning(outbox.c.id), row)
+                return int(result.scalar_one())
+        except IntegrityError:
+            return None
+
+    def finish(self, row_id: int) -> None:
+        with self._begin() as conn:
+            conn.execute(delete(outbox).where(outbox.c.id == row_id))
+
+    def renew(self, owner: str, lease: dt.timedelta = LEASE) -> int:
+        """Extend the leases of `owner`'s rows: it is alive and on them."""
+        with self._begin() as conn:
+            result = conn.execute(
+                update(outbox)
+                .where(outbox.c.owner == owner)
+                .values(lease_until=self._now() + lease)
+            )
+        return result.rowcount
+
+    def take_expired(
+        self, owner: str, limit: int = 50, lease: dt.timedelta = LEASE
+    ) -> list[Pending]:
+        """Rows whose lease ran out, now leased to `owner`. Each row is taken
+        by one process: the update succeeds only if nobody took it first."""
+        now = self._now()
+        query = (
+            select(outbox)
+            .where(outbox.c.lease_until < now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        taken = []
+        for row in rows:
+            with self._begin() as conn:
+                won = conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.owner == row.owner)
+                    .where(outbox.c.lease_until == row.lease_until)
+                    .values(
+                        owner=owner,
+                        lease_until=now + lease,
+                        attempts=row.attempts + 1,
+                    )
+                ).rowcount
+            if won:
+                headers = json.loads(row.headers)
+                taken.append(
+                    Pending(row.id, row.body, headers, row.attempts + 1, row.created_at)
+                )
+        return taken
+
+    def backlog(self) -> tuple[int, dt.datetime | None]:
+        """How many requests wait, and since when the oldest."""
+        query = select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)
+        with self._connect() as conn:
+            count, oldest = conn.execute(query).one()
+        return int(count), oldest
+
+    def forget_requests(self, ids: Iterable[int]) -> None:
+        """Drop rows that will never be handled (given up)."""
+        unique = list(dict.fromkeys(ids))
+        with self._begin() as conn:
+            conn.execute(delete(outbox).where(outbox.c.id.in_(unique)))

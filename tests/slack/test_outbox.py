@@ -1,0 +1,199 @@
+"""Nothing acknowledged is lost, nothing is posted twice: the outbox and the
+look-before-posting, with Slack resetting and hanging, the store away, and the
+bot killed with SIGKILL while replies are in flight."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import text, update
+
+from bot.slack.outbox import Outbox, request_key
+from bot.store.database import Store
+from bot.store.engine import engine_for
+from bot.store.schema import outbox
+from tests.slack.conftest import RunningApp
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import envelope, mention, message
+from tests.support.process import Bot, bot_env
+
+QUESTION = "what does a senior tpm do?"
+
+
+def _replies(fake: FakeSlack) -> Counter[str]:
+    """How many answers each question's thread got."""
+    return Counter(
+        str(c.body.get("thread_ts") or c.body.get("channel"))
+        for c in fake.delivered("chat.postMessage")
+    )
+
+
+def test_a_reset_after_slack_posted_is_not_posted_again(slack: RunningApp) -> None:
+    """Slack posts the answer, then the connection resets before its reply:
+    the bot looks in the thread, finds its answer and posts nothing more."""
+    slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    event = mention(QUESTION)
+    assert 200 == slack.send.event(envelope(event)).status
+    slack.drain()
+    assert {event["ts"]: 1} == _replies(slack.fake)
+    looks = slack.fake.delivered("conversations.replies")
+    assert [event["ts"]] == [c.body["ts"] for c in looks]
+
+
+def test_a_reset_before_slack_posted_is_posted_once(slack: RunningApp) -> None:
+    """The connection resets and Slack never got the post: the bot looks,
+    finds nothing, and posts the answer once."""
+    slack.fake.fail_next("chat.postMessage", reset=True)
+    event = mention(QUESTION)
+    assert 200 == slack.send.event(envelope(event)).status
+    slack.drain()
+    assert {event["ts"]: 1} == _replies(slack.fake)
+    assert 1 == len(slack.fake.delivered("conversations.replies"))
+
+
+def test_a_500_after_posting_in_a_dm_is_not_posted_again(slack: RunningApp) -> None:
+    """Unthreaded (a DM): the look is conversations.history since the question."""
+    slack.fake.fail_next("chat.postMessage", status=500, after_delivery=True)
+    event = message(QUESTION)
+    assert 200 == slack.send.event(envelope(event)).status
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    looks = slack.fake.delivered("conversations.history")
+    assert [event["ts"]] == [c.body["oldest"] for c in looks]
+
+
+def test_the_outbox_is_empty_once_every_reply_is_posted(slack: RunningApp) -> None:
+    """Each request is kept until its work is done, then deleted."""
+    for n in range(5):
+        slack.send.event(envelope(mention(f"{QUESTION} {n}")))
+    slack.drain()
+    assert 5 == len(slack.fake.delivered("chat.postMessage"))
+    assert (0, None) == slack.store.backlog()
+
+
+def test_a_request_slack_resends_while_it_waits_is_worked_on_once(
+    slack: RunningApp,
+) -> None:
+    """Slack re-sends an event (same event_id) while the first is in the
+    outbox: 200, and one answer."""
+    slack.fake.fail_next("chat.postMessage", after_delivery=True, delay=1.0)
+    body = envelope(mention(QUESTION))
+    assert 200 == slack.send.event(body).status
+    assert 200 == slack.send.event(body, retry=1).status
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+
+
+def test_with_the_store_away_slack_gets_503_and_its_retry_is_answered(
+    slack: RunningApp,
+) -> None:
+    """The outbox can't be written: no 200 for work that could be lost, and
+    no apology; Slack retries once the store is back and the question is
+    answered once."""
+    with slack.store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE outbox RENAME TO outbox_away"))
+    body = envelope(mention(QUESTION))
+    try:
+        response = slack.send.event(body)
+        assert 503 == response.status
+    finally:
+        with slack.store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE outbox_away RENAME TO outbox"))
+    assert 200 == slack.send.event(body, retry=1).status
+    slack.drain()
+    posted = slack.fake.delivered("chat.postMessage")
+    assert 1 == len(posted)
+    assert [] == slack.fake.delivered("chat.postEphemeral")  # no apology
+
+
+def test_work_that_could_not_finish_in_the_grace_period_is_refused(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """While acknowledged work would take longer than the shutdown grace
+    period, a new request gets 503 (Slack retries it) and is counted."""
+    slack = start_app(shutdown_grace_seconds=0.001)
+    slack.fake.fail_next("chat.postMessage", after_delivery=True, delay=1.5)
+    assert 200 == slack.send.event(envelope(mention(QUESTION))).status
+    time.sleep(0.3)  # the first answer is being posted
+    refused = slack.send.event(envelope(mention("how do stpms stay current?")))
+    assert 503 == refused.status
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    metrics = slack.core.metrics.exposition().decode()
+    assert 'stpm_bot_outbox_total{event="refused"} 1.0' in metrics
+
+
+def test_rows_of_a_process_that_died_are_taken_once(tmp_path: Path) -> None:
+    """Two processes look for expired rows at once: each row goes to one."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    first, second = Store(engine_for(url)), Store(engine_for(url))
+    first.create_schema()
+    for n in range(20):
+        first.enqueue(f"event:Ev{n}", "{}", {}, "dead", lease=dt.timedelta(seconds=-1))
+    taken = first.take_expired("a", limit=10) + second.take_expired("b", limit=10)
+    taken += first.take_expired("a", limit=10) + second.take_expired("b", limit=10)
+    ids = [p.id for p in taken]
+    assert 20 == len(ids) == len(set(ids))
+    assert all(2 == p.attempts for p in taken)
+
+
+def test_a_request_failing_again_and_again_is_given_up(
+    slack: RunningApp, tmp_path: Path
+) -> None:
+    """A row resumed MAX_ATTEMPTS times is dropped with one error line."""
+    raw = json.dumps(envelope(mention(QUESTION)))
+    store = slack.store
+    row = store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "x")
+    assert row is not None
+    resumer = Outbox(store, slack.core.metrics, 1, 25.0, lease_seconds=1)
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with store.engine.begin() as conn:
+        conn.execute(update(outbox).values(attempts=5, lease_until=long_ago))
+    assert 0 == resumer.resume(slack.app)
+    assert (0, None) == store.backlog()
+    assert [] == slack.fake.delivered("chat.postMessage")
+
+
+def test_replies_acked_before_a_sigkill_are_posted_after_the_restart(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """SIGKILL while five replies hang at Slack (two of them already posted):
+    the restarted bot takes up the five, looks for each reply, and posts the
+    three missing ones: every question answered once."""
+    env = bot_env(
+        fake_slack,
+        tmp_path,
+        STPM_BOT_OUTBOX_LEASE_SECONDS="1",
+        STPM_BOT_LOG_LEVEL="INFO",
+    )
+    for n in range(5):
+        delivered = n < 2
+        fake_slack.fail_next("chat.postMessage", delay=60, after_delivery=delivered)
+    events = [mention(f"{QUESTION} ({n})") for n in range(5)]
+    first = Bot.start(env, tmp_path / "first.log")
+    try:
+        for event in events:
+            assert 200 == first.send.event(envelope(event)).status
+        fake_slack.wait_for(
+            lambda calls: 5 == sum(c.method == "chat.postMessage" for c in calls),
+            timeout=20,
+        )
+    finally:
+        first.kill()
+    assert 2 == len(fake_slack.delivered("chat.postMessage"))
+    second = Bot.start(env, tmp_path / "second.log")
+    try:
+        fake_slack.wait_delivered("chat.postMessage", 5, timeout=30)
+        time.sleep(1.0)  # nothing more comes
+        assert 0 == second.terminate()
+    finally:
+        second.kill()
+    assert {e["ts"]: 1 for e in events} == _replies(fake_slack)
+    assert "outbox.resumed" in second.output()
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'stpm-bot.db'}"))
+    assert (0, None) == store.backlog()
