@@ -371,3 +371,38 @@ def test_what_people_typed_is_forgotten_after_the_retention(
     assert ["new question"] == [g.question for g in store.gaps()]
     assert [] == store.votes() and [] == store.reasons()
     assert 2 == store.question_counts()["no_match"]
+
+
+def test_outbox_rows_of_a_process_that_died_are_taken_once(database_url: str) -> None:
+    """Two processes take expired outbox rows in turns, racing: each row goes
+    to exactly one of them, and a row still leased to a live process to none."""
+    first, second = Store(engine_for(database_url)), Store(engine_for(database_url))
+    first.create_schema()
+    try:
+        for n in range(20):
+            first.enqueue(f"event:Ev{n}", "{}", {}, "dead", dt.timedelta(seconds=-1))
+        assert None is first.enqueue("event:Ev3", "{}", {}, "dead")  # re-sent
+        first.enqueue("event:alive", "{}", {}, "alive", dt.timedelta(minutes=5))
+        barrier = threading.Barrier(2)
+        taken: dict[str, list[int]] = {"a": [], "b": []}
+
+        def take(store: Store, owner: str) -> None:
+            barrier.wait()
+            for _ in range(3):
+                taken[owner] += [p.id for p in store.take_expired(owner, limit=8)]
+
+        threads = [
+            threading.Thread(target=take, args=(first, "a")),
+            threading.Thread(target=take, args=(second, "b")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ids = taken["a"] + taken["b"]
+        assert 20 == len(ids) == len(set(ids))
+        assert (21, first.backlog()[1]) == first.backlog()
+        assert 0 == len(first.take_expired("c"))  # all leased again, to a or b
+    finally:
+        first.close()
+        second.close()

@@ -128,20 +128,6 @@ def test_work_that_could_not_finish_in_the_grace_period_is_refused(
     assert 'stpm_bot_outbox_total{event="refused"} 1.0' in metrics
 
 
-def test_rows_of_a_process_that_died_are_taken_once(tmp_path: Path) -> None:
-    """Two processes look for expired rows at once: each row goes to one."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    first, second = Store(engine_for(url)), Store(engine_for(url))
-    first.create_schema()
-    for n in range(20):
-        first.enqueue(f"event:Ev{n}", "{}", {}, "dead", lease=dt.timedelta(seconds=-1))
-    taken = first.take_expired("a", limit=10) + second.take_expired("b", limit=10)
-    taken += first.take_expired("a", limit=10) + second.take_expired("b", limit=10)
-    ids = [p.id for p in taken]
-    assert 20 == len(ids) == len(set(ids))
-    assert all(2 == p.attempts for p in taken)
-
-
 def test_a_request_failing_again_and_again_is_given_up(
     slack: RunningApp, tmp_path: Path
 ) -> None:
