@@ -9,8 +9,9 @@ The app runs in its own process through the real `bot.slack.serve` (HTTP
 mode, SQLite store), as deployed; this process runs the fake Web API and the
 senders. Prints ack latency p50/p99 (until the HTTP 200 that Slack waits for),
 how long the replies took, and replies posted against events sent, with
-duplicates. `--retries` re-delivers that many mention events with
-X-Slack-Retry-Num: they must not add replies. The app is stopped with SIGTERM
+duplicates, and the latency of `GET /healthz` probed every 20 ms meanwhile.
+`--retries` re-delivers that many mention events with X-Slack-Retry-Num: they
+must not add replies. The app is stopped with SIGTERM
 at the end and must exit cleanly.
 """
 
@@ -26,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +49,7 @@ from tests.support.harness import (  # noqa: E402
     SlackSender,
     command,
     envelope,
+    http_request,
     mention,
 )
 from tests.support.process import free_port, wait_healthy  # noqa: E402
@@ -94,6 +97,19 @@ def _send_all(
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(send, jobs))
+
+
+def _probe_health(
+    address: tuple[str, int], done: threading.Event, latencies: list[float]
+) -> None:
+    """GET /healthz every 20 ms while the load is sent, as a liveness probe."""
+    while not done.wait(0.02):
+        start = time.perf_counter()
+        try:
+            http_request(address, "GET", "/healthz")
+        except OSError:
+            continue
+        latencies.append((time.perf_counter() - start) * 1000)
 
 
 def serve_app() -> None:
@@ -178,9 +194,15 @@ def _measure(
         for i in range(processes)
     ]
     started = time.perf_counter()
+    health: list[float] = []
+    sent = threading.Event()
+    prober = threading.Thread(target=_probe_health, args=(address, sent, health))
+    prober.start()
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         results = [r for part in pool.map(_send_all, slices) for r in part]
     sending = time.perf_counter() - started
+    sent.set()
+    prober.join()
 
     want_posts, want_responses = mentions, commands
     with contextlib.suppress(AssertionError):  # missing replies are reported below
@@ -214,6 +236,13 @@ def _measure(
             "p99": round(_percentile(latencies, 99), 2),
             "max": round(max(latencies), 2),
             "non_200": sum(1 for k, s, _ in results if k in kind and s != 200),
+        }
+    if len(health) >= 2:
+        report["healthz_during_load_ms"] = {
+            "n": len(health),
+            "p50": round(_percentile(health, 50), 2),
+            "p99": round(_percentile(health, 99), 2),
+            "max": round(max(health), 2),
         }
     duplicates = sum(n - 1 for n in [*posts.values(), *responses.values()] if n > 1)
     report["mentions"] = {

@@ -111,7 +111,6 @@ def build_app(
         outbox = Outbox(
             core.store,
             metrics,
-            LISTENER_THREADS,
             settings.shutdown_grace_seconds,
             settings.outbox_lease_seconds,
         )
@@ -183,7 +182,6 @@ def serve(core: Core) -> None:
     outbox = Outbox(
         store,
         core.metrics,
-        LISTENER_THREADS,
         settings.shutdown_grace_seconds,
         settings.outbox_lease_seconds,
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -86,7 +85,6 @@ def _run(
     outbox: Outbox | None = None,
     row: int | None = None,
 ) -> None:
-    started = time.monotonic()
     try:
         with gate.working():
             work(**kwargs)
@@ -94,7 +92,7 @@ def _run(
         on_error(error, args.body, args.client, args.respond)
     finally:
         if outbox is not None and row is not None:
-            outbox.done(row, time.monotonic() - started)
+            outbox.done(row)
 
 
 def listen(

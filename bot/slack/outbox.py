@@ -10,10 +10,10 @@ outbox first, then acks, then works; the row is deleted when the work is done.
   dispatches them through Bolt again (`Outbox.resume`). The listeners' own
   claims, and a look for the reply before posting it (`bot.slack.posting`),
   keep a resumed request from answering twice.
-- A request that can't be recorded (the store is away), or that would wait
-  longer than the shutdown grace period behind the work already taken, is not
-  acknowledged: Slack gets a 503 and retries it later, instead of a 200 for work
-  that may be lost.
+- A request that can't be recorded (the store is away), or that comes while
+  the oldest request this process acknowledged has waited longer than the
+  shutdown grace period (the backlog no longer drains within it), is not
+  acknowledged: Slack gets a 503 and retries it later.
 - A request resumed `MAX_ATTEMPTS` times (it keeps killing its process) is
   given up, with one error line.
 """
@@ -41,7 +41,6 @@ OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
 REPLAY = "stpm_bot.replay"  # in Bolt's context: the outbox row being resumed
 MAX_ATTEMPTS = 5
 RESUME_EVERY = 5.0  # seconds between looks for rows of processes that died
-FIRST_GUESS_SECONDS = 0.25  # what one piece of work takes, before measuring
 PARSED = "x-stpm-bot-parsed"  # header marking a Socket Mode body kept as JSON
 
 
@@ -68,7 +67,6 @@ class Outbox:
         self,
         store: Store,
         metrics: Metrics,
-        workers: int,
         grace_seconds: float,
         lease_seconds: float = LEASE.total_seconds(),
         owner: str | None = None,
@@ -76,12 +74,10 @@ class Outbox:
         self.store = store
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.metrics = metrics
-        self.workers = workers
         self.grace_seconds = grace_seconds
         self.owner = owner or uuid.uuid4().hex[:16]
         self._lock = threading.Lock()
-        self._in_flight = 0
-        self._seconds_per_piece = FIRST_GUESS_SECONDS
+        self._started: dict[int, float] = {}  # row: when acked, oldest first
         self._unfinished: list[int] = []  # done, but the delete failed
 
     # -- on the request's thread, before the ack ---------------------------
@@ -89,7 +85,7 @@ class Outbox:
     def accept(self, request: BoltRequest) -> int | None:
         """Record `request`; its row id, or None when Slack re-sent a request
         already queued. Raises NotAccepted when Slack should retry later."""
-        if self.drain_seconds() > self.grace_seconds:
+        if self.waited_seconds() > self.grace_seconds:
             self._refuse("backlog")
         raw = request.raw_body
         headers = {k: list(v) for k, v in request.headers.items()}
@@ -104,28 +100,31 @@ class Outbox:
             self._refuse("store")
         if row is not None:
             with self._lock:
-                self._in_flight += 1
-                self.metrics.outbox_in_flight.set(self._in_flight)
+                self._started[row] = time.monotonic()
+                self.metrics.outbox_in_flight.set(len(self._started))
         return row
 
     def _refuse(self, reason: str) -> None:
         self.metrics.outbox_events.labels("refused").inc()
         raise NotAccepted(reason)
 
-    def drain_seconds(self) -> float:
-        """How long the work already taken would take to finish."""
+    def waited_seconds(self) -> float:
+        """How long the oldest request this process acknowledged has waited
+        for its work to finish: when that is past the grace period, the
+        backlog can't be drained within it."""
         with self._lock:
-            return self._in_flight * self._seconds_per_piece / self.workers
+            if not self._started:
+                return 0.0
+            oldest = next(iter(self._started.values()))
+        return time.monotonic() - oldest
 
     # -- after the work ------------------------------------------------------
 
-    def done(self, row: int, seconds: float) -> None:
+    def done(self, row: int) -> None:
         """The work for `row` is over (answered, or failed and apologised for)."""
         with self._lock:
-            self._in_flight -= 1
-            self.metrics.outbox_in_flight.set(self._in_flight)
-            # A moving average: recent pieces count most.
-            self._seconds_per_piece += 0.1 * (seconds - self._seconds_per_piece)
+            self._started.pop(row, None)
+            self.metrics.outbox_in_flight.set(len(self._started))
         self._finish(row)
 
     def _finish(self, row: int) -> None:

@@ -114,8 +114,9 @@ def test_with_the_store_away_slack_gets_503_and_its_retry_is_answered(
 def test_work_that_could_not_finish_in_the_grace_period_is_refused(
     start_app: Callable[..., RunningApp],
 ) -> None:
-    """While acknowledged work would take longer than the shutdown grace
-    period, a new request gets 503 (Slack retries it) and is counted."""
+    """While the oldest acknowledged request has waited longer than the
+    shutdown grace period, a new request gets 503 (Slack retries it) and is
+    counted."""
     slack = start_app(shutdown_grace_seconds=0.001)
     slack.fake.fail_next("chat.postMessage", after_delivery=True, delay=1.5)
     assert 200 == slack.send.event(envelope(mention(QUESTION))).status
@@ -136,7 +137,7 @@ def test_a_request_failing_again_and_again_is_given_up(
     store = slack.store
     row = store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "x")
     assert row is not None
-    resumer = Outbox(store, slack.core.metrics, 1, 25.0, lease_seconds=1)
+    resumer = Outbox(store, slack.core.metrics, 25.0, lease_seconds=1)
     long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     with store.engine.begin() as conn:
         conn.execute(update(outbox).values(attempts=5, lease_until=long_ago))
