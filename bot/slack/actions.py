@@ -23,6 +23,7 @@ ACTIONS = (
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
+    blocks.FEEDBACK_BUTTONS,
 )
 # The asker of a thread told to stop: no Slack user has this id.
 STOPPED = "stopped"
@@ -140,6 +141,34 @@ class Actions(Listeners):
         if value is None:
             return
         vote = 1 if action.get("action_id") == blocks.VOTE_UP else -1
+        self._vote(body, value, vote, respond)
+
+    def native_feedback(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        respond: Respond | None,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """Slack's own 👍/👎 (the side panel): the value says which was clicked."""
+        bind(context, "feedback")
+        native = blocks.NativeVote.decode(action.get("value", ""))
+        if native is None:
+            structlog.get_logger().warning(
+                "feedback.malformed", type=action.get("type")
+            )
+            return
+        self._vote(body, native.value, native.vote, respond, client)
+
+    def _vote(
+        self,
+        body: Body,
+        value: blocks.VoteValue,
+        vote: int,
+        respond: Respond | None,
+        client: WebClient | None = None,
+    ) -> None:
         # A 👎 is a knowledge gap: keep what the question matches best now.
         candidates = self.deps.candidates(value.question) if vote < 0 else ()
         self.deps.store.record_vote(
@@ -152,7 +181,13 @@ class Actions(Listeners):
         thanks = self._thanks(vote, value, body, where)
         # Through the click's response_url: shown next to the message clicked,
         # in a thread only if it is in one, in channels the bot is not in too.
-        respond(response_type="ephemeral", replace_original=False, **thanks)
+        if respond is not None and respond.response_url:
+            respond(response_type="ephemeral", replace_original=False, **thanks)
+        elif client is not None and where is not None:  # no response_url sent
+            channel, thread_ts = where
+            client.chat_postEphemeral(
+                channel=channel, user=body["user"]["id"], thread_ts=thread_ts, **thanks
+            )
 
     def _thanks(
         self,
@@ -299,6 +334,12 @@ def register(app: App, deps: Deps) -> None:
     )
     listen(
         app.action(blocks.FEEDBACK_ACTION), actions.feedback, deps.executor, deps.gate
+    )
+    listen(
+        app.action(blocks.FEEDBACK_BUTTONS),
+        actions.native_feedback,
+        deps.executor,
+        deps.gate,
     )
     listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)
     listen(app.action(blocks.STOP_HERE), actions.stop_here, deps.executor, deps.gate)

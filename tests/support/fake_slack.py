@@ -19,6 +19,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER_ID = "UBOT0001"
+# The AI-app side panel's methods and the arguments Slack requires of each.
+ASSISTANT_METHODS = {
+    "assistant.threads.setStatus": ("channel_id", "thread_ts", "status"),
+    "assistant.threads.setTitle": ("channel_id", "thread_ts", "title"),
+    "assistant.threads.setSuggestedPrompts": ("channel_id", "prompts"),
+}
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
 
@@ -209,7 +215,13 @@ class FakeSlack:
         if method == "response_url":
             return 200, {"content-type": "text/html"}, "ok"
         result: dict[str, Any] = {"ok": True}
-        if method == "auth.test":
+        if method in ASSISTANT_METHODS:
+            # `status` may be "" (clears it); the others must be given.
+            missing = [a for a in ASSISTANT_METHODS[method] if body.get(a) is None]
+            if missing or not body.get("channel_id"):
+                error = {"ok": False, "error": "invalid_arguments"}
+                return 200, json_type, json.dumps(error)
+        elif method == "auth.test":
             result |= {
                 "url": "https://example.slack.com/",
                 "team": "Example",
