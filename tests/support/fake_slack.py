@@ -219,8 +219,8 @@ class FakeSlack:
             # `status` may be "" (clears it); the others must be given.
             missing = [a for a in ASSISTANT_METHODS[method] if body.get(a) is None]
             if missing or not body.get("channel_id"):
-                error = {"ok": False, "error": "invalid_arguments"}
-                return 200, json_type, json.dumps(error)
+                refused = {"ok": False, "error": "invalid_arguments"}
+                return 200, json_type, json.dumps(refused)
         elif method == "auth.test":
             result |= {
                 "url": "https://example.slack.com/",
