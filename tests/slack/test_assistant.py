@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from bot.answers.prompts import TIP_PROMPT
 from bot.answers.schedule import tip_for
-from bot.slack.assistant import PROMPTS_TITLE, STATUS
+from bot.slack.assistant import PROMPTS_TITLE, STATUS, StoreContexts
 from bot.store.records import Candidate
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call
@@ -392,3 +392,17 @@ def test_a_forged_feedback_value_is_ignored(slack: RunningApp) -> None:
     assert ["feedback.malformed"] == [
         e["event"] for e in logs if e["log_level"] == "warning"
     ]
+
+
+def test_bolt_s_thread_context_is_the_store_s(slack: RunningApp) -> None:
+    """Bolt's context store for the panel reads and writes our table, so Bolt
+    never reads the thread back from Slack."""
+    contexts = StoreContexts(slack.store)
+    slack.store.start_assistant_thread("D0DM0001", "1.000100", USER, {})
+    assert contexts.find(channel_id="D0DM0001", thread_ts="1.000100") is None
+    contexts.save(
+        channel_id="D0DM0001", thread_ts="1.000100", context={"channel_id": "C1"}
+    )
+    found = contexts.find(channel_id="D0DM0001", thread_ts="1.000100")
+    assert found is not None and "C1" == found.channel_id
+    assert [] == _methods(slack)
