@@ -89,6 +89,10 @@ class Actions(Listeners):
         where = None if private else _thread_of(body)
         if where is None and body.get("container", {}).get("type") == "view":
             where = (body["user"]["id"], None)  # App Home: into the app's DMs
+        panel = where is not None and self._in_panel(*where)
+        if panel:  # a side-panel thread: Slack's own feedback buttons there
+            reply = entry_reply(self.deps.knowledge, entry)
+            message = blocks.answer(reply, native_feedback=True)
         if where is None:
             respond(
                 response_type="ephemeral", replace_original=False, **message.as_kwargs()
@@ -116,8 +120,9 @@ class Actions(Listeners):
                 channel=channel, thread_ts=thread_ts, **message.as_kwargs()
             )
         # The clicker's "tell me more" here goes on from this entry (a DM's
-        # topic is the whole DM's).
-        where_topic = "" if channel.startswith(("D", "U")) else thread_ts
+        # topic is the whole DM's, a side-panel thread's its own).
+        dm = channel.startswith(("D", "U")) and not panel
+        where_topic = "" if dm else thread_ts
         if where_topic is not None:
             try:
                 self.deps.store.remember_topic(
@@ -127,6 +132,15 @@ class Actions(Listeners):
                 structlog.get_logger().warning(
                     "slack.topic_lost", error=str(error)[:200]
                 )
+
+    def _in_panel(self, channel: str, thread_ts: str | None) -> bool:
+        """A thread opened from the AI-app side panel (unknown: no)."""
+        if not thread_ts or not channel.startswith("D"):
+            return False
+        try:
+            return self.deps.store.is_assistant_thread(channel, thread_ts)
+        except SQLAlchemyError:
+            return False
 
     def feedback(
         self,

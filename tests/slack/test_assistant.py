@@ -20,6 +20,7 @@ from tests.support.fake_slack import Call
 from tests.support.harness import (
     USER,
     assistant_thread,
+    block_action,
     envelope,
     feedback_click,
     message,
@@ -406,3 +407,39 @@ def test_bolt_s_thread_context_is_the_store_s(slack: RunningApp) -> None:
     found = contexts.find(channel_id="D0DM0001", thread_ts="1.000100")
     assert found is not None and "C1" == found.channel_id
     assert [] == _methods(slack)
+
+
+def test_a_related_entry_opened_in_the_panel_keeps_its_ways(
+    slack: RunningApp,
+) -> None:
+    """A *Related* button in a panel thread: the entry in that thread with
+    Slack's feedback buttons, and the thread's topic is now that entry."""
+    started, post = _answered_in_panel(slack)
+    opened = started["assistant_thread"]
+    [related] = [
+        e
+        for b in _blocks(post)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("show_entry:")
+    ][:1]
+    payload = block_action(
+        related["action_id"],
+        related["value"],
+        slack.fake.response_url(),
+        channel=opened["channel_id"],
+        message_ts=post.body["thread_ts"] + "1",
+        thread_ts=opened["thread_ts"],
+    )
+    slack.send.action(payload)
+    [shown] = slack.fake.wait_delivered("response_url")
+    assert opened["thread_ts"] == shown.body["thread_ts"]
+    _feedback_buttons(shown)
+    assert "feedback_up" not in json.dumps(_blocks(shown))
+    deadline = time.monotonic() + 5
+    where = (opened["channel_id"], opened["thread_ts"])
+    while (topic := slack.store.topic_of(*where)) is None or (
+        topic.entry_id != related["value"]
+    ):
+        assert time.monotonic() < deadline, "the thread's topic did not move"
+        time.sleep(0.01)
