@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from slack_bolt import App, Assistant, BoltContext
+from slack_bolt import App, Assistant, BoltContext, BoltResponse
 from slack_bolt.context.assistant.thread_context import AssistantThreadContext
 from slack_bolt.context.assistant.thread_context_store.store import (
     AssistantThreadContextStore,
@@ -244,6 +244,18 @@ class Panel(Conversations):
                 store.release_title(channel, thread_ts)
 
 
+def _drop_misshapen(body: Body, next: Callable[[], None]) -> BoltResponse | None:
+    """A panel event without its thread: one log line and a 200 (Bolt's
+    Assistant would raise on it, and Slack retry the 500)."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        event = {}
+    if event.get("type") in EVENTS and _thread(event) is None:
+        return BoltResponse(status=200)
+    next()
+    return None
+
+
 def register(app: App, deps: Deps) -> None:
     panel = Panel(deps)
     assistant = Assistant(thread_context_store=StoreContexts(deps.store))
@@ -256,6 +268,7 @@ def register(app: App, deps: Deps) -> None:
     )
     # Bolt adds `matchers` to its own list, so it takes a list (its hint says
     # one matcher).
+    app.middleware(_drop_misshapen)
     in_panel = functools.partial(
         assistant.user_message,
         matchers=[panel.in_panel],  # type: ignore[arg-type]

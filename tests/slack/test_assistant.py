@@ -282,15 +282,25 @@ def test_the_context_is_kept_as_the_person_moves(slack: RunningApp) -> None:
     assert slack.store.is_assistant_thread(new["channel_id"], new["thread_ts"])
 
 
-def test_a_malformed_thread_event_is_one_log_line(slack: RunningApp) -> None:
-    """An `assistant_thread_started` without its thread: 200, nothing done."""
-    event = {"type": "assistant_thread_started", "event_ts": "1.1"}
-    with capture_logs() as logs:
-        assert 200 == slack.send.event(envelope(event)).status
-        slack.drain()
-    assert ["assistant.event_malformed"] == [
-        e["event"] for e in logs if e["log_level"] == "warning"
-    ]
+@pytest.mark.parametrize(
+    "thread",
+    [None, {"channel_id": "D0DM0001"}, {"thread_ts": "1.1"}, "D0DM0001"],
+    ids=["none", "no-thread-ts", "no-channel", "a-string"],
+)
+def test_a_misshapen_thread_event_is_one_log_line(
+    slack: RunningApp, thread: object
+) -> None:
+    """A panel event without its thread: 200, one warning, nothing done."""
+    for kind in ("assistant_thread_started", "assistant_thread_context_changed"):
+        event: dict[str, Any] = {"type": kind, "event_ts": "1.1"}
+        if thread is not None:
+            event["assistant_thread"] = thread
+        with capture_logs() as logs:
+            assert 200 == slack.send.event(envelope(event)).status
+        assert ["assistant.event_malformed"] == [
+            e["event"] for e in logs if e["log_level"] in ("warning", "error")
+        ]
+    slack.drain()
     assert [] == _methods(slack)
 
 
