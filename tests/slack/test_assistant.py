@@ -9,13 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from bot.answers.prompts import TIP_PROMPT
 from bot.answers.schedule import tip_for
-from bot.slack.assistant import PROMPTS_TITLE, STATUS, StoreContexts
+from bot.slack.assistant import EVENTS, PROMPTS_TITLE, STATUS, StoreContexts
 from bot.store.records import Candidate
 from tests.slack.conftest import RunningApp
+from tests.slack.test_fuzz_requests import JSON_VALUES
 from tests.support.fake_slack import Call
 from tests.support.harness import (
     USER,
@@ -453,3 +456,43 @@ def test_a_related_entry_opened_in_the_panel_keeps_its_ways(
     ):
         assert time.monotonic() < deadline, "the thread's topic did not move"
         time.sleep(0.01)
+
+
+PANEL_EVENTS = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from([*EVENTS, "message"]),
+        "assistant_thread": JSON_VALUES
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "channel_id": JSON_VALUES,
+                "thread_ts": JSON_VALUES,
+                "user_id": JSON_VALUES,
+                "context": JSON_VALUES,
+            },
+        ),
+    },
+    optional={
+        "channel": st.just("D0DM0001") | JSON_VALUES,
+        "channel_type": st.just("im"),
+        "thread_ts": st.just("1.000100") | JSON_VALUES,
+        "user": st.just(USER) | JSON_VALUES,
+        "text": st.just(CYBER) | JSON_VALUES,
+        "ts": st.just("1.000200"),
+        "subtype": st.sampled_from(["message_changed", "file_share", "bot_message"]),
+    },
+)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(PANEL_EVENTS)
+def test_misshapen_panel_events_never_get_a_server_error(
+    slack: RunningApp, event: dict[str, Any]
+) -> None:
+    """Whatever shape a panel event or panel-thread message has: a 2xx."""
+    slack.store.start_assistant_thread("D0DM0001", "1.000100", USER, {})
+    assert 200 == slack.send.event(envelope(event)).status
