@@ -2,7 +2,9 @@
 
 It records every call, answers like Slack, and can be told to fail the next
 call of a method with a rate limit (429 + Retry-After) or a Slack error, or
-every post to one channel (a channel the bot was removed from).
+every post to one channel (a channel the bot was removed from). The side
+panel's `assistant.threads.*` methods check their required arguments as Slack
+does (`invalid_arguments`).
 """
 
 from __future__ import annotations
