@@ -32,7 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.answers.prompts import asks_for_tip, suggested
+from bot.answers.prompts import Prompt, asks_for_tip, suggested
 from bot.slack import blocks
 from bot.slack.conversations import (
     Conversations,
@@ -150,7 +150,7 @@ class Panel(Conversations):
             ),
         )
 
-    def _prompts(self) -> tuple[Any, ...]:
+    def _prompts(self) -> tuple[Prompt, ...]:
         knowledge = self.deps.knowledge
         since = self.deps.clock.now() - dt.timedelta(days=POPULAR_DAYS)
         try:
@@ -245,12 +245,17 @@ class Panel(Conversations):
 
 
 def _drop_misshapen(body: Body, next: Callable[[], None]) -> BoltResponse | None:
-    """A panel event without its thread: one log line and a 200 (Bolt's
-    Assistant would raise on it, and Slack retry the 500)."""
+    """A panel event without its thread, or any event whose `assistant_thread`
+    is no object: one log line and a 200 (Bolt's Assistant code would raise
+    on it, and Slack retry the 500)."""
     event = body.get("event")
     if not isinstance(event, dict):
         event = {}
-    if event.get("type") in EVENTS and _thread(event) is None:
+    panel = event.get("type") in EVENTS
+    odd = "assistant_thread" in event and not isinstance(
+        event["assistant_thread"], dict
+    )
+    if (panel or odd) and _thread(event) is None:
         return BoltResponse(status=200)
     next()
     return None
