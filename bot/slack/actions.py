@@ -23,6 +23,7 @@ ACTIONS = (
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
+    blocks.FEEDBACK_BUTTONS,
 )
 # The asker of a thread told to stop: no Slack user has this id.
 STOPPED = "stopped"
@@ -88,6 +89,10 @@ class Actions(Listeners):
         where = None if private else _thread_of(body)
         if where is None and body.get("container", {}).get("type") == "view":
             where = (body["user"]["id"], None)  # App Home: into the app's DMs
+        panel = where is not None and self._in_panel(*where)
+        if panel:  # a side-panel thread: Slack's own feedback buttons there
+            reply = entry_reply(self.deps.knowledge, entry)
+            message = blocks.answer(reply, native_feedback=True)
         if where is None:
             respond(
                 response_type="ephemeral", replace_original=False, **message.as_kwargs()
@@ -115,8 +120,9 @@ class Actions(Listeners):
                 channel=channel, thread_ts=thread_ts, **message.as_kwargs()
             )
         # The clicker's "tell me more" here goes on from this entry (a DM's
-        # topic is the whole DM's).
-        where_topic = "" if channel.startswith(("D", "U")) else thread_ts
+        # topic is the whole DM's, a side-panel thread's its own).
+        dm = channel.startswith(("D", "U")) and not panel
+        where_topic = "" if dm else thread_ts
         if where_topic is not None:
             try:
                 self.deps.store.remember_topic(
@@ -126,6 +132,15 @@ class Actions(Listeners):
                 structlog.get_logger().warning(
                     "slack.topic_lost", error=str(error)[:200]
                 )
+
+    def _in_panel(self, channel: str, thread_ts: str | None) -> bool:
+        """A thread opened from the AI-app side panel (unknown: no)."""
+        if not thread_ts or not channel.startswith("D"):
+            return False
+        try:
+            return self.deps.store.is_assistant_thread(channel, thread_ts)
+        except SQLAlchemyError:
+            return False
 
     def feedback(
         self,
@@ -140,6 +155,34 @@ class Actions(Listeners):
         if value is None:
             return
         vote = 1 if action.get("action_id") == blocks.VOTE_UP else -1
+        self._vote(body, value, vote, respond)
+
+    def native_feedback(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        respond: Respond | None,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """Slack's own 👍/👎 (the side panel): the value says which was clicked."""
+        bind(context, "feedback")
+        native = blocks.NativeVote.decode(action.get("value", ""))
+        if native is None:
+            structlog.get_logger().warning(
+                "feedback.malformed", type=action.get("type")
+            )
+            return
+        self._vote(body, native.value, native.vote, respond, client)
+
+    def _vote(
+        self,
+        body: Body,
+        value: blocks.VoteValue,
+        vote: int,
+        respond: Respond | None,
+        client: WebClient | None = None,
+    ) -> None:
         # A 👎 is a knowledge gap: keep what the question matches best now.
         candidates = self.deps.candidates(value.question) if vote < 0 else ()
         self.deps.store.record_vote(
@@ -152,7 +195,13 @@ class Actions(Listeners):
         thanks = self._thanks(vote, value, body, where)
         # Through the click's response_url: shown next to the message clicked,
         # in a thread only if it is in one, in channels the bot is not in too.
-        respond(response_type="ephemeral", replace_original=False, **thanks)
+        if respond is not None and respond.response_url:
+            respond(response_type="ephemeral", replace_original=False, **thanks)
+        elif client is not None and where is not None:  # no response_url sent
+            channel, thread_ts = where
+            client.chat_postEphemeral(
+                channel=channel, user=body["user"]["id"], thread_ts=thread_ts, **thanks
+            )
 
     def _thanks(
         self,
@@ -299,6 +348,12 @@ def register(app: App, deps: Deps) -> None:
     )
     listen(
         app.action(blocks.FEEDBACK_ACTION), actions.feedback, deps.executor, deps.gate
+    )
+    listen(
+        app.action(blocks.FEEDBACK_BUTTONS),
+        actions.native_feedback,
+        deps.executor,
+        deps.gate,
     )
     listen(app.action(blocks.SHARE), actions.share, deps.executor, deps.gate)
     listen(app.action(blocks.STOP_HERE), actions.stop_here, deps.executor, deps.gate)

@@ -28,6 +28,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import (
     actions,
+    assistant,
     conversations,
     errors,
     experts,
@@ -46,7 +47,16 @@ from bot.store.database import Store
 
 __all__ = ["build_app", "frontend", "serve"]
 
-FEATURES = (conversations, slash_commands, actions, shortcuts, experts, home, errors)
+FEATURES = (
+    conversations,
+    assistant,
+    slash_commands,
+    actions,
+    shortcuts,
+    experts,
+    home,
+    errors,
+)
 LISTENER_THREADS = 16
 
 

@@ -17,8 +17,11 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
     DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -48,6 +51,9 @@ MY_TIP_TIME = "my_tip_time"
 MY_TIP_TIMES = tuple(f"{h:02d}:00" for h in range(6, 21))
 WHY_OPEN = "feedback_why"  # "Tell us why" after a 👎
 WHY_VIEW = "feedback_reason"  # the modal's callback_id
+# Slack's own 👍/👎 under an answer in the AI-app side panel (one action_id,
+# the vote in the value).
+FEEDBACK_BUTTONS = "feedback_buttons"
 # Slack wants action_ids unique within a message, so each button carries a suffix.
 SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -206,6 +212,51 @@ def feedback_block(entry_id: str, question: str) -> ActionsBlock:
     )
 
 
+@dataclass(frozen=True)
+class NativeVote:
+    """What a native feedback button sends: the vote and the answer it is on."""
+
+    vote: int
+    value: VoteValue
+
+    def encode(self) -> str:
+        data = {"v": self.vote, "e": self.value.entry_id, "q": self.value.question}
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def decode(cls, value: str) -> NativeVote | None:
+        try:
+            data = json.loads(value)
+            vote = data["v"]
+            entry, question = str(data["e"]), str(data.get("q", ""))
+        except (ValueError, TypeError, KeyError):
+            return None
+        if vote not in (1, -1):
+            return None
+        return cls(vote, VoteValue(entry, question))
+
+
+def feedback_buttons_block(entry_id: str, question: str) -> ContextActionsBlock:
+    """Slack's native 👍/👎 (the side panel), recording what the vote buttons do."""
+    value = VoteValue(entry_id, question[:QUESTION_KEY_CHARS])
+    buttons = FeedbackButtonsElement(
+        action_id=FEEDBACK_BUTTONS,
+        positive_button=FeedbackButtonObject(
+            text="👍",
+            accessibility_label="Helpful",
+            value=NativeVote(1, value).encode(),
+        ),
+        negative_button=FeedbackButtonObject(
+            text="👎",
+            accessibility_label="Not helpful",
+            value=NativeVote(-1, value).encode(),
+        ),
+    )
+    return ContextActionsBlock(
+        block_id=f"feedback:{entry_id}"[:255], elements=[buttons]
+    )
+
+
 def answer(
     reply: Reply,
     *,
@@ -214,9 +265,11 @@ def answer(
     by: str = "",
     follow_up: bool = False,
     auto: bool = False,
+    native_feedback: bool = False,
 ) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
-    The other parts of a question in parts follow, each with its source."""
+    The other parts of a question in parts follow, each with its source.
+    `native_feedback`: Slack's own feedback buttons (the side panel), last."""
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
     budget = [ANSWER_CHARS]
     blocks += _text_sections(f"*{reply.title}*\n{reply.text}", budget)
@@ -231,7 +284,8 @@ def answer(
     if reply.related:
         blocks.append(_section("*Related*"))
         blocks.append(_entry_buttons(reply.related))
-    blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
+    if not native_feedback:
+        blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
     if auto:  # a help channel's unasked-for answer: anyone may hide it
         value = VoteValue(reply.entry_id, reply.question[:QUESTION_KEY_CHARS]).encode()
         blocks[-1] = ActionsBlock(
@@ -262,6 +316,9 @@ def answer(
         blocks += _text_sections(f"*{part.title}*\n{part.text}", budget)
         if part.source:
             blocks.append(_context(f"Source: {part.source}"))
+    if native_feedback:
+        key = reply.question or reply.title
+        blocks.append(feedback_buttons_block(reply.entry_id, key))
     return Message(_fallback(reply), tuple(blocks))
 
 
@@ -340,11 +397,18 @@ def for_reply(
     private: bool = False,
     ask_expert: bool = False,
     follow_up: bool = False,
+    native_feedback: bool = False,
 ) -> Message:
     """The message for `reply`; `ask_expert` offers the experts when nothing
-    matched; `follow_up`: answered in a thread without a mention."""
+    matched; `follow_up`: answered in a thread without a mention;
+    `native_feedback`: Slack's own feedback buttons instead of the votes."""
     if reply.outcome == "answered":
-        return answer(reply, private=private, follow_up=follow_up)
+        return answer(
+            reply,
+            private=private,
+            follow_up=follow_up,
+            native_feedback=native_feedback,
+        )
     if reply.outcome == "suggested":
         return suggestions(reply)
     if reply.outcome == "no_match":
@@ -400,14 +464,17 @@ def announcement(text: str, user: str) -> Message:
     return Message(said, (block,))
 
 
-def daily_tip(tip: Tip, knowledge: Knowledge, personal: bool = False) -> Message:
+def daily_tip(
+    tip: Tip, knowledge: Knowledge, personal: bool = False, footer: bool = True
+) -> Message:
     """A channel's (or one person's) tip of the day: the tip, its related
-    entry, how to stop."""
+    entry, how to stop (`footer`: not when it was asked for)."""
     blocks: list[Block] = [_section(f"*Tip of the day*\n{tip.text.strip()}")]
     entry = knowledge.by_id.get(tip.related or "")
     if entry is not None:
         blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
-    blocks.append(_context(MY_TIP_FOOTER if personal else TIP_FOOTER))
+    if footer:
+        blocks.append(_context(MY_TIP_FOOTER if personal else TIP_FOOTER))
     text = shorten(_plain(f"Tip of the day: {tip.text.strip()}"), FALLBACK_CHARS)
     return Message(text, tuple(blocks))
 

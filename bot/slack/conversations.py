@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -15,6 +16,7 @@ from bot.answers.followup import (
     nothing_more,
     wants_more,
 )
+from bot.answers.replies import Reply
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
@@ -33,6 +35,14 @@ FILES_NOTE = (
 )
 
 Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Said:
+    """The bot posted in the conversation: `reply` when it was an answer to a
+    question (None: the introduction, or "tell me more")."""
+
+    reply: Reply | None = None
 
 
 def well_formed(event: Event) -> bool:
@@ -73,6 +83,10 @@ def claim_keys(body: dict[str, Any], event: Event) -> list[str]:
 
 
 class Conversations(Listeners):
+    # Slack's own feedback buttons under answers instead of the vote buttons
+    # (only where Slack shows them: the AI-app side panel).
+    native_feedback = False
+
     def on_mention(
         self,
         body: dict[str, Any],
@@ -182,10 +196,15 @@ class Conversations(Listeners):
             **message.as_kwargs(),
         )
 
+    def _where(self, event: Event, thread_ts: str | None) -> str | None:
+        """Which conversation a topic belongs to: a DM is one conversation
+        (""), a channel's thread another; None: not a conversation."""
+        return "" if event.get("channel_type") == "im" else thread_ts
+
     def _topic(self, event: Event, thread_ts: str | None) -> Topic | None:
         """What this conversation is about (a DM: the whole DM); None if the
         bot hasn't answered in it, or the store can't say."""
-        where = "" if event.get("channel_type") == "im" else thread_ts
+        where = self._where(event, thread_ts)
         if where is None:
             return None
         try:
@@ -211,24 +230,24 @@ class Conversations(Listeners):
         client: WebClient,
         thread_ts: str | None,
         follow_up: bool = False,
-    ) -> None:
+    ) -> Said | None:
+        """Answer the message; what was posted, None if nothing was."""
         question = question_from(event.get("text", ""), context.bot_user_id)
         if wants_more(question):
             topic = self._topic(event, thread_ts)
             if topic is not None and topic.entry_id:
-                self._go_on(body, event, context, client, thread_ts, topic)
-                return
+                return self._go_on(body, event, context, client, thread_ts, topic)
         greeting = is_greeting(question)
         asked = None if greeting else self.deps.retrieve(question)
         if follow_up and (asked is None or asked.result.best is None):
             # People talk among themselves in a thread ("thanks!", "see
             # above"): the bot speaks up only when it has an answer.
-            return
+            return None
         if not self._claim(body, event, context):
             structlog.get_logger().info(
                 "slack.duplicate", event_id=body.get("event_id")
             )
-            return
+            return None
         reply = None
         if asked is None:
             message = blocks.intro()
@@ -236,7 +255,10 @@ class Conversations(Listeners):
             answerer = self.deps.answerer
             reply = answerer.reply(answerer.settle(asked, event.get("user")))
             message = blocks.for_reply(
-                reply, ask_expert=self.deps.ask_expert, follow_up=follow_up
+                reply,
+                ask_expert=self.deps.ask_expert,
+                follow_up=follow_up,
+                native_feedback=self.native_feedback,
             )
         channel = event["channel"]
         self._post(body, event, context, client, thread_ts, message)
@@ -249,11 +271,12 @@ class Conversations(Listeners):
             # "did you mean" or "I don't know": no topic yet, but the asker
             # may rephrase in the thread without mentioning the bot again.
             self._remember(event, thread_ts, "", [])
+        return Said(reply)
 
     def _remember(
         self, event: Event, thread_ts: str | None, entry_id: str, shown: list[str]
     ) -> None:
-        where = "" if event.get("channel_type") == "im" else thread_ts
+        where = self._where(event, thread_ts)
         if where is None:
             return
         try:
@@ -271,16 +294,16 @@ class Conversations(Listeners):
         client: WebClient,
         thread_ts: str | None,
         topic: Topic,
-    ) -> None:
+    ) -> Said | None:
         """ "tell me more": the next entry about the conversation's topic."""
         if not self._claim(body, event, context):
-            return
+            return None
         knowledge = self.deps.library.snapshot().knowledge
         reply = more_about(knowledge, topic.entry_id, topic.shown)
         if reply is None:
             message = blocks.notice(nothing_more(knowledge, topic.entry_id))
         else:
-            message = blocks.answer(reply)
+            message = blocks.answer(reply, native_feedback=self.native_feedback)
         self._post(body, event, context, client, thread_ts, message)
         structlog.get_logger().info(
             "slack.more", entry=topic.entry_id, shown=reply.entry_id if reply else None
@@ -288,6 +311,7 @@ class Conversations(Listeners):
         if reply is not None:
             shown = [*topic.shown, reply.entry_id]
             self._remember(event, thread_ts, topic.entry_id, shown)
+        return Said()
 
 
 def register(app: App, deps: Deps) -> None:

@@ -4,8 +4,8 @@ SQLAlchemy Core over `settings.resolved_database_url` (SQLite by default,
 PostgreSQL works unchanged). Every table is declared on `metadata` in
 `schema.py`; a feature that needs another table adds it there and a mixin
 with its methods beside the others (`claims.py`, `feedback.py`,
-`questions.py`, `subscriptions.py`, `posted_tips.py`, each built on
-`base.StoreBase`), composes that mixin into `Store` here, and
+`questions.py`, `subscriptions.py`, `posted_tips.py`, `assistant_threads.py`,
+each built on `base.StoreBase`), composes that mixin into `Store` here, and
 `create_schema` creates the table on start.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.settings import Settings
+from bot.store.assistant_threads import AssistantThreadsMixin
 from bot.store.base import CONNECT_ATTEMPTS, CONNECT_BACKOFF_SECONDS
 from bot.store.claims import ClaimsMixin
 from bot.store.engine import engine_for, hash_user, serialize
@@ -27,6 +28,7 @@ from bot.store.schema import (
     QUESTION_CHARS,
     SCHEMA_LOCK,
     answered_threads,
+    assistant_threads,
     feedback,
     feedback_reasons,
     metadata,
@@ -51,6 +53,7 @@ __all__ = [
     "Store",
     "Vote",
     "answered_threads",
+    "assistant_threads",
     "engine_for",
     "feedback",
     "feedback_reasons",
@@ -73,6 +76,7 @@ class Store(
     AutoanswerMixin,
     PostedTipsMixin,
     OutboxMixin,
+    AssistantThreadsMixin,
 ):
     """Thread-safe: each method runs in its own short transaction."""
 

@@ -75,3 +75,20 @@ class QuestionsMixin(StoreBase):
             Gap(q, _parse_candidates(c), e, s, u, _aware(t))
             for q, c, e, s, u, t in rows
         ]
+
+    def popular_entries(
+        self, limit: int, since: dt.datetime | None = None
+    ) -> list[str]:
+        """The entries that answered most questions, most first (ties: by id)."""
+        count = func.count().label("n")
+        query = (
+            select(questions.c.entry_id, count)
+            .where(questions.c.status == "answered", questions.c.entry_id.is_not(None))
+            .group_by(questions.c.entry_id)
+            .order_by(count.desc(), questions.c.entry_id)
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(questions.c.asked_at >= since)
+        with self._connect() as conn:
+            return [str(entry) for entry, _ in conn.execute(query)]

@@ -94,6 +94,20 @@ thread_topics = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Threads people opened with the app in Slack's AI-app side panel: so their
+# messages are told from plain DM threads, the context Slack last sent (the
+# channel the person is viewing, JSON), and whether the thread has a title.
+assistant_threads = Table(
+    "assistant_threads",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("thread_ts", String(40), primary_key=True),
+    Column("user_hash", String(64), nullable=False),
+    Column("context", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("titled_at", DateTime(timezone=True), nullable=True),
+)
+
 # The store's own settings: the key user ids are hashed with.
 store_meta = Table(
     "store_meta",

@@ -194,3 +194,50 @@ def test_vote_values_round_trip_and_reject_garbage() -> None:
     assert len(value.encode()) <= 2000
     assert blocks.VoteValue.decode("not json") is None
     assert blocks.VoteValue.decode("[1]") is None
+
+
+def test_native_feedback_buttons_have_slack_s_documented_shape() -> None:
+    """A `context_actions` block holding one `feedback_buttons` element, its
+    two buttons plain text with values that decode to the vote."""
+    block = blocks.feedback_buttons_block(
+        "skill-cloud", "is cloud important?"
+    ).to_dict()
+    assert {"type", "block_id", "elements"} == set(block)
+    assert "context_actions" == block["type"]
+    [element] = block["elements"]
+    assert {"type", "action_id", "positive_button", "negative_button"} == set(element)
+    assert ("feedback_buttons", blocks.FEEDBACK_BUTTONS) == (
+        element["type"],
+        element["action_id"],
+    )
+    for key, vote, label in (
+        ("positive_button", 1, "👍"),
+        ("negative_button", -1, "👎"),
+    ):
+        button = element[key]
+        assert {"type": "plain_text", "text": label} == {
+            k: v for k, v in button["text"].items() if k != "emoji"
+        }
+        assert len(button["value"]) <= 2000
+        assert blocks.NativeVote(
+            vote, blocks.VoteValue("skill-cloud", "is cloud important?")
+        ) == blocks.NativeVote.decode(button["value"])
+
+
+def test_a_panel_answer_has_native_feedback_instead_of_the_votes(
+    knowledge: Knowledge,
+) -> None:
+    """The native buttons come last, the vote buttons not at all."""
+    reply = entry_reply(knowledge, knowledge.by_id["skill-cloud"], "cloud? " * 400)
+    rendered = _check_limits(blocks.answer(reply, native_feedback=True))
+    assert "context_actions" == rendered[-1]["type"]
+    assert blocks.VOTE_UP not in json.dumps(rendered)
+    assert blocks.VOTE_UP in json.dumps(blocks.answer(reply).as_kwargs()["blocks"])
+
+
+@pytest.mark.parametrize(
+    "value", ["", "nope", "[]", '{"v": 2, "e": "x"}', '{"v": 1}', '{"e": "x"}']
+)
+def test_a_native_vote_that_is_not_ours_decodes_to_none(value: str) -> None:
+    """A forged or truncated value is no vote."""
+    assert blocks.NativeVote.decode(value) is None

@@ -7,10 +7,18 @@ from typing import Any
 
 import pytest
 import yaml
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, Assistant, BoltRequest, BoltResponse
+from slack_bolt.listener import Listener
 
 from bot.compose import Core
-from bot.slack import blocks, conversations, home, shortcuts, slash_commands
+from bot.slack import (
+    assistant,
+    blocks,
+    conversations,
+    home,
+    shortcuts,
+    slash_commands,
+)
 from bot.slack.app import build_app
 
 MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "manifest.yaml"
@@ -20,6 +28,8 @@ SCOPE_FOR = {
     "message.im": "im:history",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
     "commands": "commands",
     "replies": "chat:write",
 }
@@ -32,12 +42,15 @@ ACTION_IDS = (
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
+    blocks.FEEDBACK_BUTTONS,
     blocks.MY_TIP_ON,
     blocks.MY_TIP_OFF,
     blocks.MY_TIP_TIME,
     shortcuts.SHARE_IN_THREAD,
 )
 VIEW_IDS = (blocks.WHY_VIEW,)  # modals the app opens, submitted through interactivity
+# A thread opened from the side panel (its messages are the panel's).
+PANEL_CHANNEL, PANEL_THREAD = "D0PANEL1", "1700000000.000100"
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +61,30 @@ def manifest() -> dict[str, Any]:
 
 @pytest.fixture
 def app(slack_core: Core) -> App:
+    slack_core.store.create_schema()
+    slack_core.store.start_assistant_thread(PANEL_CHANNEL, PANEL_THREAD, "U1", {})
     return build_app(slack_core)
 
 
-def _event_body(subscription: str) -> dict[str, Any]:
+def _event_bodies(subscription: str) -> list[dict[str, Any]]:
+    """What the subscription brings; a DM also in a side-panel thread."""
     event_type, _, channel_type = subscription.partition(".")
     event: dict[str, Any] = {"type": event_type, "user": "U1", "ts": "1.1", "text": "x"}
+    if event_type.startswith("assistant_thread"):
+        event["assistant_thread"] = {
+            "user_id": "U1",
+            "context": {"channel_id": "C1", "team_id": "T1"},
+            "channel_id": PANEL_CHANNEL,
+            "thread_ts": PANEL_THREAD,
+        }
     if channel_type:
         kinds = {"im": "im", "channels": "channel", "groups": "group"}
         event["channel_type"] = kinds[channel_type]
-    return {"type": "event_callback", "team_id": "T1", "event": event}
+        event["channel"] = "D0DM0001" if channel_type == "im" else "C0CHAN01"
+    bodies = [event]
+    if channel_type == "im":
+        bodies.append(event | {"channel": PANEL_CHANNEL, "thread_ts": PANEL_THREAD})
+    return [{"type": "event_callback", "team_id": "T1", "event": e} for e in bodies]
 
 
 def _command_body(name: str) -> dict[str, Any]:
@@ -92,12 +119,28 @@ def _view_body(callback_id: str) -> dict[str, Any]:
     }
 
 
+def _listeners(app: App) -> list[Listener]:
+    """The app's listeners and those of its side panel (no public accessor
+    in Bolt for either)."""
+    found = list(app._listeners)
+    for middleware in app._middleware_list:
+        if isinstance(middleware, Assistant):
+            for group in (
+                middleware._thread_started_listeners,
+                middleware._thread_context_changed_listeners,
+                middleware._user_message_listeners,
+                middleware._bot_message_listeners,
+            ):
+                found += group or []
+    return found
+
+
 def _matching(app: App, body: dict[str, Any]) -> list[object]:
     request = BoltRequest(body=body, mode="socket_mode")
     response = BoltResponse(status=200)
     return [
         listener
-        for listener in app._listeners  # no public accessor in Bolt
+        for listener in _listeners(app)
         if listener.matches(req=request, resp=response)
     ]
 
@@ -108,7 +151,7 @@ def _bodies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     actions = ACTION_IDS if manifest["settings"]["interactivity"]["is_enabled"] else ()
     shortcuts = [s["callback_id"] for s in manifest["features"].get("shortcuts", [])]
     return (
-        [_event_body(e) for e in events]
+        [body for e in events for body in _event_bodies(e)]
         + [_command_body(n) for n in names]
         + [_action_body(a) for a in actions]
         + [_shortcut_body(c) for c in shortcuts]
@@ -129,7 +172,7 @@ def test_every_listener_is_reachable_through_the_manifest(
 ) -> None:
     """No listener waits for something the manifest never subscribes to."""
     reachable = {id(lst) for body in _bodies(manifest) for lst in _matching(app, body)}
-    assert [] == [lst for lst in app._listeners if id(lst) not in reachable]
+    assert [] == [lst for lst in _listeners(app) if id(lst) not in reachable]
 
 
 def test_declared_commands_and_events_are_the_manifest_s(
@@ -138,7 +181,8 @@ def test_declared_commands_and_events_are_the_manifest_s(
     """The modules' COMMANDS and EVENTS lists are exactly the manifest's."""
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     names = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert set(conversations.EVENTS) | set(home.EVENTS) == events
+    declared_events = set(conversations.EVENTS) | set(home.EVENTS)
+    assert declared_events | set(assistant.EVENTS) == events
     assert set(slash_commands.COMMANDS) == names
     declared = {s["callback_id"] for s in manifest["features"]["shortcuts"]}
     assert set(shortcuts.SHORTCUTS) == declared
@@ -160,3 +204,21 @@ def test_manifest_runs_socket_mode_with_home_and_messages_tab(
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     home_features = manifest["features"]["app_home"]
     assert home_features["home_tab_enabled"] and home_features["messages_tab_enabled"]
+
+
+def test_side_panel_is_described_with_prompts_the_bot_answers(
+    manifest: dict[str, Any], slack_core: Core
+) -> None:
+    """The AI-app side panel is on, described, and each of its (at most
+    four) static prompts is answered with an entry, not "did you mean"."""
+    view = manifest["features"]["assistant_view"]
+    assert 0 < len(view["assistant_description"]) <= 300
+    prompts = view["suggested_prompts"]
+    assert 1 <= len(prompts) <= 4
+    unanswered = [
+        p["message"]
+        for p in prompts
+        if slack_core.answerer.retrieve(p["message"]).result.best is None
+    ]
+    assert [] == unanswered
+    assert all(p["title"] and len(p["title"]) <= 75 for p in prompts)

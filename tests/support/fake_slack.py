@@ -5,7 +5,8 @@ call of a method with a rate limit (429 + Retry-After) or a Slack error, to
 hang, or to reset the connection, before or after doing what was asked; or to
 refuse every post to one channel (a channel the bot was removed from). Posted
 messages can be read back with conversations.replies and .history, metadata
-included when asked for.
+included when asked for. The side panel's `assistant.threads.*` methods check
+their required arguments as Slack does (`invalid_arguments`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER_ID = "UBOT0001"
+# The AI-app side panel's methods and the arguments Slack requires of each.
+ASSISTANT_METHODS = {
+    "assistant.threads.setStatus": ("channel_id", "thread_ts", "status"),
+    "assistant.threads.setTitle": ("channel_id", "thread_ts", "title"),
+    "assistant.threads.setSuggestedPrompts": ("channel_id", "prompts"),
+}
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
 
@@ -286,7 +293,13 @@ class FakeSlack:
         if method == "response_url":
             return 200, {"content-type": "text/html"}, "ok"
         result: dict[str, Any] = {"ok": True}
-        if method == "auth.test":
+        if method in ASSISTANT_METHODS:
+            # `status` may be "" (clears it); the others must be given.
+            missing = [a for a in ASSISTANT_METHODS[method] if body.get(a) is None]
+            if missing or not body.get("channel_id"):
+                refused = {"ok": False, "error": "invalid_arguments"}
+                return 200, json_type, json.dumps(refused)
+        elif method == "auth.test":
             result |= {
                 "url": "https://example.slack.com/",
                 "team": "Example",

@@ -131,6 +131,43 @@ def message(
     return event
 
 
+def assistant_thread(
+    kind: str = "assistant_thread_started",
+    channel: str = "D0DM0001",
+    thread_ts: str | None = None,
+    viewing: str = "C0CHAN01",
+    user: str = USER,
+) -> dict[str, Any]:
+    """`assistant_thread_started` (or `_context_changed`): someone opened a
+    thread in the side panel (or moved to `viewing`, the panel open)."""
+    return {
+        "type": kind,
+        "assistant_thread": {
+            "user_id": user,
+            "context": {
+                "channel_id": viewing,
+                "team_id": TEAM_ID,
+                "enterprise_id": None,
+            },
+            "channel_id": channel,
+            "thread_ts": thread_ts or ts(),
+        },
+        "event_ts": ts(),
+    }
+
+
+def panel_message(text: str, thread: dict[str, Any]) -> dict[str, Any]:
+    """A person's message in the side-panel thread `thread` (an
+    `assistant_thread_started` event): a DM in that thread."""
+    opened = thread["assistant_thread"]
+    return message(
+        text,
+        channel=opened["channel_id"],
+        thread_ts=opened["thread_ts"],
+        parent_user_id=opened["user_id"],
+    )
+
+
 def command(name: str, text: str, response_url: str) -> dict[str, str]:
     """A slash command's form fields."""
     return {
@@ -245,3 +282,36 @@ class SlackSender:
     def action(self, payload: dict[str, Any]) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
+
+
+def feedback_click(
+    value: str,
+    response_url: str,
+    *,
+    channel: str = "D0DM0001",
+    message_ts: str = "1700000000.000002",
+    thread_ts: str = "1700000000.000001",
+    positive: bool = True,
+) -> dict[str, Any]:
+    """A `block_actions` payload for a click on native feedback buttons
+    (`feedback_buttons` in a `context_actions` block): `value` is the
+    clicked button's."""
+    payload = block_action(
+        "feedback_buttons",
+        value,
+        response_url,
+        channel=channel,
+        message_ts=message_ts,
+        thread_ts=thread_ts,
+    )
+    payload["actions"] = [
+        {
+            "type": "feedback_buttons",
+            "action_id": "feedback_buttons",
+            "block_id": "feedback:x",
+            "value": value,
+            "text": {"type": "plain_text", "text": "👍" if positive else "👎"},
+            "action_ts": ts(),
+        }
+    ]
+    return payload
