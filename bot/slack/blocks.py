@@ -40,6 +40,8 @@ VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
 SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
+ASK_EXPERT_NAMED = "ask_expert_named"  # the same, with the asker mentioned
+EXPERT_ANSWERED = "expert_answered"
 STOP_HERE = "stop_answering"
 HIDE_ANSWER = "hide_answer"
 MY_TIP_ON = "my_tip_on"
@@ -288,9 +290,15 @@ def suggestions(reply: Reply) -> Message:
 
 
 def ask_expert_block(value: ExpertValue) -> ActionsBlock:
+    """Two ways to ask: without a name (the default, first), or mentioned in
+    the experts' post, so they can reach the asker directly."""
+    encoded = value.encode()
     return ActionsBlock(
         block_id="ask_expert",
-        elements=[_button("Ask an expert", ASK_EXPERT, value.encode())],
+        elements=[
+            _button("Ask an expert", ASK_EXPERT, encoded),
+            _button("Ask an expert, mention me", ASK_EXPERT_NAMED, encoded),
+        ],
     )
 
 

@@ -29,6 +29,8 @@ ACTION_IDS = (
     blocks.VOTE_DOWN,
     blocks.SHARE,
     blocks.ASK_EXPERT,
+    blocks.ASK_EXPERT_NAMED,
+    blocks.EXPERT_ANSWERED,
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
