@@ -34,6 +34,7 @@ from bot.slack import (
     home,
     shortcuts,
     slash_commands,
+    teaching,
     tip_poster,
 )
 from bot.slack.client import web_client
@@ -45,7 +46,16 @@ from bot.store.database import Store
 
 __all__ = ["build_app", "frontend", "serve"]
 
-FEATURES = (conversations, slash_commands, actions, shortcuts, experts, home, errors)
+FEATURES = (
+    conversations,
+    slash_commands,
+    actions,
+    shortcuts,
+    experts,
+    teaching,
+    home,
+    errors,
+)
 LISTENER_THREADS = 16
 
 

@@ -9,6 +9,7 @@ import pytest
 from slack_bolt import App
 
 from bot.compose import Core, assemble, build
+from bot.search.library import Library
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.http import HttpServer
@@ -78,8 +79,11 @@ def start_app(
 ) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
-    def start(store: Store | None = None, **settings: object) -> RunningApp:
-        """The app; `settings` overrides (e.g. experts_channel) change a copy."""
+    def start(
+        store: Store | None = None, library: Library | None = None, **settings: object
+    ) -> RunningApp:
+        """The app; `settings` overrides (e.g. experts_channel) change a copy;
+        `library`: other knowledge than the shipped one."""
         if store is None:
             store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
         store.create_schema()
@@ -88,7 +92,7 @@ def start_app(
         changed = slack_core.settings
         if settings:
             changed = make_settings(fake_slack, tmp_path, **settings)
-        serving = assemble(changed, slack_core.library, store)
+        serving = assemble(changed, library or slack_core.library, store)
         app = build_app(serving, executor=executor, gate=gate)
         server = HttpServer(app, SIGNING_SECRET, "127.0.0.1", 0, gate, serving.metrics)
         server.start()
