@@ -109,8 +109,11 @@ def _apply_one(
         path, after = _edit(change, knowledge, directory)
     except (ValueError, OSError) as error:
         return None, str(error)
-    before = path.read_text(encoding="utf-8") if path.exists() else None
-    _write(path, after)
+    try:
+        before = path.read_text(encoding="utf-8") if path.exists() else None
+        _write(path, after)
+    except OSError as error:
+        return None, f"cannot write {path}: {error.strerror or error}"
     loaded, problems = loading.check(directory)
     errors = [p for p in problems if not p.warning]
     if not errors:
@@ -138,23 +141,25 @@ def apply(settings: Settings, args: argparse.Namespace) -> int:
     store = _store(settings)
     if store is None:
         return 1
-    failed = 0
+    failed = applied = 0
     try:
         changes = store.changes()
         if not changes:
             print("Nothing pending.")
             return 0
         for change in changes:
+            if not store.mark_applied(change.id):
+                continue  # another `apply` took it meanwhile
             loaded, why = _apply_one(change, knowledge, directory)
             if loaded is None:
+                store.mark_pending(change.id)
                 failed += 1
                 print(f"stpm-bot: #{change.id} not applied: {why}", file=sys.stderr)
                 continue
             knowledge = loaded
-            store.mark_applied(change.id)
+            applied += 1
             print(f"Applied #{change.id}: {_describe(change)}")
     finally:
         store.close()
-    applied = len(changes) - failed
     print(f"{applied} applied, {failed} not; a running bot reloads the files itself.")
     return 1 if failed else 0

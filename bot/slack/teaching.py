@@ -48,6 +48,8 @@ Body = dict[str, Any]
 MAX_OPTIONS = 100  # Slack's limit for a select's options (and for a suggestion)
 ANSWER_CHARS = 3000  # a plain_text_input holds at most 3000 characters
 QUESTION_CHARS = 500
+VALUE_CHARS = 2000  # a button's value
+VALUE_QUESTION_CHARS = 300  # even if every one is an "&amp;", it fits
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,15 @@ class TeachValue:
     expert: int = 0
 
     def encode(self) -> str:
-        # Escaped like text shown: a value holding `<!channel>` is never
-        # mistaken for one, wherever the payload is looked at.
-        data = {"q": inert(self.question[:QUESTION_CHARS]), "x": self.expert}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        """At most a button value's 2,000 characters. Escaped like text shown:
+        a value holding `<!channel>` is never mistaken for one, wherever the
+        payload is looked at."""
+        for limit in (QUESTION_CHARS, VALUE_QUESTION_CHARS):
+            data = {"q": inert(self.question[:limit]), "x": self.expert}
+            encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            if len(encoded) <= VALUE_CHARS:
+                break
+        return encoded
 
     @classmethod
     def decode(cls, value: str) -> TeachValue | None:

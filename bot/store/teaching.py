@@ -71,8 +71,20 @@ class TeachingMixin(StoreBase):
             for row in rows
         ]
 
+    def mark_pending(self, change_id: int) -> None:
+        """An applied change that could not be written after all."""
+        table = knowledge_changes
+        query = (
+            update(table)
+            .where(table.c.id == change_id)
+            .values(status="pending", applied_at=None)
+        )
+        with self._begin() as conn:
+            conn.execute(query)
+
     def mark_applied(self, change_id: int) -> bool:
-        """True if this call moved the change from pending to applied."""
+        """True if this call moved the change from pending to applied: the
+        claim that lets two `apply` runs at once write each change once."""
         table = knowledge_changes
         query = (
             update(table)

@@ -382,3 +382,15 @@ def test_after_apply_the_running_bot_answers_the_new_phrasing(
         assert "Sorry" not in after.text
     finally:
         reloader.stop()
+
+
+def test_a_teach_value_fits_a_button_and_holds_no_live_markup() -> None:
+    """Escaped inside, the question back as it was; 500 "&" still fit Slack's
+    2,000-character value (cut to 300)."""
+    pingy = TeachValue("<!channel> where & why", 7)
+    assert "<!channel>" not in pingy.encode()
+    assert pingy == TeachValue.decode(pingy.encode())
+    long = TeachValue("&" * 500).encode()
+    assert len(long) <= 2000
+    decoded = TeachValue.decode(long)
+    assert decoded is not None and "&" * 300 == decoded.question
