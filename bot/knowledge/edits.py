@@ -83,18 +83,8 @@ def add_phrasing(text: str, item_line: int, question: str) -> str:
         found = key.match(body.rstrip("\n"))
         if found is None:
             continue
-        rest = found.group(1).strip()
-        if rest.startswith("["):  # a flow list: questions: [a, b]
-            close = lines[index].rindex("]")
-            inside = lines[index][lines[index].index("[") + 1 : close].strip()
-            joined = f"{inside}, " if inside else ""
-            new = scalar(question, flow=True)
-            lines[index] = (
-                lines[index][: lines[index].index("[") + 1]
-                + joined
-                + new
-                + lines[index][close:]
-            )
+        if found.group(1).strip().startswith("["):  # a flow list: [a, b]
+            lines[index] = _grow_flow(lines[index], question)
             return "".join(lines)
         return "".join(_after_items(lines, index, end, key_indent, question))
     block = [
@@ -102,6 +92,19 @@ def add_phrasing(text: str, item_line: int, question: str) -> str:
         " " * (key_indent + 2) + f"- {scalar(question)}\n",
     ]
     return "".join(lines[:end] + block + lines[end:])
+
+
+def _grow_flow(line: str, question: str) -> str:
+    """`questions: [a, b]  # note` with `question` after `b`."""
+    opening = line.index("[")
+    code = line.split(" #", 1)[0]
+    if "]" not in code:
+        raise ValueError("its questions are a list over several lines; add it by hand")
+    close = code.rindex("]")
+    inside = line[opening + 1 : close].strip()
+    joined = f"{inside}, " if inside else ""
+    new = scalar(question, flow=True)
+    return line[: opening + 1] + joined + new + line[close:]
 
 
 def _after_items(
