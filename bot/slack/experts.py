@@ -69,13 +69,13 @@ def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
 
 
 def _actions(question_id: int, answered: bool) -> ActionsBlock:
+    """*Answered* while the question is open; *Add to knowledge* always."""
     value = str(question_id)
-    elements = (
-        []
-        if answered
-        else [blocks.button("Answered", blocks.EXPERT_ANSWERED, value, "primary")]
-    )
-    return ActionsBlock(block_id=ACTIONS_BLOCK, elements=elements)
+    teach = blocks.button("Add to knowledge", blocks.TEACH_EXPERT, value)
+    if answered:
+        return ActionsBlock(block_id=ACTIONS_BLOCK, elements=[teach])
+    done = blocks.button("Answered", blocks.EXPERT_ANSWERED, value, "primary")
+    return ActionsBlock(block_id=ACTIONS_BLOCK, elements=[done, teach])
 
 
 def expert_post(

@@ -294,6 +294,7 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     post, question_ts = _ask(experts, "xyzzy plugh answered")
     post_ts = _post_ts(experts, post)
     answered = _button(post, blocks.EXPERT_ANSWERED)
+    assert "Add to knowledge" == _button(post, blocks.TEACH_EXPERT)["text"]["text"]
     experts.fake.reset()
     click = block_action(
         blocks.EXPERT_ANSWERED,
@@ -312,6 +313,7 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     shown = json.dumps(update.body["blocks"])
     assert f"Answered by <@{EXPERT}>" in shown
     assert blocks.EXPERT_ANSWERED not in shown
+    assert answered["value"] == _button(update, blocks.TEACH_EXPERT)["value"]
     assert "A question for the experts" in shown
     assert ("C0CHAN01", question_ts) == (told.body["channel"], told.body["thread_ts"])
     assert "marked your question" in told.text
