@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers import gaps as report
 from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button
-from bot.slack.teaching import TeachValue
+from bot.slack.teach_modal import TeachValue
 from bot.text.markup import echo, shorten
 
 MAX_BLOCKS = 50  # Slack's limit for a message

@@ -21,7 +21,7 @@ from bot.knowledge.models import Entry, Knowledge
 from bot.search.library import Library
 from bot.search.retriever import Retriever
 from bot.slack import blocks, digest
-from bot.slack.teaching import TeachValue
+from bot.slack.teach_modal import TeachValue
 from bot.store.database import Store
 from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp
