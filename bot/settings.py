@@ -20,6 +20,7 @@ DEFAULT_MODEL_DIR = PROJECT_ROOT / "deploy" / "model"
 
 _HHMM = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _CHANNEL_ID = re.compile(r"[A-Z0-9]{2,40}")
+_USERGROUP_ID = re.compile(r"S[A-Z0-9]{2,39}")
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu"})
 
 
@@ -195,7 +196,13 @@ class Settings(BaseSettings):
         "`stpm-bot run` serves Slack; 0: no in-process scheduler (use post-tips).",
     )
     curators_channel: str = Field(
-        default="", description="Channel id for `stpm-bot report --post`."
+        default="",
+        description="Channel id for `stpm-bot report --post`; its members are "
+        "curators (they may teach the bot in Slack).",
+    )
+    curators_usergroup: str = Field(
+        default="",
+        description="User group id (S0123456789) whose members are curators too.",
     )
     experts_channel: str = Field(
         default="", description="Channel id 'Ask an expert' posts to; empty: off."
@@ -255,6 +262,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not _CHANNEL_ID.fullmatch(value):
             raise ValueError(f"{value!r} is not a channel id like C0123456789")
+        return value
+
+    @field_validator("curators_usergroup")
+    @classmethod
+    def _usergroup_or_empty(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _USERGROUP_ID.fullmatch(value):
+            raise ValueError(f"{value!r} is not a user group id like S0123456789")
         return value
 
     @field_validator("tips_check_interval")

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot import compose, logs
-from bot.cli import chat, commands, jobs
+from bot.cli import chat, commands, curation, jobs
 from bot.knowledge.loading import KnowledgeError
 from bot.settings import Settings, unknown_settings
 
@@ -77,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--post", action="store_true", help="also post it to the curators' channel"
     )
+    knowledge = sub.add_parser(
+        "knowledge", help="what curators taught in Slack: list it, write it"
+    )
+    taught = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    taught.add_parser("pending", help="list the changes waiting to be applied")
+    taught.add_parser("apply", help="write them into the knowledge files, each checked")
     evaluate = sub.add_parser("eval", help="answer quality on a labelled question set")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--verbose", action="store_true", help="list the misses")
@@ -186,6 +192,7 @@ def _run(core: compose.Core, args: argparse.Namespace) -> int:
     return 0
 
 
+KNOWLEDGE: dict[str, Handler] = {"pending": curation.pending, "apply": curation.apply}
 HANDLERS: dict[str, Handler] = {
     "ask": _with_core(commands.ask, counted=True),
     "skill": _with_core(commands.skill),
@@ -197,6 +204,7 @@ HANDLERS: dict[str, Handler] = {
     "report": _with_core(jobs.report),
     "validate": commands.validate,
     "ingest": commands.ingest,
+    "knowledge": lambda settings, args: KNOWLEDGE[args.action](settings, args),
 }
 
 

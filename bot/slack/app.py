@@ -35,6 +35,7 @@ from bot.slack import (
     home,
     shortcuts,
     slash_commands,
+    teaching,
     tip_poster,
 )
 from bot.slack.client import web_client
@@ -54,6 +55,7 @@ FEATURES = (
     actions,
     shortcuts,
     experts,
+    teaching,
     home,
     errors,
 )

@@ -43,6 +43,13 @@ VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
 SHARE = "share_answer"
 ASK_EXPERT = "ask_expert"
+ASK_EXPERT_NAMED = "ask_expert_named"  # the same, with the asker mentioned
+EXPERT_ANSWERED = "expert_answered"
+TEACH_EXPERT = "teach_expert"  # *Add to knowledge* on the experts' post
+TEACH_GAP = "teach_gap"  # *Teach* beside a gap in the digest: teach_gap:N
+TEACH_GAP_ACTION = re.compile(rf"^{TEACH_GAP}(:\d+)?$")
+TEACH_VIEW = "teach"  # the teaching modal's callback_id
+TEACH_ENTRY = "teach_entry"  # its entry picker (external when over 100 entries)
 STOP_HERE = "stop_answering"
 HIDE_ANSWER = "hide_answer"
 MY_TIP_ON = "my_tip_on"
@@ -345,9 +352,15 @@ def suggestions(reply: Reply) -> Message:
 
 
 def ask_expert_block(value: ExpertValue) -> ActionsBlock:
+    """Two ways to ask: without a name (the default, first), or mentioned in
+    the experts' post, so they can reach the asker directly."""
+    encoded = value.encode()
     return ActionsBlock(
         block_id="ask_expert",
-        elements=[_button("Ask an expert", ASK_EXPERT, value.encode())],
+        elements=[
+            _button("Ask an expert", ASK_EXPERT, encoded),
+            _button("Ask an expert, mention me", ASK_EXPERT_NAMED, encoded),
+        ],
     )
 
 

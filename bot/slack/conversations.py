@@ -17,7 +17,7 @@ from bot.answers.followup import (
     wants_more,
 )
 from bot.answers.replies import Reply
-from bot.slack import blocks
+from bot.slack import blocks, experts
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
@@ -109,6 +109,13 @@ class Conversations(Listeners):
     ) -> None:
         bind(context, f"message.{event.get('channel_type')}")
         if not is_from_a_person(event, context.bot_user_id):
+            return
+        experts_channel = self.deps.settings.experts_channel
+        if experts_channel and event["channel"] == experts_channel:
+            # The experts talk among themselves; a reply under a question
+            # goes to its asker.
+            if event.get("thread_ts") and event["thread_ts"] != event["ts"]:
+                experts.Experts(self.deps).on_reply(event, client)
             return
         if event.get("channel_type") == "im":
             if event.get("files") and not question_from(event.get("text", "")):

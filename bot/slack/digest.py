@@ -7,13 +7,22 @@ The same lines as the terminal report; what users typed goes through
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.answers import gaps as report
-from bot.slack.blocks import SECTION_CHARS, Message
+from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button
+from bot.slack.teach_modal import TeachValue
 from bot.text.markup import echo, shorten
 
-MAX_SECTIONS = 40  # Slack allows 50 blocks in a message
+MAX_BLOCKS = 50  # Slack's limit for a message
+MAX_SECTIONS = 30
+MAX_TEACH = 15  # *Teach* buttons, one per unanswered question, most asked first
 
 
 def _sections(lines: list[str]) -> list[Block]:
@@ -30,11 +39,38 @@ def _sections(lines: list[str]) -> list[Block]:
     ]
 
 
+def _teach(groups: tuple[report.GapGroup, ...], room: int) -> list[Block]:
+    """Each unanswered question with a *Teach* button (for curators)."""
+    shown = groups[: min(MAX_TEACH, room - 1)]
+    if not shown:
+        return []
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="*Teach me*: add a question to an entry, or draft a new one."
+                )
+            ]
+        )
+    ]
+    for n, group in enumerate(shown):
+        value = TeachValue(group.question).encode()
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"“{echo(group.question, 150)}”"),
+                accessory=button("Teach", f"{TEACH_GAP}:{n}", value),
+            )
+        )
+    return blocks
+
+
 def digest(data: report.GapReport) -> Message:
     since = f" since {data.since.isoformat()}" if data.since else ""
     title = f"Knowledge gaps{since}"
     lines = report.lines(data, quote=lambda text: echo(text, 150))
-    return Message(f"{title}: {lines[0]}", (HeaderBlock(text=title), *_sections(lines)))
+    sections = _sections(lines)
+    teach = _teach(data.groups, MAX_BLOCKS - 1 - len(sections))
+    return Message(f"{title}: {lines[0]}", (HeaderBlock(text=title), *sections, *teach))
 
 
 def post(client: WebClient, channel: str, data: report.GapReport) -> None:

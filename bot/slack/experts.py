@@ -1,9 +1,12 @@
 """Ask an expert: a question the bot couldn't answer (or whose answer got a 👎)
-goes to STPM_BOT_EXPERTS_CHANNEL with a link to the conversation.
+goes to STPM_BOT_EXPERTS_CHANNEL with a link to the conversation, and the
+loop closes there.
 
 The question is shown only through `mrkdwn.echo`, so nobody is notified by
-what the asker typed; the asker is not mentioned either. They get a link to
-the post in the experts' channel instead, to follow the replies.
+what the asker typed. The asker is mentioned only if they chose *Ask an
+expert, mention me*. One question per person is pending at a time. The first
+expert reply in the post's thread is relayed to the asker (their thread, or
+a DM), once; *Answered* closes the question and tells the asker.
 """
 
 from __future__ import annotations
@@ -15,17 +18,30 @@ import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.text.markup import echo
+from bot.store.records import ExpertQuestion
+from bot.text.markup import defuse, echo, shorten
 
 Body = dict[str, Any]
 Origin = tuple[str, str | None]  # channel, and the message to link (if any)
 QUESTION_CHARS = 500
+REPLY_CHARS = 2500
+ACTIONS_BLOCK = "expert_actions"
+# Slack's answers when the bot can't post in the asker's thread: a DM instead.
+CANNOT_POST = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+)
 
 
 def origin(body: Body, value: blocks.ExpertValue) -> Origin | None:
@@ -41,7 +57,7 @@ def origin(body: Body, value: blocks.ExpertValue) -> Origin | None:
 
 def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
     """A link to the message, or None (direct messages, private replies)."""
-    if ts is None or channel.startswith("D"):
+    if not ts or channel.startswith("D"):
         return None
     try:
         link = client.chat_getPermalink(channel=channel, message_ts=ts)
@@ -52,12 +68,29 @@ def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
     return str(link["permalink"]) if link.get("permalink") else None
 
 
+def _actions(question_id: int, answered: bool) -> ActionsBlock:
+    """*Answered* while the question is open; *Add to knowledge* always."""
+    value = str(question_id)
+    teach = blocks.button("Add to knowledge", blocks.TEACH_EXPERT, value)
+    if answered:
+        return ActionsBlock(block_id=ACTIONS_BLOCK, elements=[teach])
+    done = blocks.button("Answered", blocks.EXPERT_ANSWERED, value, "primary")
+    return ActionsBlock(block_id=ACTIONS_BLOCK, elements=[done, teach])
+
+
 def expert_post(
-    value: blocks.ExpertValue, link: str | None, knowledge: Knowledge
+    value: blocks.ExpertValue,
+    link: str | None,
+    knowledge: Knowledge,
+    question_id: int,
+    asker: str | None = None,
 ) -> blocks.Message:
-    """The message in the experts' channel: the question, inert, and the link."""
+    """The message in the experts' channel: the question, inert, the link,
+    the asker only if they asked to be mentioned, and the experts' buttons."""
     question = echo(value.question, QUESTION_CHARS)
     notes = [f"<{link}|Open the conversation>" if link else "Asked privately"]
+    if asker:
+        notes.insert(0, f"Asked by <@{asker}>")
     entry = knowledge.by_id.get(value.entry_id)
     if entry is not None:
         notes.append(f"my answer “{entry.title}” was marked not helpful")
@@ -65,9 +98,64 @@ def expert_post(
         text=MarkdownTextObject(text=f"*A question for the experts*\n>{question}")
     )
     context = ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))])
+    text = f"A question for the experts: “{question}” ({'; '.join(notes)})"
+    return blocks.Message(text, (section, context, _actions(question_id, False)))
+
+
+def answered_post(shown: list[dict[str, Any]], question_id: int, by: str) -> list[Any]:
+    """The experts' post as shown, its buttons replaced by who answered."""
+    kept: list[Any] = [b for b in shown if b.get("block_id") != ACTIONS_BLOCK]
+    note = ContextBlock(elements=[MarkdownTextObject(text=f"✅ Answered by <@{by}>")])
+    return [*kept, note.to_dict(), _actions(question_id, True).to_dict()]
+
+
+def relayed(question: ExpertQuestion, reply: str, link: str | None) -> blocks.Message:
+    """The expert's reply, as the asker gets it: shown as typed, no pings."""
+    asked = echo(question.question, 150)
+    said = shorten(defuse(reply), REPLY_CHARS).replace("\n", "\n>")
+    parts: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*An expert answered your question* “{asked}”\n>{said}"
+            )
+        )
+    ]
+    if link:
+        parts.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"<{link}|See the whole thread>")]
+            )
+        )
     return blocks.Message(
-        f"A question for the experts: “{question}”", (section, context)
+        f"An expert answered your question “{asked}”: {said}", tuple(parts)
     )
+
+
+def closed_note(question: ExpertQuestion) -> blocks.Message:
+    asked = echo(question.question, 150)
+    return blocks.notice(f"An expert marked your question “{asked}” as answered.")
+
+
+def tell_asker(
+    client: WebClient, question: ExpertQuestion, message: blocks.Message
+) -> str | None:
+    """Post `message` in the asker's thread if it was asked in a channel's
+    thread the bot can post in, else in a DM; where it went (None: the asker
+    is no longer known)."""
+    channel, thread_ts = question.channel, question.thread_ts
+    if channel and thread_ts and not channel.startswith(("D", "U")):
+        try:
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
+            )
+            return "thread"
+        except SlackApiError as error:
+            if error.response.get("error") not in CANNOT_POST or not question.asker:
+                raise
+    if not question.asker:
+        return None
+    client.chat_postMessage(channel=question.asker, **message.as_kwargs())
+    return "dm"
 
 
 def _key(where: Origin | None, question: str) -> str:
@@ -90,7 +178,11 @@ class Experts(Listeners):
         if value is None or not experts:
             text = "Sorry, asking the experts is not available any more."
         else:
-            text = self._pass_on(value, origin(body, value), experts, client)
+            named = action.get("action_id") == blocks.ASK_EXPERT_NAMED
+            asker = str((body.get("user") or {}).get("id", ""))
+            text = self._pass_on(
+                value, origin(body, value), experts, client, asker, named
+            )
         respond(response_type="ephemeral", replace_original=False, text=text)
 
     def _pass_on(
@@ -99,23 +191,113 @@ class Experts(Listeners):
         where: Origin | None,
         experts: str,
         client: WebClient,
+        asker: str,
+        named: bool,
     ) -> str:
         """Post the question to `experts` once; what to tell the asker."""
+        store = self.deps.store
         key = _key(where, value.question)
-        if not self.deps.store.claim([key]):
+        if not store.claim([key]):
             return f"Your question is already with the experts in <#{experts}>."
+        channel, ts = where if where else ("", None)
+        asked = store.ask_experts(
+            value.question,
+            asker,
+            experts,
+            entry_id=value.entry_id,
+            channel=channel,
+            thread_ts=ts or "",
+        )
+        if asked is None:  # one pending question per person
+            store.release([key])
+            return self._still_pending(client, asker, experts)
         link = permalink(client, *where) if where else None
-        message = expert_post(value, link, self.deps.knowledge)
+        message = expert_post(
+            value, link, self.deps.knowledge, asked.id, asker if named else None
+        )
         try:
             posted = client.chat_postMessage(channel=experts, **message.as_kwargs())
         except SlackApiError:
-            self.deps.store.release([key])  # let the asker try again
+            store.withdraw_expert_question(asked.id)  # let the asker try again
+            store.release([key])
             raise
-        structlog.get_logger().info("experts.asked", linked=link is not None)
+        store.posted_to_experts(asked.id, str(posted.get("ts") or ""))
+        structlog.get_logger().info(
+            "experts.asked", linked=link is not None, named=named, question=asked.id
+        )
         mine = permalink(client, experts, posted.get("ts"))
         text = f"Thanks! I asked the experts in <#{experts}>"
-        return text + (f": <{mine}|follow the replies there>." if mine else ".")
+        text += f": <{mine}|follow the replies there>" if mine else ""
+        return text + ". I'll pass on the first answer here or in a DM."
+
+    def _still_pending(self, client: WebClient, asker: str, experts: str) -> str:
+        pending = self.deps.store.pending_question_of(asker)
+        link = permalink(client, experts, pending.post_ts) if pending else None
+        which = f"<{link}|your question>" if link else "your question"
+        return (
+            f"The experts in <#{experts}> still have {which}; you can ask "
+            "another once it is answered."
+        )
+
+    def answered(
+        self,
+        body: Body,
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        """*Answered*: the question closes, the post says who, the asker is told."""
+        bind(context, "expert_answered")
+        expert = str((body.get("user") or {}).get("id", ""))
+        try:
+            question_id = int(action.get("value", ""))
+        except ValueError:
+            return
+        closed = self.deps.store.mark_answered(question_id, expert)
+        if closed is None:
+            now = self.deps.store.expert_question(question_id)
+            by = f" by <@{now.answered_by}>" if now and now.answered_by else ""
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=f"That question was already marked answered{by}.",
+            )
+            return
+        shown = (body.get("message") or {}).get("blocks") or []
+        client.chat_update(
+            channel=closed.post_channel,
+            ts=closed.post_ts,
+            text=f"Answered by <@{expert}>: “{echo(closed.question, 150)}”",
+            blocks=answered_post(shown, question_id, expert),
+        )
+        told = tell_asker(client, closed, closed_note(closed))
+        structlog.get_logger().info("experts.answered", question=question_id, told=told)
+
+    def on_reply(self, event: dict[str, Any], client: WebClient) -> None:
+        """A person's message in a thread of the experts' channel: the first
+        one under a pending question goes to its asker."""
+        question = self.deps.store.expert_question_at(
+            event["channel"], event.get("thread_ts", "")
+        )
+        if question is None or question.status != "pending":
+            return
+        text = event.get("text", "")
+        if not text.strip() or not self.deps.store.claim_reply(question.id, text):
+            return
+        link = permalink(client, event["channel"], event["ts"])
+        try:
+            told = tell_asker(client, question, relayed(question, text, link))
+        except SlackApiError:
+            self.deps.store.release_reply(question.id)  # the next reply, then
+            raise
+        structlog.get_logger().info("experts.relayed", question=question.id, to=told)
 
 
 def register(app: App, deps: Deps) -> None:
-    listen(app.action(blocks.ASK_EXPERT), Experts(deps).ask, deps.executor, deps.gate)
+    experts = Experts(deps)
+    for action_id in (blocks.ASK_EXPERT, blocks.ASK_EXPERT_NAMED):
+        listen(app.action(action_id), experts.ask, deps.executor, deps.gate)
+    listen(
+        app.action(blocks.EXPERT_ANSWERED), experts.answered, deps.executor, deps.gate
+    )

@@ -4,8 +4,9 @@ SQLAlchemy Core over `settings.resolved_database_url` (SQLite by default,
 PostgreSQL works unchanged). Every table is declared on `metadata` in
 `schema.py`; a feature that needs another table adds it there and a mixin
 with its methods beside the others (`claims.py`, `feedback.py`,
-`questions.py`, `subscriptions.py`, `posted_tips.py`, `assistant_threads.py`,
-each built on `base.StoreBase`), composes that mixin into `Store` here, and
+`questions.py`, `subscriptions.py`, `posted_tips.py`, `outbox.py`,
+`assistant_threads.py`, `experts.py`, `teaching.py`, each built on
+`base.StoreBase`), composes that mixin into `Store` here, and
 `create_schema` creates the table on start.
 """
 
@@ -18,6 +19,7 @@ from bot.store.assistant_threads import AssistantThreadsMixin
 from bot.store.base import CONNECT_ATTEMPTS, CONNECT_BACKOFF_SECONDS
 from bot.store.claims import ClaimsMixin
 from bot.store.engine import engine_for, hash_user, serialize
+from bot.store.experts import ExpertsMixin
 from bot.store.feedback import FeedbackMixin
 from bot.store.outbox import OutboxMixin
 from bot.store.posted_tips import PostedTipsMixin
@@ -40,6 +42,7 @@ from bot.store.schema import (
     unanswered,
 )
 from bot.store.subscriptions import AutoanswerMixin, SubscriptionsMixin
+from bot.store.teaching import TeachingMixin
 
 __all__ = [
     "CONNECT_ATTEMPTS",
@@ -77,6 +80,8 @@ class Store(
     PostedTipsMixin,
     OutboxMixin,
     AssistantThreadsMixin,
+    ExpertsMixin,
+    TeachingMixin,
 ):
     """Thread-safe: each method runs in its own short transaction."""
 

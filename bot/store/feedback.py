@@ -10,7 +10,13 @@ from sqlalchemy import delete, insert, select
 from bot.store.base import StoreBase
 from bot.store.engine import hash_user, lock_key, serialize
 from bot.store.records import Candidate, Reason, Vote, _candidates_column
-from bot.store.schema import QUESTION_CHARS, feedback, feedback_reasons, unanswered
+from bot.store.schema import (
+    QUESTION_CHARS,
+    expert_questions,
+    feedback,
+    feedback_reasons,
+    unanswered,
+)
 
 REASON_NOTE_CHARS = 2000
 
@@ -102,7 +108,8 @@ class FeedbackMixin(StoreBase):
 
     def forget_older_than(self, age: dt.timedelta) -> int:
         """Delete what people typed more than `age` ago: unanswered questions,
-        votes with their question, 👎 reasons. Counts stay (they hold no text)."""
+        votes with their question, 👎 reasons, questions for the experts (with
+        their asker). Counts stay (they hold no text)."""
         cutoff = self._now() - age
         deleted = 0
         with self._begin() as conn:
@@ -110,6 +117,7 @@ class FeedbackMixin(StoreBase):
                 (unanswered, unanswered.c.asked_at),
                 (feedback, feedback.c.created_at),
                 (feedback_reasons, feedback_reasons.c.created_at),
+                (expert_questions, expert_questions.c.asked_at),
             ):
                 deleted += conn.execute(delete(table).where(column < cutoff)).rowcount
         return deleted

@@ -102,3 +102,36 @@ class Pending:
     headers: dict[str, list[str]]
     attempts: int
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ExpertQuestion:
+    """A question passed to the experts, and where its answer goes."""
+
+    id: int
+    question: str
+    entry_id: str
+    asker: str | None  # the Slack id, until the question is answered
+    channel: str
+    thread_ts: str
+    post_channel: str
+    post_ts: str
+    status: str
+    reply: str | None
+    answered_by: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something a curator taught in Slack, pending or applied."""
+
+    id: int
+    kind: str  # "phrasing" or "entry"
+    entry_id: str
+    title: str | None
+    answer: str | None
+    question: str
+    taught_by: str
+    taught_at: dt.datetime
+    status: str
+    applied_at: dt.datetime | None

@@ -177,3 +177,47 @@ unanswered = Table(
 )
 
 GAP_SOURCES = ("no_match", "suggested", "downvote")
+
+# Questions passed to the experts. While one is pending, `pending_key` holds
+# the asker's hash: its uniqueness is the one-pending-question-per-person
+# rule, across replicas (NULLs never clash). `asker` (the Slack id, needed to
+# relay an expert's reply by DM) is kept only until the question is answered.
+# `replied_at` set once is the claim on relaying the first expert reply.
+expert_questions = Table(
+    "expert_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", String(QUESTION_CHARS), nullable=False),
+    Column("entry_id", String(80), nullable=False),  # the 👎 answer, or ""
+    Column("pending_key", String(64), nullable=True, unique=True),
+    Column("asker", String(40), nullable=True),
+    Column("channel", String(40), nullable=False),  # where it was asked, or ""
+    Column("thread_ts", String(40), nullable=False),  # its thread, or ""
+    Column("post_channel", String(40), nullable=False),
+    Column("post_ts", String(40), nullable=False, index=True),  # "" until posted
+    Column("status", String(16), nullable=False),  # "pending" or "answered"
+    Column("reply", Text, nullable=True),  # the first expert reply, relayed
+    Column("replied_at", DateTime(timezone=True), nullable=True),
+    Column("answered_by", String(40), nullable=True),  # the expert, shown openly
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+)
+
+# What curators taught in Slack, until `stpm-bot knowledge apply` writes it
+# into the knowledge files. `kind`: "phrasing" (the question under an existing
+# entry) or "entry" (a new entry). Curators act openly: `taught_by` is their
+# Slack id.
+knowledge_changes = Table(
+    "knowledge_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("entry_id", String(80), nullable=False),
+    Column("title", String(150), nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("question", String(QUESTION_CHARS), nullable=False),
+    Column("taught_by", String(40), nullable=False),
+    Column("taught_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, applied
+    Column("applied_at", DateTime(timezone=True), nullable=True),
+)

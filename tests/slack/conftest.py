@@ -9,6 +9,7 @@ import pytest
 from slack_bolt import App
 
 from bot.compose import Core, assemble, build
+from bot.search.library import Library
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.http import BODY_SECONDS, HEADER_SECONDS, HttpServer
@@ -81,10 +82,12 @@ def start_app(
     def start(
         store: Store | None = None,
         deadlines: tuple[float, float] | None = None,
+        library: Library | None = None,
         **settings: object,
     ) -> RunningApp:
         """The app; `settings` overrides (e.g. experts_channel) change a copy;
-        `deadlines` are the HTTP server's (head, body) seconds."""
+        `deadlines` are the HTTP server's (head, body) seconds; `library`:
+        other knowledge than the shipped one."""
         if store is None:
             store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
         store.create_schema()
@@ -93,7 +96,7 @@ def start_app(
         changed = slack_core.settings
         if settings:
             changed = make_settings(fake_slack, tmp_path, **settings)
-        serving = assemble(changed, slack_core.library, store)
+        serving = assemble(changed, library or slack_core.library, store)
         app = build_app(serving, executor=executor, gate=gate)
         head, body = deadlines or (HEADER_SECONDS, BODY_SECONDS)
         server = HttpServer(

@@ -373,7 +373,7 @@ def test_native_thumbs_down_offers_why_and_an_expert(
         if b["type"] == "actions"
         for e in b["elements"]
     }
-    assert {"feedback_why", "ask_expert"} == actions
+    assert {"feedback_why", "ask_expert", "ask_expert_named"} == actions
 
 
 def test_a_click_without_response_url_is_thanked_in_the_thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from bot.slack import blocks
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call
-from tests.support.harness import block_action, envelope, mention
+from tests.support.harness import USER, block_action, envelope, mention, message
 
 EXPERTS = "C0EXPERTS"
 # What Slack sends when someone *types* <!here> and <@U0BOSS>: escaped text.
@@ -34,6 +35,7 @@ def _button(call: Call, action_id: str) -> dict[str, Any]:
 
 
 def _no_match_in_a_thread(slack: RunningApp, text: str) -> tuple[Call, str]:
+    slack.fake.reset()
     event = mention(text)
     slack.send.event(envelope(event))
     [reply] = slack.fake.wait_delivered("chat.postMessage")
@@ -146,3 +148,208 @@ def test_if_the_experts_channel_refuses_the_asker_can_try_again(
     _click(experts, value, "", ephemeral=True)
     [post] = experts.fake.wait_delivered("chat.postMessage")
     assert EXPERTS == post.body["channel"]
+
+
+EXPERT = "U0EXPERT1"
+
+
+def _ask(slack: RunningApp, text: str, *, named: bool = False) -> tuple[Call, str]:
+    """A no-match mention in a thread, then *Ask an expert* (with or without
+    the asker's name): the experts' post and the question's thread."""
+    reply, question_ts = _no_match_in_a_thread(slack, text)
+    action = blocks.ASK_EXPERT_NAMED if named else blocks.ASK_EXPERT
+    value = _button(reply, action)["value"]
+    slack.fake.reset()
+    payload = block_action(
+        action,
+        value,
+        slack.fake.response_url("expert"),
+        message_ts="1700000000.000777",
+        thread_ts=question_ts,
+    )
+    assert 200 == slack.send.action(payload).status
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    slack.fake.wait_delivered("response_url")
+    return post, question_ts
+
+
+def _post_ts(slack: RunningApp, post: Call) -> str:
+    question = slack.store.pending_question_of(USER)
+    assert question is not None and question.post_channel == post.body["channel"]
+    return question.post_ts
+
+
+def _expert_says(slack: RunningApp, thread_ts: str, text: str, **extra: Any) -> None:
+    event = message(
+        text, channel=EXPERTS, channel_type="channel", thread_ts=thread_ts, **extra
+    )
+    if "user" not in extra:
+        event["user"] = EXPERT
+    assert 200 == slack.send.event(envelope(event)).status
+
+
+def test_the_asker_is_mentioned_only_if_they_chose_to_be(experts: RunningApp) -> None:
+    """*Ask an expert* keeps the asker out of the post; *…, mention me* names them."""
+    anonymous, _ = _ask(experts, "xyzzy plugh one")
+    assert USER not in json.dumps(anonymous.body)
+    assert f"<@{USER}>" not in anonymous.body["text"]
+    pending = experts.store.pending_question_of(USER)
+    assert pending is not None
+    experts.store.mark_answered(pending.id, EXPERT)
+    named, _ = _ask(experts, "xyzzy plugh two", named=True)
+    assert f"Asked by <@{USER}>" in json.dumps(named.body["blocks"])
+    assert f"<@{USER}>" in named.body["text"]
+
+
+def test_the_first_expert_reply_reaches_the_asker_s_thread_once(
+    experts: RunningApp,
+) -> None:
+    """A bot's message is skipped; the first person's reply is posted in the
+    asker's thread, inert; a second reply and a retried event post nothing."""
+    post, question_ts = _ask(experts, "xyzzy plugh frobnicate")
+    post_ts = _post_ts(experts, post)
+    experts.fake.reset()
+    _expert_says(
+        experts, post_ts, "I am a bot", bot_id="B0OTHER", subtype="bot_message"
+    )
+    first = message(
+        "Use the *staging* runbook &lt;!here&gt;",
+        channel=EXPERTS,
+        channel_type="channel",
+        thread_ts=post_ts,
+        user=EXPERT,
+    )
+    experts.send.event(envelope(first, "EvFirst"))
+    [relayed] = experts.fake.wait_delivered("chat.postMessage")
+    assert ("C0CHAN01", question_ts) == (
+        relayed.body["channel"],
+        relayed.body["thread_ts"],
+    )
+    assert "An expert answered your question" in relayed.text
+    assert "Use the *staging* runbook" in relayed.text
+    assert "<!here>" not in relayed.text and "I am a bot" not in relayed.text
+    experts.send.event(envelope(first, "EvFirst"), retry=1)
+    _expert_says(experts, post_ts, "and another thing")
+    experts.drain()
+    assert 1 == len(experts.fake.delivered("chat.postMessage"))
+
+
+def test_two_replicas_and_a_restart_relay_one_reply(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """Two replies sent at once to two apps on one database: one relay; an
+    app started afterwards relays nothing more."""
+    first = start_app(experts_channel=EXPERTS)
+    second = start_app(experts_channel=EXPERTS)
+    post, _ = _ask(first, "xyzzy plugh replicas")
+    post_ts = _post_ts(first, post)
+    first.fake.reset()
+    threads = [
+        threading.Thread(target=_expert_says, args=(app, post_ts, f"answer {n}"))
+        for n, app in enumerate((first, second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first.fake.wait_delivered("chat.postMessage")
+    first.drain()
+    second.drain()
+    third = start_app(experts_channel=EXPERTS)
+    _expert_says(third, post_ts, "answer after a restart")
+    third.drain()
+    assert 1 == len(first.fake.delivered("chat.postMessage"))
+
+
+def test_a_reply_goes_by_dm_when_the_thread_is_closed_to_the_bot(
+    experts: RunningApp,
+) -> None:
+    """not_in_channel in the asker's thread: the reply comes in a DM."""
+    post, _ = _ask(experts, "xyzzy plugh removed")
+    post_ts = _post_ts(experts, post)
+    experts.fake.reset()
+    experts.fake.fail_channel("C0CHAN01")
+    _expert_says(experts, post_ts, "Ask the release team")
+    [dm] = experts.fake.wait_delivered("chat.postMessage")
+    assert USER == dm.body["channel"]
+    assert "Ask the release team" in dm.text
+
+
+def test_a_private_question_s_reply_comes_by_dm(experts: RunningApp) -> None:
+    """Asked from a /stpm answer only the asker saw: the reply is a DM."""
+    value = blocks.ExpertValue("xyzzy plugh private").encode()
+    _click(experts, value, "", ephemeral=True)
+    experts.fake.wait_delivered("response_url")  # the last step: posted
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    experts.fake.reset()
+    _expert_says(experts, question.post_ts, "See the wiki page")
+    [dm] = experts.fake.wait_delivered("chat.postMessage")
+    assert (USER, None) == (dm.body["channel"], dm.body.get("thread_ts"))
+
+
+def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> None:
+    """*Answered*: the post says who answered and loses the button, the asker
+    hears of it; a second click says it was already answered."""
+    post, question_ts = _ask(experts, "xyzzy plugh answered")
+    post_ts = _post_ts(experts, post)
+    answered = _button(post, blocks.EXPERT_ANSWERED)
+    assert "Add to knowledge" == _button(post, blocks.TEACH_EXPERT)["text"]["text"]
+    experts.fake.reset()
+    click = block_action(
+        blocks.EXPERT_ANSWERED,
+        answered["value"],
+        experts.fake.response_url("answered"),
+        channel=EXPERTS,
+        message_ts=post_ts,
+        thread_ts=None,
+        user=EXPERT,
+    )
+    click["message"]["blocks"] = post.body["blocks"]
+    experts.send.action(click)
+    [update] = experts.fake.wait_delivered("chat.update")
+    [told] = experts.fake.wait_delivered("chat.postMessage")
+    assert (EXPERTS, post_ts) == (update.body["channel"], update.body["ts"])
+    shown = json.dumps(update.body["blocks"])
+    assert f"Answered by <@{EXPERT}>" in shown
+    assert blocks.EXPERT_ANSWERED not in shown
+    assert answered["value"] == _button(update, blocks.TEACH_EXPERT)["value"]
+    assert "A question for the experts" in shown
+    assert ("C0CHAN01", question_ts) == (told.body["channel"], told.body["thread_ts"])
+    assert "marked your question" in told.text
+    assert experts.store.pending_question_of(USER) is None
+    experts.fake.reset()
+    second = block_action(  # a second click: its own trigger_id and action_ts
+        blocks.EXPERT_ANSWERED,
+        answered["value"],
+        experts.fake.response_url("again"),
+        channel=EXPERTS,
+        message_ts=post_ts,
+        thread_ts=None,
+        user=EXPERT,
+    )
+    second["message"]["blocks"] = post.body["blocks"]
+    experts.send.action(second)
+    [again] = experts.fake.wait_delivered("response_url")
+    assert f"already marked answered by <@{EXPERT}>" in again.body["text"]
+    assert [] == experts.fake.delivered("chat.update")
+
+
+def test_one_pending_question_per_person(experts: RunningApp) -> None:
+    """A second question while one is pending gets a private note linking to
+    the first; once that is answered, the next one goes to the experts."""
+    first, _ = _ask(experts, "xyzzy plugh first")
+    post_ts = _post_ts(experts, first)
+    reply, question_ts = _no_match_in_a_thread(experts, "xyzzy plugh second")
+    value = _button(reply, blocks.ASK_EXPERT)["value"]
+    _click(experts, value, question_ts)
+    [note] = experts.fake.wait_delivered("response_url")  # the work's last step
+    assert [] == experts.fake.delivered("chat.postMessage")
+    assert "still have" in note.body["text"]
+    assert f"/archives/{EXPERTS}/p{post_ts.replace('.', '')}" in note.body["text"]
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    experts.store.mark_answered(question.id, EXPERT)
+    _click(experts, value, question_ts)
+    [post] = experts.fake.wait_delivered("chat.postMessage")
+    assert "xyzzy plugh second" in post.text

@@ -33,12 +33,18 @@ SCOPE_FOR = {
     "commands": "commands",
     "replies": "chat:write",
 }
+# Who is a curator: a channel's members (public or private), a user group's.
+CURATOR_SCOPES = {"channels:read", "groups:read", "usergroups:read"}
 ACTION_IDS = (
     f"{blocks.SHOW_ENTRY}:skill-cloud",
     blocks.VOTE_UP,
     blocks.VOTE_DOWN,
     blocks.SHARE,
     blocks.ASK_EXPERT,
+    blocks.ASK_EXPERT_NAMED,
+    blocks.EXPERT_ANSWERED,
+    blocks.TEACH_EXPERT,
+    f"{blocks.TEACH_GAP}:0",
     blocks.STOP_HERE,
     blocks.HIDE_ANSWER,
     blocks.WHY_OPEN,
@@ -48,7 +54,9 @@ ACTION_IDS = (
     blocks.MY_TIP_TIME,
     shortcuts.SHARE_IN_THREAD,
 )
-VIEW_IDS = (blocks.WHY_VIEW,)  # modals the app opens, submitted through interactivity
+# Modals the app opens, submitted through interactivity.
+VIEW_IDS = (blocks.WHY_VIEW, blocks.TEACH_VIEW)
+OPTION_IDS = (blocks.TEACH_ENTRY,)  # external selects, through the options URL
 # A thread opened from the side panel (its messages are the panel's).
 PANEL_CHANNEL, PANEL_THREAD = "D0PANEL1", "1700000000.000100"
 
@@ -135,6 +143,17 @@ def _listeners(app: App) -> list[Listener]:
     return found
 
 
+def _options_body(action_id: str) -> dict[str, Any]:
+    return {
+        "type": "block_suggestion",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "action_id": action_id,
+        "block_id": "entry",
+        "value": "cloud",
+    }
+
+
 def _matching(app: App, body: dict[str, Any]) -> list[object]:
     request = BoltRequest(body=body, mode="socket_mode")
     response = BoltResponse(status=200)
@@ -150,12 +169,14 @@ def _bodies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     names = [c["command"] for c in manifest["features"]["slash_commands"]]
     actions = ACTION_IDS if manifest["settings"]["interactivity"]["is_enabled"] else ()
     shortcuts = [s["callback_id"] for s in manifest["features"].get("shortcuts", [])]
+    menus = "message_menu_options_url" in manifest["settings"]["interactivity"]
     return (
         [body for e in events for body in _event_bodies(e)]
         + [_command_body(n) for n in names]
         + [_action_body(a) for a in actions]
         + [_shortcut_body(c) for c in shortcuts]
         + ([_view_body(v) for v in VIEW_IDS] if actions else [])
+        + ([_options_body(o) for o in OPTION_IDS] if menus else [])
     )
 
 
@@ -192,7 +213,7 @@ def test_scopes_are_exactly_those_the_features_need(manifest: dict[str, Any]) ->
     """Minimal scopes: one per subscription or feature, nothing more."""
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     needed = {SCOPE_FOR[e] for e in events if e in SCOPE_FOR}
-    needed |= {SCOPE_FOR["commands"], SCOPE_FOR["replies"]}
+    needed |= {SCOPE_FOR["commands"], SCOPE_FOR["replies"]} | CURATOR_SCOPES
     assert needed == set(manifest["oauth_config"]["scopes"]["bot"])
 
 

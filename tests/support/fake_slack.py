@@ -72,6 +72,10 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _messages: list[dict[str, Any]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
+    # conversations.members and usergroups.users.list answer from these.
+    members: dict[str, list[str]] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    page_size: int = 2  # members per page: small, so the cursor is exercised
 
     # -- control ------------------------------------------------------------
 
@@ -123,6 +127,8 @@ class FakeSlack:
         with self._changed:
             self._failures.clear()
             self._channel_errors.clear()
+            self.members.clear()
+            self.usergroups.clear()
 
     def fail_next(
         self,
@@ -319,6 +325,23 @@ class FakeSlack:
             ts = str(body.get("message_ts", "")).replace(".", "")
             link = f"https://example.slack.com/archives/{body.get('channel')}/p{ts}"
             result |= {"channel": body.get("channel"), "permalink": link}
+        elif method == "conversations.members":
+            if body.get("channel") not in self.members:
+                return 200, json_type, '{"ok": false, "error": "channel_not_found"}'
+            everyone = self.members[body["channel"]]
+            start = int(body.get("cursor") or 0)
+            end = start + self.page_size
+            more = str(end) if end < len(everyone) else ""
+            result |= {
+                "members": everyone[start:end],
+                "response_metadata": {"next_cursor": more},
+            }
+        elif method == "usergroups.users.list":
+            if body.get("usergroup") not in self.usergroups:
+                return 200, json_type, '{"ok": false, "error": "no_such_subteam"}'
+            result["users"] = self.usergroups[body["usergroup"]]
+        elif method == "views.open":
+            result["view"] = {"id": f"V{next(self._ts):08d}"}
         elif method == "chat.postEphemeral":
             result["message_ts"] = f"1700000000.{next(self._ts):06d}"
         return 200, json_type, json.dumps(result)

@@ -1,0 +1,181 @@
+"""Teaching the bot from the terminal's side: minimal edits to the knowledge
+files, `stpm-bot knowledge pending` and `apply` as a user runs them."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.edits import add_phrasing, append_entry, entry_block, scalar
+from bot.knowledge.loading import load
+from bot.store.database import Store
+from bot.store.engine import engine_for
+from tests.support.cli import cli
+from tests.support.paths import KNOWLEDGE_DIR
+
+FLOW = """\
+entries:
+  # the first entry
+  - id: a
+    title: A
+    answer: x
+    questions: [q1, q2]  # short ones
+    related: []
+# tips follow
+tips:
+  - id: t
+    text: y
+"""
+
+
+def _added(before: str, after: str) -> list[str]:
+    diff = difflib.ndiff(before.splitlines(), after.splitlines())
+    changed = [line for line in diff if line[:1] in "+-"]
+    assert all(line.startswith("+ ") for line in changed), changed
+    return [line[2:] for line in changed]
+
+
+def test_a_phrasing_is_one_line_under_the_entry_s_questions(
+    knowledge_copy: Path,
+) -> None:
+    """The rest of the file, comments and order included, is unchanged."""
+    path = knowledge_copy / "skills.yaml"
+    before = path.read_text(encoding="utf-8")
+    entry = load(knowledge_copy).by_id["skill-cloud"]
+    after = add_phrasing(before, entry.line, "do i need aws: really? #yes")
+    assert ['      - "do i need aws: really? #yes"'] == _added(before, after)
+    path.write_text(after, encoding="utf-8")
+    again = load(knowledge_copy).by_id["skill-cloud"]
+    assert "do i need aws: really? #yes" == again.questions[-1]
+    assert entry.questions == again.questions[:-1]
+
+
+def test_a_flow_list_and_a_missing_list_get_the_phrasing_too() -> None:
+    """`questions: [a, b]` grows in place; an entry without one gets one."""
+    assert '    questions: [q1, q2, "new, q"]  # short ones' in add_phrasing(
+        FLOW, 3, "new, q"
+    )
+    bare = "entries:\n  - id: a\n    title: A\n    answer: x\n\n  - id: b\n"
+    assert ["    questions:", "      - why"] == _added(
+        bare, add_phrasing(bare, 2, "why")
+    )
+
+
+def test_a_new_entry_goes_at_the_end_of_the_entries_list() -> None:
+    """Before a later `tips:` and its comment, with a blank line; a new file
+    starts with `entries:`; values YAML would misread are quoted."""
+    block = entry_block("b", "Yes: no", "line one\n\n  indented", "2020-01-01")
+    after = append_entry(FLOW, block)
+    assert after.index("  - id: b") < after.index("# tips follow")
+    assert ["", *block.rstrip("\n").split("\n")] == _added(FLOW, after)
+    assert "entries:\n  - id: b" in append_entry("", block)
+    assert ('"yes"', '"2020-01-01"', "it's ok") == (
+        scalar("yes"),
+        scalar("2020-01-01"),
+        scalar("it's ok"),
+    )
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, copy)
+    return copy
+
+
+def _store(tmp_path: Path) -> Store:
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'data' / 'stpm-bot.db'}"))
+    store.create_schema()
+    return store
+
+
+def test_pending_lists_who_taught_what(tmp_path: Path, knowledge_copy: Path) -> None:
+    """Each change with its number, time, curator and what it does."""
+    empty = cli(tmp_path, "knowledge", "pending", knowledge_dir=knowledge_copy)
+    assert (0, "Nothing pending.\n") == (empty.returncode, empty.stdout)
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cloud", "xyzzy cloudy", "U0CURATOR")
+    store.teach("entry", "vpn", "how do i vpn", "U0CURATOR", title="VPN", answer="A")
+    store.close()
+    done = cli(tmp_path, "knowledge", "pending", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode
+    first, second, total = done.stdout.splitlines()
+    assert first.startswith("#1  ") and first.endswith(
+        "by U0CURATOR: add the phrasing “xyzzy cloudy” to skill-cloud"
+    )
+    assert second.endswith("new entry vpn “VPN” for “how do i vpn”")
+    assert total.startswith("2 pending")
+
+
+def test_apply_writes_the_changes_and_marks_them_applied(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """Both changes land in the files, which load and answer them; the rows
+    are applied; a second run has nothing to do."""
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cloud", "xyzzy cloudy", "U0CURATOR")
+    store.teach(
+        "entry",
+        "vpn-setup",
+        "how do i set up the vpn",
+        "U0CURATOR",
+        title="Setting up the VPN",
+        answer="Install the *client*, then sign in.\n• Ask IT if it fails.",
+    )
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    assert "Applied #1: add the phrasing “xyzzy cloudy” to skill-cloud" in done.stdout
+    assert "2 applied, 0 not" in done.stdout
+    loaded = load(knowledge_copy)
+    assert "xyzzy cloudy" in loaded.by_id["skill-cloud"].questions
+    vpn = loaded.by_id["vpn-setup"]
+    assert (str(knowledge_copy / "faq.yaml"), ("how do i set up the vpn",)) == (
+        vpn.file,
+        vpn.questions,
+    )
+    assert "• Ask IT if it fails." in vpn.answer
+    assert [] == store.changes()
+    assert 2 == len(store.changes("applied"))
+    store.close()
+    again = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert (0, "Nothing pending.\n") == (again.returncode, again.stdout)
+
+
+def test_a_change_the_loader_refuses_is_rolled_back(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """A phrasing another entry has, and an entry that would ping people: one
+    line each, the files as they were, the rows still pending, exit 1."""
+    before = {p.name: p.read_text(encoding="utf-8") for p in knowledge_copy.iterdir()}
+    taken = load(knowledge_copy).by_id["skill-cloud"].questions[0]
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cybersecurity", taken, "U0CURATOR")
+    store.teach("entry", "pingy", "q?", "U0CURATOR", title="P", answer="<!here> hi")
+    store.teach("phrasing", "no-such-entry", "q2", "U0CURATOR")
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 1 == done.returncode
+    lines = done.stderr.strip().splitlines()
+    assert 3 == len(lines), lines
+    assert lines[0].startswith("stpm-bot: #1 not applied: ")
+    assert "is also under entry 'skill-cloud'" in lines[0]
+    assert "back as it was" in lines[0]
+    assert "#2 not applied" in lines[1] and "<!here> would notify" in lines[1]
+    assert "#3 not applied: there is no entry 'no-such-entry' any more" == lines[2][10:]
+    after = {p.name: p.read_text(encoding="utf-8") for p in knowledge_copy.iterdir()}
+    assert before == after
+    assert 3 == len(store.changes())
+    store.close()
+
+
+def test_apply_refuses_knowledge_that_is_already_broken(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """A file that doesn't load before: nothing is touched, exit 1, one line."""
+    (knowledge_copy / "broken.yaml").write_text("entries: [\n", encoding="utf-8")
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 1 == done.returncode
+    assert 1 == len(done.stderr.strip().splitlines())
+    assert "already has 1 problem(s)" in done.stderr
