@@ -144,9 +144,10 @@ def assemble(
 
 def build(settings: Settings, *, counted: bool = True) -> Core:
     """Load and validate the knowledge (raises `KnowledgeError` naming every
-    problem), then wire everything around it."""
+    problem), then wire everything around it. A database URL no engine can be
+    made for raises `DatabaseUrlError` first, before the slow loading."""
     clock = Clock(settings.zone)
+    store = Store.from_settings(settings)
     knowledge = loading.load(settings.knowledge_dir, clock.today())
     library = library_for(knowledge, settings, embeddings_for(settings))
-    store = Store.from_settings(settings)
     return assemble(settings, library, store, clock=clock, counted=counted)
