@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -50,6 +51,22 @@ def default_knowledge_dir() -> Path:
     return Path("knowledge")
 
 
+NO_HOME_DATA_DIR = Path("/var/lib/stpm-bot")
+
+
+def default_data_dir() -> Path:
+    """`$XDG_STATE_HOME/stpm-bot`, else `~/.local/state/stpm-bot`: the same
+    folder wherever the bot is started from (the XDG base directory rules:
+    a relative `XDG_STATE_HOME` is ignored). The image sets its own."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    if state and Path(state).is_absolute():
+        return Path(state) / "stpm-bot"
+    try:
+        return Path.home() / ".local" / "state" / "stpm-bot"
+    except RuntimeError:  # no HOME and no password entry for this user
+        return NO_HOME_DATA_DIR
+
+
 def default_model_dir() -> Path:
     """The project's deploy/model/ in a checkout or the image; else ./deploy/model."""
     if DEFAULT_MODEL_DIR.is_dir():
@@ -69,7 +86,11 @@ class Settings(BaseSettings):
     )
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="The store's SQLite file and the embedding cache; default "
+        "$XDG_STATE_HOME/stpm-bot or ~/.local/state/stpm-bot.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default a SQLite file in data_dir.",
