@@ -7,6 +7,8 @@ curator fixes a broken file in one pass.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +86,40 @@ def repeated_keys(root: yaml.Node | None, name: str) -> Iterator[Problem]:
                     first[key.value] = line
 
 
+def _misspelt(errors: list[Any]) -> dict[tuple[Any, ...], str]:
+    """A misspelt key (`titel:`) is an unknown key and a missing one: for
+    each unknown key close to a missing one at the same place, that name."""
+    missing = [e["loc"] for e in errors if e["type"] == "missing"]
+    found = {}
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] != "extra_forbidden" or not loc:
+            continue
+        names = [str(m[-1]) for m in missing if m[:-1] == loc[:-1]]
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        if close:
+            found[tuple(loc)] = close[0]
+    return found
+
+
 def _validation_messages(error: ValidationError) -> Iterator[str]:
-    for err in error.errors():
+    errors: list[Any] = error.errors()
+    misspelt = _misspelt(errors)
+    meant = {(*loc[:-1], name) for loc, name in misspelt.items()}
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in meant:
+            continue  # said with the misspelt key
         loc = ".".join(str(part) for part in err["loc"])
-        yield f"{loc}: {err['msg']}" if loc else err["msg"]
+        if tuple(err["loc"]) in misspelt:
+            name = misspelt[tuple(err["loc"])]
+            yield f"{loc}: not a field; did you mean '{name}'?"
+            continue
+        msg = err["msg"]
+        value = err.get("input")
+        if err["type"].startswith("date") and isinstance(value, str):
+            why = str((err.get("ctx") or {}).get("error") or "not YYYY-MM-DD")
+            msg = f"{value} is not a date ({why}); use YYYY-MM-DD"
+        yield f"{loc}: {msg}" if loc else msg
 
 
 @dataclass
@@ -96,6 +128,17 @@ class _Parsed:
     tips: list[Tip] = field(default_factory=list)
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Ids of entries that are there but did not load (already reported):
+    # pointing at one is no second problem.
+    broken: set[str] = field(default_factory=set)
+
+
+# An item's id in a file that does not parse as YAML: `- id: some-id`.
+_ID_LINE = re.compile(r"^\s*-?\s*id:\s*[\"']?([^\s\"'#]+)", re.M)
+
+
+def _ids_in(text: str) -> set[str]:
+    return set(_ID_LINE.findall(text))
 
 
 def _synonyms(raw: object, name: str, into: _Parsed) -> None:
@@ -145,6 +188,7 @@ def _parse_file(path: Path, name: str) -> _Parsed:
             problems.append(Problem(name, msg))
             return parsed
         text = path.read_text(encoding="utf-8")
+        parsed.broken = _ids_in(text)  # until the entries have loaded
         root = yaml.compose(text, Loader=_Loader)
         data: Any = _Loader(text).get_single_data() if root is not None else None
     except UnicodeDecodeError:
@@ -164,11 +208,13 @@ def _parse_file(path: Path, name: str) -> _Parsed:
         return parsed
     problems.extend(repeated_keys(root, name))
     if data is None:
+        parsed.broken = set()
         return parsed
     if not isinstance(data, dict) or not set(data) <= {"entries", "tips", "synonyms"}:
         msg = "expected a mapping with 'entries:', 'tips:' or 'synonyms:'"
         problems.append(Problem(name, msg, line=1))
         return parsed
+    parsed.broken = set()
     if "synonyms" in data:
         _synonyms(data["synonyms"], name, parsed)
     for key, model in (("entries", Entry), ("tips", Tip)):
@@ -196,12 +242,19 @@ def _parse_file(path: Path, name: str) -> _Parsed:
                     Problem(name, msg, entry=ident, line=line)
                     for msg in _validation_messages(exc)
                 )
+                if model is Entry:
+                    parsed.broken.add(ident)
     return parsed
 
 
 def _cross_checks(
-    entries: list[Entry], tips: list[Tip], today: dt.date
+    entries: list[Entry],
+    tips: list[Tip],
+    today: dt.date,
+    broken: frozenset[str] = frozenset(),
 ) -> Iterator[Problem]:
+    """Problems between entries and tips; a reference to an entry in
+    `broken` (there, but its own problem already said) is not one more."""
     seen: dict[str, Entry] = {}
     questions: dict[str, Entry] = {}
     for e in entries:
@@ -225,7 +278,7 @@ def _cross_checks(
         for ref in twice:
             yield Problem(e.file, f"related lists '{ref}' twice", e.id, e.line)
         for ref in e.related:
-            if ref not in seen:
+            if ref not in seen and ref not in broken:
                 yield Problem(
                     e.file, f"related id '{ref}' does not exist", e.id, e.line
                 )
@@ -237,7 +290,7 @@ def _cross_checks(
         if t.id in tip_ids:
             yield Problem(t.file, "duplicate tip id", t.id, t.line)
         tip_ids.add(t.id)
-        if t.related and t.related not in seen:
+        if t.related and t.related not in seen and t.related not in broken:
             yield Problem(
                 t.file, f"related id '{t.related}' does not exist", t.id, t.line
             )
@@ -280,14 +333,16 @@ def check(
     tips: list[Tip] = []
     synonyms: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
+    broken: set[str] = set()
     for path in knowledge_files(directory):
         parsed = _parse_file(path, str(path))
         entries += parsed.entries
         tips += parsed.tips
         problems += parsed.problems
+        broken |= parsed.broken
         for canon, forms in parsed.synonyms.items():
             synonyms[canon] = synonyms.get(canon, ()) + forms
-    problems += _cross_checks(entries, tips, today)
+    problems += _cross_checks(entries, tips, today, frozenset(broken))
     if not entries and not any(not p.warning for p in problems):
         problems.append(Problem(str(directory), "no knowledge entries found"))
     return Knowledge.of(entries, tips, synonyms), problems
