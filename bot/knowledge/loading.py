@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,17 +178,29 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 MAX_FILE_BYTES = 5_000_000
+READ_ATTEMPTS = 10  # reads of a directory that changed while it was read
+READ_BACKOFF_SECONDS = 0.01  # then 0.02, 0.03...: half a second in all
 
 
-def _parse_file(path: Path, name: str) -> _Parsed:
+def _parse_file(raw: bytes | str, name: str) -> _Parsed:
+    """`raw`, the bytes of the file `name` (or why it can't be read), as
+    entries, tips, synonyms and problems; never raises."""
     parsed = _Parsed()
+    if isinstance(raw, str):
+        parsed.problems.append(Problem(name, raw))
+        return parsed
+    try:
+        return _parse_text(raw, name, parsed)
+    except Exception as exc:  # a file must never crash a load
+        msg = f"cannot be read as knowledge: {type(exc).__name__}: {exc}"
+        parsed.problems.append(Problem(name, msg[:300]))
+        return parsed
+
+
+def _parse_text(raw: bytes, name: str, parsed: _Parsed) -> _Parsed:
     problems = parsed.problems
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            msg = f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
-            problems.append(Problem(name, msg))
-            return parsed
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
         parsed.broken = _ids_in(text)  # until the entries have loaded
         root = yaml.compose(text, Loader=_Loader)
         data: Any = _Loader(text).get_single_data() if root is not None else None
@@ -197,14 +210,15 @@ def _parse_file(path: Path, name: str) -> _Parsed:
     except RecursionError:
         problems.append(Problem(name, "nested too deeply to be knowledge"))
         return parsed
-    except OSError as exc:
-        problems.append(Problem(name, f"cannot read the file: {exc.strerror or exc}"))
-        return parsed
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
+        return parsed
+    except ValueError as exc:  # e.g. an integer of 5,000 digits
+        why = str(exc).split(";")[0][:200]
+        problems.append(Problem(name, f"a value that can't be read: {why}"))
         return parsed
     problems.extend(repeated_keys(root, name))
     if data is None:
@@ -320,6 +334,48 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
+def _targets(directory: Path) -> tuple[Path, list[tuple[Path, Path]]]:
+    """The directory resolved, and each knowledge file with the real file it
+    is (a ConfigMap's files are links through `..data` to a timestamped
+    folder that is never changed, only replaced)."""
+    real = directory.resolve()
+    return real, [(path, path.resolve()) for path in knowledge_files(real)]
+
+
+def _read(target: Path) -> bytes | str:
+    """The file's bytes, or why it can't be read; `FileNotFoundError` when it
+    went away (the directory changed while it was read)."""
+    try:
+        with target.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if len(raw) > MAX_FILE_BYTES:
+        return f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
+    return raw
+
+
+def read_files(directory: Path) -> list[tuple[str, bytes | str]]:
+    """Every knowledge file's name (as under `directory`) and bytes (or why
+    it can't be read), all of one version of the directory: the directory
+    and every file are resolved once, read through those paths, and read
+    again if they resolve differently afterwards (a symlink swapped while it
+    was read), so a load is never half old, half new."""
+    for attempt in range(READ_ATTEMPTS):
+        real, targets = _targets(directory)
+        found: list[tuple[str, bytes | str]] | None
+        try:
+            found = [(str(directory / p.name), _read(t)) for p, t in targets]
+        except FileNotFoundError:
+            found = None  # a file or the folder behind it went away: again
+        if found is not None and _targets(directory) == (real, targets):
+            return found
+        time.sleep(READ_BACKOFF_SECONDS * (attempt + 1))
+    return [(str(directory), "the files kept changing while they were read")]
+
+
 def check(
     directory: Path, today: dt.date | None = None
 ) -> tuple[Knowledge, list[Problem]]:
@@ -334,8 +390,8 @@ def check(
     synonyms: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
     broken: set[str] = set()
-    for path in knowledge_files(directory):
-        parsed = _parse_file(path, str(path))
+    for name, raw in read_files(directory):
+        parsed = _parse_file(raw, name)
         entries += parsed.entries
         tips += parsed.tips
         problems += parsed.problems
