@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint typecheck unit bench bench-retrieval bench-slack clean
+.PHONY: setup run test lint typecheck unit bench bench-retrieval bench-slack bench-reload clean
 
 $(BIN)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,16 @@ unit: setup
 
 test: lint typecheck unit
 
-bench: bench-retrieval bench-slack
+bench: bench-retrieval bench-slack bench-reload
 
 bench-retrieval: setup
 	$(BIN)/python bench/retrieval.py
 
 bench-slack: setup
 	$(BIN)/python bench/slack_load.py
+
+bench-reload: setup
+	$(BIN)/python bench/reload_memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

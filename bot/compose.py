@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.asking import Answerer, NoQuestionLog, QuestionLog
 from bot.clock import Clock
-from bot.knowledge import loading
+from bot.knowledge import isolated, loading
 from bot.knowledge.models import Knowledge
 from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
@@ -47,6 +47,7 @@ class Core:
             self.settings.reload_interval,
             self.clock.today,
             self.library.snapshot().knowledge,
+            check=isolated.check,  # parsed outside the serving process
         )
 
 

@@ -343,3 +343,21 @@ def unknown_settings(environ: Mapping[str, str]) -> list[str]:
         hint = f"; did you mean {close[0]}?" if close else ""
         lines.append(f"stpm-bot: {name} is not a setting and is ignored{hint}")
     return lines
+
+
+# What a helper process (an index worker, the knowledge check on reload) must
+# not inherit: the bot's settings, Slack's tokens, the database's URL and
+# libpq's password, and anything else named like a secret.
+_NOT_FOR_WORKERS = re.compile(
+    r"(STPM_BOT_|SLACK_|PG).*|.*(TOKEN|SECRET|PASSWORD|PASSWD|_KEY|DATABASE_URL).*"
+)
+
+
+def worker_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` as a helper process gets it: only what runs Python (PATH,
+    HOME, locale, PYTHON*), never a credential."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if not _NOT_FOR_WORKERS.fullmatch(name.upper())
+    }

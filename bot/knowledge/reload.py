@@ -27,6 +27,7 @@ SETTLE_SECONDS = 0.3  # how long files must stay unchanged before a reload
 SHRINK_FLOOR = 4
 
 Items = dict[str, frozenset[str]]
+Check = Callable[[Path, dt.date], tuple[Knowledge, list[loading.Problem]]]
 
 
 def _items(knowledge: Knowledge) -> Items:
@@ -66,9 +67,12 @@ class Reloader:
         interval: float = 2.0,
         today: Callable[[], dt.date] = dt.date.today,
         current: Knowledge | None = None,
+        check: Check = loading.check,
     ) -> None:
         """`current`: the knowledge being served, so the first reload can
-        already tell a file that became empty."""
+        already tell a file that became empty. `check` loads the directory
+        (the serving bot's: in a child process, `isolated.check`)."""
+        self._check = check
         self.today = today  # for review dates, in the bot's zone
         self.directory = directory
         self.swap = swap
@@ -88,7 +92,7 @@ class Reloader:
         entries as it is; a file that became empty never is."""
         with self._lock:
             self._seen = fingerprint(self.directory)
-            loaded, problems = loading.check(self.directory, self.today())
+            loaded, problems = self._check(self.directory, self.today())
             errors = [str(p) for p in problems if not p.warning]
             emptied = self._emptied(loaded) if not errors else []
             if emptied:
