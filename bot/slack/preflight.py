@@ -7,7 +7,10 @@ for the operator naming the variable, not a crash deep inside Bolt.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
+from collections.abc import Iterator
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -46,9 +49,23 @@ def _reason(error: BaseException) -> str:
     return str(cause) or type(cause).__name__
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """slack_sdk logs each failed attempt as an error of its own; the one
+    line this check prints says it all."""
+    sdk = logging.getLogger("slack_sdk")
+    level = sdk.level
+    sdk.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        sdk.setLevel(level)
+
+
 def _call(client: WebClient, method: str, variable: str, base_url: str) -> None:
     try:
-        client.api_call(method)
+        with _quiet():
+            client.api_call(method)
     except SlackApiError as error:
         code = str(error.response.get("error") or error.response.status_code)
         if code in REFUSED:

@@ -35,8 +35,8 @@ def _stpm_bot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 
 
 def _said(done: subprocess.CompletedProcess[str]) -> list[str]:
-    """The lines meant for the operator (the JSON log lines left out)."""
-    return [line for line in done.stderr.splitlines() if line.startswith("stpm-bot:")]
+    """What the operator reads (errors only are logged here: nothing else)."""
+    return done.stderr.splitlines()
 
 
 COMMANDS = [("run",), ("post-tips",), ("report", "--post")]
