@@ -145,9 +145,14 @@ def _chat(core: compose.Core, args: argparse.Namespace) -> int:
     return chat.run(chat.Chat.of(core), interactive=sys.stdin.isatty())
 
 
-def _run(core: compose.Core, args: argparse.Namespace) -> int:
+def _reloading(core: compose.Core) -> None:
     if core.settings.reload_interval:
         core.reloader().start()
+
+
+def _run(core: compose.Core, args: argparse.Namespace) -> int:
+    """Serve Slack once every check passed (the reloader started only then),
+    or the terminal chat when nothing of Slack is set."""
     settings = core.settings
     missing = settings.missing_slack_settings()
     some = (
@@ -177,6 +182,7 @@ def _run(core: compose.Core, args: argparse.Namespace) -> int:
             "See README 'Slack app'.",
             file=sys.stderr,
         )
+        _reloading(core)
         return _chat(core, args)
     if not core.recording:  # the store could not be opened
         print(
@@ -192,6 +198,7 @@ def _run(core: compose.Core, args: argparse.Namespace) -> int:
         return EX_USAGE
     from bot.slack.app import serve  # only here: the terminal commands don't need Bolt
 
+    _reloading(core)
     serve(core)
     return 0
 
