@@ -536,3 +536,17 @@ def test_network_policy_lets_in_only_the_ingress_and_out_only_what_is_needed() -
         if ("UDP", 53) in {(p["protocol"], p["port"]) for p in rule["ports"]}
     )
     assert "kube-dns" == dns["to"][0]["podSelector"]["matchLabels"]["k8s-app"]
+
+
+def test_every_deployment_sets_the_data_dir_to_its_volume() -> None:
+    """The image, compose's services and the ConfigMap all set
+    STPM_BOT_DATA_DIR to the mounted volume, never the per-user default."""
+    data = docker_env()["STPM_BOT_DATA_DIR"]
+    assert [f'["{data}"]'] == [i.args for i in docker("VOLUME")]
+    assert data == k8s()["ConfigMap"]["data"]["STPM_BOT_DATA_DIR"]
+    for name in ("bot", "bot-socket"):
+        service = compose()["services"][name]
+        assert data == service["environment"]["STPM_BOT_DATA_DIR"], name
+        assert f"bot-data:{data}" in service["volumes"], name
+    for kind, container in containers().items():
+        assert data in {m["mountPath"] for m in container["volumeMounts"]}, kind
