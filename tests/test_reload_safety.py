@@ -101,6 +101,19 @@ def test_a_configmap_swap_is_never_read_half_old_half_new(tmp_path: Path) -> Non
     assert {"a", "b"} == seen
 
 
+def test_a_link_to_nothing_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """A knowledge file that is a symlink to a missing file: one problem
+    with its name, not a load that retries forever or crashes."""
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    gone = tmp_path / "knowledge" / "gone.yaml"
+    gone.symlink_to(tmp_path / "nowhere.yaml")
+    knowledge, problems = loading.check(tmp_path / "knowledge")
+    assert [f"{gone}: error: cannot read the file: it is a link to nothing"] == [
+        str(p) for p in problems if not p.warning
+    ]
+    assert len(loading.check(KNOWLEDGE_DIR)[0].entries) == len(knowledge.entries)
+
+
 @pytest.fixture
 def core(tmp_path: Path) -> Core:
     """The core over a copy of the real knowledge that the tests edit."""

@@ -394,14 +394,17 @@ def _targets(directory: Path) -> tuple[Path, list[tuple[Path, Path]]]:
     return real, [(path, path.resolve()) for path in knowledge_files(real)]
 
 
+GONE = "cannot read the file: it is a link to nothing"
+
+
 def _read(target: Path) -> bytes | str:
-    """The file's bytes, or why it can't be read; `FileNotFoundError` when it
-    went away (the directory changed while it was read)."""
+    """The file's bytes, or why it can't be read (`GONE`: not there, as
+    when the directory changes while it is read)."""
     try:
         with target.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise
+        return GONE
     except OSError as exc:
         return f"cannot read the file: {exc.strerror or exc}"
     if len(raw) > MAX_FILE_BYTES:
@@ -417,12 +420,11 @@ def read_files(directory: Path) -> list[tuple[str, bytes | str]]:
     was read), so a load is never half old, half new."""
     for attempt in range(READ_ATTEMPTS):
         real, targets = _targets(directory)
-        found: list[tuple[str, bytes | str]] | None
-        try:
-            found = [(str(directory / p.name), _read(t)) for p, t in targets]
-        except FileNotFoundError:
-            found = None  # a file or the folder behind it went away: again
-        if found is not None and _targets(directory) == (real, targets):
+        found = [(str(directory / p.name), _read(t)) for p, t in targets]
+        # Unchanged: done. A file not there is a link to nothing, or went
+        # away just now: a second look says which.
+        settled = attempt or all(raw != GONE for _, raw in found)
+        if settled and _targets(directory) == (real, targets):
             return found
         time.sleep(READ_BACKOFF_SECONDS * (attempt + 1))
     return [(str(directory), "the files kept changing while they were read")]
