@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint typecheck unit bench bench-retrieval bench-slack bench-faults clean
+.PHONY: setup run test lint typecheck unit bench bench-retrieval bench-slack bench-faults bench-reload clean
 
 $(BIN)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ unit: setup
 
 test: lint typecheck unit
 
-bench: bench-retrieval bench-slack bench-faults
+bench: bench-retrieval bench-slack bench-faults bench-reload
 
 bench-retrieval: setup
 	$(BIN)/python bench/retrieval.py
@@ -40,6 +40,9 @@ bench-slack: setup
 
 bench-faults: setup
 	$(BIN)/python bench/faults.py
+
+bench-reload: setup
+	$(BIN)/python bench/reload_memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.asking import Answerer, NoQuestionLog, QuestionLog
 from bot.clock import Clock
-from bot.knowledge import loading
+from bot.knowledge import isolated, loading
 from bot.knowledge.models import Knowledge
 from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
@@ -47,6 +47,7 @@ class Core:
             self.settings.reload_interval,
             self.clock.today,
             self.library.snapshot().knowledge,
+            check=isolated.check,  # parsed outside the serving process
         )
 
 
@@ -144,9 +145,10 @@ def assemble(
 
 def build(settings: Settings, *, counted: bool = True) -> Core:
     """Load and validate the knowledge (raises `KnowledgeError` naming every
-    problem), then wire everything around it."""
+    problem), then wire everything around it. A database URL no engine can be
+    made for raises `DatabaseUrlError` first, before the slow loading."""
     clock = Clock(settings.zone)
+    store = Store.from_settings(settings)
     knowledge = loading.load(settings.knowledge_dir, clock.today())
     library = library_for(knowledge, settings, embeddings_for(settings))
-    store = Store.from_settings(settings)
     return assemble(settings, library, store, clock=clock, counted=counted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -51,6 +52,22 @@ def default_knowledge_dir() -> Path:
     return Path("knowledge")
 
 
+NO_HOME_DATA_DIR = Path("/var/lib/stpm-bot")
+
+
+def default_data_dir() -> Path:
+    """`$XDG_STATE_HOME/stpm-bot`, else `~/.local/state/stpm-bot`: the same
+    folder wherever the bot is started from (the XDG base directory rules:
+    a relative `XDG_STATE_HOME` is ignored). The image sets its own."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    if state and Path(state).is_absolute():
+        return Path(state) / "stpm-bot"
+    try:
+        return Path.home() / ".local" / "state" / "stpm-bot"
+    except RuntimeError:  # no HOME and no password entry for this user
+        return NO_HOME_DATA_DIR
+
+
 def default_model_dir() -> Path:
     """The project's deploy/model/ in a checkout or the image; else ./deploy/model."""
     if DEFAULT_MODEL_DIR.is_dir():
@@ -70,7 +87,11 @@ class Settings(BaseSettings):
     )
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="The store's SQLite file and the embedding cache; default "
+        "$XDG_STATE_HOME/stpm-bot or ~/.local/state/stpm-bot.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default a SQLite file in data_dir.",
@@ -351,3 +372,21 @@ def unknown_settings(environ: Mapping[str, str]) -> list[str]:
         hint = f"; did you mean {close[0]}?" if close else ""
         lines.append(f"stpm-bot: {name} is not a setting and is ignored{hint}")
     return lines
+
+
+# What a helper process (an index worker, the knowledge check on reload) must
+# not inherit: the bot's settings, Slack's tokens, the database's URL and
+# libpq's password, and anything else named like a secret.
+_NOT_FOR_WORKERS = re.compile(
+    r"(STPM_BOT_|SLACK_|PG).*|.*(TOKEN|SECRET|PASSWORD|PASSWD|_KEY|DATABASE_URL).*"
+)
+
+
+def worker_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` as a helper process gets it: only what runs Python (PATH,
+    HOME, locale, PYTHON*), never a credential."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if not _NOT_FOR_WORKERS.fullmatch(name.upper())
+    }

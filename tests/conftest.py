@@ -29,14 +29,16 @@ KEPT = frozenset({"STPM_BOT_TEST_DATABASE_URL"})  # how CI hands in PostgreSQL
 
 
 @pytest.fixture(scope="session", autouse=True)
-def clean_environ() -> Iterator[None]:
+def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The whole run, session fixtures included, sees none of the bot's or
-    Slack's settings; tests that set one use their own `monkeypatch`."""
+    Slack's settings (tests that set one use their own `monkeypatch`), and
+    the default data directory is a throwaway one, not the developer's."""
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith(OWN_PREFIXES) and name not in KEPT:
                 patch.delenv(name)
         patch.delenv("PORT", raising=False)
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
         yield
 
 

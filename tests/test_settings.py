@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings, parse_hhmm
+from tests.support.paths import ROOT
 
 
 def settings(**values: object) -> Settings:
@@ -82,3 +87,50 @@ def test_a_suggest_threshold_above_the_answer_threshold_in_use_is_lowered() -> N
         lexical = retriever_config(settings, semantic=False)
     assert (44, 44) == (lexical.suggest_threshold, lexical.answer_threshold)
     assert ["settings.suggest_above_answer"] == [log["event"] for log in logs]
+
+
+def test_the_default_data_dir_does_not_depend_on_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from two folders, the bot keeps its data in one place:
+    $XDG_STATE_HOME/stpm-bot, else ~/.local/state/stpm-bot."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    found = []
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        found.append(settings().data_dir)
+    assert [tmp_path / "state" / "stpm-bot"] * 2 == found
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/state")  # ignored, as XDG says
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert tmp_path / "home" / ".local" / "state" / "stpm-bot" == settings().data_dir
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert tmp_path / "home" / ".local" / "state" / "stpm-bot" == settings().data_dir
+
+
+def test_the_store_is_created_in_the_default_data_dir_not_the_folder(
+    tmp_path: Path,
+) -> None:
+    """`stpm-bot ask` with no data setting, from a project folder: the SQLite
+    file goes to $XDG_STATE_HOME/stpm-bot, nothing to ./data."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
+    }
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "STPM_BOT_SEMANTIC": "false",
+    }
+    (tmp_path / "work").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "what is an stpm"],
+        cwd=tmp_path / "work",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr
+    assert (tmp_path / "state" / "stpm-bot" / "stpm-bot.db").is_file()
+    assert [] == list((tmp_path / "work").iterdir())

@@ -13,10 +13,13 @@ import sys
 from argparse import Namespace
 from collections import Counter
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.answers import gaps as gap_report
 from bot.answers.schedule import Policy
 from bot.compose import Core
 from bot.store.database import Store
+from bot.store.engine import shown
 from bot.text.markup import printable
 
 EX_USAGE = 2
@@ -38,12 +41,51 @@ def _usage(message: str) -> int:
     return EX_USAGE
 
 
+class Unreachable(Exception):
+    """The store can't be opened; `str()` is the one line for the operator."""
+
+
 def _store(core: Core) -> Store:
-    core.store.create_schema()
+    try:
+        core.store.create_schema()
+    except (SQLAlchemyError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+        raise Unreachable(
+            f"cannot reach the database {shown(core.settings.resolved_database_url)}"
+            f" ({reason}); check STPM_BOT_DATABASE_URL"
+        ) from None
     return core.store
 
 
+def slack_problem(core: Core) -> str | None:
+    """Why Slack can't be used with these settings (a token it refuses, no
+    answer from `SLACK_API_BASE_URL`), or None."""
+    from bot.slack import preflight
+
+    try:
+        preflight.check(core.settings, core.metrics)
+    except preflight.SlackUnusable as problem:
+        return str(problem)
+    return None
+
+
 def post_tips(core: Core, args: Namespace) -> int:
+    """`_post_tips`, with an unreachable store as one line, exit 2."""
+    try:
+        return _post_tips(core, args)
+    except Unreachable as problem:
+        return _usage(str(problem))
+
+
+def report(core: Core, args: Namespace) -> int:
+    """`_report`, with an unreachable store as one line, exit 2."""
+    try:
+        return _report(core, args)
+    except Unreachable as problem:
+        return _usage(str(problem))
+
+
+def _post_tips(core: Core, args: Namespace) -> int:
     """Post every subscribed channel's tip for the date once; exit 1 if any
     is not known to be posted (a retried Job then tries those again)."""
     settings = core.settings
@@ -53,6 +95,9 @@ def post_tips(core: Core, args: Namespace) -> int:
     from bot.slack.client import web_client
 
     store = _store(core)
+    problem = slack_problem(core)
+    if problem:
+        return _usage(problem)
     tip_poster.seed(settings, store)
     policy = Policy.from_settings(settings)
     date: dt.date = args.date or core.clock.today()
@@ -68,7 +113,7 @@ def post_tips(core: Core, args: Namespace) -> int:
     return 1 if outcomes.keys() & {"retry", "failed", "unknown", "no_tips"} else 0
 
 
-def report(core: Core, args: Namespace) -> int:
+def _report(core: Core, args: Namespace) -> int:
     """Print the knowledge-gap report; `--post` sends it to the curators."""
     settings = core.settings
     if args.post and not (settings.curators_channel and settings.slack_bot_token):
@@ -78,6 +123,9 @@ def report(core: Core, args: Namespace) -> int:
     since: dt.date | None = args.since
     if since is None and args.post:
         since = core.clock.today() - dt.timedelta(DIGEST_DAYS)
+    problem = slack_problem(core) if args.post else None
+    if problem:
+        return _usage(problem)
     knowledge = core.library.snapshot().knowledge
     data = gap_report.build(_store(core), knowledge, since, core.clock.zone)
     if args.json:

@@ -2,8 +2,10 @@
 
 Every command builds the settings once, configures logging (stderr only, so
 `--json` output stays clean) and builds the core through `bot.compose.build`.
-A mistake in the settings exits 2, in the knowledge 1, anything unexpected 70
-with one line for the user and the details in the log: never a traceback.
+A mistake in the settings exits 2 (a database URL no engine can be made for, a
+Slack or a database that can't be reached or refuses the token included), in
+the knowledge 1, anything unexpected 70 with one line for the user and the
+details in the log: never a traceback.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
 from bot import compose, logs
 from bot.cli import chat, commands, curation, jobs
+from bot.cli.jobs import slack_problem
 from bot.knowledge.loading import KnowledgeError
 from bot.settings import Settings, unknown_settings
+from bot.store.engine import DatabaseUrlError, shown
 
 EX_USAGE = 2
 EX_SOFTWARE = 70
@@ -104,9 +107,13 @@ def settings_problems(error: ValidationError) -> list[str]:
     return lines
 
 
-def _core(settings: Settings, counted: bool) -> compose.Core | None:
+def _core(settings: Settings, counted: bool) -> compose.Core | int:
+    """The core, or the exit status after saying why it can't be built."""
     try:
         return compose.build(settings, counted=counted)
+    except DatabaseUrlError as exc:
+        print(f"stpm-bot: {exc}", file=sys.stderr)
+        return EX_USAGE
     except KnowledgeError as exc:
         errors = [p for p in exc.problems if not p.warning]
         print(
@@ -116,7 +123,7 @@ def _core(settings: Settings, counted: bool) -> compose.Core | None:
         )
         for problem in errors:
             print(f"  {problem}", file=sys.stderr)
-        return None
+        return 1
 
 
 def _with_core(
@@ -128,8 +135,8 @@ def _with_core(
 
     def handler(settings: Settings, args: argparse.Namespace) -> int:
         core = _core(settings, counted)
-        if core is None:
-            return 1
+        if isinstance(core, int):
+            return core
         return command(core, args)
 
     return handler
@@ -144,9 +151,14 @@ def _chat(core: compose.Core, args: argparse.Namespace) -> int:
     return chat.run(chat.Chat.of(core), interactive=sys.stdin.isatty())
 
 
-def _run(core: compose.Core, args: argparse.Namespace) -> int:
+def _reloading(core: compose.Core) -> None:
     if core.settings.reload_interval:
         core.reloader().start()
+
+
+def _run(core: compose.Core, args: argparse.Namespace) -> int:
+    """Serve Slack once every check passed (the reloader started only then),
+    or the terminal chat when nothing of Slack is set."""
     settings = core.settings
     missing = settings.missing_slack_settings()
     some = (
@@ -176,18 +188,23 @@ def _run(core: compose.Core, args: argparse.Namespace) -> int:
             "See README 'Slack app'.",
             file=sys.stderr,
         )
+        _reloading(core)
         return _chat(core, args)
     if not core.recording:  # the store could not be opened
-        url = make_url(core.settings.resolved_database_url)
         print(
             f"stpm-bot: cannot reach the database "
-            f"{url.render_as_string(hide_password=True)}; the Slack app needs it "
+            f"{shown(settings.resolved_database_url)}; the Slack app needs it "
             "to answer each event once (STPM_BOT_DATABASE_URL).",
             file=sys.stderr,
         )
-        return 1
+        return EX_USAGE
+    problem = slack_problem(core)
+    if problem:
+        print(f"stpm-bot: {problem}", file=sys.stderr)
+        return EX_USAGE
     from bot.slack.app import serve  # only here: the terminal commands don't need Bolt
 
+    _reloading(core)
     serve(core)
     return 0
 

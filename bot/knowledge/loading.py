@@ -7,6 +7,9 @@ curator fixes a broken file in one pass.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +87,40 @@ def repeated_keys(root: yaml.Node | None, name: str) -> Iterator[Problem]:
                     first[key.value] = line
 
 
+def _misspelt(errors: list[Any]) -> dict[tuple[Any, ...], str]:
+    """A misspelt key (`titel:`) is an unknown key and a missing one: for
+    each unknown key close to a missing one at the same place, that name."""
+    missing = [e["loc"] for e in errors if e["type"] == "missing"]
+    found = {}
+    for err in errors:
+        loc = err["loc"]
+        if err["type"] != "extra_forbidden" or not loc:
+            continue
+        names = [str(m[-1]) for m in missing if m[:-1] == loc[:-1]]
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        if close:
+            found[tuple(loc)] = close[0]
+    return found
+
+
 def _validation_messages(error: ValidationError) -> Iterator[str]:
-    for err in error.errors():
+    errors: list[Any] = error.errors()
+    misspelt = _misspelt(errors)
+    meant = {(*loc[:-1], name) for loc, name in misspelt.items()}
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in meant:
+            continue  # said with the misspelt key
         loc = ".".join(str(part) for part in err["loc"])
-        yield f"{loc}: {err['msg']}" if loc else err["msg"]
+        if tuple(err["loc"]) in misspelt:
+            name = misspelt[tuple(err["loc"])]
+            yield f"{loc}: not a field; did you mean '{name}'?"
+            continue
+        msg = err["msg"]
+        value = err.get("input")
+        if err["type"].startswith("date") and isinstance(value, str):
+            why = str((err.get("ctx") or {}).get("error") or "not YYYY-MM-DD")
+            msg = f"{value} is not a date ({why}); use YYYY-MM-DD"
+        yield f"{loc}: {msg}" if loc else msg
 
 
 @dataclass
@@ -96,6 +129,17 @@ class _Parsed:
     tips: list[Tip] = field(default_factory=list)
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Ids of entries that are there but did not load (already reported):
+    # pointing at one is no second problem.
+    broken: set[str] = field(default_factory=set)
+
+
+# An item's id in a file that does not parse as YAML: `- id: some-id`.
+_ID_LINE = re.compile(r"^\s*-?\s*id:\s*[\"']?([^\s\"'#]+)", re.M)
+
+
+def _ids_in(text: str) -> set[str]:
+    return set(_ID_LINE.findall(text))
 
 
 def _synonyms(raw: object, name: str, into: _Parsed) -> None:
@@ -125,7 +169,7 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_Loader.yaml_implicit_resolvers = {
+_NO_DATES = {
     first: [
         (tag, regexp)
         for tag, regexp in resolvers
@@ -133,28 +177,90 @@ _Loader.yaml_implicit_resolvers = {
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.yaml_implicit_resolvers = _NO_DATES
+_Fast: type[Any] = _Loader
+if yaml.__with_libyaml__:  # libyaml's parser: ten times faster
+
+    class _CLoader(yaml.CSafeLoader):
+        """The same rules in libyaml's C parser; `_screen` refuses aliases
+        first (the C composer can't be told to)."""
+
+    _CLoader.yaml_implicit_resolvers = _NO_DATES
+    _Fast = _CLoader
+
 MAX_FILE_BYTES = 5_000_000
+MAX_DEPTH = 64  # knowledge is five levels deep; thousands is an attack
+MAX_NODES = 1_000_000  # YAML values in one file
+MAX_ENTRIES = 100_000  # in the whole knowledge
 
 
-def _parse_file(path: Path, name: str) -> _Parsed:
+def _refused(why: str, event: Any) -> yaml.YAMLError:
+    return yaml.composer.ComposerError(None, None, why, event.start_mark)
+
+
+def _screen(text: str) -> None:
+    """One pass over the file's YAML events, before anything is built:
+    refuse aliases, nesting deeper than `MAX_DEPTH` and more than
+    `MAX_NODES` values, naming the line."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_Fast):
+        if isinstance(event, yaml.AliasEvent):
+            raise _refused("aliases (*name) are not allowed here", event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _refused(f"nested over {MAX_DEPTH} levels deep", event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _refused(
+                    f"over {MAX_NODES:,} values in one file; split it", event
+                )
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The file's node tree (for lines) and its data, parsed once."""
+    _screen(text)
+    loader = _Fast(text)
+    try:
+        root = loader.get_single_node()
+        return root, loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+
+
+READ_ATTEMPTS = 10  # reads of a directory that changed while it was read
+READ_BACKOFF_SECONDS = 0.01  # then 0.02, 0.03...: half a second in all
+
+
+def _parse_file(raw: bytes | str, name: str) -> _Parsed:
+    """`raw`, the bytes of the file `name` (or why it can't be read), as
+    entries, tips, synonyms and problems; never raises."""
     parsed = _Parsed()
+    if isinstance(raw, str):
+        parsed.problems.append(Problem(name, raw))
+        return parsed
+    try:
+        return _parse_text(raw, name, parsed)
+    except Exception as exc:  # a file must never crash a load
+        msg = f"cannot be read as knowledge: {type(exc).__name__}: {exc}"
+        parsed.problems.append(Problem(name, msg[:300]))
+        return parsed
+
+
+def _parse_text(raw: bytes, name: str, parsed: _Parsed) -> _Parsed:
     problems = parsed.problems
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            msg = f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
-            problems.append(Problem(name, msg))
-            return parsed
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=_Loader)
-        data: Any = _Loader(text).get_single_data() if root is not None else None
+        text = raw.decode("utf-8")
+        parsed.broken = _ids_in(text)  # until the entries have loaded
+        root, data = _compose(text)
     except UnicodeDecodeError:
         problems.append(Problem(name, "file is not UTF-8 text"))
         return parsed
     except RecursionError:
         problems.append(Problem(name, "nested too deeply to be knowledge"))
-        return parsed
-    except OSError as exc:
-        problems.append(Problem(name, f"cannot read the file: {exc.strerror or exc}"))
         return parsed
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -162,13 +268,19 @@ def _parse_file(path: Path, name: str) -> _Parsed:
         reason = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
         return parsed
+    except ValueError as exc:  # e.g. an integer of 5,000 digits
+        why = str(exc).split(";")[0][:200]
+        problems.append(Problem(name, f"a value that can't be read: {why}"))
+        return parsed
     problems.extend(repeated_keys(root, name))
     if data is None:
+        parsed.broken = set()
         return parsed
     if not isinstance(data, dict) or not set(data) <= {"entries", "tips", "synonyms"}:
         msg = "expected a mapping with 'entries:', 'tips:' or 'synonyms:'"
         problems.append(Problem(name, msg, line=1))
         return parsed
+    parsed.broken = set()
     if "synonyms" in data:
         _synonyms(data["synonyms"], name, parsed)
     for key, model in (("entries", Entry), ("tips", Tip)):
@@ -196,12 +308,19 @@ def _parse_file(path: Path, name: str) -> _Parsed:
                     Problem(name, msg, entry=ident, line=line)
                     for msg in _validation_messages(exc)
                 )
+                if model is Entry:
+                    parsed.broken.add(ident)
     return parsed
 
 
 def _cross_checks(
-    entries: list[Entry], tips: list[Tip], today: dt.date
+    entries: list[Entry],
+    tips: list[Tip],
+    today: dt.date,
+    broken: frozenset[str] = frozenset(),
 ) -> Iterator[Problem]:
+    """Problems between entries and tips; a reference to an entry in
+    `broken` (there, but its own problem already said) is not one more."""
     seen: dict[str, Entry] = {}
     questions: dict[str, Entry] = {}
     for e in entries:
@@ -225,7 +344,7 @@ def _cross_checks(
         for ref in twice:
             yield Problem(e.file, f"related lists '{ref}' twice", e.id, e.line)
         for ref in e.related:
-            if ref not in seen:
+            if ref not in seen and ref not in broken:
                 yield Problem(
                     e.file, f"related id '{ref}' does not exist", e.id, e.line
                 )
@@ -237,7 +356,7 @@ def _cross_checks(
         if t.id in tip_ids:
             yield Problem(t.file, "duplicate tip id", t.id, t.line)
         tip_ids.add(t.id)
-        if t.related and t.related not in seen:
+        if t.related and t.related not in seen and t.related not in broken:
             yield Problem(
                 t.file, f"related id '{t.related}' does not exist", t.id, t.line
             )
@@ -267,10 +386,55 @@ def knowledge_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
+def _targets(directory: Path) -> tuple[Path, list[tuple[Path, Path]]]:
+    """The directory resolved, and each knowledge file with the real file it
+    is (a ConfigMap's files are links through `..data` to a timestamped
+    folder that is never changed, only replaced)."""
+    real = directory.resolve()
+    return real, [(path, path.resolve()) for path in knowledge_files(real)]
+
+
+GONE = "cannot read the file: it is a link to nothing"
+
+
+def _read(target: Path) -> bytes | str:
+    """The file's bytes, or why it can't be read (`GONE`: not there, as
+    when the directory changes while it is read)."""
+    try:
+        with target.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return GONE
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if len(raw) > MAX_FILE_BYTES:
+        return f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
+    return raw
+
+
+def read_files(directory: Path) -> list[tuple[str, bytes | str]]:
+    """Every knowledge file's name (as under `directory`) and bytes (or why
+    it can't be read), all of one version of the directory: the directory
+    and every file are resolved once, read through those paths, and read
+    again if they resolve differently afterwards (a symlink swapped while it
+    was read), so a load is never half old, half new."""
+    for attempt in range(READ_ATTEMPTS):
+        real, targets = _targets(directory)
+        found = [(str(directory / p.name), _read(t)) for p, t in targets]
+        # Unchanged: done. A file not there is a link to nothing, or went
+        # away just now: a second look says which.
+        settled = attempt or all(raw != GONE for _, raw in found)
+        if settled and _targets(directory) == (real, targets):
+            return found
+        time.sleep(READ_BACKOFF_SECONDS * (attempt + 1))
+    return [(str(directory), "the files kept changing while they were read")]
+
+
 def check(
-    directory: Path, today: dt.date | None = None
+    directory: Path, today: dt.date | None = None, max_entries: int = MAX_ENTRIES
 ) -> tuple[Knowledge, list[Problem]]:
-    """Load every `*.yaml` file in `directory`; return what loaded and every problem."""
+    """Load every `*.yaml` file in `directory`; return what loaded and every
+    problem. More than `max_entries` entries is one problem, nothing served."""
     today = today or dt.date.today()
     if not directory.is_dir():
         return Knowledge.of([]), [
@@ -280,14 +444,22 @@ def check(
     tips: list[Tip] = []
     synonyms: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
-    for path in knowledge_files(directory):
-        parsed = _parse_file(path, str(path))
+    broken: set[str] = set()
+    for name, raw in read_files(directory):
+        parsed = _parse_file(raw, name)
         entries += parsed.entries
         tips += parsed.tips
         problems += parsed.problems
+        broken |= parsed.broken
         for canon, forms in parsed.synonyms.items():
             synonyms[canon] = synonyms.get(canon, ()) + forms
-    problems += _cross_checks(entries, tips, today)
+    if len(entries) > max_entries:
+        msg = (
+            f"{len(entries):,} entries, over the {max_entries:,} one bot serves; "
+            "split the knowledge between bots"
+        )
+        return Knowledge.of([]), [*problems, Problem(str(directory), msg)]
+    problems += _cross_checks(entries, tips, today, frozenset(broken))
     if not entries and not any(not p.warning for p in problems):
         problems.append(Problem(str(directory), "no knowledge entries found"))
     return Knowledge.of(entries, tips, synonyms), problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,24 +22,35 @@ from bot.knowledge.models import Knowledge
 
 log = structlog.get_logger()
 SETTLE_SECONDS = 0.3  # how long files must stay unchanged before a reload
+# A file that had at least this many entries and tips and lost more than
+# half of them (not moved to another file) is taken for one being written.
+SHRINK_FLOOR = 4
+
+Items = dict[str, frozenset[str]]
+Check = Callable[[Path, dt.date], tuple[Knowledge, list[loading.Problem]]]
 
 
-def _items(knowledge: Knowledge) -> dict[str, int]:
-    """Entries and tips per file."""
-    counts: dict[str, int] = {}
-    for file in [e.file for e in knowledge.entries] + [t.file for t in knowledge.tips]:
-        counts[file] = counts.get(file, 0) + 1
-    return counts
+def _items(knowledge: Knowledge) -> Items:
+    """The ids of the entries and tips in each file."""
+    ids: dict[str, set[str]] = {}
+    pairs = [(e.file, e.id) for e in knowledge.entries]
+    for file, ident in pairs + [(t.file, t.id) for t in knowledge.tips]:
+        ids.setdefault(file, set()).add(ident)
+    return {file: frozenset(found) for file, found in ids.items()}
 
 
-Fingerprint = tuple[tuple[str, int, int], ...]
+Fingerprint = tuple[tuple[str, str, int, int], ...]
 
 
 def fingerprint(directory: Path) -> Fingerprint:
-    """Name, modification time and size of every knowledge file."""
+    """Name, real path, modification time and size of every knowledge file
+    (the real path changes when a ConfigMap swaps its `..data` link)."""
     try:
         paths = loading.knowledge_files(directory)
-        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        return tuple(
+            (p.name, str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size)
+            for p in paths
+        )
     except OSError:
         return ()
 
@@ -55,27 +67,32 @@ class Reloader:
         interval: float = 2.0,
         today: Callable[[], dt.date] = dt.date.today,
         current: Knowledge | None = None,
+        check: Check = loading.check,
     ) -> None:
         """`current`: the knowledge being served, so the first reload can
-        already tell a file that became empty."""
+        already tell a file that became empty. `check` loads the directory
+        (the serving bot's: in a child process, `isolated.check`)."""
+        self._check = check
         self.today = today  # for review dates, in the bot's zone
         self.directory = directory
         self.swap = swap
         self.count = count
         self.interval = interval
         self._seen = fingerprint(directory)
-        # Entries and tips per file at the last good load.
-        self._items: dict[str, int] | None = _items(current) if current else None
+        # The ids of the entries and tips in each file at the last good load.
+        self._items: Items | None = _items(current) if current else None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def reload(self) -> bool:
-        """Load the files now; swap them in only if they are valid."""
+    def reload(self, forced: bool = False) -> bool:
+        """Load the files now; swap them in only if they are valid. `forced`
+        (SIGHUP: someone means it) takes a file that lost most of its
+        entries as it is; a file that became empty never is."""
         with self._lock:
             self._seen = fingerprint(self.directory)
-            loaded, problems = loading.check(self.directory, self.today())
+            loaded, problems = self._check(self.directory, self.today())
             errors = [str(p) for p in problems if not p.warning]
             emptied = self._emptied(loaded) if not errors else []
             if emptied:
@@ -84,6 +101,8 @@ class Reloader:
                 errors = [
                     f"{name}: became empty; delete it to remove it" for name in emptied
                 ]
+            if not errors and not forced:
+                errors = self._shrunk(loaded)
             if errors:
                 log.error("knowledge.reload_failed", problems=errors, kept="previous")
                 self.count("failed")
@@ -105,9 +124,30 @@ class Reloader:
         present = {p.name: str(p) for p in loading.knowledge_files(self.directory)}
         return sorted(
             path
-            for path, count in self._items.items()
-            if count and not now.get(path) and Path(path).name in present
+            for path, ids in self._items.items()
+            if ids and not now.get(path) and Path(path).name in present
         )
+
+    def _shrunk(self, loaded: Knowledge) -> list[str]:
+        """Files that lost more than half their entries and tips since the last
+        good load, without them turning up in another file: what a file cut
+        off while it is written (or copied) looks like."""
+        if self._items is None:
+            return []
+        now = _items(loaded)
+        everywhere = frozenset().union(*now.values()) if now else frozenset()
+        problems = []
+        for path, before in sorted(self._items.items()):
+            left = now.get(path, frozenset())
+            lost = before - left - everywhere
+            if not left or len(before) < SHRINK_FLOOR or len(lost) * 2 <= len(before):
+                continue  # deleted or emptied (said elsewhere), small, or most kept
+            problems.append(
+                f"{path}: had {len(before)} entries and tips, now {len(left)}; "
+                "refused as a file still being written. If that is meant, "
+                "reload with SIGHUP (kill -HUP) or restart"
+            )
+        return problems
 
     def check(self) -> bool:
         """Reload if any file changed since the last look and has stopped
@@ -140,6 +180,12 @@ class Reloader:
             if self._stop.is_set():
                 return
             try:
-                self.reload() if woken else self.check()
-            except Exception:  # a reload must never take the bot down
-                log.exception("knowledge.reload_crashed")
+                self.reload(forced=True) if woken else self.check()
+            except Exception as exc:  # a reload must never take the bot down
+                # One line on a terminal (the chat), the traceback in a log file.
+                log.error(
+                    "knowledge.reload_crashed",
+                    error=f"{type(exc).__name__}: {exc}"[:300],
+                    kept="previous",
+                    exc_info=not sys.stderr.isatty(),
+                )

@@ -33,6 +33,7 @@ from typing import NamedTuple, TypeAlias
 
 import structlog
 
+from bot.settings import worker_environment
 from bot.text.normalize import Normalizer
 
 PARALLEL_FROM = 20_000
@@ -155,7 +156,7 @@ class _Worker:
         job = ([list(t) for t in self.texts], self.offset, self.normalizer.synonyms)
         path = launch.folder / f"slice-{self.offset}"
         # `-P`: not the working directory's `bot/`, if it has one, but ours.
-        env = dict(os.environ)
+        env = worker_environment(os.environ)  # no token, no database password
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")])
         )

@@ -10,8 +10,48 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
+
+SUPPORTED = ("sqlite", "postgresql")
+EXAMPLES = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+
+
+class DatabaseUrlError(ValueError):
+    """`STPM_BOT_DATABASE_URL` names no database this bot can use: it does
+    not parse, names another kind of database, or its driver is missing.
+    The message is one line for the operator, without the password."""
+
+
+def shown(url: str | URL) -> str:
+    """`url` as it may be printed or logged: the password hidden."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "(not a URL)"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _parsed(url: str) -> URL:
+    """`url` parsed and checked: a database this store runs on."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"STPM_BOT_DATABASE_URL is not a database URL; use {EXAMPLES}"
+        ) from None
+    backend = parsed.get_backend_name()
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        dialect = None
+    if backend not in SUPPORTED or dialect is None or dialect.is_async:
+        raise DatabaseUrlError(
+            f"STPM_BOT_DATABASE_URL={shown(parsed)}: {parsed.drivername} is not "
+            f"supported; use {EXAMPLES}"
+        )
+    return parsed
 
 
 def hash_user(user_id: str, key: str) -> str:
@@ -39,10 +79,19 @@ def serialize(conn: Connection, key: int) -> None:
 
 
 def engine_for(url: str) -> Engine:
-    """An engine for `url`; for a SQLite file, its folder is created and WAL on."""
-    parsed = make_url(url)
+    """An engine for `url`; for a SQLite file, its folder is created and WAL on.
+    Raises `DatabaseUrlError` for a URL no engine can be made for."""
+    parsed = _parsed(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except ImportError as error:  # the dialect imports its driver here
+            raise DatabaseUrlError(
+                f"STPM_BOT_DATABASE_URL={shown(parsed)} needs the Python driver "
+                f"{error.name or parsed.get_driver_name()}, which is not installed; "
+                "use postgresql+psycopg:// with psycopg (pip install "
+                "'stpm-bot[postgres]', in the image already)"
+            ) from None
     database = parsed.database or ":memory:"
     if database == ":memory:":
         return create_engine(

@@ -23,6 +23,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pydantic import AliasChoices
+from sqlalchemy.engine import make_url
 
 from bot.cli.main import parser
 from bot.settings import Settings
@@ -31,6 +32,7 @@ from bot.slack.http import EVENTS_PATH, HEALTH_PATH
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 PORT: int = Settings.model_fields["port"].default
 # Variables read by something other than the bot: the postgres image, libpq's
 # password (which keeps it out of the ConfigMap's URL), Python and pip.
@@ -299,11 +301,31 @@ def test_compose_substitutions_are_in_env_example() -> None:
     assert set() == set(re.findall(r"\$\{([A-Z0-9_]+)", text)) - set(env_example())
 
 
-def test_kustomization_lists_every_file() -> None:
-    """kustomization.yaml's resources are exactly the other files in deploy/k8s."""
+# What `kubectl apply -k deploy/k8s` applies; the example Secret is not in it
+# (the README says to fill in a copy and apply it on its own).
+RESOURCES = [
+    "configmap.yaml",
+    "deployment.yaml",
+    "service.yaml",
+    "ingress.yaml",
+    "hpa.yaml",
+    "pdb.yaml",
+    "cronjob.yaml",
+    "networkpolicy.yaml",
+]
+EXAMPLE_SECRET = "secret.example.yaml"
+
+
+def test_kustomization_lists_every_file_but_the_example_secret() -> None:
+    """kustomization.yaml's resources are exactly these files; deploy/k8s holds
+    them, itself and the example Secret, which is never applied with them."""
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    files = {p.name for p in K8S.iterdir() if p.name != "kustomization.yaml"}
-    assert files == set(kustomization["resources"])
+    assert RESOURCES == kustomization["resources"]
+    files = {p.name for p in K8S.iterdir()}
+    assert {*RESOURCES, "kustomization.yaml", EXAMPLE_SECRET} == files
+    example = (K8S / EXAMPLE_SECRET).read_text(encoding="utf-8")
+    assert "kubectl apply -f ~/stpm-bot-secret.yaml" in example
+    assert "kubectl apply -f ~/stpm-bot-secret.yaml" in README
 
 
 def test_kustomize_builds() -> None:
@@ -314,7 +336,8 @@ def test_kustomize_builds() -> None:
         ["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, check=False
     )
     assert "" == built.stderr
-    assert len(k8s()) == len(list(yaml.safe_load_all(built.stdout)))
+    kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(built.stdout))
+    assert sorted(set(k8s()) - {"Secret"}) == kinds
 
 
 def test_k8s_ports_match_settings() -> None:
@@ -438,11 +461,25 @@ def test_service_pdb_and_hpa_target_the_http_pods() -> None:
     )
 
 
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock: each package -> its pinned version and sha256s."""
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n\s*", " ", text)
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for line in joined.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        pin, *options = line.split()
+        name, version = pin.split("==")
+        hashes = [o.removeprefix("--hash=sha256:") for o in options]
+        assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), line
+        pins[canonicalize_name(name)] = (version, hashes)
+    return pins
+
+
 def test_requirements_lock_satisfies_pyproject() -> None:
     """requirements.lock pins each dependency within pyproject's range, and psycopg."""
-    lines = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
-    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
-    pins = {canonicalize_name(name): version for name, version in pins.items()}
+    pins = {name: version for name, (version, _) in locked().items()}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     for dependency in map(Requirement, project["project"]["dependencies"]):
         name = canonicalize_name(dependency.name)
@@ -450,3 +487,66 @@ def test_requirements_lock_satisfies_pyproject() -> None:
         assert dependency.specifier.contains(pins[name]), (name, pins[name])
     assert {"psycopg", "psycopg-binary"} <= set(pins)
     assert "stpm-bot" not in pins
+
+
+def test_requirements_lock_has_hashes_the_image_requires() -> None:
+    """Every pin carries sha256 hashes, and the image installs it with
+    --require-hashes --no-deps (a file that is not the one locked fails)."""
+    assert [] == [name for name, (_, hashes) in locked().items() if not hashes]
+    (install,) = [i for i in docker("RUN") if "-r requirements.lock" in i.args]
+    options = shlex.split(install.args)
+    assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(options)
+
+
+def test_network_policy_lets_in_only_the_ingress_and_out_only_what_is_needed() -> None:
+    """Every bot pod: in, only the ingress controller to the HTTP port; out,
+    only DNS, HTTPS (Slack) and the database's port (from the ConfigMap)."""
+    policy = k8s()["NetworkPolicy"]["spec"]
+    selector = policy["podSelector"]["matchLabels"]
+    for kind in ("Deployment", "CronJob"):
+        labels = (
+            k8s()["Deployment"]["spec"]["template"]["metadata"]["labels"]
+            if kind == "Deployment"
+            else k8s()["CronJob"]["spec"]["jobTemplate"]["spec"]["template"][
+                "metadata"
+            ]["labels"]
+        )
+        assert selector.items() <= labels.items(), kind
+    assert ["Ingress", "Egress"] == policy["policyTypes"]
+    (ingress,) = policy["ingress"]
+    assert [{"protocol": "TCP", "port": PORT}] == ingress["ports"]
+    (source,) = ingress["from"]
+    assert {"namespaceSelector", "podSelector"} == set(source)
+    # ingress-nginx, whose class the example Ingress uses.
+    assert "nginx" == k8s()["Ingress"]["spec"]["ingressClassName"]
+    namespace = source["namespaceSelector"]["matchLabels"]
+    assert {"kubernetes.io/metadata.name": "ingress-nginx"} == namespace
+    database = make_url(k8s()["ConfigMap"]["data"]["STPM_BOT_DATABASE_URL"]).port
+    allowed = sorted(
+        (port["protocol"], port["port"])
+        for rule in policy["egress"]
+        for port in rule["ports"]
+    )
+    assert sorted([("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", database)]) == (
+        allowed
+    )
+    dns = next(
+        rule
+        for rule in policy["egress"]
+        if ("UDP", 53) in {(p["protocol"], p["port"]) for p in rule["ports"]}
+    )
+    assert "kube-dns" == dns["to"][0]["podSelector"]["matchLabels"]["k8s-app"]
+
+
+def test_every_deployment_sets_the_data_dir_to_its_volume() -> None:
+    """The image, compose's services and the ConfigMap all set
+    STPM_BOT_DATA_DIR to the mounted volume, never the per-user default."""
+    data = docker_env()["STPM_BOT_DATA_DIR"]
+    assert [f'["{data}"]'] == [i.args for i in docker("VOLUME")]
+    assert data == k8s()["ConfigMap"]["data"]["STPM_BOT_DATA_DIR"]
+    for name in ("bot", "bot-socket"):
+        service = compose()["services"][name]
+        assert data == service["environment"]["STPM_BOT_DATA_DIR"], name
+        assert f"bot-data:{data}" in service["volumes"], name
+    for kind, container in containers().items():
+        assert data in {m["mountPath"] for m in container["volumeMounts"]}, kind

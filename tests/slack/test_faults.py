@@ -104,10 +104,10 @@ def test_sigterm_during_traffic_finishes_every_reply_then_exits_0(
 def test_an_unreachable_database_at_start_is_one_clear_line(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    """PostgreSQL refusing connections → exit 1, a line naming it, no traceback."""
+    """PostgreSQL refusing connections → exit 2, a line naming it, no traceback."""
     url = "postgresql+psycopg://nobody:hunter2@127.0.0.1:1/x"
     done = run_bot(bot_env(fake_slack, tmp_path, STPM_BOT_DATABASE_URL=url))
-    assert 1 == done.returncode
+    assert 2 == done.returncode
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("stpm-bot:")]
     assert ["stpm-bot: cannot reach the database"] == [line[:35] for line in lines]
