@@ -3,6 +3,7 @@ short transactions on connections that survive a brief outage."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import threading
@@ -20,6 +21,8 @@ from bot.store.engine import hash_user
 from bot.store.schema import store_meta
 
 HASH_KEY = "user_hash_key"
+
+_NO_TURN = contextlib.nullcontext()
 
 CONNECT_ATTEMPTS = 3
 CONNECT_BACKOFF_SECONDS = 0.2  # then 0.4: about half a second in all
@@ -41,6 +44,7 @@ class StoreBase:
         self._key_lock = threading.Lock()
         self._now = now
         self._sleep = sleep
+        self._writer = threading.RLock()
 
     @property
     def _salt(self) -> str:
@@ -90,6 +94,12 @@ class StoreBase:
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        """One transaction, committed at the end unless it raised."""
-        with self._connect() as conn, conn.begin():
+        """One transaction, committed at the end unless it raised.
+
+        On SQLite, this process's transactions take turns on a lock first:
+        SQLite admits one writer at a time and makes the others poll with
+        growing sleeps, which under a burst of threads turned a 0.2 ms insert
+        into an 80 ms wait at the 99th percentile."""
+        turn = self._writer if self.engine.dialect.name == "sqlite" else _NO_TURN
+        with turn, self._connect() as conn, conn.begin():
             yield conn
