@@ -60,7 +60,16 @@ from bot.text.normalize import fold
 from tests.support.cli import cli
 from tests.support.paths import EVAL, FIXTURES, KNOWLEDGE_DIR, ROOT
 
-SHARED = ROOT.parent / "shared" / "eval-data"
+# Beside the project, or beside the folder holding it (a checkout one level
+# down, as a git worktree often is).
+SHARED = next(
+    (
+        up / "shared" / "eval-data"
+        for up in ROOT.parents
+        if (up / "shared" / "eval-data").is_dir()
+    ),
+    ROOT.parent / "shared" / "eval-data",
+)
 # (file, used for tuning)
 STPM_SETS = (
     ("questions.yaml", True),
