@@ -41,6 +41,7 @@ DIMENSION = 384
 SHORTLIST_FROM = 2000
 SHORTLIST = 200
 QUESTION_CACHE = 1024
+PROBE_BATCH = 64  # phrasings compared with the knowledge at once (calibration)
 FORMAT = "v2"  # the cache file's layout
 KEY_BYTES = 32  # sha256
 WRITE_EVERY = 2000  # texts embedded between two writes of the cache
@@ -311,12 +312,14 @@ class SemanticIndex:
     def __init__(self, knowledge: Knowledge, cache: EmbeddingCache) -> None:
         self.spell = SpelledOut(knowledge.synonyms)
         entries = knowledge.entries
+        self._entries = entries
         texts: list[str] = []
         counts = []
         for entry in entries:
             own = unique(self.spell(t) for t in (*names(entry), *entry.questions))
             texts.extend(own)
             counts.append(len(own))
+        self._texts = texts
         self._vectors = cache.vectors(texts)
         # Each entry's rows are contiguous: where they start, for reduceat.
         self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
@@ -336,6 +339,30 @@ class SemanticIndex:
     def forget_questions(self) -> None:
         """Drop the cached question vectors (a benchmark timing new questions)."""
         self._embed.cache_clear()
+
+    def row(self, entry: int, phrasing: int) -> int:
+        """Where the vector of an entry's phrasing is (what the index holds
+        of it: its text spelled out, once per entry)."""
+        start, count = int(self._starts[entry]), int(self._counts[entry])
+        text = self.spell(self._entries[entry].questions[phrasing])
+        return start + self._texts[start : start + count].index(text)
+
+    def best_cosines(self, rows: Sequence[int], entries: Sequence[int]) -> Vectors:
+        """(len(rows), len(entries)): each entry's best cosine with the text at
+        each of `rows` (a phrasing asked as a question, without embedding it
+        again)."""
+        chosen = np.asarray(entries, dtype=np.int64)
+        starts, counts = self._starts[chosen], self._counts[chosen]
+        within = np.cumsum(counts) - counts
+        texts = np.repeat(starts - within, counts) + np.arange(counts.sum())
+        others = self._vectors[texts].T
+        out = np.empty((len(rows), len(chosen)), dtype=np.float32)
+        for at in range(0, len(rows), PROBE_BATCH):
+            batch = self._vectors[np.asarray(rows[at : at + PROBE_BATCH])]
+            out[at : at + len(batch)] = np.maximum.reduceat(
+                batch @ others, within, axis=1
+            )
+        return out
 
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
         """100 times each entry's semantic share, as a vector."""
