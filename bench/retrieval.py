@@ -275,10 +275,13 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
     print("Answer quality: top-1 / out-of-scope refused (dev: used for tuning)")
     print(f"{'knowledge':<11}{'set':<13}{'':<5}" + "".join(f"{m:>15}" for m in methods))
     times: dict[str, list[float]] = {m: [] for m in methods}
+    learnt: list[tuple[str, Retriever]] = []
     with setups() as found:
         for setup in found:
             resolve = resolver(setup.knowledge)
             ranked = retrievers(setup.knowledge, cache)
+            if "hybrid" in ranked:
+                learnt.append((setup.name, ranked["hybrid"]))
             baseline = Bm25Baseline(setup.knowledge)
             for qset in setup.sets:
                 cells = []
@@ -306,6 +309,8 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
                     + "".join(f"{c:>15}" for c in cells)
                 )
     print("(bm25's threshold is fitted per set to refuse 95 % of its out-of-scope)")
+    if learnt:
+        calibrated(learnt)
     print("\nPer question on the shipped knowledge (every set above, asked once)")
     print(f"{'method':<10}{'p50 ms':>9}{'p99 ms':>9}")
     for method, samples in times.items():
@@ -313,6 +318,33 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
             f"{method:<10}{statistics.median(samples):>9.2f}"
             f"{percentile(samples, 0.99):>9.2f}"
         )
+
+
+def calibrated(learnt: list[tuple[str, Retriever]]) -> None:
+    """Each collection's hybrid thresholds as learnt at load, and what learning
+    them adds to building the retriever (best of three builds each way)."""
+    print("\nHybrid thresholds per collection, learnt at load (answer / suggest)")
+    print(f"{'knowledge':<11}{'collections':<40}{'build ms':>10}{'of which':>10}")
+    for name, retriever in learnt:
+        cells = ", ".join(
+            f"{size} entries {t.answer:.1f} / {t.suggest:.1f}"
+            + ("" if t.calibrated else " (configured)")
+            for size, t in retriever.calibrated
+        )
+        full, fixed = (
+            _build_ms(retriever, replace(retriever.config, calibrate=on))
+            for on in (True, False)
+        )
+        print(f"{name:<11}{cells:<40}{full:>10.0f}{full - fixed:>10.0f}")
+
+
+def _build_ms(retriever: Retriever, config: RetrieverConfig) -> float:
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        Retriever(retriever.knowledge, config, retriever.semantic)
+        runs.append((time.perf_counter() - start) * 1000)
+    return min(runs)
 
 
 def _rate(value: float) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ from structlog.testing import capture_logs
 
 from bot.knowledge import loading
 from bot.knowledge.models import Entry, Knowledge
+from bot.search.calibration import BELOW, Thresholds
 from bot.search.library import Library
-from bot.search.retriever import HYBRID, Retriever
+from bot.search.retriever import HYBRID, Retriever, RetrieverConfig
 from bot.search.semantic import (
     MODEL_FILE,
     SHORTLIST,
@@ -226,18 +228,24 @@ def test_hybrid_does_not_guess(hybrid: Retriever, question: str) -> None:
     assert hybrid.ask(question).best is None
 
 
-def test_another_document_beside_changes_no_answer(
-    tmp_path: Path, knowledge: Knowledge, model: Embedder
-) -> None:
-    """The offsite FAQ ingested beside the STPM knowledge: the STPM questions
-    keep their answers, the unanswerable ones stay unanswered."""
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
+    """The STPM knowledge with the offsite FAQ ingested beside it."""
+    tmp_path = tmp_path_factory.mktemp("offsite")
     folder = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, folder)
     done = cli(
         tmp_path, "ingest", str(FIXTURES / "team_offsite_faq.txt"), knowledge_dir=folder
     )
     assert 0 == done.returncode, done.stderr
-    both = loading.load(folder)
+    return loading.load(folder)
+
+
+def test_another_document_beside_changes_no_answer(
+    both: Knowledge, knowledge: Knowledge, model: Embedder
+) -> None:
+    """The offsite FAQ ingested beside the STPM knowledge: the STPM questions
+    keep their answers, the unanswerable ones stay unanswered."""
     assert len(both.entries) > len(knowledge.entries) + 100
     cache = EmbeddingCache(None, model)
     alone = Retriever(knowledge, HYBRID, SemanticIndex(knowledge, cache))
@@ -252,6 +260,62 @@ def test_another_document_beside_changes_no_answer(
     for question in questions:
         a, b = alone.ask(question).best, beside.ask(question).best
         assert (a and a.entry.id) == (b and b.entry.id), question
+
+
+def test_each_collection_learns_its_own_thresholds(
+    both: Knowledge, knowledge: Knowledge, model: Embedder
+) -> None:
+    """At load, each collection's phrasings are asked against the rest of it:
+    the curated STPM files, whose phrasings all name their subject, get a
+    higher bar than the offsite FAQ, the same bar whether or not the FAQ is
+    beside them, and the same bars on every build."""
+    cache = EmbeddingCache(None, model)
+    alone = Retriever(knowledge, HYBRID, SemanticIndex(knowledge, cache))
+    beside = Retriever(both, HYBRID, SemanticIndex(both, cache))
+    (stpm,) = alone.calibrated
+    assert [stpm[0], len(both.entries) - stpm[0]] == [n for n, _ in beside.calibrated]
+    assert stpm == beside.calibrated[0]
+    faq = beside.calibrated[1][1]
+    assert faq.calibrated and stpm[1].calibrated
+    assert HYBRID.answer_threshold - BELOW <= faq.answer < stpm[1].answer
+    for learnt in (stpm[1], faq):
+        gap = HYBRID.answer_threshold - HYBRID.suggest_threshold
+        assert abs(learnt.answer - learnt.suggest - gap) < 1e-6
+    offsite = next(e for e in both.entries if e.id not in knowledge.by_id)
+    assert faq == beside.thresholds(offsite)
+    again = Retriever(both, HYBRID, SemanticIndex(both, cache))
+    assert beside.calibrated == again.calibrated
+
+
+def test_an_ingested_faq_answers_at_its_own_threshold(
+    both: Knowledge, model: Embedder
+) -> None:
+    """A question to the offsite FAQ in other words than its one phrasing,
+    scoring just under the configured 60: answered at the FAQ's learnt
+    threshold, only suggested at the configured one."""
+    question = "when should we begin organizing the offsite"
+    index = SemanticIndex(both, EmbeddingCache(None, model))
+    learnt = Retriever(both, HYBRID, index).ask(question)
+    assert "answered" == learnt.status
+    assert (
+        "team-offsite-faq-advance-planning-team-offsite" == learnt.answers[0].entry.id
+    )
+    assert learnt.answers[0].score < HYBRID.answer_threshold
+    fixed = Retriever(both, replace(HYBRID, calibrate=False), index).ask(question)
+    assert "suggested" == fixed.status
+    assert learnt.answers[0].entry == fixed.suggestions[0].entry
+
+
+def test_a_threshold_set_by_hand_is_used_everywhere(
+    both: Knowledge, model: Embedder
+) -> None:
+    """STPM_BOT_ANSWER_THRESHOLD given: no collection learns its own."""
+    config = RetrieverConfig.for_mode(True, answer_threshold=70)
+    assert RetrieverConfig.for_mode(True).calibrate and not config.calibrate
+    index = SemanticIndex(both, EmbeddingCache(None, model))
+    retriever = Retriever(both, config, index)
+    assert () == retriever.calibrated
+    assert {Thresholds(70, 50)} == {retriever.thresholds(e) for e in both.entries}
 
 
 def answer_of(stdout: str) -> list[str]:

@@ -41,7 +41,6 @@ DIMENSION = 384
 SHORTLIST_FROM = 2000
 SHORTLIST = 200
 QUESTION_CACHE = 1024
-PROBE_BATCH = 64  # phrasings compared with the knowledge at once (calibration)
 FORMAT = "v2"  # the cache file's layout
 KEY_BYTES = 32  # sha256
 WRITE_EVERY = 2000  # texts embedded between two writes of the cache
@@ -355,13 +354,12 @@ class SemanticIndex:
         starts, counts = self._starts[chosen], self._counts[chosen]
         within = np.cumsum(counts) - counts
         texts = np.repeat(starts - within, counts) + np.arange(counts.sum())
-        others = self._vectors[texts].T
+        others = self._vectors[texts]
         out = np.empty((len(rows), len(chosen)), dtype=np.float32)
-        for at in range(0, len(rows), PROBE_BATCH):
-            batch = self._vectors[np.asarray(rows[at : at + PROBE_BATCH])]
-            out[at : at + len(batch)] = np.maximum.reduceat(
-                batch @ others, within, axis=1
-            )
+        # One matrix-vector product per phrasing: a matrix product this small
+        # spends more time waking the BLAS threads than multiplying.
+        for n, row in enumerate(rows):
+            out[n] = np.maximum.reduceat(others @ self._vectors[row], within)
         return out
 
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
