@@ -349,12 +349,17 @@ def test_semantic_matching_is_on_by_default_and_can_be_turned_off(
     on = cli(tmp_path, "ask", "--json", PROTECT)
     assert 0 == on.returncode
     assert "semantic.off" not in on.stderr
+    ready = [json.loads(line) for line in on.stderr.splitlines() if "ready" in line]
+    (learnt,) = ready[0]["thresholds"]  # one collection, its own threshold
+    assert learnt >= HYBRID.answer_threshold - BELOW
     assert list((tmp_path / "data" / "embeddings").glob("*.npz"))
     assert json.loads(on.stdout)["suggestions"][0]["id"] == "skill-cybersecurity"
 
     off = cli(tmp_path / "data", "ask", "--json", PROTECT, STPM_BOT_SEMANTIC="false")
     assert 0 == off.returncode
     assert "semantic.off" not in off.stderr
+    ready = [json.loads(line) for line in off.stderr.splitlines() if "ready" in line]
+    assert [] == ready[0]["thresholds"]
     assert [] == json.loads(off.stdout)["answers"]
     assert [] == json.loads(off.stdout)["suggestions"]
     assert not (tmp_path / "data" / "data" / "embeddings").exists()
