@@ -6,7 +6,6 @@ import numpy as np
 
 from bot.knowledge.models import Entry
 from bot.search.calibration import (
-    BELOW,
     MAX_PROBES,
     MIN_PROBES,
     QUANTILE,
@@ -41,10 +40,12 @@ def test_the_threshold_follows_the_collection_and_keeps_the_gap() -> None:
     assert learnt == Thresholds(72.0, 62.0, calibrated=True)
 
 
-def test_the_threshold_never_falls_far_below_the_configured_one() -> None:
-    """An FAQ whose questions share little gets at most BELOW off the bar."""
-    learnt = thresholds([10.0, 12.0, 20.0, 25.0, 30.0], 60, 50)
-    assert learnt == Thresholds(60 - BELOW, 50 - BELOW, calibrated=True)
+def test_the_threshold_never_falls_more_than_allowed_below_the_configured() -> None:
+    """An FAQ whose questions share little keeps the configured bar, or goes
+    as far under it as allowed."""
+    negatives = [10.0, 12.0, 20.0, 25.0, 30.0]
+    assert Thresholds(60, 50, calibrated=True) == thresholds(negatives, 60, 50)
+    assert Thresholds(58, 48, calibrated=True) == thresholds(negatives, 60, 50, 2)
 
 
 def test_probes_are_every_phrasing_or_an_even_spread() -> None:

@@ -9,8 +9,9 @@ scores low. So each collection is asked its own phrasings, each against the
 collection without the phrasing's entry and the entries linked to it (leave
 one entry out): the best score left is what a question the collection does
 not answer, but that sounds like it, gets. The answer threshold is the
-`QUANTILE` of those scores, never more than `BELOW` under the configured one
-(lower, an FAQ's neighbours start answering each other's questions), and the
+`QUANTILE` of those scores, but never more than `below` under the configured
+one (0 in the shipped hybrid: lower, an FAQ answers more of the questions it
+is asked in other words, and as many more that it doesn't answer), and the
 suggest threshold keeps the configured distance below it.
 
 Deterministic (no sampling at random) and cheap: at most `MAX_PROBES`
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from bot.knowledge.models import Entry
 
 QUANTILE = 0.25
-BELOW = 2.0
 MIN_PROBES = 5  # fewer hard negatives than this say nothing: the config's
 MAX_PROBES = 300
 
@@ -70,10 +70,13 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
 
 
-def thresholds(negatives: Sequence[float], answer: float, suggest: float) -> Thresholds:
-    """The collection's thresholds from its hard negatives' scores, or the
-    configured `answer` and `suggest` when there are too few of them."""
+def thresholds(
+    negatives: Sequence[float], answer: float, suggest: float, below: float = 0.0
+) -> Thresholds:
+    """The collection's thresholds from its hard negatives' scores, at most
+    `below` under the configured `answer`; the configured `answer` and
+    `suggest` when there are too few of them."""
     if len(negatives) < MIN_PROBES:
         return Thresholds(answer, suggest)
-    calibrated = max(answer - BELOW, quantile(negatives, QUANTILE))
+    calibrated = max(answer - below, quantile(negatives, QUANTILE))
     return Thresholds(calibrated, calibrated - (answer - suggest), calibrated=True)

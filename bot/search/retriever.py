@@ -61,6 +61,8 @@ class RetrieverConfig:
     # Thresholds per collection from its own phrasings (with the model only;
     # `bot.search.calibration`); False: the thresholds above everywhere.
     calibrate: bool = False
+    # How far under answer_threshold a collection's learnt threshold may go.
+    calibration_below: float = 0.0
 
     @classmethod
     def for_mode(
@@ -205,7 +207,10 @@ class Retriever:
                 if best >= 0:
                     negatives.append(best)
             found_thresholds = calibration.thresholds(
-                negatives, cfg.answer_threshold, cfg.suggest_threshold
+                negatives,
+                cfg.answer_threshold,
+                cfg.suggest_threshold,
+                cfg.calibration_below,
             )
             for i in where:
                 self._thresholds[entries[i].id] = found_thresholds
