@@ -296,8 +296,14 @@ def test_entries_that_differ_by_one_word_raise_their_bar(model: Embedder) -> Non
     scores high, so the bar goes up, and a question that shares only the
     building ("is it free?", which no entry says) gets a "did you mean"
     instead of the answer the configured 60 would give."""
-    places = ("main office", "airport office", "downtown office")
-    places += ("north campus", "south campus", "lab building")
+    places = [
+        "main office",
+        "airport office",
+        "downtown office",
+        "north campus",
+        "south campus",
+        "lab building",
+    ]
     knowledge = Knowledge.of(
         [
             Entry(
