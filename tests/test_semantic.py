@@ -464,6 +464,9 @@ def test_a_large_knowledge_gets_exact_cosines_where_they_matter() -> None:
     others = np.setdiff1d(np.arange(len(entries)), [*shortlist, 7])
     assert np.allclose(got[others], mean[others], atol=1e-5)
     assert np.all(got <= exact + 1e-5)
+    # One collection of 2,500 entries: too big to learn its thresholds at load.
+    retriever = Retriever(knowledge, HYBRID, index)
+    assert ((2500, Thresholds(60, 50)),) == retriever.calibrated
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,10 @@ is asked in other words, and as many more that it doesn't answer), and the
 suggest threshold keeps the configured distance below it.
 
 Deterministic (no sampling at random) and cheap: at most `MAX_PROBES`
-phrasings a collection, scored with the vectors already computed.
+phrasings a collection, scored with the vectors already computed. A
+collection of more than `UP_TO` entries keeps the configured thresholds:
+there, scoring the phrasings would build every entry's scoring data at start
+and take seconds.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge.models import Entry
+from bot.search.index import SMALL_INDEX
 
 QUANTILE = 0.25
 MIN_PROBES = 5  # fewer hard negatives than this say nothing: the config's
 MAX_PROBES = 300
+UP_TO = SMALL_INDEX  # entries: the index builds all its scoring data up to here
 
 
 @dataclass(frozen=True)

@@ -188,19 +188,24 @@ class Retriever:
         entries, cfg = self.knowledge.entries, self.config
         learnt = []
         for index, where in self._parts:
-            found = calibration.probes(entries, where)
-            rows = [self.semantic.row(i, k) for i, k in found]
-            cosines = self.semantic.best_cosines(rows, where) if rows else None
+            found = (
+                calibration.probes(entries, where)
+                if len(where) <= calibration.UP_TO
+                else []
+            )
             scale = self._semantic_scale[list(where)]
             share = [self._lexical_share[i] for i in where]
             local = {e: n for n, e in enumerate(where)}
             not_for = calibration.rivals(entries, where)
             negatives = []
-            for p, (i, k) in enumerate(found):
-                assert cosines is not None
-                hybrid = cosines[p].clip(0, 1) * scale
+            for i, k in found:
                 query = index.query(self._tokens(entries[i].questions[k]))
-                for n, score in index.scores(query, index.candidates(query)):
+                lexical = index.scores(query, index.candidates(query))
+                cosines = self.semantic.best_cosines(
+                    self.semantic.row(i, k), [where[n] for n, _ in lexical]
+                )
+                hybrid = cosines[list(where)].clip(0, 1) * scale
+                for n, score in lexical:
                     hybrid[n] += share[n] * score
                 hybrid[[local[r] for r in not_for(i)]] = -1.0
                 best = float(hybrid.max())

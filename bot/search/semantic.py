@@ -346,21 +346,10 @@ class SemanticIndex:
         text = self.spell(self._entries[entry].questions[phrasing])
         return start + self._texts[start : start + count].index(text)
 
-    def best_cosines(self, rows: Sequence[int], entries: Sequence[int]) -> Vectors:
-        """(len(rows), len(entries)): each entry's best cosine with the text at
-        each of `rows` (a phrasing asked as a question, without embedding it
-        again)."""
-        chosen = np.asarray(entries, dtype=np.int64)
-        starts, counts = self._starts[chosen], self._counts[chosen]
-        within = np.cumsum(counts) - counts
-        texts = np.repeat(starts - within, counts) + np.arange(counts.sum())
-        others = self._vectors[texts]
-        out = np.empty((len(rows), len(chosen)), dtype=np.float32)
-        # One matrix-vector product per phrasing: a matrix product this small
-        # spends more time waking the BLAS threads than multiplying.
-        for n, row in enumerate(rows):
-            out[n] = np.maximum.reduceat(others @ self._vectors[row], within)
-        return out
+    def best_cosines(self, row: int, exact: Sequence[int] = ()) -> Vectors:
+        """`similarities` of the text at `row` (a phrasing asked as a
+        question), without embedding it again."""
+        return self._similar(self._vectors[row], exact)
 
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
         """100 times each entry's semantic share, as a vector."""
@@ -374,7 +363,9 @@ class SemanticIndex:
         the shortlist and the entries in `exact`."""
         if not self._size:
             return np.zeros(0, dtype=np.float32)
-        query: Vectors = self._embed(self.spell(question))
+        return self._similar(self._embed(self.spell(question)), exact)
+
+    def _similar(self, query: Vectors, exact: Sequence[int]) -> Vectors:
         if self._means is None:
             best: Vectors = np.maximum.reduceat(self._vectors @ query, self._starts)
             return best
