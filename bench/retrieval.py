@@ -61,7 +61,7 @@ from tests.support.cli import cli
 from tests.support.paths import EVAL, FIXTURES, KNOWLEDGE_DIR, ROOT
 
 # Beside the project, or beside the folder holding it (a checkout one level
-# down, as a git worktree often is).
+# down).
 SHARED = next(
     (
         up / "shared" / "eval-data"
