@@ -11,8 +11,8 @@ one entry out): the best score left is what a question the collection does
 not answer, but that sounds like it, gets. The answer threshold is the
 `QUANTILE` of those scores, but never more than `below` under the configured
 one (0 in the shipped hybrid: lower, an FAQ answers more of the questions it
-is asked in other words, and as many more that it doesn't answer), and the
-suggest threshold keeps the configured distance below it.
+is asked in other words, but also about half as many more that it doesn't
+answer), and the suggest threshold keeps the configured distance below it.
 
 Deterministic (no sampling at random) and cheap: at most `MAX_PROBES`
 phrasings a collection, scored with the vectors already computed. A
