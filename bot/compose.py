@@ -106,6 +106,8 @@ def library_for(
             matching=built.mode,
             entries=len(loaded.entries),
             embedded=(embeddings.embedded - before) if embeddings else 0,
+            # each collection's learnt answer threshold (empty: the configured)
+            thresholds=[round(t.answer, 1) for _, t in built.calibrated],
             seconds=round(time.perf_counter() - start, 3),
         )
         return built

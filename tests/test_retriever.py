@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import random
 import weakref
+from dataclasses import replace
 
 from bot.knowledge.models import Entry, Knowledge
+from bot.search.calibration import Thresholds
 from bot.search.retriever import Retriever, RetrieverConfig
 
 
@@ -223,3 +225,16 @@ def test_a_long_preamble_keeps_the_question_at_its_end(knowledge: Knowledge) -> 
     result = Retriever(knowledge).ask(question)
     assert result.truncated
     assert result.best is not None and "skill-cloud" == result.best.entry.id
+
+
+def test_by_words_only_the_configured_thresholds_hold_everywhere(
+    knowledge: Knowledge,
+) -> None:
+    """Without the model nothing is learnt at load, even when asked to: every
+    entry has the lexical thresholds, 44 to answer and 30 to suggest."""
+    for config in (RetrieverConfig(), replace(RetrieverConfig(), calibrate=True)):
+        retriever = Retriever(knowledge, config)
+        assert () == retriever.calibrated
+        assert {Thresholds(44, 30)} == {
+            retriever.thresholds(e) for e in knowledge.entries
+        }

@@ -11,11 +11,13 @@ has one question per entry, and word overlap with one question says little).
 Without the model, the lexical score alone.
 
 This module decides what to say: a confident answer, "did you mean"
-suggestions when unsure, or nothing. Confident means above the threshold,
-clear of unrelated runners-up by the margin, and, for the hybrid score,
-leading the mean of the next `LEAD_OVER` unrelated entries by the lead: a
-question about something else shares some meaning with many entries at once,
-a question about one entry stands out from them.
+suggestions when unsure, or nothing. Confident means above the threshold of
+the entry's collection, clear of unrelated runners-up by the margin, and, for
+the hybrid score, leading the mean of the next `LEAD_OVER` unrelated entries
+by the lead: a question about something else shares some meaning with many
+entries at once, a question about one entry stands out from them. With the
+model and no threshold set by hand, each collection's thresholds are learnt
+from its own phrasings when the retriever is built (`bot.search.calibration`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.knowledge.models import Entry, Knowledge
+from bot.search import calibration
+from bot.search.calibration import Thresholds
 from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
 from bot.text.markup import focus
@@ -54,6 +58,11 @@ class RetrieverConfig:
     max_question_chars: int = 500
     # From postings.PARALLEL_FROM entries on; 0: one per core, at most 4.
     index_workers: int = 0
+    # Thresholds per collection from its own phrasings (with the model only;
+    # `bot.search.calibration`); False: the thresholds above everywhere.
+    calibrate: bool = False
+    # How far under answer_threshold a collection's learnt threshold may go.
+    calibration_below: float = 0.0
 
     @classmethod
     def for_mode(
@@ -68,10 +77,12 @@ class RetrieverConfig:
         index_workers: int = 0,
     ) -> RetrieverConfig:
         """The lexical-only or the hybrid defaults, with the thresholds given
-        (not None) in their place."""
+        (not None) in their place; a threshold given turns calibration off."""
         base = HYBRID if semantic else cls()
+        fixed = answer_threshold is not None or suggest_threshold is not None
         return replace(
             base,
+            calibrate=base.calibrate and not fixed,
             answer_threshold=_given(answer_threshold, base.answer_threshold),
             suggest_threshold=_given(suggest_threshold, base.suggest_threshold),
             answer_margin=_given(answer_margin, base.answer_margin),
@@ -88,7 +99,11 @@ def _given(value: float | None, default: float) -> float:
 # Measured on the development sets (see bench/retrieval.py), not on the sets
 # reported as unseen.
 HYBRID = RetrieverConfig(
-    answer_threshold=60.0, suggest_threshold=50.0, answer_margin=0.0, answer_lead=8.0
+    answer_threshold=60.0,
+    suggest_threshold=50.0,
+    answer_margin=0.0,
+    answer_lead=8.0,
+    calibrate=True,
 )
 
 
@@ -154,6 +169,58 @@ class Retriever:
             for e in knowledge.entries
         ]
         self._semantic_scale = semantic.scale(self._lexical_share) if semantic else None
+        configured = Thresholds(
+            self.config.answer_threshold, self.config.suggest_threshold
+        )
+        self._thresholds = {e.id: configured for e in knowledge.entries}
+        self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
+        if semantic is not None and self.config.calibrate:
+            self.calibrated = tuple(self._calibrate())
+
+    def thresholds(self, entry: Entry) -> Thresholds:
+        """The answer and suggest thresholds of `entry`'s collection."""
+        return self._thresholds[entry.id]
+
+    def _calibrate(self) -> list[tuple[int, Thresholds]]:
+        """Each collection's thresholds, from its phrasings asked against the
+        rest of it (`bot.search.calibration`): (entries, thresholds) each."""
+        assert self.semantic is not None and self._semantic_scale is not None
+        entries, cfg = self.knowledge.entries, self.config
+        learnt = []
+        for index, where in self._parts:
+            found = (
+                calibration.probes(entries, where)
+                if len(where) <= calibration.UP_TO
+                else []
+            )
+            scale = self._semantic_scale[list(where)]
+            share = [self._lexical_share[i] for i in where]
+            local = {e: n for n, e in enumerate(where)}
+            not_for = calibration.rivals(entries, where)
+            negatives = []
+            for i, k in found:
+                query = index.query(self._tokens(entries[i].questions[k]))
+                lexical = index.scores(query, index.candidates(query))
+                cosines = self.semantic.best_cosines(
+                    self.semantic.row(i, k), [where[n] for n, _ in lexical]
+                )
+                hybrid = cosines[list(where)].clip(0, 1) * scale
+                for n, score in lexical:
+                    hybrid[n] += share[n] * score
+                hybrid[[local[r] for r in not_for(i)]] = -1.0
+                best = float(hybrid.max())
+                if best >= 0:
+                    negatives.append(best)
+            found_thresholds = calibration.thresholds(
+                negatives,
+                cfg.answer_threshold,
+                cfg.suggest_threshold,
+                cfg.calibration_below,
+            )
+            for i in where:
+                self._thresholds[entries[i].id] = found_thresholds
+            learnt.append((len(where), found_thresholds))
+        return learnt
 
     def _tokens(self, question: str) -> tuple[str, ...]:
         """The question's content words, from the part of it that asks
@@ -259,10 +326,11 @@ class Retriever:
         ranked = self._rank(question, tokens, wanted)
         top = ranked[0] if ranked else None
         seen = tuple(ranked)
-        if top is None or top.score < cfg.suggest_threshold:
+        limits = self._thresholds
+        if top is None or top.score < limits[top.entry.id].suggest:
             return Result(question, "no_match", truncated=truncated, ranked=seen)
-        if top.score >= cfg.answer_threshold and self._clear_winner(ranked):
-            answers = [m for m in ranked if m.score >= cfg.answer_threshold]
+        if top.score >= limits[top.entry.id].answer and self._clear_winner(ranked):
+            answers = [m for m in ranked if m.score >= limits[m.entry.id].answer]
             return Result(
                 question,
                 "answered",
@@ -270,7 +338,7 @@ class Retriever:
                 truncated=truncated,
                 ranked=seen,
             )
-        suggestions = [m for m in ranked if m.score >= cfg.suggest_threshold]
+        suggestions = [m for m in ranked if m.score >= limits[m.entry.id].suggest]
         return Result(
             question,
             "suggested",

@@ -311,12 +311,14 @@ class SemanticIndex:
     def __init__(self, knowledge: Knowledge, cache: EmbeddingCache) -> None:
         self.spell = SpelledOut(knowledge.synonyms)
         entries = knowledge.entries
+        self._entries = entries
         texts: list[str] = []
         counts = []
         for entry in entries:
             own = unique(self.spell(t) for t in (*names(entry), *entry.questions))
             texts.extend(own)
             counts.append(len(own))
+        self._texts = texts
         self._vectors = cache.vectors(texts)
         # Each entry's rows are contiguous: where they start, for reduceat.
         self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
@@ -337,6 +339,18 @@ class SemanticIndex:
         """Drop the cached question vectors (a benchmark timing new questions)."""
         self._embed.cache_clear()
 
+    def row(self, entry: int, phrasing: int) -> int:
+        """Where the vector of an entry's phrasing is (what the index holds
+        of it: its text spelled out, once per entry)."""
+        start, count = int(self._starts[entry]), int(self._counts[entry])
+        text = self.spell(self._entries[entry].questions[phrasing])
+        return start + self._texts[start : start + count].index(text)
+
+    def best_cosines(self, row: int, exact: Sequence[int] = ()) -> Vectors:
+        """`similarities` of the text at `row` (a phrasing asked as a
+        question), without embedding it again."""
+        return self._similar(self._vectors[row], exact)
+
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
         """100 times each entry's semantic share, as a vector."""
         return (100 * (1 - np.array(lexical_share, dtype=np.float32))).astype(
@@ -349,7 +363,9 @@ class SemanticIndex:
         the shortlist and the entries in `exact`."""
         if not self._size:
             return np.zeros(0, dtype=np.float32)
-        query: Vectors = self._embed(self.spell(question))
+        return self._similar(self._embed(self.spell(question)), exact)
+
+    def _similar(self, query: Vectors, exact: Sequence[int]) -> Vectors:
         if self._means is None:
             best: Vectors = np.maximum.reduceat(self._vectors @ query, self._starts)
             return best
