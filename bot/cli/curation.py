@@ -9,6 +9,7 @@ no longer loads; a running bot's hot reload then serves the change.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 import tempfile
@@ -127,8 +128,23 @@ def _apply_one(
 
 def apply(settings: Settings, args: argparse.Namespace) -> int:
     """Write every pending change into the knowledge files, each checked
-    with the loader; 1 if any could not be applied."""
+    with the loader; 1 if any could not be applied. One `apply` at a time
+    per knowledge folder: a second waits for the first (a lock on the
+    folder), so neither writes over the other's edit."""
     directory = settings.knowledge_dir
+    try:
+        folder = os.open(directory, os.O_RDONLY)
+    except OSError as error:
+        print(f"stpm-bot: cannot open {directory}: {error.strerror}", file=sys.stderr)
+        return 1
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        return _apply_all(settings, directory)
+    finally:
+        os.close(folder)  # and the lock with it
+
+
+def _apply_all(settings: Settings, directory: Path) -> int:
     knowledge, problems = loading.check(directory)
     errors = [p for p in problems if not p.warning]
     if errors:

@@ -214,6 +214,8 @@ def serve(core: Core) -> None:
     }
     scheduler: tip_poster.Scheduler | None = None
     resumer: threading.Thread | None = None
+    keeper: threading.Thread | None = None
+    drained = threading.Event()  # every acknowledged reply finished: leases may lapse
     try:
         front.start()
         log.info(
@@ -225,6 +227,10 @@ def serve(core: Core) -> None:
             core.library, store, tip_client, policy, core.metrics
         )
         scheduler = tip_poster.start_scheduler(settings, poster, core.clock)
+        keeper = threading.Thread(
+            target=outbox.keep_leases, args=(drained,), name="outbox-leases"
+        )
+        keeper.start()
         resumer = threading.Thread(
             target=outbox.resume_regularly, args=(app, stop), name="outbox"
         )
@@ -239,6 +245,9 @@ def serve(core: Core) -> None:
             scheduler.stop()  # a tip being posted is finished first
         front.stop()  # no new requests; those in flight are answered
         executor.shutdown(wait=True)  # replies already started are posted
+        drained.set()
+        if keeper is not None:
+            keeper.join()  # leases were renewed while replies were finished
         store.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -12,6 +12,7 @@ a DM), once; *Answered* closes the question and tells the asker.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import structlog
@@ -30,6 +31,7 @@ from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.posting import UnknownIfPosted, post_reply
 from bot.store.records import ExpertQuestion
 from bot.text.markup import defuse, echo, shorten
 
@@ -209,6 +211,20 @@ class Experts(Listeners):
             thread_ts=ts or "",
         )
         if asked is None:  # one pending question per person
+            pending = store.pending_question_of(asker)
+            if pending is not None and not pending.post_ts:
+                # Its post never went out (the process died before it): it
+                # can't be answered, so it mustn't hold this one back.
+                store.withdraw_expert_question(pending.id)
+                asked = store.ask_experts(
+                    value.question,
+                    asker,
+                    experts,
+                    entry_id=value.entry_id,
+                    channel=channel,
+                    thread_ts=ts or "",
+                )
+        if asked is None:
             store.release([key])
             return self._still_pending(client, asker, experts)
         link = permalink(client, *where) if where else None
@@ -216,16 +232,25 @@ class Experts(Listeners):
             value, link, self.deps.knowledge, asked.id, asker if named else None
         )
         try:
-            posted = client.chat_postMessage(channel=experts, **message.as_kwargs())
-        except SlackApiError:
+            # Once: after a reset or a timeout the post is looked for first.
+            posted = post_reply(
+                client,
+                f"expert:{asked.id}",
+                channel=experts,
+                thread_ts=None,
+                since=f"{time.time() - 60:.6f}",
+                **message.as_kwargs(),
+            )
+        except (SlackApiError, OSError, UnknownIfPosted):
             store.withdraw_expert_question(asked.id)  # let the asker try again
             store.release([key])
             raise
-        store.posted_to_experts(asked.id, str(posted.get("ts") or ""))
+        posted_ts = str((posted or {}).get("ts") or "")
+        store.posted_to_experts(asked.id, posted_ts)
         structlog.get_logger().info(
             "experts.asked", linked=link is not None, named=named, question=asked.id
         )
-        mine = permalink(client, experts, posted.get("ts"))
+        mine = permalink(client, experts, posted_ts or None)
         text = f"Thanks! I asked the experts in <#{experts}>"
         text += f": <{mine}|follow the replies there>" if mine else ""
         return text + ". I'll pass on the first answer here or in a DM."

@@ -87,6 +87,8 @@ def _run(
 ) -> None:
     try:
         with gate.working():
+            if outbox is not None and row is not None:
+                outbox.begin(row)
             work(**kwargs)
     except Exception as error:
         on_error(error, args.body, args.client, args.respond)

@@ -7,13 +7,15 @@ outbox first, then acks, then works; the row is deleted when the work is done.
 
 - A process that dies leaves its rows behind; their lease (30 s, renewed while
   the process lives) runs out and any replica, or the same one restarted,
-  dispatches them through Bolt again (`Outbox.resume`). The listeners' own
+  dispatches them through Bolt again (`Outbox.resume`, a few rows per look;
+  `Outbox.keep_leases` renews on a thread of its own, so a slow replay never
+  lets a live process's rows expire). The listeners' own
   claims, and a look for the reply before posting it (`bot.slack.posting`),
   keep a resumed request from answering twice.
 - A request that can't be recorded (the store is away), or that comes while
   the oldest request this process acknowledged has waited longer than the
-  shutdown grace period (the backlog no longer drains within it), is not
-  acknowledged: Slack gets a 503 and retries it later.
+  shutdown grace period for its work to begin (the backlog no longer drains
+  within it), is not acknowledged: Slack gets a 503 and retries it later.
 - A request resumed `MAX_ATTEMPTS` times (it keeps killing its process) is
   given up, with one error line.
 """
@@ -26,6 +28,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -41,6 +44,7 @@ OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
 REPLAY = "stpm_bot.replay"  # in Bolt's context: the outbox row being resumed
 MAX_ATTEMPTS = 5
 RESUME_EVERY = 5.0  # seconds between looks for rows of processes that died
+RESUME_BATCH = 5  # rows taken per look: few, so shutdown never waits long
 PARSED = "x-stpm-bot-parsed"  # header marking a Socket Mode body kept as JSON
 
 
@@ -77,7 +81,8 @@ class Outbox:
         self.grace_seconds = grace_seconds
         self.owner = owner or uuid.uuid4().hex[:16]
         self._lock = threading.Lock()
-        self._started: dict[int, float] = {}  # row: when acked, oldest first
+        self._in_flight: set[int] = set()  # rows acked and not yet done
+        self._waiting: dict[int, float] = {}  # rows not yet begun: when acked
         self._unfinished: list[int] = []  # done, but the delete failed
 
     # -- on the request's thread, before the ack ---------------------------
@@ -100,8 +105,9 @@ class Outbox:
             self._refuse("store")
         if row is not None:
             with self._lock:
-                self._started[row] = time.monotonic()
-                self.metrics.outbox_in_flight.set(len(self._started))
+                self._in_flight.add(row)
+                self._waiting[row] = time.monotonic()
+                self.metrics.outbox_in_flight.set(len(self._in_flight))
         return row
 
     def _refuse(self, reason: str) -> None:
@@ -110,21 +116,26 @@ class Outbox:
 
     def waited_seconds(self) -> float:
         """How long the oldest request this process acknowledged has waited
-        for its work to finish: when that is past the grace period, the
-        backlog can't be drained within it."""
+        for its work to begin: when that is past the grace period, the backlog
+        can't be drained within it. (Work that has begun and is slow, say on
+        a slow Slack, holds nothing else back.)"""
         with self._lock:
-            if not self._started:
+            if not self._waiting:
                 return 0.0
-            oldest = next(iter(self._started.values()))
+            oldest = next(iter(self._waiting.values()))
         return time.monotonic() - oldest
 
-    # -- after the work ------------------------------------------------------
+    def begin(self, row: int) -> None:
+        """The work for `row` has started."""
+        with self._lock:
+            self._waiting.pop(row, None)
 
     def done(self, row: int) -> None:
         """The work for `row` is over (answered, or failed and apologised for)."""
         with self._lock:
-            self._started.pop(row, None)
-            self.metrics.outbox_in_flight.set(len(self._started))
+            self._waiting.pop(row, None)
+            self._in_flight.discard(row)
+            self.metrics.outbox_in_flight.set(len(self._in_flight))
         self._finish(row)
 
     def _finish(self, row: int) -> None:
@@ -139,15 +150,15 @@ class Outbox:
 
     # -- the resumer ----------------------------------------------------------
 
-    def resume(self, app: App) -> int:
-        """Handle the rows of processes that died; how many were resumed."""
-        with self._lock:
-            unfinished, self._unfinished = self._unfinished, []
-        if unfinished:
-            self.store.forget_requests(unfinished)
-        self.store.renew(self.owner, self.lease)
+    def resume(self, app: App, stop: threading.Event | None = None) -> int:
+        """Handle up to RESUME_BATCH rows of processes that died, one at a
+        time, until `stop`; how many were resumed. The rows taken are this
+        process's from then on: `keep_leases` renews them with the others."""
         resumed = 0
-        for pending in self.store.take_expired(self.owner, lease=self.lease):
+        taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
+        for pending in taken:
+            if stop is not None and stop.is_set():
+                break  # the rest wait, leased to this process, for the next one
             log = structlog.get_logger().bind(outbox_row=pending.id)
             if pending.attempts > MAX_ATTEMPTS:
                 log.error("outbox.gave_up", attempts=pending.attempts - 1)
@@ -174,29 +185,42 @@ class Outbox:
             finally:
                 self._finish(pending.id)
             resumed += 1
-        self._gauge()
         return resumed
 
-    def _gauge(self) -> None:
+    def keep(self) -> None:
+        """Renew this process's leases (it is alive and on them), delete rows
+        whose delete failed before, and update the backlog gauges."""
+        with self._lock:
+            unfinished, self._unfinished = self._unfinished, []
+        if unfinished:
+            self.store.forget_requests(unfinished)
+        self.store.renew(self.owner, self.lease)
         count, oldest = self.store.backlog()
         self.metrics.outbox_backlog.set(count)
         age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
         self.metrics.outbox_oldest_seconds.set(max(0.0, age))
 
+    def keep_leases(self, stop: threading.Event) -> None:
+        """`keep` every third of the lease until `stop`, whatever else is slow."""
+        self._every(self.keep, self.lease.total_seconds() / 3, stop)
+
     def resume_regularly(self, app: App, stop: threading.Event) -> None:
-        """`resume` now and every RESUME_EVERY seconds (a third of the lease,
-        if that is shorter: leases are renewed there) until `stop`."""
-        every = min(RESUME_EVERY, self.lease.total_seconds() / 3)
-        while True:
+        """`resume` now and every RESUME_EVERY seconds until `stop`."""
+        self._every(lambda: self.resume(app, stop), RESUME_EVERY, stop)
+
+    @staticmethod
+    def _every(
+        task: Callable[[], object], seconds: float, stop: threading.Event
+    ) -> None:
+        while not stop.is_set():
             started = time.monotonic()
             try:
-                self.resume(app)
-            except SQLAlchemyError as error:  # next time, then
+                task()
+            except Exception as error:  # a bad pass must not end the loop
                 structlog.get_logger().warning(
-                    "outbox.resume_failed", error=str(error)[:200]
+                    "outbox.pass_failed", error=f"{type(error).__name__}: {error}"[:200]
                 )
-            if stop.wait(max(0.0, every - (time.monotonic() - started))):
-                return
+            stop.wait(max(0.0, seconds - (time.monotonic() - started)))
 
 
 def _aware(when: dt.datetime) -> dt.datetime:

@@ -25,7 +25,8 @@ from bot.slack.client import Meter, retry_handlers
 REPLY_EVENT = "stpm_bot_reply"
 ATTEMPTS = 3
 BACKOFF_SECONDS = (0.5, 1.0)  # before each look-and-retry
-LOOK_LIMIT = 200  # messages looked at: the reply is among the latest
+LOOK_LIMIT = 200  # messages per page looked at, since the question
+LOOK_PAGES = 10
 
 
 class UnknownIfPosted(Exception):
@@ -62,25 +63,29 @@ def find_reply(
     client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
 ) -> dict[str, Any] | None:
     """The bot's message tagged `key` in the thread (or, unthreaded, the
-    channel since `since`), or None. Raises what Slack raises."""
-    if thread_ts:
-        response = client.conversations_replies(
-            channel=channel,
-            ts=thread_ts,
-            include_all_metadata=True,
-            limit=LOOK_LIMIT,
-        )
-    else:
-        response = client.conversations_history(
-            channel=channel,
-            oldest=since or "0",
-            include_all_metadata=True,
-            limit=LOOK_LIMIT,
-        )
-    for message in response.get("messages") or []:
-        if _tagged(message, key):
-            return dict(message)
-    return None
+    channel), posted since `since`, or None. Pages through up to LOOK_PAGES
+    pages of LOOK_LIMIT messages; raises what Slack raises."""
+    cursor: str | None = None
+    for _ in range(LOOK_PAGES):
+        arguments: dict[str, Any] = {
+            "channel": channel,
+            "oldest": since or "0",
+            "include_all_metadata": True,
+            "limit": LOOK_LIMIT,
+        }
+        if cursor:
+            arguments["cursor"] = cursor
+        if thread_ts:
+            response = client.conversations_replies(ts=thread_ts, **arguments)
+        else:
+            response = client.conversations_history(**arguments)
+        for message in response.get("messages") or []:
+            if _tagged(message, key):
+                return dict(message)
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    raise UnknownIfPosted(f"more than {LOOK_PAGES * LOOK_LIMIT} messages to look at")
 
 
 def post_reply(

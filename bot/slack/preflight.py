@@ -8,6 +8,7 @@ for the operator naming the variable, not a crash deep inside Bolt.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import socket
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def _call(client: WebClient, method: str, variable: str, base_url: str) -> None:
         raise SlackUnusable(
             f"Slack answered {method} at {base_url} with {code}; try again later"
         ) from None
-    except (URLError, OSError) as error:
+    except (URLError, OSError, http.client.HTTPException) as error:
         raise SlackUnusable(
             f"cannot reach Slack at {base_url} ({_reason(error)}): check "
             "SLACK_API_BASE_URL and the network"

@@ -43,7 +43,7 @@ from bot.answers.schedule import (
     tip_order,
 )
 from bot.clock import Clock
-from bot.knowledge.models import Knowledge
+from bot.knowledge.models import Knowledge, Tip
 from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.settings import Settings, parse_hhmm
@@ -123,12 +123,15 @@ class TipPoster:
         claimed = self.store.claimed_tips(dates)
         posted = self.store.claimed_tips(dates, posted_only=True)
         stale = self.store.stale_tip_claims(dates, STALE_CLAIM)
+        settled = self.store.settled_tips(dates)
         knowledge = self.library.snapshot().knowledge  # one version for the run
         postings = []
         for d in due:
             key = (d.channel, d.date)
             if key in posted:
                 outcome: Delivery = "already_posted"
+            elif key in settled:
+                outcome = "unknown" if settled[key] == "unknown" else "failed"
             elif key in stale:
                 outcome = self._settle_stale(d, stale[key], knowledge)
             elif key in claimed:
@@ -143,20 +146,33 @@ class TipPoster:
     ) -> Delivery:
         """A claim whose process never said whether Slack posted."""
         where = {"channel": due.channel, "date": due.date.isoformat()}
+        tip_id = self.store.take_over_tip(due.channel, due.date, claimed_at)
+        if tip_id is None:
+            return "taken"  # another process is settling it
         found = self._look(due, claimed_at)
         if found is None:
-            log.error("tips.unknown", **where)
-            return "unknown"
+            return self._unknown(due, "look_failed", where)
         if found:
             self.store.mark_tip_posted(due.channel, due.date)
             log.info("tips.confirmed", **where)
             return "already_posted"
-        self.store.release_tip(due.channel, due.date)
-        return self._post(due, knowledge)
+        tips = {tip.id: tip for tip in tip_order(knowledge)}
+        if tip_id not in tips:  # gone from the knowledge since: the next one
+            self.store.release_tip(due.channel, due.date)
+            return self._post(due, knowledge)
+        return self._send(due, knowledge, tips[tip_id])
+
+    def _unknown(self, due: Due, error: str, where: dict[str, str]) -> Delivery:
+        """Slack's answer was lost and the tip can't be found. A channel's
+        claim is looked at again once stale; a person's never can be."""
+        log.error("tips.unknown", error=error, **where)
+        if _personal(due):
+            self.store.settle_tip(due.channel, due.date, "unknown")
+        return "unknown"
 
     def _look(self, due: Due, since: dt.datetime) -> bool | None:
         """Whether the tip is in the channel; None when that can't be known."""
-        if due.channel.startswith(("U", "W")):
+        if _personal(due):
             return None  # a person's DM: its channel id isn't known here
         if since.tzinfo is None:
             since = since.replace(tzinfo=dt.UTC)
@@ -177,10 +193,12 @@ class TipPoster:
             return "no_tips"
         if not self.store.claim_tip(due.channel, due.date, tip_id):
             return "taken"  # another process got there first
-        # A user id: someone's own tip, in their messages with the bot.
-        personal = due.channel.startswith(("U", "W"))
-        message = blocks.daily_tip(tips[tip_id], knowledge, personal)
-        where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip_id}
+        return self._send(due, knowledge, tips[tip_id])
+
+    def _send(self, due: Due, knowledge: Knowledge, tip: Tip) -> Delivery:
+        """Post `tip`, claimed by this caller, and say what became of it."""
+        message = blocks.daily_tip(tip, knowledge, _personal(due))
+        where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip.id}
         metadata = {"event_type": REPLY_EVENT, "event_payload": {"key": _tag(due)}}
         started = dt.datetime.now(dt.UTC)
         try:
@@ -210,8 +228,7 @@ class TipPoster:
         if found:
             return self._posted(due, where)
         if found is None:
-            log.error("tips.unknown", error=error, **where)
-            return "unknown"
+            return self._unknown(due, error, where)
         self.store.release_tip(due.channel, due.date)
         log.warning("tips.retry_later", error=error, **where)
         return "retry"
@@ -227,7 +244,13 @@ class TipPoster:
             log.warning("tips.retry_later", slack_error=code, **where)
             return "retry"
         log.error("tips.failed", slack_error=code, **where)
+        self.store.settle_tip(due.channel, due.date, "failed")
         return "failed"
+
+
+def _personal(due: Due) -> bool:
+    """A user id: someone's own tip, in their messages with the bot."""
+    return due.channel.startswith(("U", "W"))
 
 
 def _tag(due: Due) -> str:

@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
 from bot.store.records import PostedTip
-from bot.store.schema import posted_tips
+from bot.store.schema import posted_tips, settled_tips
 
 
 class PostedTipsMixin(StoreBase):
@@ -74,14 +74,64 @@ class PostedTipsMixin(StoreBase):
         `older_than` (their process died, or never heard back from Slack):
         (channel, date) to when they were claimed."""
         cutoff = self._now() - older_than
-        t = posted_tips
+        t, settled = posted_tips, settled_tips
+        decided = exists().where(
+            settled.c.channel == t.c.channel, settled.c.local_date == t.c.local_date
+        )
         query = select(t.c.channel, t.c.local_date, t.c.claimed_at).where(
             t.c.local_date.in_(list(dates)),
             t.c.posted_at.is_(None),
             t.c.claimed_at < cutoff,
+            ~decided,
         )
         with self._connect() as conn:
             return {(c, d): at for c, d, at in conn.execute(query)}
+
+    def take_over_tip(
+        self, channel: str, date: dt.date, claimed_at: dt.datetime
+    ) -> str | None:
+        """Make a stale claim this caller's: its tip id for the one caller,
+        in any process, whose update found it as it was; None for the rest."""
+        t = posted_tips
+        query = (
+            update(t)
+            .where(
+                self._tip_row(channel, date),
+                t.c.posted_at.is_(None),
+                t.c.claimed_at == claimed_at,
+            )
+            .values(claimed_at=self._now())
+        )
+        with self._begin() as conn:
+            if not conn.execute(query).rowcount:
+                return None
+            found = conn.execute(
+                select(t.c.tip_id).where(self._tip_row(channel, date))
+            ).scalar()
+        return str(found) if found else None
+
+    def settled_tips(self, dates: Iterable[dt.date]) -> dict[tuple[str, dt.date], str]:
+        """(channel, date) to the outcome of each settled claim on `dates`."""
+        t = settled_tips
+        query = select(t.c.channel, t.c.local_date, t.c.outcome).where(
+            t.c.local_date.in_(list(dates))
+        )
+        with self._connect() as conn:
+            return {(c, d): outcome for c, d, outcome in conn.execute(query)}
+
+    def settle_tip(self, channel: str, date: dt.date, outcome: str) -> None:
+        """The claim's fate is decided (`failed`, `unknown`): not a stale one."""
+        row = {
+            "channel": channel,
+            "local_date": date,
+            "outcome": outcome,
+            "settled_at": self._now(),
+        }
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(settled_tips), row)
+        except IntegrityError:
+            pass  # already settled
 
     def posted_tips(self, channel: str | None = None) -> list[PostedTip]:
         """Every claim, oldest date first (a channel's rotation history)."""

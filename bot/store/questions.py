@@ -38,6 +38,8 @@ class QuestionsMixin(StoreBase):
             "entry_id": best.entry_id if best else None,
             "score": best.score if best else 0.0,
         }
+        # The hash before the transaction: the first use of the key may write it.
+        user_hash = hash_user(user_id, self._salt) if user_id else None
         with self._begin() as conn:
             conn.execute(insert(questions), counted)
             if status in GAP_SOURCES:
@@ -45,7 +47,7 @@ class QuestionsMixin(StoreBase):
                     "question": question[:QUESTION_CHARS],
                     "entry_id": counted["entry_id"],
                     "source": status,
-                    "user_hash": hash_user(user_id, self._salt) if user_id else None,
+                    "user_hash": user_hash,
                     "asked_at": now,
                 }
                 conn.execute(insert(unanswered), gap | _candidates_column(candidates))

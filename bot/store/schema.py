@@ -151,6 +151,18 @@ posted_tips = Table(
     Column("posted_at", DateTime(timezone=True), nullable=True),
 )
 
+# Tips whose fate was decided without a post: Slack refused them for good
+# (`failed`) or it can't be known whether they went out (`unknown`). Their
+# claims stay, and are not settled again at every look.
+settled_tips = Table(
+    "settled_tips",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("outcome", String(20), nullable=False),
+    Column("settled_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every question the bot answered, suggested for or could not answer: the
 # denominators of the report's rates. No text and no user here.
 questions = Table(

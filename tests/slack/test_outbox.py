@@ -115,16 +115,22 @@ def test_work_that_could_not_finish_in_the_grace_period_is_refused(
     start_app: Callable[..., RunningApp],
 ) -> None:
     """While the oldest acknowledged request has waited longer than the
-    shutdown grace period, a new request gets 503 (Slack retries it) and is
-    counted."""
-    slack = start_app(shutdown_grace_seconds=0.001)
-    slack.fake.fail_next("chat.postMessage", after_delivery=True, delay=1.5)
-    assert 200 == slack.send.event(envelope(mention(QUESTION))).status
-    time.sleep(0.3)  # the first answer is being posted
+    shutdown grace period for its work to begin (every listener thread busy
+    on a slow Slack), a new request gets 503 (Slack retries it) and is
+    counted; work that has begun, however slow, refuses nothing."""
+    slack = start_app(shutdown_grace_seconds=0.2)
+    threads = 8  # the test app's listener pool
+    for _ in range(threads + 1):
+        slack.fake.fail_next("chat.postMessage", after_delivery=True, delay=1.5)
+    for n in range(threads):
+        assert 200 == slack.send.event(envelope(mention(f"{QUESTION} {n}"))).status
+    time.sleep(0.5)  # all eight are posting, slowly: nothing waits yet
+    assert 200 == slack.send.event(envelope(mention("what skills matter?"))).status
+    time.sleep(0.5)  # that one has waited for a thread past the grace period
     refused = slack.send.event(envelope(mention("how do stpms stay current?")))
     assert 503 == refused.status
     slack.drain()
-    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert threads + 1 == len(slack.fake.delivered("chat.postMessage"))
     metrics = slack.core.metrics.exposition().decode()
     assert 'stpm_bot_outbox_total{event="refused"} 1.0' in metrics
 

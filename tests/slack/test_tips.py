@@ -360,3 +360,61 @@ def test_read_more_on_a_tip_shows_the_entry_in_its_thread(
         post.body["thread_ts"],
     )
     assert f"feedback:{tip.related}" in post.text
+
+
+def _clocked(db_url: str, stores: list[Store], clock: list[dt.datetime]) -> Store:
+    store = Store(engine_for(db_url), now=lambda: clock[0])
+    store.create_schema()
+    stores.append(store)
+    return store
+
+
+def test_a_tip_slack_refused_for_good_is_not_posted_again_once_stale(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """`invalid_blocks`: `failed`, the claim stays and stays settled; long
+    after, a look still says `failed` and posts nothing."""
+    clock = [dt.datetime.now(dt.UTC)]
+    store = _clocked(db_url, stores, clock)
+    store.subscribe("C1", dt.time(9, 0))
+    client = web_client(slack_core.settings, at_most_once=True)
+    poster = poster_for(slack_core, store, client)
+    fake_slack.fail_next("chat.postMessage", error="invalid_blocks")
+    assert ["failed"] == [p.outcome for p in poster.post_due(NINE)]
+    clock[0] += dt.timedelta(minutes=10)
+    assert ["failed"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    attempts = [c for c in fake_slack.calls if c.method == "chat.postMessage"]
+    assert 1 == len(attempts)
+
+
+def test_two_posters_settling_one_stale_claim_post_it_once(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """A process died between its claim and the post; two posters find the
+    stale claim at the same moment: one takes it over, looks, and posts."""
+    clock = [dt.datetime.now(dt.UTC)]
+    first = _clocked(db_url, stores, clock)
+    first.subscribe("C1", dt.time(9, 0))
+    tip_id = tip_order(slack_core.library.snapshot().knowledge)[0].id
+    assert first.claim_tip("C1", START, tip_id)  # and then the process died
+    clock[0] += dt.timedelta(minutes=5)
+    client = web_client(slack_core.settings, at_most_once=True)
+    posters = [
+        poster_for(slack_core, _clocked(db_url, stores, clock), client)
+        for _ in range(4)
+    ]
+    start = threading.Barrier(len(posters))
+    outcomes: list[str] = []
+
+    def run(poster: TipPoster) -> None:
+        start.wait()
+        outcomes.extend(p.outcome for p in poster.post_date(START))
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in posters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 == len(posts_to(fake_slack, "C1"))
+    assert 1 == outcomes.count("posted")
+    assert [tip_id] == tip_ids(slack_core, posts_to(fake_slack, "C1"))

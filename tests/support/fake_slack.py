@@ -270,11 +270,15 @@ class FakeSlack:
     def _read(self, method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         with self._changed:
             posted = [m for m in self._messages if m["channel"] == body.get("channel")]
-        if method == "conversations.replies":
+        oldest = float(body.get("oldest") or 0)
+        if method == "conversations.replies":  # oldest first, the parent too
             thread = body.get("ts")
-            posted = [m for m in posted if thread in (m["ts"], m["thread_ts"])]
-        else:
-            oldest = float(body.get("oldest") or 0)
+            posted = [
+                m
+                for m in posted
+                if thread in (m["ts"], m["thread_ts"]) and float(m["ts"]) > oldest
+            ]
+        else:  # newest first
             posted = [m for m in reversed(posted) if float(m["ts"]) > oldest]
         with_metadata = str(body.get("include_all_metadata", "")).lower() in (
             "1",
