@@ -31,6 +31,11 @@ def on_error(
 ) -> None:
     """Log with the Slack error code; answer the user without a traceback."""
     log = structlog.get_logger()
+    if _code(error) == "expired_trigger_id":
+        # A dialog asked for too late (a click taken up again from the
+        # outbox after a restart): the person has moved on; no apology.
+        log.warning("slack.too_late_for_a_dialog", request_type=body.get("type"))
+        return
     log.error(
         "slack.error",
         error=type(error).__name__,

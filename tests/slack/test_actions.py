@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from structlog.testing import capture_logs
+
 from bot.slack.blocks import VoteValue
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call
@@ -284,3 +286,19 @@ def test_a_time_picked_while_my_tip_is_off_is_kept_for_on(slack: RunningApp) -> 
     slack.fake.wait_delivered("views.publish", count=2)
     mine = slack.store.subscription(USER)
     assert mine is not None and mine.active and "07:00" == f"{mine.post_time:%H:%M}"
+
+
+def test_a_dialog_asked_for_too_late_gets_no_apology(slack: RunningApp) -> None:
+    """*Tell us why* whose trigger expired (a click taken up again after a
+    restart): Slack refuses the modal; one warning, no "sorry" to the person."""
+    value = VoteValue("skill-cloud", "is cloud important").encode()
+    slack.fake.fail_next("views.open", error="expired_trigger_id")
+    with capture_logs() as logs:
+        slack.send.action(
+            block_action("feedback_why", value, slack.fake.response_url("why"))
+        )
+        slack.drain()
+    assert [] == slack.fake.delivered("response_url")
+    assert [] == slack.fake.delivered("chat.postEphemeral")
+    assert any(e["event"] == "slack.too_late_for_a_dialog" for e in logs)
+    assert not any(e["event"] == "slack.error" for e in logs)
