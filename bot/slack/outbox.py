@@ -39,6 +39,7 @@ from bot.clock import utcnow
 from bot.metrics import Metrics
 from bot.store.database import Store
 from bot.store.outbox import LEASE
+from bot.store.records import Pending
 
 OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
 REPLAY = "stpm_bot.replay"  # in Bolt's context: the outbox row being resumed
@@ -151,11 +152,22 @@ class Outbox:
     # -- the resumer ----------------------------------------------------------
 
     def resume(self, app: App, stop: threading.Event | None = None) -> int:
-        """Handle up to RESUME_BATCH rows of processes that died, one at a
-        time, until `stop`; how many were resumed. The rows taken are this
-        process's from then on: `keep_leases` renews them with the others."""
+        """Handle the rows of processes that died, one at a time, until none
+        is left or `stop`; how many were resumed. Rows are taken RESUME_BATCH
+        at a time, so few are held when `stop` comes; those are this
+        process's from then on (`keep_leases` renews them with the others)."""
         resumed = 0
-        taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
+        while not (stop is not None and stop.is_set()):
+            taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
+            if not taken:
+                break
+            resumed += self._replay(app, taken, stop)
+        return resumed
+
+    def _replay(
+        self, app: App, taken: list[Pending], stop: threading.Event | None
+    ) -> int:
+        resumed = 0
         for pending in taken:
             if stop is not None and stop.is_set():
                 break  # the rest wait, leased to this process, for the next one

@@ -190,3 +190,20 @@ def test_replies_acked_before_a_sigkill_are_posted_after_the_restart(
     assert "outbox.resumed" in second.output()
     store = Store(engine_for(f"sqlite:///{tmp_path / 'stpm-bot.db'}"))
     assert (0, None) == store.backlog()
+
+
+def test_one_look_takes_up_every_row_a_dead_process_left(slack: RunningApp) -> None:
+    """Twelve requests of a process that died, more than one batch: one
+    `resume` answers all twelve, once each, and empties the outbox."""
+    events = [mention(f"{QUESTION} ({n})") for n in range(12)]
+    for event in events:
+        raw = json.dumps(envelope(event))
+        key = request_key({}, raw)
+        slack.store.enqueue(key, raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with slack.store.engine.begin() as conn:
+        conn.execute(update(outbox).values(lease_until=long_ago))
+    resumer = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    assert 12 == resumer.resume(slack.app)
+    assert {e["ts"]: 1 for e in events} == _replies(slack.fake)
+    assert (0, None) == slack.store.backlog()
