@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 from slack_bolt import App, BoltRequest
@@ -111,7 +111,7 @@ class Outbox:
                 self.metrics.outbox_in_flight.set(len(self._in_flight))
         return row
 
-    def _refuse(self, reason: str) -> None:
+    def _refuse(self, reason: str) -> NoReturn:
         self.metrics.outbox_events.labels("refused").inc()
         raise NotAccepted(reason)
 

@@ -23,6 +23,8 @@ from bot.metrics import Metrics
 from bot.slack.client import Meter, retry_handlers
 
 REPLY_EVENT = "stpm_bot_reply"
+# Slack's own words for "something failed, the message may exist".
+UNCLEAR_ERRORS = frozenset({"fatal_error", "internal_error"})
 ATTEMPTS = 3
 BACKOFF_SECONDS = (0.5, 1.0)  # before each look-and-retry
 LOOK_LIMIT = 200  # messages per page looked at, since the question
@@ -37,7 +39,8 @@ class UnknownIfPosted(Exception):
 def _unclear(error: Exception) -> bool:
     """Whether Slack may have acted although the call failed."""
     if isinstance(error, SlackApiError):
-        return int(error.response.status_code) >= 500
+        code = error.response.get("error")
+        return code in UNCLEAR_ERRORS or int(error.response.status_code) >= 500
     return isinstance(error, OSError)  # resets, timeouts, URLError
 
 

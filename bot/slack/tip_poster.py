@@ -48,7 +48,7 @@ from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
-from bot.slack.posting import REPLY_EVENT, find_reply
+from bot.slack.posting import REPLY_EVENT, UNCLEAR_ERRORS, find_reply
 from bot.store.database import Store
 
 PAUSE_ERRORS = frozenset(
@@ -63,7 +63,6 @@ RETRY_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
 )
 
-UNCLEAR_ERRORS = frozenset({"fatal_error", "internal_error"})
 STALE_CLAIM = dt.timedelta(minutes=2)
 LOOK_BACK = dt.timedelta(minutes=1)  # clock differences between us and Slack
 
