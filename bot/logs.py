@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Literal, TextIO
 
 import structlog
 
 SECRET_PREFIXES = ("xoxb-", "xoxp-", "xapp-", "xoxa-", "xoxe-")
+# Response URLs and webhooks are capabilities: whoever has one may post with
+# it. Their host stays in the log; the path that grants the post does not.
+CAPABILITY_URL = re.compile(
+    r"(https?://[^/\s\"'<>|]+)/(?:commands|actions|services|workflows|hooks)/"
+    r"[^\s\"'<>|]*"
+)
 
 
 def _redacted(value: object) -> object:
     if isinstance(value, str):
-        return "[redacted]" if any(p in value for p in SECRET_PREFIXES) else value
+        if any(p in value for p in SECRET_PREFIXES):
+            return "[redacted]"
+        return CAPABILITY_URL.sub(r"\1/[redacted]", value)
     if isinstance(value, dict):
         return {k: _redacted(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -24,8 +33,9 @@ def _redacted(value: object) -> object:
 def _redact_tokens(
     _logger: object, _name: str, event_dict: structlog.types.EventDict
 ) -> structlog.types.EventDict:
-    """Slack tokens never reach a log line, whoever logged them, nested or in
-    a traceback (this runs again after the traceback is formatted)."""
+    """Slack tokens and response URLs never reach a log line, whoever logged
+    them, nested or in a traceback (this runs again after the traceback is
+    formatted)."""
     for key, value in event_dict.items():
         event_dict[key] = _redacted(value)
     return event_dict

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from slack_bolt import BoltRequest
@@ -53,6 +54,10 @@ def test_a_full_slack_interaction_logs_no_secret(
     text = json_logs.getvalue()
     assert "faq.answered" in text and "slack.error" in text  # it did log
     assert_no_secret(text, IN_PROCESS_SECRETS)
+    url = slack.fake.response_url()
+    assert slack.fake.base_url + "[redacted]" in text  # logged, and redacted
+    for spelt in (url, quote(url, safe=""), url.replace("/", "\\/")):
+        assert spelt not in text
 
 
 @pytest.mark.slow
