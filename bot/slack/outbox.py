@@ -209,7 +209,7 @@ class Outbox:
         self.store.renew(self.owner, self.lease)
         count, oldest = self.store.backlog()
         self.metrics.outbox_backlog.set(count)
-        age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
         self.metrics.outbox_oldest_seconds.set(max(0.0, age))
 
     def keep_leases(self, stop: threading.Event) -> None:
@@ -233,8 +233,3 @@ class Outbox:
                     "outbox.pass_failed", error=f"{type(error).__name__}: {error}"[:200]
                 )
             stop.wait(max(0.0, seconds - (time.monotonic() - started)))
-
-
-def _aware(when: dt.datetime) -> dt.datetime:
-    """SQLite hands datetimes back without their zone (they are UTC)."""
-    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when

@@ -173,8 +173,6 @@ class TipPoster:
         """Whether the tip is in the channel; None when that can't be known."""
         if _personal(due):
             return None  # a person's DM: its channel id isn't known here
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=dt.UTC)
         oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
         try:
             found = find_reply(self.client, due.channel, None, _tag(due), oldest)

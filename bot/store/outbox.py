@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
-from bot.store.records import Pending
+from bot.store.records import Pending, _aware
 from bot.store.schema import outbox
 
 LEASE = dt.timedelta(seconds=30)
@@ -98,7 +98,13 @@ class OutboxMixin(StoreBase):
             if won:
                 headers = json.loads(row.headers)
                 taken.append(
-                    Pending(row.id, row.body, headers, row.attempts + 1, row.created_at)
+                    Pending(
+                        row.id,
+                        row.body,
+                        headers,
+                        row.attempts + 1,
+                        _aware(row.created_at),
+                    )
                 )
         return taken
 
@@ -107,7 +113,7 @@ class OutboxMixin(StoreBase):
         query = select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)
         with self._connect() as conn:
             count, oldest = conn.execute(query).one()
-        return int(count), oldest
+        return int(count), _aware(oldest) if oldest else None
 
     def forget_requests(self, ids: Iterable[int]) -> None:
         """Drop rows that will never be handled (given up)."""

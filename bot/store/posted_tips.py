@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
-from bot.store.records import PostedTip
+from bot.store.records import PostedTip, _aware
 from bot.store.schema import posted_tips, settled_tips
 
 
@@ -85,7 +85,7 @@ class PostedTipsMixin(StoreBase):
             ~decided,
         )
         with self._connect() as conn:
-            return {(c, d): at for c, d, at in conn.execute(query)}
+            return {(c, d): _aware(at) for c, d, at in conn.execute(query)}
 
     def take_over_tip(
         self, channel: str, date: dt.date, claimed_at: dt.datetime

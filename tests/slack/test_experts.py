@@ -296,17 +296,22 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     answered = _button(post, blocks.EXPERT_ANSWERED)
     assert "Add to knowledge" == _button(post, blocks.TEACH_EXPERT)["text"]["text"]
     experts.fake.reset()
-    click = block_action(
-        blocks.EXPERT_ANSWERED,
-        answered["value"],
-        experts.fake.response_url("answered"),
-        channel=EXPERTS,
-        message_ts=post_ts,
-        thread_ts=None,
-        user=EXPERT,
-    )
-    click["message"]["blocks"] = post.body["blocks"]
-    experts.send.action(click)
+
+    def click(url: str) -> dict[str, Any]:
+        """A click of *Answered* of its own (trigger_id, action_ts)."""
+        clicked = block_action(
+            blocks.EXPERT_ANSWERED,
+            answered["value"],
+            experts.fake.response_url(url),
+            channel=EXPERTS,
+            message_ts=post_ts,
+            thread_ts=None,
+            user=EXPERT,
+        )
+        clicked["message"]["blocks"] = post.body["blocks"]
+        return clicked
+
+    experts.send.action(click("answered"))
     [update] = experts.fake.wait_delivered("chat.update")
     [told] = experts.fake.wait_delivered("chat.postMessage")
     assert (EXPERTS, post_ts) == (update.body["channel"], update.body["ts"])
@@ -319,17 +324,7 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     assert "marked your question" in told.text
     assert experts.store.pending_question_of(USER) is None
     experts.fake.reset()
-    second = block_action(  # a second click: its own trigger_id and action_ts
-        blocks.EXPERT_ANSWERED,
-        answered["value"],
-        experts.fake.response_url("again"),
-        channel=EXPERTS,
-        message_ts=post_ts,
-        thread_ts=None,
-        user=EXPERT,
-    )
-    second["message"]["blocks"] = post.body["blocks"]
-    experts.send.action(second)
+    experts.send.action(click("again"))
     [again] = experts.fake.wait_delivered("response_url")
     assert f"already marked answered by <@{EXPERT}>" in again.body["text"]
     assert [] == experts.fake.delivered("chat.update")
