@@ -6,8 +6,9 @@ phrasings. The semantic one (`bot.search.semantic`, a cosine) sees the
 meaning: another verb or noun for the same thing. With the model loaded, an
 entry's hybrid score (0-100) is mostly its cosine, plus up to
 `LEXICAL_WEIGHT` of its lexical score: the full share once it has
-`CURATED_PHRASINGS` phrasings, less with fewer (a document ingested as is
-has one question per entry, and word overlap with one question says little).
+`CURATED_PHRASINGS` phrasings, half with two, none with one (a document
+ingested as is has one question per entry: word overlap with that one
+question says less than its cosine, and only made the ranking worse).
 Without the model, the lexical score alone.
 
 This module decides what to say: a confident answer, "did you mean"
@@ -92,6 +93,12 @@ class RetrieverConfig:
         )
 
 
+def lexical_share(phrasings: int) -> float:
+    """The share (0-1) of `LEXICAL_WEIGHT` an entry with this many phrasings
+    gets: none for one, all from `CURATED_PHRASINGS`, evenly between."""
+    return min(1.0, max(0, phrasings - 1) / (CURATED_PHRASINGS - 1))
+
+
 def _given(value: float | None, default: float) -> float:
     return default if value is None else value
 
@@ -165,7 +172,7 @@ class Retriever:
         # Each entry's lexical share of the hybrid score, and what its
         # cosine is multiplied by (the rest of 100).
         self._lexical_share = [
-            self.config.lexical_weight * min(1.0, len(e.questions) / CURATED_PHRASINGS)
+            self.config.lexical_weight * lexical_share(len(e.questions))
             for e in knowledge.entries
         ]
         self._semantic_scale = semantic.scale(self._lexical_share) if semantic else None
