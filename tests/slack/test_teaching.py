@@ -187,6 +187,49 @@ def test_a_curator_adds_the_question_to_an_entry(teaching: RunningApp) -> None:
     assert "Saved as pending" in dm.text and "stpm-bot knowledge apply" in dm.text
 
 
+def test_someone_removed_from_the_curators_while_the_modal_is_open_cannot_submit(
+    teaching: RunningApp,
+) -> None:
+    """Membership is asked again at submission: a curator who left the
+    channel after opening the modal gets an error in it, nothing is kept."""
+    _members(teaching)
+    _teach_click(teaching, CURATOR)
+    [opened] = teaching.fake.wait_delivered("views.open")
+    teaching.fake.members[CURATORS] = ["U0A", "U0B"]
+    answer = _submit(
+        teaching, _view(opened)["private_metadata"], _values("phrasing", "skill-cloud")
+    )
+    assert "errors" == answer["response_action"]
+    assert answer["errors"]["kind"].startswith(
+        f"Only curators (members of <#{CURATORS}>) can teach the bot"
+    )
+    assert [] == teaching.store.changes()
+    teaching.fake.members[CURATORS] = [CURATOR]
+    again = _submit(
+        teaching, _view(opened)["private_metadata"], _values("phrasing", "skill-cloud")
+    )
+    assert again is None or again == {}
+    assert 1 == len(teaching.store.changes())
+
+
+def test_a_membership_look_up_that_hangs_refuses_the_submission_in_time(
+    teaching: RunningApp,
+) -> None:
+    """Slack slow to say who is in the channel: the look-up is not waited
+    for (or retried) past Slack's 3 s; the modal says to try again and
+    nothing is kept."""
+    _members(teaching)
+    teaching.fake.fail_next("conversations.members", delay=5)
+    answer = _submit(
+        teaching, TeachValue(QUESTION).encode(), _values("phrasing", "skill-cloud")
+    )
+    assert "errors" == answer["response_action"]
+    assert "couldn't check that you are a curator" in answer["errors"]["kind"]
+    assert [] == teaching.store.changes()
+    looks = [c for c in teaching.fake.calls if c.method == "conversations.members"]
+    assert 1 == len(looks)
+
+
 @pytest.mark.parametrize(
     ("values", "block", "says"),
     [
@@ -214,6 +257,7 @@ def test_a_bad_submission_gets_errors_by_field(
     teaching: RunningApp, values: dict[str, Any], block: str, says: str
 ) -> None:
     """`response_action: errors` names the field; nothing is kept."""
+    _members(teaching)
     metadata = TeachValue(QUESTION).encode()
     answer = _submit(teaching, metadata, values)
     assert "errors" == answer["response_action"]
@@ -226,6 +270,7 @@ def test_a_question_already_taught_or_pending_id_is_refused(
 ) -> None:
     """A phrasing some entry has already; a new id another curator has
     pending."""
+    _members(teaching)
     taken = teaching.core.library.snapshot().knowledge.by_id["skill-cloud"].questions[0]
     answer = _submit(
         teaching, TeachValue(taken).encode(), _values("phrasing", "skill-cloud")
