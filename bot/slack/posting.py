@@ -36,7 +36,7 @@ class UnknownIfPosted(Exception):
     could post twice, so the bot doesn't."""
 
 
-def _unclear(error: Exception) -> bool:
+def unclear(error: Exception) -> bool:
     """Whether Slack may have acted although the call failed."""
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
@@ -116,7 +116,7 @@ def post_reply(
                 channel=channel, thread_ts=thread_ts, metadata=metadata, **message
             )
         except (SlackApiError, OSError) as error:
-            if not _unclear(error) or attempt == ATTEMPTS - 1:
+            if not unclear(error) or attempt == ATTEMPTS - 1:
                 raise
             log.warning("slack.post_unclear", error=type(error).__name__, key=key)
             time.sleep(BACKOFF_SECONDS[attempt])
