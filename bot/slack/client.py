@@ -135,10 +135,12 @@ def web_client(
     )
 
 
-def quick_client(client: WebClient, timeout: float) -> WebClient:
+def quick_client(client: WebClient, timeout: int) -> WebClient:
     """`client` for a look-up made while Slack waits for the ack (3 s): the
     same token and meter, at most `timeout` seconds, no retries."""
-    meters = [h for h in client.retry_handlers if isinstance(h, Meter)]
+    meters: list[RetryHandler] = [
+        h for h in client.retry_handlers if isinstance(h, Meter)
+    ]
     return WebClient(
         token=client.token,
         base_url=client.base_url,

@@ -153,7 +153,7 @@ def tell_asker(
     looking in it would need the DM's id, and so `im:write`."""
     since = question.post_ts or None  # nothing for the asker came before it
     channel, thread_ts = question.channel, question.thread_ts
-    places = []
+    places: list[tuple[str, str, str | None]] = []
     if channel and thread_ts and not channel.startswith(("D", "U")):
         places.append(("thread", channel, thread_ts))
     elif channel.startswith("D"):  # asked in a DM: the DM's id is known

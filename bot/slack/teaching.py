@@ -35,7 +35,7 @@ Body = dict[str, Any]
 # A submission is answered in its ack; the membership look-up gets this much
 # of Slack's 3 s, so a slow Slack refuses the submission instead of the ack
 # coming too late (Slack then shows its own error and the change is lost).
-SUBMIT_LOOKUP_SECONDS = 1.5
+SUBMIT_LOOKUP_SECONDS = 2
 
 
 @dataclass(frozen=True)
