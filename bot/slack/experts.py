@@ -31,7 +31,7 @@ from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.posting import UnknownIfPosted, once_client, post_reply, unclear
+from bot.slack.posting import UnknownIfPosted, post_once, post_reply, unclear
 from bot.store.records import ExpertQuestion
 from bot.text.markup import defuse, echo, shorten
 
@@ -175,7 +175,7 @@ def tell_asker(
                 raise
     if not question.asker:
         return None
-    once_client(client).chat_postMessage(channel=question.asker, **message.as_kwargs())
+    post_once(client, key, channel=question.asker, **message.as_kwargs())
     return "dm"
 
 

@@ -127,6 +127,34 @@ def post_reply(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+def post_once(
+    client: WebClient,
+    key: str,
+    *,
+    channel: str,
+    thread_ts: str | None = None,
+    since: str | None = None,
+    look_first: bool = False,
+    **message: Any,
+) -> SlackResponse | dict[str, Any] | None:
+    """`post_reply`, or for a user id (posting to one opens the app's DM,
+    but looking in it needs the DM's own id, and so `im:write`) a post
+    retried only when Slack surely did not get it: at most once."""
+    if channel.startswith(("U", "W")):
+        return once_client(client).chat_postMessage(
+            channel=channel, thread_ts=thread_ts, **message
+        )
+    return post_reply(
+        client,
+        key,
+        channel=channel,
+        thread_ts=thread_ts,
+        since=since,
+        look_first=look_first,
+        **message,
+    )
+
+
 def _look(
     client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
 ) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from bot.slack import blocks, curators
 from bot.slack.client import quick_client
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.posting import post_once
 from bot.slack.teach_modal import TeachValue, entry_options, teach_modal
 from bot.store.teaching import NEW_ENTRY, PHRASING
 from bot.text.markup import echo, live_mentions, shorten
@@ -272,11 +273,15 @@ class Teaching(Listeners):
             "`stpm-bot knowledge apply`."
         )
         try:
-            client.chat_postMessage(channel=user, **note.as_kwargs())
-        except SlackApiError as error:  # the change is kept; only the note is lost
-            structlog.get_logger().warning(
-                "teach.confirm_failed", slack_error=error.response.get("error")
+            # To the user id: at most once (a lost note beats a doubled one).
+            post_once(client, f"taught:{user}", channel=user, **note.as_kwargs())
+        except (SlackApiError, OSError) as error:  # the change is kept
+            code = (
+                error.response.get("error")
+                if isinstance(error, SlackApiError)
+                else type(error).__name__
             )
+            structlog.get_logger().warning("teach.confirm_failed", slack_error=code)
 
 
 def register(app: App, deps: Deps) -> None:

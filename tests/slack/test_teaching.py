@@ -230,6 +230,23 @@ def test_a_membership_look_up_that_hangs_refuses_the_submission_in_time(
     assert 1 == len(looks)
 
 
+def test_the_saved_note_is_sent_at_most_once(teaching: RunningApp) -> None:
+    """The "Saved as pending" DM goes to the curator's user id: a reset
+    after Slack posted it is not followed by a second one; the change is
+    kept."""
+    _members(teaching)
+    teaching.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    answer = _submit(
+        teaching, TeachValue(QUESTION).encode(), _values("phrasing", "skill-cloud")
+    )
+    assert answer is None or answer == {}
+    teaching.fake.wait_delivered("chat.postMessage")
+    teaching.drain()
+    posts = [c for c in teaching.fake.calls if c.method == "chat.postMessage"]
+    assert [CURATOR] == [c.body["channel"] for c in posts]
+    assert 1 == len(teaching.store.changes())
+
+
 @pytest.mark.parametrize(
     ("values", "block", "says"),
     [
