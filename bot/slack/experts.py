@@ -31,6 +31,7 @@ from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.outbox import REPLAY
 from bot.slack.posting import UnknownIfPosted, post_once, post_reply, unclear
 from bot.store.records import ExpertQuestion
 from bot.text.markup import defuse, echo, shorten
@@ -299,15 +300,22 @@ class Experts(Listeners):
         except ValueError:
             return
         closed = self.deps.store.mark_answered(question_id, expert)
+        resumed = False
         if closed is None:
             now = self.deps.store.expert_question(question_id)
-            by = f" by <@{now.answered_by}>" if now and now.answered_by else ""
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=f"That question was already marked answered{by}.",
-            )
-            return
+            if context.get(REPLAY) is not None and now and now.answered_by == expert:
+                # This click closed it, and its process died before the rest:
+                # finish, looking for the note first (the asker's id is gone,
+                # so a note that was to go by DM can't be sent any more).
+                closed, resumed = now, True
+            else:
+                by = f" by <@{now.answered_by}>" if now and now.answered_by else ""
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=f"That question was already marked answered{by}.",
+                )
+                return
         shown = (body.get("message") or {}).get("blocks") or []
         client.chat_update(
             channel=closed.post_channel,
@@ -315,9 +323,9 @@ class Experts(Listeners):
             text=f"Answered by <@{expert}>: “{echo(closed.question, 150)}”",
             blocks=answered_post(shown, question_id, expert),
         )
-        told = tell_asker(
-            client, closed, closed_note(closed), f"expert-answered:{question_id}"
-        )
+        note = closed_note(closed)
+        key = f"expert-answered:{question_id}"
+        told = tell_asker(client, closed, note, key, look_first=resumed)
         structlog.get_logger().info("experts.answered", question=question_id, told=told)
 
     def on_reply(

@@ -284,14 +284,17 @@ def test_a_dm_relay_whose_answer_is_lost_is_not_posted_again(
     ]
 
 
-def _left_by_a_dead_process(slack: RunningApp, event: dict[str, Any]) -> Outbox:
-    """`event` in the outbox as a process that died while handling it left
-    it, its lease run out; the outbox that takes it up."""
-    raw = json.dumps(envelope(event, "EvDead"))
+def _left_by_a_dead_process(slack: RunningApp, request: dict[str, Any]) -> Outbox:
+    """`request` (a message event, or a click's payload) in the outbox as a
+    process that died while handling it left it, its lease run out; the
+    outbox that takes it up."""
+    is_event = request.get("type") == "message"
+    raw = json.dumps(envelope(request, "EvDead") if is_event else request)
     slack.store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
     long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     with slack.store.engine.begin() as conn:
-        conn.execute(update(outbox).values(lease_until=long_ago))
+        dead = update(outbox).where(outbox.c.owner == "dead")
+        conn.execute(dead.values(lease_until=long_ago))
     return Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
 
 
@@ -422,6 +425,37 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     [again] = experts.fake.wait_delivered("response_url")
     assert f"already marked answered by <@{EXPERT}>" in again.body["text"]
     assert [] == experts.fake.delivered("chat.update")
+
+
+def test_answered_taken_up_after_a_crash_finishes_once(experts: RunningApp) -> None:
+    """The click closed the question and its process died: taken up again,
+    it updates the post and tells the asker (once, looked for first)
+    instead of saying the question was already answered."""
+    post, question_ts = _ask(experts, "xyzzy plugh answered crash")
+    post_ts = _post_ts(experts, post)
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    clicked = block_action(
+        blocks.EXPERT_ANSWERED,
+        _button(post, blocks.EXPERT_ANSWERED)["value"],
+        experts.fake.response_url("answered"),
+        channel=EXPERTS,
+        message_ts=post_ts,
+        thread_ts=None,
+        user=EXPERT,
+    )
+    clicked["message"]["blocks"] = post.body["blocks"]
+    assert experts.store.mark_answered(question.id, EXPERT) is not None
+    experts.fake.reset()
+    assert 1 == _left_by_a_dead_process(experts, clicked).resume(experts.app)
+    experts.drain()
+    [updated] = experts.fake.delivered("chat.update")
+    assert f"Answered by <@{EXPERT}>" in json.dumps(updated.body["blocks"])
+    [told] = experts.fake.delivered("chat.postMessage")
+    assert ("C0CHAN01", question_ts) == (told.body["channel"], told.body["thread_ts"])
+    assert "marked your question" in told.text
+    assert [] == experts.fake.delivered("response_url")
+    assert experts.fake.delivered("conversations.replies")
 
 
 def test_one_pending_question_per_person(experts: RunningApp) -> None:
