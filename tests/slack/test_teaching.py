@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.answers import gaps
 from bot.compose import Core, library_for, retriever_config
@@ -151,6 +152,25 @@ def test_only_curators_can_teach(teaching: RunningApp) -> None:
     assert note.body["text"].startswith(f"Only curators (members of <#{CURATORS}>)")
     assert "ephemeral" == note.body["response_type"]
     assert [] == teaching.fake.delivered("views.open")
+
+
+def test_a_look_up_slack_refuses_counts_as_not_a_curator(
+    teaching: RunningApp,
+) -> None:
+    """The bot is not in the curators' channel (`channel_not_found`): the
+    clicker is told only curators can teach, no modal, one warning line."""
+    teaching.fake.members.pop(CURATORS, None)
+    with capture_logs() as logs:
+        _teach_click(teaching, CURATOR)
+        [note] = teaching.fake.wait_delivered("response_url")
+        teaching.drain()
+    assert note.body["text"].startswith("Only curators")
+    assert [] == teaching.fake.delivered("views.open")
+    [failed] = [e for e in logs if e["event"] == "curators.lookup_failed"]
+    assert ("warning", "channel_not_found") == (
+        failed["log_level"],
+        failed["slack_error"],
+    )
 
 
 def test_a_curator_adds_the_question_to_an_entry(teaching: RunningApp) -> None:
