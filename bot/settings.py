@@ -161,7 +161,8 @@ class Settings(BaseSettings):
         ge=1,
         le=36_500,
         description="Days what people typed (unanswered questions, votes, 👎 "
-        "reasons) is kept; question counts, which hold no text, stay.",
+        "reasons), side-panel threads and quiet conversations' topics are "
+        "kept; question counts, which hold no text, stay.",
     )
     shutdown_grace_seconds: float = Field(
         default=25.0,

@@ -3,16 +3,24 @@ files, `stpm-bot knowledge pending` and `apply` as a user runs them."""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import difflib
 import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from bot.cli import curation
 from bot.knowledge.edits import add_phrasing, append_entry, entry_block, scalar
 from bot.knowledge.loading import load
+from bot.settings import Settings
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from bot.store.records import Change
+from bot.store.schema import knowledge_changes
+from bot.store.teaching import CLAIMED
 from tests.support.cli import cli
 from tests.support.paths import KNOWLEDGE_DIR
 
@@ -179,3 +187,135 @@ def test_apply_refuses_knowledge_that_is_already_broken(
     assert 1 == done.returncode
     assert 1 == len(done.stderr.strip().splitlines())
     assert "already has 1 problem(s)" in done.stderr
+
+
+PHRASE = "xyzzy cloudy"
+
+
+def _cloud_file(knowledge: Path) -> Path:
+    return Path(load(knowledge).by_id["skill-cloud"].file)
+
+
+def _times_taught(knowledge: Path) -> int:
+    """How often the phrasing is in skill-cloud's file (and it still loads)."""
+    questions = load(knowledge).by_id["skill-cloud"].questions
+    assert questions.count(PHRASE) <= 1
+    return _cloud_file(knowledge).read_text(encoding="utf-8").count(PHRASE)
+
+
+class Stopped(BaseException):
+    """The process stops here: nothing after it runs, no handler sees it."""
+
+
+def test_a_run_stopped_between_writing_and_marking_is_finished_once(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """Stopped after the phrasing is in the file and before the store hears
+    of it: the change stays claimed; the next run finds it in the file,
+    marks it applied and writes nothing again."""
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cloud", PHRASE, "U0CURATOR")
+    settings = Settings(
+        _env_file=None, knowledge_dir=knowledge_copy, data_dir=tmp_path / "data"
+    )
+
+    def stop(change: Change) -> None:
+        raise Stopped
+
+    with pytest.raises(Stopped):
+        curation.apply(settings, argparse.Namespace(), written=stop)
+    assert 1 == _times_taught(knowledge_copy)
+    assert [] == store.changes()
+    [claimed] = store.changes(CLAIMED)
+    listed = cli(tmp_path, "knowledge", "pending", knowledge_dir=knowledge_copy)
+    assert "(being applied since " in listed.stdout
+    after_stop = _cloud_file(knowledge_copy).read_bytes()
+    again = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == again.returncode, again.stderr
+    assert "Applied #1 (in the files already): add the phrasing" in again.stdout
+    assert after_stop == _cloud_file(knowledge_copy).read_bytes()
+    assert [claimed.id] == [c.id for c in store.changes("applied")]
+    third = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert (0, "Nothing pending.\n") == (third.returncode, third.stdout)
+    store.close()
+
+
+def test_a_write_the_disk_refuses_leaves_the_file_whole_and_the_change_pending(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """The new file can't be written in full (here a file-size limit, as a
+    full disk would): one line, the old file untouched, no temporary file
+    left, the change pending; a later run applies it once."""
+    cloud = _cloud_file(knowledge_copy)
+    padding = "# " + "x" * 98 + "\n"
+    cloud.write_text(
+        cloud.read_text(encoding="utf-8") + padding * 6_000, encoding="utf-8"
+    )
+    before = cloud.read_bytes()
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cloud", PHRASE, "U0CURATOR")
+    limit = len(before) - 100_000  # the database stays far below it
+    done = cli(
+        tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy, file_bytes=limit
+    )
+    assert 1 == done.returncode
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("stpm-bot: #1 not applied: cannot write ")
+    assert "File too large" in line
+    assert before == cloud.read_bytes()
+    assert [] == [p.name for p in cloud.parent.iterdir() if p.name.startswith(".")]
+    assert [1] == [c.id for c in store.changes()]
+    again = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == again.returncode, again.stderr
+    assert 1 == _times_taught(knowledge_copy)
+    store.close()
+
+
+def test_a_half_written_file_a_killed_run_left_is_removed_and_its_change_applied(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """A run killed while writing leaves its claim and half a temporary
+    file, the knowledge file itself whole: the next run on the same machine
+    and folder removes the temporary file, takes the claim over at once and
+    applies the change once."""
+    cloud = _cloud_file(knowledge_copy)
+    text = cloud.read_text(encoding="utf-8")
+    half = cloud.parent / f".{cloud.name}{curation.TEMPORARY}k3j2x9"
+    half.write_text(text[: len(text) // 2], encoding="utf-8")
+    store = _store(tmp_path)
+    change = store.teach("phrasing", "skill-cloud", PHRASE, "U0CURATOR")
+    claimer = curation.claimer(knowledge_copy)
+    assert store.claim_change(change, claimer, curation.CLAIM_STALE)
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    assert f"Removed {half.name}, left half-written" in done.stdout
+    assert "Applied #1: add the phrasing" in done.stdout
+    assert not half.exists()
+    assert 1 == _times_taught(knowledge_copy)
+    assert [change] == [c.id for c in store.changes("applied")]
+    store.close()
+
+
+def test_another_machine_s_claim_is_left_until_it_is_stale(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """A change another machine's `apply` claimed a minute ago is skipped
+    with one line (it may be writing it into its own copy); claimed eleven
+    minutes ago, that run has stopped and this one applies it."""
+    store = _store(tmp_path)
+    change = store.teach("phrasing", "skill-cloud", PHRASE, "U0CURATOR")
+    assert store.claim_change(change, "0ther00", curation.CLAIM_STALE)
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("stpm-bot: #1 skipped: another `apply` has been writing")
+    assert "1 being applied by another run" in done.stdout
+    assert 0 == _times_taught(knowledge_copy)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=11)
+    with store.engine.begin() as conn:
+        conn.execute(update(knowledge_changes).values(applied_at=long_ago))
+    again = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == again.returncode, again.stderr
+    assert "Applied #1: add the phrasing" in again.stdout
+    assert 1 == _times_taught(knowledge_copy)
+    store.close()

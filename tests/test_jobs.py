@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,6 +159,24 @@ def test_report_post_sends_the_digest_without_pings(
     shown = json.dumps(post.body)
     assert "Knowledge gaps since" in shown
     assert "<!here>" not in shown and "<!channel>" not in shown
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"reset": True}, {"status": 500, "error": "internal_error"}],
+    ids=["reset", "500"],
+)
+def test_a_digest_slack_posted_but_answered_with_a_failure_is_posted_once(
+    tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str], failure: dict[str, Any]
+) -> None:
+    """Slack posts the digest, then drops the connection (or answers 500):
+    the channel is looked at, the digest found, no second one; exit 0."""
+    env = slack_env | {"STPM_BOT_CURATORS_CHANNEL": "C0CURATE"}
+    fake.fail_next("chat.postMessage", after_delivery=True, **failure)
+    done = cli(tmp_path, "report", "--post", env=env)
+    assert 0 == done.returncode, done.stderr
+    assert 1 == len(fake.delivered("chat.postMessage"))
+    assert fake.delivered("conversations.history")
 
 
 def test_report_post_needs_a_curators_channel(tmp_path: Path) -> None:

@@ -116,6 +116,27 @@ def test_a_conversations_topic_is_kept_and_replaced(store: Store) -> None:
     assert store.topic_of("C1", "") is None and store.topic_of("C2", "1.1") is None
 
 
+def test_conversations_quiet_longer_than_the_retention_are_forgotten(
+    store: Store, clock: SettableNow
+) -> None:
+    """A thread last answered 91 days ago loses its topic and its answered
+    mark; one that went on 10 days ago (an old start, a recent answer)
+    keeps both."""
+    store.remember_topic("C1", "1.1", "skill-cloud", "U1")
+    store.remember_thread("C1", "1.1")
+    store.remember_topic("C1", "2.2", "skill-cloud", "U1")
+    clock.now += dt.timedelta(days=81)
+    store.remember_topic("C1", "2.2", "technical-skills", "U1")
+    store.remember_thread("C1", "2.2")
+    clock.now += dt.timedelta(days=10)
+    assert 2 == store.forget_conversations(dt.timedelta(days=90))
+    assert store.topic_of("C1", "1.1") is None
+    assert not store.answered_in("C1", "1.1")
+    kept = store.topic_of("C1", "2.2")
+    assert kept is not None and "technical-skills" == kept.entry_id
+    assert store.answered_in("C1", "2.2")
+
+
 def test_votes_store_a_hash_not_the_user(store: Store, clock: SettableNow) -> None:
     """A vote keeps question, entry, vote and time; the user only as a hash."""
     store.record_vote("is cloud important?", "skill-cloud", 1, "U123")

@@ -40,6 +40,21 @@ def test_a_started_thread_is_known_with_its_context(store: Store) -> None:
     assert {"channel_id": "C1"} == store.assistant_context(CHANNEL, THREAD)
 
 
+def test_threads_older_than_the_retention_are_forgotten(
+    store: Store, clock: SettableNow
+) -> None:
+    """A thread started 91 days ago goes, with its context; one started
+    89 days ago stays."""
+    store.start_assistant_thread(CHANNEL, "1.1", "U1", {"channel_id": "C1"})
+    clock.now += dt.timedelta(days=2)
+    store.start_assistant_thread(CHANNEL, "2.2", "U1", {"channel_id": "C2"})
+    clock.now += dt.timedelta(days=89)
+    assert 1 == store.forget_assistant_threads(dt.timedelta(days=90))
+    assert not store.is_assistant_thread(CHANNEL, "1.1")
+    assert store.assistant_context(CHANNEL, "1.1") is None
+    assert {"channel_id": "C2"} == store.assistant_context(CHANNEL, "2.2")
+
+
 def test_the_context_follows_the_person(store: Store) -> None:
     """A new context replaces the old; None values (no enterprise) are dropped;
     an unknown thread is not invented."""

@@ -117,3 +117,26 @@ def test_taught_changes_are_pending_until_applied(
     assert [entry] == [c.id for c in store.changes()]
     [applied] = store.changes("applied")
     assert clock.now == applied.applied_at
+
+
+def test_a_change_is_claimed_by_one_run_until_its_claim_is_stale(
+    store: Store, clock: SettableNow
+) -> None:
+    """Claimed by one `apply`: another is refused, the same claimer (a run
+    of it that stopped) is not; after `stale_after` anyone may take it over;
+    a claim given back is pending again, a claim finished is applied."""
+    change = store.teach("phrasing", "skill-cloud", "do i need aws", "U0CUR")
+    stale = dt.timedelta(minutes=10)
+    assert store.claim_change(change, "aaaaaaa", stale)
+    assert not store.claim_change(change, "bbbbbbb", stale)
+    assert store.claim_change(change, "aaaaaaa", stale)
+    assert [] == store.changes()
+    assert [change] == [c.id for c in store.unapplied()]
+    clock.now += dt.timedelta(minutes=11)
+    assert store.claim_change(change, "bbbbbbb", stale)
+    store.mark_pending(change)
+    assert [change] == [c.id for c in store.changes()]
+    assert store.claim_change(change, "ccccccc", stale)
+    assert store.mark_applied(change)
+    assert not store.claim_change(change, "ccccccc", stale)
+    assert [] == store.unapplied()

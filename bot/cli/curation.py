@@ -4,15 +4,25 @@ writing it into the knowledge files.
 `apply` edits each file minimally (`bot.knowledge.edits`), loads the whole
 knowledge again with the real loader, and puts the file back as it was if it
 no longer loads; a running bot's hot reload then serves the change.
+
+A change is claimed in the store, written (a whole new file renamed over the
+old one), and only then marked applied. A run that stops in between leaves
+the change claimed; the next run finds it in the files and marks it applied
+without writing it again, or writes it if it isn't there. A temporary file a
+run left half-written is removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import fcntl
+import hashlib
 import os
+import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -23,10 +33,15 @@ from bot.knowledge.models import Knowledge
 from bot.settings import Settings
 from bot.store.database import Store
 from bot.store.records import Change
-from bot.store.teaching import PHRASING
+from bot.store.teaching import CLAIMED, PHRASING
 from bot.text.markup import printable
+from bot.text.normalize import normalize
 
 FAQ_FILE = "faq.yaml"  # where new entries go, in the knowledge directory
+TEMPORARY = ".apply-"  # in a file being written: `.faq.yaml.apply-k3j2x9`
+# A claim another machine's `apply` holds longer than this is taken over: one
+# change is written and loaded in seconds, so its run has stopped.
+CLAIM_STALE = dt.timedelta(minutes=10)
 
 
 def _describe(change: Change) -> str:
@@ -58,7 +73,7 @@ def pending(settings: Settings, args: argparse.Namespace) -> int:
     if store is None:
         return 1
     try:
-        changes = store.changes()
+        changes = store.unapplied()
     finally:
         store.close()
     if not changes:
@@ -66,23 +81,61 @@ def pending(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for change in changes:
         when = f"{change.taught_at:%Y-%m-%d %H:%M} UTC"
-        print(f"#{change.id}  {when}  by {change.taught_by}: {_describe(change)}")
+        claimed = ""
+        if change.status.startswith(CLAIMED) and change.applied_at is not None:
+            claimed = f" (being applied since {change.applied_at:%Y-%m-%d %H:%M} UTC)"
+        print(
+            f"#{change.id}  {when}  by {change.taught_by}: {_describe(change)}{claimed}"
+        )
     print(f"{len(changes)} pending; `stpm-bot knowledge apply` writes them.")
     return 0
 
 
+def claimer(directory: Path) -> str:
+    """Who claims changes in the store: this machine and knowledge folder,
+    in 7 characters. Under the folder's lock, an earlier claim of the same
+    claimer is a run that stopped."""
+    where = f"{socket.gethostname()}:{directory.resolve()}"
+    return hashlib.sha256(where.encode()).hexdigest()[:7]
+
+
 def _write(path: Path, text: str) -> None:
-    """Replace `path` at once, so a reload never reads half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Replace `path` at once, so a reload never reads half a file and a
+    run that stops leaves the old file whole (and a temporary one, which
+    the next run removes)."""
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}{TEMPORARY}"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
         if path.exists():
             Path(temporary).chmod(path.stat().st_mode & 0o777)
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """Temporary files a run that stopped while writing left behind."""
+    for left in sorted(directory.rglob(f".*{TEMPORARY}*")):
+        if left.is_file():
+            left.unlink()
+            print(f"Removed {left.name}, left half-written by a run that stopped.")
+
+
+def in_files(change: Change, knowledge: Knowledge) -> bool:
+    """Whether the knowledge has the change already: its entry holds the
+    question (written by a run that stopped before telling the store, or
+    by hand)."""
+    entry = knowledge.by_id.get(change.entry_id)
+    if entry is None:
+        return False
+    said = normalize(change.question).text
+    return any(normalize(q).text == said for q in entry.questions)
 
 
 def _edit(change: Change, knowledge: Knowledge, directory: Path) -> tuple[Path, str]:
@@ -126,11 +179,20 @@ def _apply_one(
     return None, f"{errors[0]} (the file is back as it was)"
 
 
-def apply(settings: Settings, args: argparse.Namespace) -> int:
+def _nothing(change: Change) -> None:
+    pass
+
+
+def apply(
+    settings: Settings,
+    args: argparse.Namespace,
+    written: Callable[[Change], None] = _nothing,
+) -> int:
     """Write every pending change into the knowledge files, each checked
     with the loader; 1 if any could not be applied. One `apply` at a time
     per knowledge folder: a second waits for the first (a lock on the
-    folder), so neither writes over the other's edit."""
+    folder), so neither writes over the other's edit. `written` is called
+    when a change is in its file and not yet marked applied."""
     directory = settings.knowledge_dir
     try:
         folder = os.open(directory, os.O_RDONLY)
@@ -139,12 +201,15 @@ def apply(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     try:
         fcntl.flock(folder, fcntl.LOCK_EX)
-        return _apply_all(settings, directory)
+        return _apply_all(settings, directory, written)
     finally:
         os.close(folder)  # and the lock with it
 
 
-def _apply_all(settings: Settings, directory: Path) -> int:
+def _apply_all(
+    settings: Settings, directory: Path, written: Callable[[Change], None]
+) -> int:
+    _remove_leftovers(directory)
     knowledge, problems = loading.check(directory)
     errors = [p for p in problems if not p.warning]
     if errors:
@@ -157,25 +222,50 @@ def _apply_all(settings: Settings, directory: Path) -> int:
     store = _store(settings)
     if store is None:
         return 1
-    failed = applied = 0
+    failed = applied = busy = 0
+    who = claimer(directory)
     try:
-        changes = store.changes()
+        changes = store.unapplied()
         if not changes:
             print("Nothing pending.")
             return 0
         for change in changes:
-            if not store.mark_applied(change.id):
-                continue  # another `apply` took it meanwhile
+            if in_files(change, knowledge):
+                store.mark_applied(change.id)
+                applied += 1
+                print(
+                    f"Applied #{change.id} (in the files already): {_describe(change)}"
+                )
+                continue
+            if not store.claim_change(change.id, who, CLAIM_STALE):
+                busy += 1
+                print(_busy(change), file=sys.stderr)
+                continue
             loaded, why = _apply_one(change, knowledge, directory)
             if loaded is None:
                 store.mark_pending(change.id)
                 failed += 1
                 print(f"stpm-bot: #{change.id} not applied: {why}", file=sys.stderr)
                 continue
+            written(change)
+            store.mark_applied(change.id)
             knowledge = loaded
             applied += 1
             print(f"Applied #{change.id}: {_describe(change)}")
     finally:
         store.close()
-    print(f"{applied} applied, {failed} not; a running bot reloads the files itself.")
+    elsewhere = f", {busy} being applied by another run" if busy else ""
+    print(
+        f"{applied} applied, {failed} not{elsewhere}; "
+        "a running bot reloads the files itself."
+    )
     return 1 if failed else 0
+
+
+def _busy(change: Change) -> str:
+    since = change.applied_at or dt.datetime.now(dt.UTC)
+    return (
+        f"stpm-bot: #{change.id} skipped: another `apply` has been writing it "
+        f"since {since:%H:%M} UTC; if that run stopped, one after "
+        f"{since + CLAIM_STALE:%H:%M} UTC takes it over."
+    )

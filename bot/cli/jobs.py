@@ -142,6 +142,7 @@ def _post_digest(core: Core, data: gap_report.GapReport) -> int:
 
     from bot.slack import digest
     from bot.slack.client import web_client
+    from bot.slack.posting import UnknownIfPosted
 
     settings = core.settings
     try:
@@ -149,6 +150,14 @@ def _post_digest(core: Core, data: gap_report.GapReport) -> int:
     except SlackApiError as error:
         code = error.response.get("error")
         print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)
+        return 1
+    except (UnknownIfPosted, OSError) as error:
+        print(
+            f"stpm-bot: the digest may not have been posted to "
+            f"{settings.curators_channel} ({type(error).__name__}); look there "
+            "before running this again.",
+            file=sys.stderr,
+        )
         return 1
     print(f"Posted the digest to {settings.curators_channel}.", file=sys.stderr)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -15,6 +16,7 @@ from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
+from bot.slack.posting import post_once
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -115,9 +117,14 @@ class Actions(Listeners):
                 thread_ts=thread_ts,
                 **message.as_kwargs(),
             )
-        else:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
+        else:  # once: looked for after a reset (App Home's user id: at most once)
+            post_once(
+                client,
+                once,
+                channel=channel,
+                thread_ts=thread_ts,
+                since=thread_ts or f"{time.time() - 60:.6f}",
+                **message.as_kwargs(),
             )
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).

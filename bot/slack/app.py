@@ -167,15 +167,24 @@ def prune_regularly(
     retention: dt.timedelta = dt.timedelta(days=90),
 ) -> None:
     """Now and every `every` seconds until `stop`: forget event claims Slack
-    can no longer retry, and what people typed longer ago than `retention`."""
+    can no longer retry, and what people typed, the side panel's threads and
+    conversations quiet for longer than `retention`."""
     while True:
         try:
             pruned = store.prune_events()
             forgotten = store.forget_older_than(retention)
+            threads = store.forget_assistant_threads(retention)
+            quiet = store.forget_conversations(retention)
         except SQLAlchemyError as error:  # next time, then
             structlog.get_logger().warning("store.prune_failed", error=str(error)[:200])
         else:
-            structlog.get_logger().info("store.pruned", claims=pruned, texts=forgotten)
+            structlog.get_logger().info(
+                "store.pruned",
+                claims=pruned,
+                texts=forgotten,
+                threads=threads,
+                conversations=quiet,
+            )
         if stop.wait(every):
             return
 

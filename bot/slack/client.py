@@ -135,6 +135,20 @@ def web_client(
     )
 
 
+def quick_client(client: WebClient, timeout: int) -> WebClient:
+    """`client` for a look-up made while Slack waits for the ack (3 s): the
+    same token and meter, at most `timeout` seconds, no retries."""
+    meters: list[RetryHandler] = [
+        h for h in client.retry_handlers if isinstance(h, Meter)
+    ]
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=timeout,
+        retry_handlers=meters[:1],
+    )
+
+
 def webhook_handlers(metrics: Metrics) -> list[RetryHandler]:
     """For `response_url` posts: counted as `response_url`, and retried only
     when Slack surely did not post (rate limited, connection refused): an

@@ -115,7 +115,8 @@ class Conversations(Listeners):
             # The experts talk among themselves; a reply under a question
             # goes to its asker.
             if event.get("thread_ts") and event["thread_ts"] != event["ts"]:
-                experts.Experts(self.deps).on_reply(event, client)
+                replay = context.get(REPLAY) is not None
+                experts.Experts(self.deps).on_reply(event, client, replay)
             return
         if event.get("channel_type") == "im":
             if event.get("files") and not question_from(event.get("text", "")):

@@ -6,6 +6,9 @@ The same lines as the terminal report; what users typed goes through
 
 from __future__ import annotations
 
+import secrets
+import time
+
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
@@ -17,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.answers import gaps as report
 from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button
+from bot.slack.posting import post_reply
 from bot.slack.teach_modal import TeachValue
 from bot.text.markup import echo, shorten
 
@@ -74,4 +78,14 @@ def digest(data: report.GapReport) -> Message:
 
 
 def post(client: WebClient, channel: str, data: report.GapReport) -> None:
-    client.chat_postMessage(channel=channel, **digest(data).as_kwargs())
+    """Once: after a reset, a timeout or a 5xx the channel is looked at for
+    this run's digest before a second try (`post_reply`); raises
+    `UnknownIfPosted` when that can't be known."""
+    post_reply(
+        client,
+        f"digest:{secrets.token_hex(8)}",
+        channel=channel,
+        thread_ts=None,
+        since=f"{time.time() - 60:.6f}",
+        **digest(data).as_kwargs(),
+    )

@@ -31,7 +31,8 @@ from bot.knowledge.models import Knowledge
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.posting import UnknownIfPosted, post_reply
+from bot.slack.outbox import REPLAY
+from bot.slack.posting import UnknownIfPosted, post_once, post_reply, unclear
 from bot.store.records import ExpertQuestion
 from bot.text.markup import defuse, echo, shorten
 
@@ -139,24 +140,43 @@ def closed_note(question: ExpertQuestion) -> blocks.Message:
 
 
 def tell_asker(
-    client: WebClient, question: ExpertQuestion, message: blocks.Message
+    client: WebClient,
+    question: ExpertQuestion,
+    message: blocks.Message,
+    key: str,
+    look_first: bool = False,
 ) -> str | None:
-    """Post `message` in the asker's thread if it was asked in a channel's
-    thread the bot can post in, else in a DM; where it went (None: the asker
-    is no longer known)."""
+    """Post `message` once in the asker's thread if it was asked in a
+    channel's thread the bot can post in, else in a DM; where it went (None:
+    the asker is no longer known). Tagged with `key` and looked for before a
+    second try (`post_reply`; `look_first`: before the first, for a request
+    taken up again). A DM known only by the user id is posted at most once:
+    looking in it would need the DM's id, and so `im:write`."""
+    since = question.post_ts or None  # nothing for the asker came before it
     channel, thread_ts = question.channel, question.thread_ts
+    places: list[tuple[str, str, str | None]] = []
     if channel and thread_ts and not channel.startswith(("D", "U")):
+        places.append(("thread", channel, thread_ts))
+    elif channel.startswith("D"):  # asked in a DM: the DM's id is known
+        places.append(("dm", channel, None))
+    for where, target, thread in places:
         try:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
+            post_reply(
+                client,
+                key,
+                channel=target,
+                thread_ts=thread,
+                since=since,
+                look_first=look_first,
+                **message.as_kwargs(),
             )
-            return "thread"
+            return where
         except SlackApiError as error:
             if error.response.get("error") not in CANNOT_POST or not question.asker:
                 raise
     if not question.asker:
         return None
-    client.chat_postMessage(channel=question.asker, **message.as_kwargs())
+    post_once(client, key, channel=question.asker, **message.as_kwargs())
     return "dm"
 
 
@@ -280,15 +300,22 @@ class Experts(Listeners):
         except ValueError:
             return
         closed = self.deps.store.mark_answered(question_id, expert)
+        resumed = False
         if closed is None:
             now = self.deps.store.expert_question(question_id)
-            by = f" by <@{now.answered_by}>" if now and now.answered_by else ""
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=f"That question was already marked answered{by}.",
-            )
-            return
+            if context.get(REPLAY) is not None and now and now.answered_by == expert:
+                # This click closed it, and its process died before the rest:
+                # finish, looking for the note first (the asker's id is gone,
+                # so a note that was to go by DM can't be sent any more).
+                closed, resumed = now, True
+            else:
+                by = f" by <@{now.answered_by}>" if now and now.answered_by else ""
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=f"That question was already marked answered{by}.",
+                )
+                return
         shown = (body.get("message") or {}).get("blocks") or []
         client.chat_update(
             channel=closed.post_channel,
@@ -296,25 +323,40 @@ class Experts(Listeners):
             text=f"Answered by <@{expert}>: “{echo(closed.question, 150)}”",
             blocks=answered_post(shown, question_id, expert),
         )
-        told = tell_asker(client, closed, closed_note(closed))
+        note = closed_note(closed)
+        key = f"expert-answered:{question_id}"
+        told = tell_asker(client, closed, note, key, look_first=resumed)
         structlog.get_logger().info("experts.answered", question=question_id, told=told)
 
-    def on_reply(self, event: dict[str, Any], client: WebClient) -> None:
+    def on_reply(
+        self, event: dict[str, Any], client: WebClient, replay: bool = False
+    ) -> None:
         """A person's message in a thread of the experts' channel: the first
-        one under a pending question goes to its asker."""
-        question = self.deps.store.expert_question_at(
+        one under a pending question goes to its asker, once. `replay`: the
+        request was taken up again after its process died; if that process
+        had claimed this reply, the relay is looked for before it is posted."""
+        store = self.deps.store
+        question = store.expert_question_at(
             event["channel"], event.get("thread_ts", "")
         )
         if question is None or question.status != "pending":
             return
         text = event.get("text", "")
-        if not text.strip() or not self.deps.store.claim_reply(question.id, text):
+        if not text.strip():
+            return
+        claimed = store.claim_reply(question.id, text)
+        resumed = replay and question.reply == text
+        if not claimed and not resumed:
             return
         link = permalink(client, event["channel"], event["ts"])
+        message = relayed(question, text, link)
         try:
-            told = tell_asker(client, question, relayed(question, text, link))
-        except SlackApiError:
-            self.deps.store.release_reply(question.id)  # the next reply, then
+            told = tell_asker(
+                client, question, message, f"expert-reply:{question.id}", resumed
+            )
+        except SlackApiError as error:
+            if not unclear(error):  # surely not relayed: the next reply, then
+                store.release_reply(question.id)
             raise
         structlog.get_logger().info("experts.relayed", question=question.id, to=told)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.answers.replies import topics
 from bot.settings import parse_hhmm
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.posting import post_once, unclear
 from bot.store.claims import KEEP
 
 EVENTS = ("app_home_opened",)
@@ -42,9 +45,13 @@ class Home(Listeners):
         if not self.deps.store.claim([key]):
             return
         try:
-            client.chat_postMessage(channel=channel, **blocks.intro().as_kwargs())
-        except Exception:
-            self.deps.store.release([key])  # not welcomed: next time, then
+            # Once: looked for after a reset or a timeout.
+            since = f"{time.time() - 60:.6f}"
+            intro = blocks.intro().as_kwargs()
+            post_once(client, key, channel=channel, since=since, **intro)
+        except (SlackApiError, OSError) as error:
+            if not unclear(error):  # surely not welcomed: next time, then
+                self.deps.store.release([key])
             raise
 
 

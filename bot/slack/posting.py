@@ -36,7 +36,7 @@ class UnknownIfPosted(Exception):
     could post twice, so the bot doesn't."""
 
 
-def _unclear(error: Exception) -> bool:
+def unclear(error: Exception) -> bool:
     """Whether Slack may have acted although the call failed."""
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
@@ -116,7 +116,7 @@ def post_reply(
                 channel=channel, thread_ts=thread_ts, metadata=metadata, **message
             )
         except (SlackApiError, OSError) as error:
-            if not _unclear(error) or attempt == ATTEMPTS - 1:
+            if not unclear(error) or attempt == ATTEMPTS - 1:
                 raise
             log.warning("slack.post_unclear", error=type(error).__name__, key=key)
             time.sleep(BACKOFF_SECONDS[attempt])
@@ -125,6 +125,34 @@ def post_reply(
                 log.info("slack.already_posted", key=key)
                 return found
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def post_once(
+    client: WebClient,
+    key: str,
+    *,
+    channel: str,
+    thread_ts: str | None = None,
+    since: str | None = None,
+    look_first: bool = False,
+    **message: Any,
+) -> SlackResponse | dict[str, Any] | None:
+    """`post_reply`, or for a user id (posting to one opens the app's DM,
+    but looking in it needs the DM's own id, and so `im:write`) a post
+    retried only when Slack surely did not get it: at most once."""
+    if channel.startswith(("U", "W")):
+        return once_client(client).chat_postMessage(
+            channel=channel, thread_ts=thread_ts, **message
+        )
+    return post_reply(
+        client,
+        key,
+        channel=channel,
+        thread_ts=thread_ts,
+        since=since,
+        look_first=look_first,
+        **message,
+    )
 
 
 def _look(

@@ -23,14 +23,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.knowledge.models import Entry, Knowledge
 from bot.slack import blocks, curators
+from bot.slack.client import quick_client
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.posting import post_once
 from bot.slack.teach_modal import TeachValue, entry_options, teach_modal
 from bot.store.teaching import NEW_ENTRY, PHRASING
 from bot.text.markup import echo, live_mentions, shorten
 from bot.text.normalize import normalize
 
 Body = dict[str, Any]
+# A submission is answered in its ack; the membership look-up gets this much
+# of Slack's 3 s, so a slow Slack refuses the submission instead of the ack
+# coming too late (Slack then shows its own error and the change is lost).
+SUBMIT_LOOKUP_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,10 @@ class Teaching(Listeners):
             return
         values = (view.get("state") or {}).get("values") or {}
         user = str((body.get("user") or {}).get("id", ""))
+        refused = self._not_curator(client, user)
+        if refused:
+            ack(response_action="errors", errors={"kind": refused})
+            return
         store = self.deps.store
         try:
             taken = [c.entry_id for c in store.changes() if c.kind == NEW_ENTRY]
@@ -232,6 +242,24 @@ class Teaching(Listeners):
         )
         self.deps.executor.submit(self._confirm, client, user, lesson, value)
 
+    def _not_curator(self, client: WebClient, user: str) -> str:
+        """Why `user` may not submit now ("" if they may): membership is
+        asked again, since the modal may have stayed open while they were
+        removed from the curators."""
+        settings = self.deps.settings
+        try:
+            quick = quick_client(client, SUBMIT_LOOKUP_SECONDS)
+            if curators.is_curator(quick, settings, user):
+                return ""
+        except OSError as error:  # a timeout or a dropped connection
+            structlog.get_logger().warning(
+                "curators.lookup_failed", error=type(error).__name__
+            )
+            return "I couldn't check that you are a curator just now; try again."
+        structlog.get_logger().info("teach.refused", reason="not_a_curator")
+        who = curators.who(settings)
+        return f"Only curators ({who}) can teach the bot; you are not one any more."
+
     def _confirm(
         self, client: WebClient, user: str, lesson: Lesson, value: TeachValue
     ) -> None:
@@ -245,11 +273,15 @@ class Teaching(Listeners):
             "`stpm-bot knowledge apply`."
         )
         try:
-            client.chat_postMessage(channel=user, **note.as_kwargs())
-        except SlackApiError as error:  # the change is kept; only the note is lost
-            structlog.get_logger().warning(
-                "teach.confirm_failed", slack_error=error.response.get("error")
+            # To the user id: at most once (a lost note beats a doubled one).
+            post_once(client, f"taught:{user}", channel=user, **note.as_kwargs())
+        except (SlackApiError, OSError) as error:  # the change is kept
+            code = (
+                error.response.get("error")
+                if isinstance(error, SlackApiError)
+                else type(error).__name__
             )
+            structlog.get_logger().warning("teach.confirm_failed", slack_error=code)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
@@ -90,3 +91,12 @@ class AssistantThreadsMixin(StoreBase):
         query = update(assistant_threads).where(self._thread(channel, thread_ts))
         with self._begin() as conn:
             conn.execute(query.values(titled_at=None))
+
+    def forget_assistant_threads(self, age: dt.timedelta) -> int:
+        """Forget threads started more than `age` ago (the person's hash, the
+        channel they were viewing); a message in one later is answered as in
+        any DM thread. How many went."""
+        cutoff = self._now() - age
+        query = delete(assistant_threads).where(assistant_threads.c.started_at < cutoff)
+        with self._begin() as conn:
+            return int(conn.execute(query).rowcount)

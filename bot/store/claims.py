@@ -127,3 +127,17 @@ class ClaimsMixin(StoreBase):
 
     def asked_by(self, topic: Topic, user: str) -> bool:
         return topic.asker_hash == hash_user(user, self._salt)
+
+    def forget_conversations(self, age: dt.timedelta) -> int:
+        """Forget conversations the bot answered in that have been quiet for
+        more than `age` (what each was about, who asked, as a hash): a
+        follow-up there afterwards needs a mention. How many rows went."""
+        cutoff = self._now() - age
+        with self._begin() as conn:
+            topics = conn.execute(
+                delete(thread_topics).where(thread_topics.c.updated_at < cutoff)
+            ).rowcount
+            threads = conn.execute(
+                delete(answered_threads).where(answered_threads.c.answered_at < cutoff)
+            ).rowcount
+        return int(topics) + int(threads)

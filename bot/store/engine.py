@@ -102,9 +102,13 @@ def engine_for(url: str) -> Engine:
     # If the folder can't be made, connecting fails with a clear error instead.
     # Private to the bot's user: the store holds people's questions. (SQLite
     # gives its -wal and -shm files the database file's mode.)
+    # Only a new file is opened here: closing a descriptor of a database this
+    # process has open drops SQLite's locks on it (POSIX locks are per
+    # process), and another process could then reset the WAL under it.
     with contextlib.suppress(OSError):
         Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        if not Path(database).exists():
+            os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     # Enough pooled connections for every listener thread: a connection
     # opened past the pool is closed after use, and reopening one (with its
     # pragmas) under load cost more than the queries.

@@ -154,6 +154,50 @@ def test_the_messages_tab_welcomes_once_and_publishes_nothing(
     assert [] == slack.fake.delivered("views.publish")
 
 
+def test_a_welcome_slack_posted_but_answered_with_a_reset_is_posted_once(
+    slack: RunningApp,
+) -> None:
+    """Slack posts the welcome and drops the connection: the bot looks in
+    the DM, finds it, and neither posts it again nor lets a later opening
+    welcome twice."""
+    slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    for n in range(2):
+        event = {
+            "type": "app_home_opened",
+            "user": USER,
+            "channel": "D0DM0001",
+            "tab": "messages",
+            "event_ts": f"1700000000.00030{n}",
+        }
+        slack.send.event(envelope(event, f"EvWelcome{n}"))
+        slack.fake.wait_delivered("chat.postMessage")
+    slack.fake.wait_delivered("conversations.history")
+    slack.drain()
+    assert ["D0DM0001"] == [
+        c.body["channel"] for c in slack.fake.calls if c.method == "chat.postMessage"
+    ]
+
+
+def test_an_entry_opened_from_app_home_is_sent_at_most_once(
+    slack: RunningApp,
+) -> None:
+    """From App Home the entry goes to the person's user id (the app's DM,
+    which the bot can't look in without `im:write`): a reset after Slack
+    posted it is not followed by a second post."""
+    payload = block_action(
+        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url()
+    )
+    payload["container"] = {"type": "view", "view_id": "V0HOME01"}
+    payload.pop("channel")
+    slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    slack.send.action(payload)
+    slack.fake.wait_delivered("chat.postMessage")
+    slack.drain()
+    posts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
+    assert [USER] == [c.body["channel"] for c in posts]
+    assert "Cloud computing" in posts[0].text
+
+
 def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> None:
     """A button in App Home for an entry a reload removed: the tab is
     published again as it is now, with a note saying why."""

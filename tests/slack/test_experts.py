@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.slack import blocks
+from bot.slack.outbox import Outbox, request_key
+from bot.store.schema import outbox
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call
 from tests.support.harness import USER, block_action, envelope, mention, message
@@ -234,6 +238,99 @@ def test_the_first_expert_reply_reaches_the_asker_s_thread_once(
     assert 1 == len(experts.fake.delivered("chat.postMessage"))
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [{"reset": True}, {"status": 500, "error": "internal_error"}],
+    ids=["reset", "500"],
+)
+def test_a_relay_slack_posted_but_answered_with_a_failure_is_posted_once(
+    experts: RunningApp, failure: dict[str, Any]
+) -> None:
+    """Slack posts the relay in the asker's thread and then drops the
+    connection (or answers 500): the bot looks, finds it, posts no second."""
+    post, question_ts = _ask(experts, "xyzzy plugh lost answer")
+    post_ts = _post_ts(experts, post)
+    experts.fake.reset()
+    experts.fake.fail_next("chat.postMessage", after_delivery=True, **failure)
+    _expert_says(experts, post_ts, "Ask the release team")
+    experts.fake.wait_delivered("conversations.replies")
+    experts.drain()
+    [relayed] = experts.fake.delivered("chat.postMessage")
+    assert ("C0CHAN01", question_ts) == (
+        relayed.body["channel"],
+        relayed.body["thread_ts"],
+    )
+    assert "Ask the release team" in relayed.text
+
+
+def test_a_dm_relay_whose_answer_is_lost_is_not_posted_again(
+    experts: RunningApp,
+) -> None:
+    """A private question's asker is known by user id only, and the bot
+    can't look in that DM without `im:write`: a reset after Slack posted
+    the DM leaves it at one."""
+    value = blocks.ExpertValue("xyzzy plugh private reset").encode()
+    _click(experts, value, "", ephemeral=True)
+    experts.fake.wait_delivered("response_url")
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    experts.fake.reset()
+    experts.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    _expert_says(experts, question.post_ts, "See the wiki page")
+    experts.fake.wait_delivered("chat.postMessage")
+    experts.drain()
+    assert [USER] == [
+        c.body["channel"] for c in experts.fake.calls if c.method == "chat.postMessage"
+    ]
+
+
+def _left_by_a_dead_process(slack: RunningApp, request: dict[str, Any]) -> Outbox:
+    """`request` (a message event, or a click's payload) in the outbox as a
+    process that died while handling it left it, its lease run out; the
+    outbox that takes it up."""
+    is_event = request.get("type") == "message"
+    raw = json.dumps(envelope(request, "EvDead") if is_event else request)
+    slack.store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with slack.store.engine.begin() as conn:
+        dead = update(outbox).where(outbox.c.owner == "dead")
+        conn.execute(dead.values(lease_until=long_ago))
+    return Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+
+
+@pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])
+def test_a_relay_taken_up_after_a_crash_is_posted_once(
+    experts: RunningApp, posted: bool
+) -> None:
+    """A process claimed the expert's reply and died, having relayed it or
+    not: the request taken up again looks for the relay and posts it only
+    if it isn't there."""
+    post, question_ts = _ask(experts, "xyzzy plugh crash")
+    post_ts = _post_ts(experts, post)
+    reply = message(
+        "Ask the release team",
+        channel=EXPERTS,
+        channel_type="channel",
+        thread_ts=post_ts,
+        user=EXPERT,
+    )
+    experts.fake.reset()
+    if posted:
+        experts.send.event(envelope(reply, "EvFirst"))
+        experts.fake.wait_delivered("chat.postMessage")
+    else:
+        question = experts.store.pending_question_of(USER)
+        assert question is not None
+        assert experts.store.claim_reply(question.id, reply["text"])
+    assert 1 == _left_by_a_dead_process(experts, reply).resume(experts.app)
+    experts.drain()
+    relays = experts.fake.delivered("chat.postMessage")
+    assert [("C0CHAN01", question_ts)] == [
+        (c.body["channel"], c.body["thread_ts"]) for c in relays
+    ]
+    assert experts.fake.delivered("conversations.replies")
+
+
 def test_two_replicas_and_a_restart_relay_one_reply(
     start_app: Callable[..., RunningApp],
 ) -> None:
@@ -328,6 +425,37 @@ def test_answered_updates_the_post_and_tells_the_asker(experts: RunningApp) -> N
     [again] = experts.fake.wait_delivered("response_url")
     assert f"already marked answered by <@{EXPERT}>" in again.body["text"]
     assert [] == experts.fake.delivered("chat.update")
+
+
+def test_answered_taken_up_after_a_crash_finishes_once(experts: RunningApp) -> None:
+    """The click closed the question and its process died: taken up again,
+    it updates the post and tells the asker (once, looked for first)
+    instead of saying the question was already answered."""
+    post, question_ts = _ask(experts, "xyzzy plugh answered crash")
+    post_ts = _post_ts(experts, post)
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    clicked = block_action(
+        blocks.EXPERT_ANSWERED,
+        _button(post, blocks.EXPERT_ANSWERED)["value"],
+        experts.fake.response_url("answered"),
+        channel=EXPERTS,
+        message_ts=post_ts,
+        thread_ts=None,
+        user=EXPERT,
+    )
+    clicked["message"]["blocks"] = post.body["blocks"]
+    assert experts.store.mark_answered(question.id, EXPERT) is not None
+    experts.fake.reset()
+    assert 1 == _left_by_a_dead_process(experts, clicked).resume(experts.app)
+    experts.drain()
+    [updated] = experts.fake.delivered("chat.update")
+    assert f"Answered by <@{EXPERT}>" in json.dumps(updated.body["blocks"])
+    [told] = experts.fake.delivered("chat.postMessage")
+    assert ("C0CHAN01", question_ts) == (told.body["channel"], told.body["thread_ts"])
+    assert "marked your question" in told.text
+    assert [] == experts.fake.delivered("response_url")
+    assert experts.fake.delivered("conversations.replies")
 
 
 def test_one_pending_question_per_person(experts: RunningApp) -> None:

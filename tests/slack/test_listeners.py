@@ -98,3 +98,37 @@ def test_a_running_bot_prunes_old_claims(tmp_path: Path) -> None:
         stop.set()
         pruner.join()
         store.close()
+
+
+def test_a_running_bot_forgets_old_side_panel_threads(tmp_path: Path) -> None:
+    """Side-panel threads started longer ago than the retention go while
+    the bot runs; a recent one stays."""
+    import datetime as dt
+
+    from bot.slack.app import prune_regularly
+    from bot.store.database import Store
+    from bot.store.engine import engine_for
+    from tests.support.clock import SettableNow
+
+    clock = SettableNow(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"), now=clock)
+    store.create_schema()
+    store.start_assistant_thread("D0DM0001", "1.1", "U1", {"channel_id": "C1"})
+    clock.now += dt.timedelta(days=31)
+    store.start_assistant_thread("D0DM0001", "2.2", "U1", {"channel_id": "C2"})
+    stop = threading.Event()
+    retention = dt.timedelta(days=30)
+    pruner = threading.Thread(
+        target=prune_regularly, args=(store, stop, 0.05, retention)
+    )
+    pruner.start()
+    try:
+        deadline = time.monotonic() + 5
+        while store.is_assistant_thread("D0DM0001", "1.1"):
+            assert time.monotonic() < deadline, "the old thread was never forgotten"
+            time.sleep(0.02)
+        assert store.is_assistant_thread("D0DM0001", "2.2")
+    finally:
+        stop.set()
+        pruner.join()
+        store.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.answers import gaps
 from bot.compose import Core, library_for, retriever_config
@@ -153,6 +154,25 @@ def test_only_curators_can_teach(teaching: RunningApp) -> None:
     assert [] == teaching.fake.delivered("views.open")
 
 
+def test_a_look_up_slack_refuses_counts_as_not_a_curator(
+    teaching: RunningApp,
+) -> None:
+    """The bot is not in the curators' channel (`channel_not_found`): the
+    clicker is told only curators can teach, no modal, one warning line."""
+    teaching.fake.members.pop(CURATORS, None)
+    with capture_logs() as logs:
+        _teach_click(teaching, CURATOR)
+        [note] = teaching.fake.wait_delivered("response_url")
+        teaching.drain()
+    assert note.body["text"].startswith("Only curators")
+    assert [] == teaching.fake.delivered("views.open")
+    [failed] = [e for e in logs if e["event"] == "curators.lookup_failed"]
+    assert ("warning", "channel_not_found") == (
+        failed["log_level"],
+        failed["slack_error"],
+    )
+
+
 def test_a_curator_adds_the_question_to_an_entry(teaching: RunningApp) -> None:
     """Curator found on the member list's second page → the modal (entries in
     a static menu, the nearest chosen) → a valid submission closes it and is
@@ -187,6 +207,66 @@ def test_a_curator_adds_the_question_to_an_entry(teaching: RunningApp) -> None:
     assert "Saved as pending" in dm.text and "stpm-bot knowledge apply" in dm.text
 
 
+def test_someone_removed_from_the_curators_while_the_modal_is_open_cannot_submit(
+    teaching: RunningApp,
+) -> None:
+    """Membership is asked again at submission: a curator who left the
+    channel after opening the modal gets an error in it, nothing is kept."""
+    _members(teaching)
+    _teach_click(teaching, CURATOR)
+    [opened] = teaching.fake.wait_delivered("views.open")
+    teaching.fake.members[CURATORS] = ["U0A", "U0B"]
+    answer = _submit(
+        teaching, _view(opened)["private_metadata"], _values("phrasing", "skill-cloud")
+    )
+    assert "errors" == answer["response_action"]
+    assert answer["errors"]["kind"].startswith(
+        f"Only curators (members of <#{CURATORS}>) can teach the bot"
+    )
+    assert [] == teaching.store.changes()
+    teaching.fake.members[CURATORS] = [CURATOR]
+    again = _submit(
+        teaching, _view(opened)["private_metadata"], _values("phrasing", "skill-cloud")
+    )
+    assert again is None or again == {}
+    assert 1 == len(teaching.store.changes())
+
+
+def test_a_membership_look_up_that_hangs_refuses_the_submission_in_time(
+    teaching: RunningApp,
+) -> None:
+    """Slack slow to say who is in the channel: the look-up is not waited
+    for (or retried) past Slack's 3 s; the modal says to try again and
+    nothing is kept."""
+    _members(teaching)
+    teaching.fake.fail_next("conversations.members", delay=5)
+    answer = _submit(
+        teaching, TeachValue(QUESTION).encode(), _values("phrasing", "skill-cloud")
+    )
+    assert "errors" == answer["response_action"]
+    assert "couldn't check that you are a curator" in answer["errors"]["kind"]
+    assert [] == teaching.store.changes()
+    looks = [c for c in teaching.fake.calls if c.method == "conversations.members"]
+    assert 1 == len(looks)
+
+
+def test_the_saved_note_is_sent_at_most_once(teaching: RunningApp) -> None:
+    """The "Saved as pending" DM goes to the curator's user id: a reset
+    after Slack posted it is not followed by a second one; the change is
+    kept."""
+    _members(teaching)
+    teaching.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    answer = _submit(
+        teaching, TeachValue(QUESTION).encode(), _values("phrasing", "skill-cloud")
+    )
+    assert answer is None or answer == {}
+    teaching.fake.wait_delivered("chat.postMessage")
+    teaching.drain()
+    posts = [c for c in teaching.fake.calls if c.method == "chat.postMessage"]
+    assert [CURATOR] == [c.body["channel"] for c in posts]
+    assert 1 == len(teaching.store.changes())
+
+
 @pytest.mark.parametrize(
     ("values", "block", "says"),
     [
@@ -214,6 +294,7 @@ def test_a_bad_submission_gets_errors_by_field(
     teaching: RunningApp, values: dict[str, Any], block: str, says: str
 ) -> None:
     """`response_action: errors` names the field; nothing is kept."""
+    _members(teaching)
     metadata = TeachValue(QUESTION).encode()
     answer = _submit(teaching, metadata, values)
     assert "errors" == answer["response_action"]
@@ -226,6 +307,7 @@ def test_a_question_already_taught_or_pending_id_is_refused(
 ) -> None:
     """A phrasing some entry has already; a new id another curator has
     pending."""
+    _members(teaching)
     taken = teaching.core.library.snapshot().knowledge.by_id["skill-cloud"].questions[0]
     answer = _submit(
         teaching, TeachValue(taken).encode(), _values("phrasing", "skill-cloud")

@@ -10,6 +10,14 @@ from pathlib import Path
 
 from tests.support.paths import KNOWLEDGE_DIR, ROOT
 
+# Limits the size of the files it writes, then becomes `python -m bot ARGS`.
+_LIMITED = (
+    "import os, resource, sys\n"
+    "size = int(sys.argv[1])\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'bot', *sys.argv[2:]])\n"
+)
+
 
 def cli(
     cwd: Path,
@@ -17,9 +25,12 @@ def cli(
     stdin: bytes = b"",
     knowledge_dir: Path = KNOWLEDGE_DIR,
     env: Mapping[str, str] | None = None,
+    file_bytes: int | None = None,
     **more: str,
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment."""
+    """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment;
+    `file_bytes`: no file the process writes may grow past this (the
+    kernel refuses the write, as on a full disk)."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -33,8 +44,11 @@ def cli(
         **(env or {}),
         **more,
     }
+    command = [sys.executable, "-m", "bot", *args]
+    if file_bytes is not None:
+        command = [sys.executable, "-c", _LIMITED, str(file_bytes), *args]
     done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        command,
         input=stdin,
         capture_output=True,
         cwd=cwd,

@@ -324,6 +324,10 @@ class FakeSlack:
                 result |= {"channel": body.get("channel"), "ts": ts}
                 self._messages.append(self._message(body, ts))
         elif method in ("conversations.replies", "conversations.history"):
+            if str(body.get("channel", "")).startswith(("U", "W")):
+                # A user id is no conversation id (posting to one opens the
+                # app's DM; reading it needs the DM's id).
+                return 200, json_type, '{"ok": false, "error": "channel_not_found"}'
             result |= {"messages": self._read(method, body), "has_more": False}
         elif method == "chat.getPermalink":
             ts = str(body.get("message_ts", "")).replace(".", "")
