@@ -536,3 +536,35 @@ def test_two_part_questions_are_capped(hybrid: Retriever, knowledge: Knowledge) 
     pasted = "? ".join(e.questions[0] for e in knowledge.entries if e.questions)
     assert [pasted] == parts(pasted)
     assert MAX_PARTS == 3
+
+
+@pytest.mark.parametrize("size", [3, 2500])
+def test_a_text_two_entries_share_is_embedded_once_and_counts_for_both(
+    tmp_path: Path, size: int
+) -> None:
+    """Every entry has the phrasing "the shared question": the model sees
+    it once, the cache file holds it once, and each entry named gets its
+    cosine (1), below and above the shortlist's size."""
+    entries = [
+        Entry(
+            id=f"e{i}",
+            title=f"topic {i}",
+            answer="text",
+            questions=(f"question {i}", "the shared question"),
+        )
+        for i in range(size)
+    ]
+    knowledge = Knowledge.of(entries)
+    counting = Counting(Hashed())
+    cache = EmbeddingCache(tmp_path, counting)
+    index = SemanticIndex(knowledge, cache)
+    assert 1 == counting.texts.count("the shared question")
+    assert 2 * size + 1 == len(counting.texts)
+    assert cache.path is not None
+    with np.load(cache.path) as data:
+        assert (2 * size + 1, 384) == data["vectors"].shape
+    got = index.similarities("the shared question", exact=[0, size - 1])
+    assert np.allclose(got[[0, size - 1]], 1.0, atol=1e-5)
+    again = Counting(Hashed())
+    SemanticIndex(knowledge, EmbeddingCache(tmp_path, again))  # a restart
+    assert [] == again.texts
