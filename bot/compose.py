@@ -21,7 +21,12 @@ from bot.knowledge.reload import Reloader
 from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
-from bot.search.semantic import EmbeddingCache, SemanticIndex, load_embedder
+from bot.search.semantic import (
+    CHECKED_FILE,
+    EmbeddingCache,
+    SemanticIndex,
+    load_embedder,
+)
 from bot.settings import Settings
 from bot.store.database import Store
 
@@ -81,12 +86,16 @@ def embeddings_for(settings: Settings) -> EmbeddingCache | None:
     and the model loads; None (lexical only) otherwise."""
     if not settings.semantic:
         return None
+    folder = settings.resolved_embedding_cache_dir
     embedder = load_embedder(
-        settings.model_dir, settings.model_threads, settings.embed_workers
+        settings.model_dir,
+        settings.model_threads,
+        settings.embed_workers,
+        checked=folder / CHECKED_FILE,
     )
     if embedder is None:
         return None
-    return EmbeddingCache(settings.resolved_embedding_cache_dir, embedder)
+    return EmbeddingCache(folder, embedder)
 
 
 def library_for(

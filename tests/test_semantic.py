@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import replace
@@ -102,6 +103,40 @@ def test_an_altered_model_file_is_refused_naming_it(tmp_path: Path) -> None:
     [off] = logs
     assert "semantic.off" == off["event"]
     assert TOKENIZER_FILE in off["reason"]
+
+
+def test_a_file_altered_after_its_check_was_remembered_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The hashes of files checked before are remembered with their inode,
+    size and times; a file written since, even to the same size with its
+    modification time put back, is hashed again and refused."""
+    folder = copy_model(tmp_path)
+    checked = tmp_path / "cache" / "model-checked.json"
+    first = verified_files(folder, checked)
+    assert checked.exists()
+    assert first == verified_files(folder, checked)  # unchanged: the same answer
+    tokenizer = folder / TOKENIZER_FILE
+    before = tokenizer.stat()
+    data = tokenizer.read_bytes()
+    tokenizer.write_bytes(data.replace(b'"[UNK]"', b'"[UNX]"', 1))
+    os.utime(tokenizer, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert tokenizer.stat().st_size == before.st_size
+    with pytest.raises(ModelError, match=TOKENIZER_FILE):
+        verified_files(folder, checked)
+    with capture_logs() as logs:
+        assert load_embedder(folder, checked=checked) is None
+    assert ["semantic.off"] == [log["event"] for log in logs]
+
+
+def test_a_garbled_record_of_checked_files_only_means_hashing_again(
+    tmp_path: Path,
+) -> None:
+    folder = copy_model(tmp_path)
+    checked = tmp_path / "model-checked.json"
+    checked.write_text("{not json")
+    assert verified_files(folder) == verified_files(folder, checked)
+    assert isinstance(json.loads(checked.read_text()), dict)  # rewritten whole
 
 
 @pytest.mark.parametrize("missing", [MODEL_FILE, "model.sha256"])
@@ -532,3 +567,35 @@ def test_two_part_questions_are_capped(hybrid: Retriever, knowledge: Knowledge) 
     pasted = "? ".join(e.questions[0] for e in knowledge.entries if e.questions)
     assert [pasted] == parts(pasted)
     assert MAX_PARTS == 3
+
+
+@pytest.mark.parametrize("size", [3, 2500])
+def test_a_text_two_entries_share_is_embedded_once_and_counts_for_both(
+    tmp_path: Path, size: int
+) -> None:
+    """Every entry has the phrasing "the shared question": the model sees
+    it once, the cache file holds it once, and each entry named gets its
+    cosine (1), below and above the shortlist's size."""
+    entries = [
+        Entry(
+            id=f"e{i}",
+            title=f"topic {i}",
+            answer="text",
+            questions=(f"question {i}", "the shared question"),
+        )
+        for i in range(size)
+    ]
+    knowledge = Knowledge.of(entries)
+    counting = Counting(Hashed())
+    cache = EmbeddingCache(tmp_path, counting)
+    index = SemanticIndex(knowledge, cache)
+    assert 1 == counting.texts.count("the shared question")
+    assert 2 * size + 1 == len(counting.texts)
+    assert cache.path is not None
+    with np.load(cache.path) as data:
+        assert (2 * size + 1, 384) == data["vectors"].shape
+    got = index.similarities("the shared question", exact=[0, size - 1])
+    assert np.allclose(got[[0, size - 1]], 1.0, atol=1e-5)
+    again = Counting(Hashed())
+    SemanticIndex(knowledge, EmbeddingCache(tmp_path, again))  # a restart
+    assert [] == again.texts

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import structlog
 from pydantic import ValidationError
@@ -268,3 +270,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     args = parser().parse_args(argv)
     return safely(lambda: _start(args))
+
+
+def run() -> NoReturn:
+    """The program (`stpm-bot`, `python -m bot`): `main`, then exit with its
+    status."""
+    status = main()
+    # The interpreter's exit would run the cyclic GC over every object the
+    # command made (the modules, the knowledge, the model), pass after pass,
+    # for nothing: the process is ending (about 0.3 s of the 1.2 of `ask`).
+    # Frozen, they are left to the exit itself.
+    gc.freeze()
+    raise SystemExit(status)

@@ -13,6 +13,7 @@ model would give now, and a question is embedded exactly as the knowledge was.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -40,9 +41,11 @@ MAX_TOKENS = 256  # the model's max_seq_length
 DIMENSION = 384
 SHORTLIST_FROM = 2000
 SHORTLIST = 200
+MEANS_BLOCK = 1024  # entries whose mean vectors are summed at once
 QUESTION_CACHE = 1024
 FORMAT = "v2"  # the cache file's layout
 KEY_BYTES = 32  # sha256
+CHECKED_FILE = "model-checked.json"  # in the embedding cache folder
 WRITE_EVERY = 2000  # texts embedded between two writes of the cache
 MAX_WORKERS = 4  # threads embedding many texts at once (onnxruntime releases the GIL)
 
@@ -69,9 +72,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verified_files(directory: Path) -> dict[str, str]:
+def verified_files(directory: Path, checked: Path | None = None) -> dict[str, str]:
     """The model's files with their sha256, checked against `model.sha256`;
-    `ModelError` naming the file that is missing or differs."""
+    `ModelError` naming the file that is missing or differs.
+
+    `checked`: a file remembering each file's sha256 with its inode, size and
+    modification and change times, so a start whose files are the ones
+    checked before reads the hashes from it instead of hashing 23 MB again.
+    A file written, replaced or touched since (a new inode or change time,
+    which no program can set back) is hashed again.
+    """
     hashes = directory / HASHES_FILE
     try:
         listed = {
@@ -86,32 +96,82 @@ def verified_files(directory: Path) -> dict[str, str]:
         raise ModelError(
             f"{hashes}: cannot read the model's hashes ({error})"
         ) from None
-    checked = {}
+    remembered = _remembered(checked)
+    seen: dict[str, list[int | str]] = {}
+    result = {}
     for name in (MODEL_FILE, TOKENIZER_FILE):
         path = directory / name
         if name not in listed:
             raise ModelError(f"{hashes}: no sha256 for {name}")
         try:
-            actual = _sha256(path)
+            stat = path.stat()
+            identity: list[int | str] = [
+                stat.st_dev,
+                stat.st_ino,
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+            ]
+            key = str(path.resolve())
+            before = remembered.get(key)
+            if before is not None and before[:-1] == identity:
+                actual = str(before[-1])
+            else:
+                actual = _sha256(path)
         except OSError as error:
             raise ModelError(f"{path}: {error.strerror or error}") from None
         if actual != listed[name]:
             raise ModelError(f"{path}: sha256 {actual[:12]}… is not the listed one")
-        checked[name] = actual
-    return checked
+        seen[key] = [*identity, actual]
+        result[name] = actual
+    if checked is not None and seen != remembered:
+        _remember(checked, seen)
+    return result
+
+
+def _remembered(checked: Path | None) -> dict[str, list[int | str]]:
+    if checked is None:
+        return {}
+    try:
+        found = json.loads(checked.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, list) and len(v) == 6}
+
+
+def _remember(checked: Path, seen: dict[str, list[int | str]]) -> None:
+    """Written atomically; a cache that can't be written only costs time."""
+    try:
+        checked.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=checked.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(seen, f)
+        Path(name).chmod(0o644)
+        Path(name).replace(checked)
+    except OSError as error:
+        log.debug("semantic.check_unremembered", path=str(checked), error=str(error))
 
 
 class OnnxEmbedder:
     """all-MiniLM-L6-v2: mean of the token vectors, L2-normalised."""
 
-    def __init__(self, directory: Path, threads: int = 1, workers: int = 0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        threads: int = 1,
+        workers: int = 0,
+        checked: Path | None = None,
+    ) -> None:
         """`threads`: the model's threads per text; `workers`: texts embedded
-        at once when there are many (0: one per core, at most 4)."""
+        at once when there are many (0: one per core, at most 4); `checked`:
+        see `verified_files`."""
         import onnxruntime as ort  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
 
         self.workers = workers or min(MAX_WORKERS, _cores())
-        hashes = verified_files(directory)
+        hashes = verified_files(directory, checked)
         self.version = hashes[MODEL_FILE][:16] + hashes[TOKENIZER_FILE][:8]
         tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         tokenizer.enable_truncation(MAX_TOKENS)
@@ -162,13 +222,14 @@ def _cores() -> int:
 
 
 def load_embedder(
-    directory: Path, threads: int = 1, workers: int = 0
+    directory: Path, threads: int = 1, workers: int = 0, checked: Path | None = None
 ) -> Embedder | None:
     """The model in `directory`, tried once, or None (one `semantic.off`
     warning saying why) when its runtime can't be loaded or its files are
-    missing, altered, or not a model of the expected shape."""
+    missing, altered, or not a model of the expected shape. `checked`: see
+    `verified_files`."""
     try:
-        embedder = OnnxEmbedder(directory, threads, workers)
+        embedder = OnnxEmbedder(directory, threads, workers, checked)
         probe = embedder.embed(["probe"])
         if probe.shape != (1, DIMENSION) or not np.isfinite(probe).all():
             raise ModelError(f"{directory / MODEL_FILE}: not a {DIMENSION}-d model")
@@ -190,13 +251,18 @@ class EmbeddingCache:
     One file per model version (`<version>.npz`), replaced atomically, so a
     crash mid-write or two replicas writing at once leave a whole file. A file
     that can't be read is ignored (one warning) and rewritten.
+
+    In memory the vectors are one read-only matrix, one row per distinct
+    text, which the `SemanticIndex` built from it shares: a knowledge's
+    vectors are held once, not once by the cache and again by the index.
     """
 
     def __init__(self, directory: Path | None, embedder: Embedder) -> None:
         self.directory = directory
         self.embedder = embedder
         self._lock = threading.Lock()
-        self._vectors: dict[bytes, Vectors] | None = None
+        self._rows: dict[bytes, int] | None = None  # key -> row of _matrix
+        self._matrix: Vectors = np.zeros((0, DIMENSION), dtype=np.float32)
         self.embedded = 0  # texts the model had to embed (not found cached)
 
     @property
@@ -208,10 +274,11 @@ class EmbeddingCache:
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
-    def _read(self) -> dict[bytes, Vectors]:
+    def _read(self) -> tuple[dict[bytes, int], Vectors]:
+        empty = np.zeros((0, DIMENSION), dtype=np.float32)
         path = self.path
         if path is None or not path.exists():
-            return {}
+            return {}, empty
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
@@ -221,12 +288,14 @@ class EmbeddingCache:
                 raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             log.warning("embeddings.cache_unreadable", path=str(path), error=str(error))
-            return {}
-        return {
-            bytes(k): v for k, v in zip(keys, vectors.astype("float32"), strict=True)
-        }
+            return {}, empty
+        raw = keys.tobytes()
+        rows = {raw[n * KEY_BYTES : (n + 1) * KEY_BYTES]: n for n in range(len(keys))}
+        matrix = vectors.astype(np.float32, copy=False)
+        matrix.flags.writeable = False
+        return rows, matrix
 
-    def _write(self, cached: dict[bytes, Vectors]) -> None:
+    def _write(self, keys: Sequence[bytes], vectors: Vectors) -> None:
         path = self.path
         if path is None:
             return
@@ -237,12 +306,9 @@ class EmbeddingCache:
             tmp = Path(name)
             with os.fdopen(fd, "wb") as f:
                 # Raw bytes, not "S32": numpy strips a digest's trailing NULs.
-                raw = b"".join(cached)
-                keys = np.frombuffer(raw, dtype=np.uint8).reshape(
-                    len(cached), KEY_BYTES
-                )
-                vectors = np.array(list(cached.values()), dtype=np.float32)
-                np.savez(f, keys=keys, vectors=vectors.reshape(len(keys), DIMENSION))
+                raw = np.frombuffer(b"".join(keys), dtype=np.uint8)
+                packed = raw.reshape(len(keys), KEY_BYTES)
+                np.savez(f, keys=packed, vectors=vectors)
                 f.flush()
                 os.fsync(f.fileno())
             tmp.chmod(0o644)  # mkstemp's 0600 would lock out other users' runs
@@ -254,31 +320,56 @@ class EmbeddingCache:
                 tmp.unlink(missing_ok=True)
 
     def vectors(self, texts: Sequence[str]) -> Vectors:
-        """(len(texts), DIMENSION) unit vectors, from the cache where it has
-        them; the cache file then holds exactly these texts' vectors."""
+        """(len(texts), DIMENSION) unit vectors, a copy (`rows` shares them)."""
+        matrix, rows = self.rows(texts)
+        return matrix[rows]
+
+    def rows(self, texts: Sequence[str]) -> tuple[Vectors, NDArray[np.intp]]:
+        """A read-only matrix with one unit vector per distinct text, and the
+        row of each of `texts` in it; from the cache where it has them. The
+        cache file then holds exactly these texts' vectors."""
         with self._lock:
-            if self._vectors is None:
-                self._vectors = self._read()
-            known = self._vectors
+            if self._rows is None:
+                self._rows, self._matrix = self._read()
+            known = self._rows
             keys = [self._key(t) for t in texts]
-            missing = list(dict.fromkeys(k for k in keys if k not in known))
-            by_key = dict(zip(keys, texts, strict=True))
-            for start in range(0, len(missing), WRITE_EVERY):
-                # Written as it goes: a start killed half-way (a probe's
-                # timeout) keeps what it embedded for the next one.
-                chunk = missing[start : start + WRITE_EVERY]
-                fresh = self.embedder.embed([by_key[k] for k in chunk])
-                known.update(zip(chunk, fresh, strict=True))
-                self.embedded += len(chunk)
-                if start + WRITE_EVERY < len(missing):
-                    self._write(known)
-            kept = {k: known[k] for k in dict.fromkeys(keys)}
-            if missing or len(kept) != len(known):
-                self._write(kept)
-            self._vectors = kept
-            if not texts:
-                return np.zeros((0, DIMENSION), dtype=np.float32)
-            return np.stack([kept[k] for k in keys])
+            wanted = list(dict.fromkeys(keys))
+            have = [k for k in wanted if k in known]
+            if len(have) < len(wanted) or len(have) != len(known):
+                self._rows, self._matrix = self._refill(keys, texts, wanted, have)
+            rows, matrix = self._rows, self._matrix
+            at = np.fromiter((rows[k] for k in keys), dtype=np.intp, count=len(keys))
+            return matrix, at
+
+    def _refill(
+        self,
+        keys: list[bytes],
+        texts: Sequence[str],
+        wanted: list[bytes],
+        have: list[bytes],
+    ) -> tuple[dict[bytes, int], Vectors]:
+        """A new matrix for `wanted`: the rows the cache has, then the rest
+        embedded, written to the file as they come."""
+        assert self._rows is not None
+        order = have + [k for k in wanted if k not in self._rows]
+        matrix = np.empty((len(order), DIMENSION), dtype=np.float32)
+        if have:
+            matrix[: len(have)] = self._matrix[[self._rows[k] for k in have]]
+        by_key = dict(zip(keys, texts, strict=True))
+        filled = len(have)
+        while filled < len(order):
+            # Written as it goes: a start killed half-way (a probe's
+            # timeout) keeps what it embedded for the next one.
+            chunk = order[filled : filled + WRITE_EVERY]
+            fresh = self.embedder.embed([by_key[k] for k in chunk])
+            matrix[filled : filled + len(chunk)] = fresh
+            filled += len(chunk)
+            self.embedded += len(chunk)
+            if filled < len(order):
+                self._write(order[:filled], matrix[:filled])
+        self._write(order, matrix)
+        matrix.flags.writeable = False
+        return {k: n for n, k in enumerate(order)}, matrix
 
 
 def _remove_stale(directory: Path, older_than: float = 3600.0) -> None:
@@ -306,6 +397,11 @@ class SemanticIndex:
     entry's mean vector (its mean cosine, never above its best), and only
     the `SHORTLIST` nearest entries, and those the caller names, get their
     exact best cosine: one matrix product over entries, not over phrasings.
+
+    Products of many rows with one vector go through `np.einsum`, which
+    runs on the calling thread: BLAS would spread each across every core,
+    and with the model and other requests on them the threads wait for each
+    other (at 10,000 entries, 2-3 times the time per question).
     """
 
     def __init__(self, knowledge: Knowledge, cache: EmbeddingCache) -> None:
@@ -319,18 +415,32 @@ class SemanticIndex:
             texts.extend(own)
             counts.append(len(own))
         self._texts = texts
-        self._vectors = cache.vectors(texts)
-        # Each entry's rows are contiguous: where they start, for reduceat.
+        # One row per distinct text, shared with the cache; `_at` is where
+        # each text's row is.
+        self._vectors, self._at = cache.rows(texts)
+        # Each entry's texts are contiguous: where they start, for reduceat.
         self._starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
         self._counts = np.array(counts, dtype=np.int64)
         self._size = len(entries)
         self._means: Vectors | None = None
         if self._size > SHORTLIST_FROM:
-            sums = np.add.reduceat(self._vectors, self._starts, axis=0)
-            self._means = (sums / self._counts[:, None]).astype(np.float32)
+            self._means = self._mean_vectors()
         embed = cache.embedder.embed
         # Questions repeat (retries, "did you mean" clicked, the same FAQ).
         self._embed = lru_cache(maxsize=QUESTION_CACHE)(lambda q: embed([q])[0])
+
+    def _mean_vectors(self) -> Vectors:
+        """Each entry's mean vector, a block of entries at a time (no copy of
+        every text's vector at once)."""
+        means = np.empty((self._size, DIMENSION), dtype=np.float32)
+        ends = self._starts + self._counts
+        for first in range(0, self._size, MEANS_BLOCK):
+            last = min(first + MEANS_BLOCK, self._size)
+            a, b = int(self._starts[first]), int(ends[last - 1])
+            block = self._vectors[self._at[a:b]]
+            sums = np.add.reduceat(block, self._starts[first:last] - a, axis=0)
+            means[first:last] = sums / self._counts[first:last, None]
+        return means
 
     def __len__(self) -> int:
         return self._size
@@ -349,7 +459,7 @@ class SemanticIndex:
     def best_cosines(self, row: int, exact: Sequence[int] = ()) -> Vectors:
         """`similarities` of the text at `row` (a phrasing asked as a
         question), without embedding it again."""
-        return self._similar(self._vectors[row], exact)
+        return self._similar(self._vectors[self._at[row]], exact)
 
     def scale(self, lexical_share: Sequence[float]) -> Vectors:
         """100 times each entry's semantic share, as a vector."""
@@ -367,9 +477,10 @@ class SemanticIndex:
 
     def _similar(self, query: Vectors, exact: Sequence[int]) -> Vectors:
         if self._means is None:
-            best: Vectors = np.maximum.reduceat(self._vectors @ query, self._starts)
+            each = _times(self._vectors, query)[self._at]
+            best: Vectors = np.maximum.reduceat(each, self._starts)
             return best
-        cosines: Vectors = self._means @ query
+        cosines = _times(self._means, query)
         near = np.argpartition(-cosines, SHORTLIST)[:SHORTLIST]
         chosen = np.unique(np.concatenate([near, np.asarray(exact, dtype=np.int64)]))
         starts, counts = self._starts[chosen], self._counts[chosen]
@@ -377,5 +488,12 @@ class SemanticIndex:
             counts.sum()
         )
         within = np.cumsum(counts) - counts
-        cosines[chosen] = np.maximum.reduceat(self._vectors[rows] @ query, within)
+        exact_cosines = _times(self._vectors[self._at[rows]], query)
+        cosines[chosen] = np.maximum.reduceat(exact_cosines, within)
         return cosines
+
+
+def _times(matrix: Vectors, vector: Vectors) -> Vectors:
+    """`matrix @ vector` on this thread (see `SemanticIndex`)."""
+    product: Vectors = np.einsum("ij,j->i", matrix, vector)
+    return product
