@@ -1,9 +1,5 @@
 """Does a question ask about one organisation, person or moment, rather than
-about its subject in general? Measured in the retrieval bench (its `local`
-column), not shipped: on the development sets it refused 11 more near-miss
-questions for no right answer lost, but on the sets nobody tuned on it
-turned about as many right answers into "did you mean" as it kept wrong
-answers out (README, Answer quality).
+about its subject in general?
 
 General knowledge ("what a senior technical program manager does") answers
 questions about the role, not about the asker's company ("do we use aws
@@ -22,19 +18,15 @@ names three kinds of reference:
 - `time`: "right now", "currently", "next year", "in the next 5 years", a
   year ("in 2027"), "this quarter".
 
-Whether an entry can answer such a question is judged from its own texts
-and its collection's (`LocalGate`): a company's FAQ says "our offices", the
-role's article never does.
+Whether an entry can answer such a question is for the caller to judge from
+the entry's own texts and its collection's (`bot.search.retriever`): a
+company's FAQ says "our offices", the role's article never does.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Literal
-
-from bot.knowledge.models import Entry
-from bot.search.retriever import Retriever
-from bot.text.markup import focus
 
 Kind = Literal["organisation", "person", "time"]
 KINDS: tuple[Kind, ...] = ("organisation", "person", "time")
@@ -83,6 +75,11 @@ _TIME = re.compile(
     r"|\b(?:next|coming|last) (?:\d+|few|couple(?: of)?|two|three|five|ten) years\b"
     r"|\b(?:19|20)\d\d\b"
 )
+# What each pattern above cannot match without, looked for first: most texts
+# (an article's paragraphs, read at every load) have none of them.
+_PLURAL_HINT = re.compile(r"\b(?:we|us|ours?|ourselves)\b")
+_ORGANISATION_HINT = re.compile("compan|org|firm|employer|office|team|department")
+_TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|19|20")
 
 
 def clauses(text: str) -> list[list[str]]:
@@ -114,7 +111,7 @@ def _organisational_we(clause: list[str]) -> bool:
     none when the clause deliberates ("how do we plan our …")."""
     plural = False
     for n, word in enumerate(clause):
-        we = bool(_WE.match(word)) or word == "we"
+        we = word == "we" or (word[:3] == "we'" and bool(_WE.match(word)))
         if not we and word not in _FIRST_PLURAL:
             continue
         plural = True
@@ -137,58 +134,20 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
     said = [" ".join(words) for words in parts]
     joined = " ".join(said)
     if (
-        (places and any(_locative_here(c) for c in parts))
-        or any(_ORGANISATION.search(c) for c in said)
-        or (not _ROLE_WE.search(joined) and any(_organisational_we(c) for c in parts))
+        (places and "here" in joined and any(_locative_here(c) for c in parts))
+        or (
+            _ORGANISATION_HINT.search(joined)
+            and any(_ORGANISATION.search(c) for c in said)
+        )
+        or (
+            _PLURAL_HINT.search(joined)
+            and any(_organisational_we(c) for c in parts)
+            and not _ROLE_WE.search(joined)
+        )
     ):
         found.add("organisation")
-    if _PERSON.search(joined):
+    if "who" in joined and _PERSON.search(joined):
         found.add("person")
-    if _TIME.search(joined):
+    if _TIME_HINT.search(joined) and _TIME.search(joined):
         found.add("time")
     return frozenset(found)
-
-
-# A collection speaks of its organisation, people or moments when this share
-# of its entries does: then every entry of it may answer such questions.
-SPOKEN_BY = 0.1
-
-
-class LocalGate:
-    """The retriever's confident answer, unless the question asks about one
-    organisation, person or moment that the answering entry and its
-    collection never speak of (then not confident: a "did you mean")."""
-
-    def __init__(self, retriever: Retriever) -> None:
-        self.retriever = retriever
-        entries = retriever.knowledge.entries
-        own = [
-            frozenset().union(
-                *(local_reference(t) for t in (e.title, *e.questions)),
-                local_reference(e.answer, places=False),
-            )
-            for e in entries
-        ]
-        self.speaks: dict[str, frozenset[Kind]] = {}
-        for _, where in retriever._parts:
-            shared = {
-                kind
-                for kind in KINDS
-                if sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
-            }
-            for i in where:
-                self.speaks[entries[i].id] = own[i] | shared
-
-    def particular(self, question: str, entry: Entry) -> tuple[Kind, ...]:
-        """What `question` asks about one organisation, person or moment that
-        `entry` (and its collection) never speaks of."""
-        limit = self.retriever.config.max_question_chars
-        asked = local_reference(focus(question, limit))
-        return tuple(k for k in KINDS if k in asked and k not in self.speaks[entry.id])
-
-    def answer(self, question: str) -> str | None:
-        """The id of the confident answer, or None."""
-        best = self.retriever.ask(question).best
-        if best is None or self.particular(question, best.entry):
-            return None
-        return best.entry.id
