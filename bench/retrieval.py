@@ -389,20 +389,27 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
 
 def calibrated(learnt: list[tuple[str, Retriever]]) -> None:
     """Each collection's hybrid thresholds as learnt at load, and what learning
-    them adds to building the retriever (best of three builds each way)."""
+    them, and reading the entries for the rule for local questions, add to
+    building the retriever (best of three builds each way)."""
     print("\nHybrid thresholds per collection, learnt at load (answer / suggest)")
-    print(f"{'knowledge':<11}{'collections':<40}{'build ms':>10}{'of which':>10}")
+    print(
+        f"{'knowledge':<11}{'collections':<40}{'build ms':>10}{'learning':>10}"
+        f"{'local':>8}"
+    )
     for name, retriever in learnt:
         cells = ", ".join(
             f"{size} entries {t.answer:.1f} / {t.suggest:.1f}"
             + ("" if t.calibrated else " (configured)")
             for size, t in retriever.calibrated
         )
-        full, fixed = (
-            _build_ms(retriever, replace(retriever.config, calibrate=on))
-            for on in (True, False)
+        full, fixed, general = (
+            _build_ms(retriever, replace(retriever.config, **change))
+            for change in ({}, {"calibrate": False}, {"local_references": False})
         )
-        print(f"{name:<11}{cells:<40}{full:>10.0f}{full - fixed:>10.0f}")
+        print(
+            f"{name:<11}{cells:<40}{full:>10.0f}{full - fixed:>10.0f}"
+            f"{full - general:>8.0f}"
+        )
 
 
 def _build_ms(retriever: Retriever, config: RetrieverConfig) -> float:
