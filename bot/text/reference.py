@@ -80,11 +80,25 @@ _TIME = re.compile(
 _PLURAL_HINT = re.compile(r"\b(?:we|us|ours?|ourselves)\b")
 _ORGANISATION_HINT = re.compile("compan|org|firm|employer|office|team|department")
 _TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|19|20")
+# Any of them, in the lower-cased text before it is cut into words (each
+# word is a piece of it, between characters no word has): none, no kind.
+_ANY_HINT = re.compile(
+    rf"here|who|{_ORGANISATION_HINT.pattern}|{_TIME_HINT.pattern}"
+    r"|(?<![a-z0-9])(?:we|us|ours?|ourselves)(?![a-z0-9])"
+)
+
+
+def _lower(text: str) -> str:
+    return text.replace("\u2019", "'").lower()
 
 
 def clauses(text: str) -> list[list[str]]:
     """The text's clauses as lists of lower-case words (apostrophes kept)."""
-    text = _MARKUP.sub(",", text.replace("\u2019", "'").lower())
+    return _clauses(_lower(text))
+
+
+def _clauses(lowered: str) -> list[list[str]]:
+    text = _MARKUP.sub(",", lowered)
     return [words for part in _CLAUSE.split(text) if (words := _WORD.findall(part))]
 
 
@@ -130,7 +144,10 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
     general). `places=False` leaves out "here", which an article uses for
     "at this point" ("staying current helps here")."""
     found: set[Kind] = set()
-    parts = clauses(text)
+    lowered = _lower(text)
+    if not _ANY_HINT.search(lowered):
+        return frozenset()
+    parts = _clauses(lowered)
     said = [" ".join(words) for words in parts]
     joined = " ".join(said)
     if (
