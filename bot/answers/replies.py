@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.retriever import Outcome, Result
+from bot.text.reference import Kind
 
 EMPTY_PROMPT = "Ask me something about the Senior Technical Program Manager role."
 EXAMPLES = (
@@ -40,6 +41,29 @@ class Reply:
     human_contact: str = ""
     lead: str = ""  # a line before the answer ("More on X:")
     also: tuple[Reply, ...] = ()  # answers to the other parts of the question
+    # Suggested because the question asks about one organisation, person or
+    # moment the knowledge never speaks of (`Result.particular`).
+    particular: tuple[Kind, ...] = ()
+
+    @property
+    def general_only(self) -> str:
+        """Why a question about this company, its people or a moment gets
+        related reads instead of an answer; empty for any other reply."""
+        if not self.particular:
+            return ""
+        about = " and ".join(PARTICULAR[k] for k in self.particular)
+        return (
+            f"That asks about {about}, and what I know is general, "
+            "not this company's own specifics, so I can't answer it for sure."
+        )
+
+
+# How a reply names what a question asks that general knowledge can't know.
+PARTICULAR: dict[Kind, str] = {
+    "organisation": "this company or team",
+    "person": "particular people",
+    "time": "what is happening now or next",
+}
 
 
 def link(entry: Entry) -> Link:
@@ -103,6 +127,7 @@ def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> 
             "suggested",
             result.question,
             suggestions=tuple(link(m.entry) for m in result.suggestions),
+            particular=result.particular,
         )
     return Reply(
         "no_match",

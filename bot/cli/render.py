@@ -40,6 +40,12 @@ def _answer(reply: Reply) -> list[str]:
 
 def _suggestions(reply: Reply) -> list[str]:
     numbered = " ".join(f"{i}) {link(s)}" for i, s in enumerate(reply.suggestions, 1))
+    if reply.general_only:
+        return [
+            reply.general_only,
+            f"Related, in general: {numbered}",
+            "Type a number or the /id to open one.",
+        ]
     return [
         "I'm not sure I understood.",
         f"Did you mean: {numbered}",

@@ -16,7 +16,12 @@ suggestions when unsure, or nothing. Confident means above the threshold of
 the entry's collection, clear of unrelated runners-up by the margin, and, for
 the hybrid score, leading the mean of the next `LEAD_OVER` unrelated entries
 by the lead: a question about something else shares some meaning with many
-entries at once, a question about one entry stands out from them. With the
+entries at once, a question about one entry stands out from them. A question
+about one organisation, person or moment ("are we hiring right now", "who is
+the head of tpms here", `bot.text.reference`) is not answered confidently
+when its best entry and that entry's collection never speak that way: the
+role's article can't know this company's specifics, a company's FAQ that
+says "our offices" can. With the
 model and no threshold set by hand, each collection's thresholds are learnt
 from its own phrasings when the retriever is built (`bot.search.calibration`).
 """
@@ -34,6 +39,7 @@ from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
 from bot.text.markup import focus
 from bot.text.normalize import Normalizer
+from bot.text.reference import KINDS, Kind, local_reference
 
 # What became of a question: one word for it in the retriever, the replies,
 # the metrics and the store.
@@ -43,6 +49,9 @@ LEXICAL_WEIGHT = 0.4
 CURATED_PHRASINGS = 3
 LEAD_OVER = 5
 SUBJECT_FROM = 5  # entries a collection needs before its common words mean anything
+# A collection speaks of its organisation, people or moments when this share
+# of its entries does: then every entry of it may answer such questions.
+SPOKEN_BY = 0.1
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,11 @@ class RetrieverConfig:
     calibrate: bool = False
     # How far under answer_threshold a collection's learnt threshold may go.
     calibration_below: float = 0.0
+    # No confident answer to a question about one organisation, person or
+    # moment that its best entry and collection never speak of
+    # (`Result.particular`); False: decided like any other (the bench's
+    # `no-local` column).
+    local_references: bool = True
 
     @classmethod
     def for_mode(
@@ -132,6 +146,10 @@ class Result:
     suggestions: tuple[Match, ...] = ()
     truncated: bool = False
     ranked: tuple[Match, ...] = ()
+    # What the question asks about one organisation, person or moment that
+    # its best entry never speaks of (`bot.text.reference`): not answered
+    # confidently, whatever the score.
+    particular: tuple[Kind, ...] = ()
 
     @property
     def best(self) -> Match | None:
@@ -183,6 +201,39 @@ class Retriever:
         self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
         if semantic is not None and self.config.calibrate:
             self.calibrated = tuple(self._calibrate())
+        self._speaks = self._spoken() if self.config.local_references else {}
+
+    def _spoken(self) -> dict[str, frozenset[Kind]]:
+        """Each entry's kinds of particular reference (`bot.text.reference`):
+        those its title, phrasings or answer use, and those a `SPOKEN_BY`
+        share of its collection's entries use."""
+        entries = self.knowledge.entries
+        own = [
+            frozenset().union(
+                *(local_reference(t) for t in (e.title, *e.questions)),
+                local_reference(e.answer, places=False),
+            )
+            for e in entries
+        ]
+        speaks = {}
+        for _, where in self._parts:
+            shared = {
+                kind
+                for kind in KINDS
+                if sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
+            }
+            for i in where:
+                speaks[entries[i].id] = own[i] | shared
+        return speaks
+
+    def particular(self, question: str, entry: Entry) -> tuple[Kind, ...]:
+        """What `question` asks about one organisation, person or moment that
+        `entry` (and its collection) never speaks of; always empty with
+        `local_references` off."""
+        if not self.config.local_references:
+            return ()
+        asked = local_reference(focus(question, self.config.max_question_chars))
+        return tuple(k for k in KINDS if k in asked and k not in self._speaks[entry.id])
 
     def thresholds(self, entry: Entry) -> Thresholds:
         """The answer and suggest thresholds of `entry`'s collection."""
@@ -336,7 +387,12 @@ class Retriever:
         limits = self._thresholds
         if top is None or top.score < limits[top.entry.id].suggest:
             return Result(question, "no_match", truncated=truncated, ranked=seen)
-        if top.score >= limits[top.entry.id].answer and self._clear_winner(ranked):
+        particular = self.particular(question, top.entry)
+        if (
+            top.score >= limits[top.entry.id].answer
+            and self._clear_winner(ranked)
+            and not particular
+        ):
             answers = [m for m in ranked if m.score >= limits[m.entry.id].answer]
             return Result(
                 question,
@@ -352,4 +408,5 @@ class Retriever:
             suggestions=tuple(suggestions[: cfg.max_suggestions]),
             truncated=truncated,
             ranked=seen,
+            particular=particular,
         )

@@ -343,8 +343,17 @@ def _fallback(reply: Reply) -> str:
 
 
 def suggestions(reply: Reply) -> Message:
-    intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
     titles = "; ".join(link.title for link in reply.suggestions)
+    if reply.general_only:
+        return Message(
+            shorten(f"{reply.general_only} Related: {titles}.", FALLBACK_CHARS),
+            (
+                _section(reply.general_only),
+                _context("Related, in general:"),
+                _entry_buttons(reply.suggestions),
+            ),
+        )
+    intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
     return Message(
         shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
         (_section(intro), _entry_buttons(reply.suggestions)),

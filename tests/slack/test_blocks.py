@@ -152,6 +152,28 @@ def test_suggestions_are_buttons(knowledge: Knowledge) -> None:
     assert "show_entry:skill-cloud" in rendered and "show_entry:skill-ai-ml" in rendered
 
 
+def test_related_reads_for_a_question_about_this_company_say_why() -> None:
+    """Asked about this company and now: why there is no answer, then the
+    entries as related reads, within Slack's limits; no "did you mean"."""
+    links = tuple(Link(f"e{i}", f"Entry {i} " + "x" * 70) for i in range(40))
+    reply = Reply(
+        "suggested",
+        "are we hiring right now <!channel>",
+        suggestions=links,
+        particular=("organisation", "time"),
+    )
+    message = blocks.suggestions(reply)
+    rendered = _check_limits(message)
+    said = rendered[0]["text"]["text"]
+    assert said.startswith(
+        "That asks about this company or team and what is happening now or next"
+    )
+    assert "not this company's own specifics" in message.text
+    assert "Did you mean" not in json.dumps(rendered) + message.text
+    assert "<!channel>" not in json.dumps(rendered) + message.text
+    assert "show_entry:e0" in json.dumps(rendered)
+
+
 @pytest.mark.parametrize("ping", PINGS)
 def test_echoed_questions_never_ping(ping: str) -> None:
     """Whatever the user typed is shown inert in every message that repeats it."""

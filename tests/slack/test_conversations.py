@@ -401,3 +401,17 @@ def test_malformed_events_are_dropped_not_crashes(slack: RunningApp) -> None:
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
     assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
+
+
+def test_a_mention_about_this_company_gets_related_reads(slack: RunningApp) -> None:
+    """Asked about the asker's company, the bot says it knows the role in
+    general, not this company, and offers the entry as a button to open."""
+    event = mention("is cybersecurity important for tpms at this company")
+    slack.send.event(envelope(event))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert event["ts"] == post.body["thread_ts"]
+    general = "what I know is general, not this company's own specifics"
+    assert general in post.body["text"]
+    assert general in _blocks_text(post.body)
+    assert "show_entry:skill-cybersecurity" in _blocks_text(post.body)
+    assert "feedback:" not in _blocks_text(post.body)  # not given as an answer

@@ -1,0 +1,170 @@
+"""Does a question ask about one organisation, person or moment, rather than
+about its subject in general?
+
+General knowledge ("what a senior technical program manager does") answers
+questions about the role, not about the asker's company ("do we use aws
+here", "what's the ladder at our company"), its people ("who is the head of
+tpms") or a moment ("are we hiring right now", "in the next 5 years"). Such a
+question often sounds like an entry, and its meaning is close to the entry's:
+what tells it apart is how it refers, which is what this module reads. It
+names three kinds of reference:
+
+- `organisation`: "here" as a place (not "new grad here," introducing the
+  asker, nor "anyone here" addressing the channel); "we", "us" and "our" as
+  the organisation, not the deliberating "how do we", "should we", "do we
+  need", nor the role's "we" ("as stpms", "we tpms"); "this company", "my
+  org", "in the office".
+- `person`: "who is the …", "who's our …": a particular person or group.
+- `time`: "right now", "currently", "next year", "in the next 5 years", a
+  year ("in 2027"), "this quarter".
+
+Whether an entry can answer such a question is for the caller to judge from
+the entry's own texts and its collection's (`bot.search.retriever`): a
+company's FAQ says "our offices", the role's article never does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["organisation", "person", "time"]
+KINDS: tuple[Kind, ...] = ("organisation", "person", "time")
+
+# Slack markup and emoji codes end a clause ("PM here :wave: when I …").
+_MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
+_CLAUSE = re.compile(r"[,.;!?()\[\]\"\u201c\u201d]|\s[-\u2013\u2014]\s|\n")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+_FIRST_PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
+# "we" contracted: "we're", "we've", "we'd", "we'll".
+_WE = re.compile(r"^we'(?:re|ve|d|ll)$")
+# Who "we" are, said in the question: the role's members, not one company.
+_ROLE = (
+    r"(?:senior |sr |new |fellow |aspiring )?"
+    r"(?:s?tpms?|(?:technical )?program managers?|pms?)\b"
+)
+_ROLE_WE = re.compile(rf"\b(?:as|we|us|fellow) {_ROLE}")
+# Asking what to do or how, not what is: "how do we", "should we", "do we
+# need".
+_MODAL = frozenset({"should", "can", "could", "would", "might", "must", "shall"})
+_MANNER = frozenset({"how", "why"})
+_NEED = frozenset({"need", "needs", "want"})
+_AUDIENCE = frozenset(
+    {"anyone", "anybody", "everyone", "everybody", "someone", "somebody", "folks"}
+)
+_SELF_INTRO_WORDS = 4  # "new sr tpm here," introduces the asker
+# A clause that starts like a question asks; one that starts with a noun and
+# then "here" introduces the asker ("engineer here thinking of …").
+_ASKING = frozenset(
+    """what whats what's which who whos who's where when how why is are am do
+    does did can could should would will was were has have any anyone""".split()
+)
+_ORGANISATION = re.compile(
+    r"\b(?:this|my) (?:company|org|organization|organisation|firm|employer)\b"
+    r"|\b(?:in|at|to|from) the office\b"
+    # A yes-or-no question about a unit: "does the ml platform team have …",
+    # "is the company planning …".
+    r"|^(?:does|do|is|are|has|have|will|did|was) the (?:[a-z0-9]+ ){0,3}"
+    r"(?:company|team|org|organization|organisation|department|office)\b"
+)
+_PERSON = re.compile(r"\bwho(?: is|'s| are| was) (?:the|our|in charge)\b")
+_TIME = re.compile(
+    r"\b(?:right now|currently|at the moment|as of now|these days)\b"
+    r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
+    r"|\b(?:next|coming|last) (?:\d+|few|couple(?: of)?|two|three|five|ten) years\b"
+    r"|\b(?:19|20)\d\d\b"
+)
+# What each pattern above cannot match without, looked for first: most texts
+# (an article's paragraphs, read at every load) have none of them.
+_PLURAL_HINT = re.compile(r"\b(?:we|us|ours?|ourselves)\b")
+_ORGANISATION_HINT = re.compile("compan|org|firm|employer|office|team|department")
+_TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|19|20")
+# Any of them, in the lower-cased text before it is cut into words (each
+# word is a piece of it, between characters no word has): none, no kind.
+_ANY_HINT = re.compile(
+    rf"here|who|{_ORGANISATION_HINT.pattern}|{_TIME_HINT.pattern}"
+    r"|(?<![a-z0-9])(?:we|us|ours?|ourselves)(?![a-z0-9])"
+)
+
+
+def _lower(text: str) -> str:
+    return text.replace("\u2019", "'").lower()
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The text's clauses as lists of lower-case words (apostrophes kept)."""
+    return _clauses(_lower(text))
+
+
+def _clauses(lowered: str) -> list[list[str]]:
+    text = _MARKUP.sub(",", lowered)
+    return [words for part in _CLAUSE.split(text) if (words := _WORD.findall(part))]
+
+
+def _locative_here(clause: list[str]) -> bool:
+    """A "here" in the clause that means this place."""
+    for n, word in enumerate(clause):
+        if word != "here":
+            continue
+        if n < _SELF_INTRO_WORDS and clause[0] not in _ASKING:
+            continue  # "new grad here," "PM here", "engineer here thinking …"
+        if n and clause[n - 1] in _AUDIENCE:
+            continue  # "does anyone here know …": the channel, not the place
+        return True
+    return False
+
+
+def _deliberates(after: list[str]) -> bool:
+    """ "do we need", "do we want", "do we have to" ask what to do."""
+    return bool(after[:1]) and (after[0] in _NEED or after == ["have", "to"])
+
+
+def _organisational_we(clause: list[str]) -> bool:
+    """A "we", "us" or "our" in the clause that stands for the organisation:
+    none when the clause deliberates ("how do we plan our …")."""
+    plural = False
+    for n, word in enumerate(clause):
+        we = word == "we" or (word[:3] == "we'" and bool(_WE.match(word)))
+        if not we and word not in _FIRST_PLURAL:
+            continue
+        plural = True
+        before = set(clause[max(0, n - 3) : n])
+        if we and (
+            _MODAL & before
+            or _MANNER & before
+            or (clause[n - 1 : n] == ["do"] and _deliberates(clause[n + 1 : n + 3]))
+        ):
+            return False  # "how do we …", "should we …", "do we need …"
+    return plural
+
+
+def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
+    """The kinds of particular reference in `text` (empty: it asks in
+    general). `places=False` leaves out "here", which an article uses for
+    "at this point" ("staying current helps here")."""
+    found: set[Kind] = set()
+    lowered = _lower(text)
+    if not _ANY_HINT.search(lowered):
+        return frozenset()
+    parts = _clauses(lowered)
+    said = [" ".join(words) for words in parts]
+    joined = " ".join(said)
+    if (
+        (places and "here" in joined and any(_locative_here(c) for c in parts))
+        or (
+            _ORGANISATION_HINT.search(joined)
+            and any(_ORGANISATION.search(c) for c in said)
+        )
+        or (
+            _PLURAL_HINT.search(joined)
+            and any(_organisational_we(c) for c in parts)
+            and not _ROLE_WE.search(joined)
+        )
+    ):
+        found.add("organisation")
+    if "who" in joined and _PERSON.search(joined):
+        found.add("person")
+    if _TIME_HINT.search(joined) and _TIME.search(joined):
+        found.add("time")
+    return frozenset(found)

@@ -1,0 +1,158 @@
+"""Questions about this company, its people or a moment: knowledge about the
+role can't know them, so they get related reads instead of a confident
+answer, by words only and with the model; a company's own FAQ, which speaks
+of "our offices", still answers them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.cli.chat import Chat
+from bot.clock import Clock
+from bot.compose import Core, build
+from bot.search.retriever import Retriever
+from bot.slack import blocks
+from bot.text.reference import local_reference
+from tests.support.cli import cli
+from tests.support.core import shipped_settings
+from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
+
+NOON = Clock.fixed(dt.datetime(2025, 1, 31, 12, tzinfo=dt.UTC))
+GENERAL_ONLY = "what I know is general, not this company's own specifics"
+# Asked about the asker's company and about now; the entries that would
+# answer them about the role in general.
+ABOUT_THE_COMPANY = "is cybersecurity important for tpms at this company"
+ABOUT_NOW = "what skills does an stpm need right now"
+IN_GENERAL = {ABOUT_THE_COMPANY: "skill-cybersecurity", ABOUT_NOW: "key-skills"}
+# A company's FAQ, ingested beside the STPM knowledge: it speaks of "our"
+# offices, pay and people, so questions put that way are its to answer.
+COMPANY_FAQ = FIXTURES / "company_handbook_faq.txt"
+
+
+def _core(
+    monkeypatch: pytest.MonkeyPatch, semantic: bool, knowledge_dir: Path = KNOWLEDGE_DIR
+) -> Core:
+    """The shipped settings over `knowledge_dir`, STPM_BOT_SEMANTIC as given."""
+    monkeypatch.setenv("STPM_BOT_SEMANTIC", "true" if semantic else "false")
+    core = build(shipped_settings(knowledge_dir=knowledge_dir), counted=False)
+    assert core.library.snapshot().retriever.mode == (
+        "hybrid" if semantic else "lexical"
+    )
+    return core
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["words", "model"])
+def core(request: pytest.FixtureRequest) -> Iterator[Core]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield _core(patch, request.param)
+
+
+def test_a_question_about_this_company_or_now_gets_related_reads(core: Core) -> None:
+    """Not answered confidently: suggested, saying what it asks about, with
+    the entry that answers it in general first; the same question without
+    the rule would have been answered by that entry."""
+    retriever = core.library.snapshot().retriever
+    without = Retriever(
+        retriever.knowledge,
+        replace(retriever.config, local_references=False),
+        retriever.semantic,
+    )
+    for question, kind in ((ABOUT_THE_COMPANY, "organisation"), (ABOUT_NOW, "time")):
+        result = retriever.ask(question)
+        assert "suggested" == result.status, question
+        assert (kind,) == result.particular
+        assert IN_GENERAL[question] == result.suggestions[0].entry.id
+        answered = without.ask(question)
+        assert "answered" == answered.status, question
+        assert IN_GENERAL[question] == answered.answers[0].entry.id
+
+
+def test_the_chat_says_it_knows_the_role_not_this_company(core: Core) -> None:
+    """The terminal chat says why there is no answer and offers the entry as
+    a related read, which its number opens."""
+    chat = Chat(core.answerer, core.library, NOON)
+    lines = (chat.respond(ABOUT_THE_COMPANY) or "").splitlines()
+
+    assert lines[0] == (
+        "That asks about this company or team, and what I know is general, "
+        "not this company's own specifics, so I can't answer it for sure."
+    )
+    assert lines[1].startswith(
+        "Related, in general: 1) Cybersecurity (/skill-cybersecurity)"
+    )
+    assert "Did you mean" not in "\n".join(lines)
+    assert (chat.respond("1") or "").startswith("Cybersecurity\n")
+    now = chat.respond(ABOUT_NOW) or ""
+    assert "That asks about what is happening now or next" in now
+    assert "(/key-skills)" in now
+
+
+def test_slack_says_it_knows_the_role_not_this_company(core: Core) -> None:
+    """In Slack: the same words, and the entry as a button to open."""
+    reply = core.answerer.answer(ABOUT_THE_COMPANY)
+    message = blocks.for_reply(reply)
+    rendered = message.as_kwargs()["blocks"]
+
+    assert GENERAL_ONLY in message.text
+    assert GENERAL_ONLY in rendered[0]["text"]["text"]
+    assert "Did you mean" not in message.text
+    buttons = [e for b in rendered if b["type"] == "actions" for e in b["elements"]]
+    assert "skill-cybersecurity" == buttons[0]["value"]
+    assert "Cybersecurity" == buttons[0]["text"]["text"]
+
+
+def test_we_meaning_the_role_is_still_answered(core: Core) -> None:
+    """ "we" as STPMs, or asking how to, is about the role: answered."""
+    retriever = core.library.snapshot().retriever
+    for question, expected in (
+        ("how do we stay current as stpms", "bp-stay-current"),
+        ("how important is cybersecurity for an stpm", "skill-cybersecurity"),
+    ):
+        result = retriever.ask(question)
+        assert "answered" == result.status, question
+        assert expected == result.answers[0].entry.id
+        assert () == result.particular
+
+
+def test_what_counts_as_a_local_reference() -> None:
+    """How a question refers, read from its words alone."""
+    assert {"organisation"} == local_reference("do we use aws here")
+    assert {"organisation", "person"} == local_reference("who is the head of tpms here")
+    assert {"organisation", "time"} == local_reference("are we hiring right now")
+    assert {"time"} == local_reference("will ai replace tpms in the next 5 years")
+    for general in (
+        "how do we stay current as stpms",
+        "new grad here, what does a tpm do",
+        "does anyone here know what an stpm does",
+        "should we learn python as program managers",
+    ):
+        assert frozenset() == local_reference(general), general
+
+
+@pytest.mark.parametrize("semantic", [False, True], ids=["words", "model"])
+def test_a_company_faq_still_answers_where_are_our_offices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, semantic: bool
+) -> None:
+    """Ingested beside the STPM knowledge (`stpm-bot ingest`), a company FAQ
+    that speaks of "our" things answers questions put that way; an STPM
+    entry beside it still does not."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    done = cli(tmp_path, "ingest", str(COMPANY_FAQ), knowledge_dir=folder)
+    assert 0 == done.returncode, done.stderr
+    retriever = _core(monkeypatch, semantic, folder).library.snapshot().retriever
+
+    result = retriever.ask("where are our offices")
+    assert "answered" == result.status
+    assert "Our offices are in Lisbon" in result.answers[0].entry.answer
+    # An entry that never says "we" itself, in a collection that does.
+    result = retriever.ask("how many vacation days do we get here")
+    assert "answered" == result.status
+    assert result.answers[0].entry.answer.startswith("25 days a year")
+    assert "suggested" == retriever.ask(ABOUT_THE_COMPANY).status
