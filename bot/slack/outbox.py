@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import utcnow
 from bot.metrics import Metrics
 from bot.store.database import Store
-from bot.store.outbox import LEASE
+from bot.store.outbox import LEASE, NewRequest
 from bot.store.records import Pending
 
 OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
@@ -65,6 +65,67 @@ def request_key(body: dict[str, Any], raw: str) -> str:
     return "request:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+class _Waiting:
+    """One request in `GroupCommit`'s queue, and what became of it."""
+
+    __slots__ = ("error", "request", "row", "written")
+
+    def __init__(self, request: NewRequest) -> None:
+        self.request = request
+        self.written = False
+        self.row: int | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Requests recorded together: one transaction for all that wait.
+
+    Each request thread queues its request; if no transaction is being
+    written, it writes every request queued so far in one (`write`, e.g.
+    `Store.enqueue_many`) and wakes their threads, else it waits for the one
+    being written and then for its own. Under a burst this turns one commit
+    (and, on SQLite, one turn on the store's write lock) per request into one
+    per batch; a request alone is written at once. A failed transaction
+    fails each request in it."""
+
+    def __init__(self, write: Callable[[list[NewRequest]], list[int | None]]) -> None:
+        self._write = write
+        self._changed = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._writing = False
+
+    def record(self, request: NewRequest) -> int | None:
+        """Its row id, or None when its key is already queued; raises what
+        the transaction raised."""
+        me = _Waiting(request)
+        with self._changed:
+            self._queue.append(me)
+            self._changed.wait_for(lambda: me.written or not self._writing)
+            if not me.written:  # nobody is writing: write every queued request
+                self._writing = True
+                batch, self._queue = self._queue, []
+        if not me.written:
+            self._write_batch(batch)
+        if me.error is not None:
+            raise me.error
+        return me.row
+
+    def _write_batch(self, batch: list[_Waiting]) -> None:
+        try:
+            rows = self._write([w.request for w in batch])
+        except BaseException as error:  # every request in it failed
+            for waiting in batch:
+                waiting.error = error
+        else:
+            for waiting, row in zip(batch, rows, strict=True):
+                waiting.row = row
+        with self._changed:
+            for waiting in batch:
+                waiting.written = True
+            self._writing = False
+            self._changed.notify_all()
+
+
 class Outbox:
     """The outbox as the listeners see it, with this process's lease owner."""
 
@@ -85,6 +146,9 @@ class Outbox:
         self._in_flight: set[int] = set()  # rows acked and not yet done
         self._waiting: dict[int, float] = {}  # rows not yet begun: when acked
         self._unfinished: list[int] = []  # done, but the delete failed
+        self._recorder = GroupCommit(
+            lambda batch: store.enqueue_many(batch, self.owner, self.lease)
+        )
 
     # -- on the request's thread, before the ack ---------------------------
 
@@ -100,7 +164,7 @@ class Outbox:
             headers = {PARSED: ["1"]}
         key = request_key(request.body, raw)
         try:
-            row = self.store.enqueue(key, raw, headers, self.owner, self.lease)
+            row = self._recorder.record(NewRequest(key, raw, headers))
         except SQLAlchemyError as error:
             structlog.get_logger().warning("outbox.unavailable", error=str(error)[:200])
             self._refuse("store")
