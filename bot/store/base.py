@@ -34,7 +34,12 @@ class WriteTurns:
     batches), so the others still get turns between them."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        lock = threading.Lock()
+        self._lock = lock
+        # One waiter is woken per turn, urgent ones first: waking them all
+        # would have every waiting thread contend for the interpreter.
+        self._urgent_turn = threading.Condition(lock)
+        self._turn = threading.Condition(lock)
         self._holder: int | None = None
         self._depth = 0
         self._urgent = 0  # urgent writers waiting
@@ -42,26 +47,27 @@ class WriteTurns:
     @contextmanager
     def turn(self, urgent: bool = False) -> Iterator[None]:
         me = threading.get_ident()
-        with self._changed:
+        with self._lock:
             if self._holder == me:
                 self._depth += 1
-            else:
-                self._urgent += urgent
+            elif urgent:
+                self._urgent += 1
                 try:
-                    self._changed.wait_for(
-                        lambda: self._holder is None and (urgent or not self._urgent)
-                    )
+                    self._urgent_turn.wait_for(lambda: self._holder is None)
                 finally:
-                    self._urgent -= urgent
+                    self._urgent -= 1
+                self._holder, self._depth = me, 1
+            else:
+                self._turn.wait_for(lambda: self._holder is None and not self._urgent)
                 self._holder, self._depth = me, 1
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._depth -= 1
                 if not self._depth:
                     self._holder = None
-                    self._changed.notify_all()
+                    (self._urgent_turn if self._urgent else self._turn).notify()
 
 
 class StoreBase:
