@@ -113,17 +113,17 @@ class GroupCommit:
     def _write_batch(self, batch: list[_Waiting]) -> None:
         try:
             rows = self._write([w.request for w in batch])
+            for waiting, row in zip(batch, rows, strict=True):
+                waiting.row = row
         except BaseException as error:  # every request in it failed
             for waiting in batch:
                 waiting.error = error
-        else:
-            for waiting, row in zip(batch, rows, strict=True):
-                waiting.row = row
-        with self._changed:
-            for waiting in batch:
-                waiting.written = True
-            self._writing = False
-            self._changed.notify_all()
+        finally:
+            with self._changed:
+                for waiting in batch:
+                    waiting.written = True
+                self._writing = False
+                self._changed.notify_all()
 
 
 class Outbox:
