@@ -68,29 +68,31 @@ def request_key(body: dict[str, Any], raw: str) -> str:
 class _Waiting:
     """One request in `GroupCommit`'s queue, and what became of it."""
 
-    __slots__ = ("error", "request", "row", "written")
+    __slots__ = ("error", "lead", "request", "row", "woken")
 
     def __init__(self, request: NewRequest) -> None:
         self.request = request
-        self.written = False
         self.row: int | None = None
         self.error: BaseException | None = None
+        self.lead = False  # woken to write the next transaction
+        self.woken = threading.Event()
 
 
 class GroupCommit:
     """Requests recorded together: one transaction for all that wait.
 
-    Each request thread queues its request; if no transaction is being
-    written, it writes every request queued so far in one (`write`, e.g.
-    `Store.enqueue_many`) and wakes their threads, else it waits for the one
-    being written and then for its own. Under a burst this turns one commit
-    (and, on SQLite, one turn on the store's write lock) per request into one
-    per batch; a request alone is written at once. A failed transaction
+    A request that comes while no transaction is being written is written at
+    once (`write`, e.g. `Store.enqueue_many`); those that come meanwhile
+    wait, and when it is done the first of them writes them all in the next
+    one. Under a burst this turns one commit (and, on SQLite, one turn on the
+    store's write lock) per request into one per batch. Each thread is woken
+    once, when its request is written or when it is its turn to write, so
+    waiting threads don't contend for the interpreter. A failed transaction
     fails each request in it."""
 
     def __init__(self, write: Callable[[list[NewRequest]], list[int | None]]) -> None:
         self._write = write
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._writing = False
 
@@ -98,19 +100,21 @@ class GroupCommit:
         """Its row id, or None when its key is already queued; raises what
         the transaction raised."""
         me = _Waiting(request)
-        with self._changed:
+        with self._lock:
             self._queue.append(me)
-            self._changed.wait_for(lambda: me.written or not self._writing)
-            if not me.written:  # nobody is writing: write every queued request
-                self._writing = True
-                batch, self._queue = self._queue, []
-        if not me.written:
-            self._write_batch(batch)
+            me.lead = not self._writing
+            self._writing = True
+        if not me.lead:
+            me.woken.wait()
+        if me.lead:
+            self._write_next()
         if me.error is not None:
             raise me.error
         return me.row
 
-    def _write_batch(self, batch: list[_Waiting]) -> None:
+    def _write_next(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
         try:
             rows = self._write([w.request for w in batch])
             for waiting, row in zip(batch, rows, strict=True):
@@ -119,11 +123,17 @@ class GroupCommit:
             for waiting in batch:
                 waiting.error = error
         finally:
-            with self._changed:
-                for waiting in batch:
-                    waiting.written = True
-                self._writing = False
-                self._changed.notify_all()
+            with self._lock:
+                after = self._queue[0] if self._queue else None
+                if after is None:
+                    self._writing = False
+                else:
+                    after.lead = True
+            for waiting in batch:
+                waiting.lead = False
+                waiting.woken.set()
+            if after is not None:
+                after.woken.set()
 
 
 class Outbox:
