@@ -5,6 +5,9 @@ is lost when the process dies. Every listener registered through
 `bot.slack.listeners.listen` therefore writes its request to the store's
 outbox first, then acks, then works; the row is deleted when the work is done.
 
+- Requests that come while one is being written are written together in the
+  next transaction (`GroupCommit`): under a burst, one commit per batch
+  instead of one per request, each still acked only once its row is in.
 - A process that dies leaves its rows behind; their lease (30 s, renewed while
   the process lives) runs out and any replica, or the same one restarted,
   dispatches them through Bolt again (`Outbox.resume`, a few rows per look;
