@@ -6,14 +6,17 @@ import datetime as dt
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings
+from bot.store.base import WriteTurns
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from bot.store.outbox import NewRequest
 from bot.store.records import Candidate, Gap, PostedTip, Subscription
 from tests.support.clock import SettableNow
 from tests.support.paths import ROOT
@@ -427,3 +430,54 @@ def test_outbox_rows_of_a_process_that_died_are_taken_once(database_url: str) ->
     finally:
         first.close()
         second.close()
+
+
+def test_requests_recorded_together_get_their_own_rows(store: Store) -> None:
+    """Several requests in one transaction: each new one gets its row, in
+    order; a key already queued, or twice in the batch, gets None."""
+    assert store.enqueue("event:Ev1", "{}", {}, "me") is not None
+    ids = store.enqueue_many(
+        [
+            NewRequest("event:Ev2", '{"n": 2}', {"x": ["2"]}),
+            NewRequest("event:Ev1", "{}", {}),  # queued before
+            NewRequest("event:Ev3", '{"n": 3}', {}),
+            NewRequest("event:Ev2", '{"n": 2}', {}),  # Slack's retry, same batch
+        ],
+        "me",
+    )
+    new, old, third, again = ids
+    assert new is not None and third is not None and new < third
+    assert old is None and again is None
+    assert 3 == store.backlog()[0]
+
+
+def test_an_urgent_writer_goes_before_those_waiting() -> None:
+    """While one transaction is written, a writer that is not urgent waits,
+    then an urgent one: the urgent one gets the next turn."""
+    turns = WriteTurns()
+    order: list[str] = []
+    holding, waiting = threading.Event(), threading.Event()
+
+    def write(name: str, urgent: bool) -> None:
+        with turns.turn(urgent):
+            order.append(name)
+
+    def hold() -> None:
+        with turns.turn(), turns.turn(urgent=True):  # re-entrant
+            holding.set()
+            waiting.wait(5)
+            order.append("first")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    later = threading.Thread(target=write, args=("reply", False))
+    later.start()
+    time.sleep(0.1)  # the reply's writer waits for its turn
+    urgent = threading.Thread(target=write, args=("ack", True))
+    urgent.start()
+    time.sleep(0.1)
+    waiting.set()
+    for thread in (holder, later, urgent):
+        thread.join(5)
+    assert ["first", "ack", "reply"] == order

@@ -5,6 +5,9 @@ is lost when the process dies. Every listener registered through
 `bot.slack.listeners.listen` therefore writes its request to the store's
 outbox first, then acks, then works; the row is deleted when the work is done.
 
+- Requests that come while one is being written are written together in the
+  next transaction (`GroupCommit`): under a burst, one commit per batch
+  instead of one per request, each still acked only once its row is in.
 - A process that dies leaves its rows behind; their lease (30 s, renewed while
   the process lives) runs out and any replica, or the same one restarted,
   dispatches them through Bolt again (`Outbox.resume`, a few rows per look;
@@ -38,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import utcnow
 from bot.metrics import Metrics
 from bot.store.database import Store
-from bot.store.outbox import LEASE
+from bot.store.outbox import LEASE, NewRequest
 from bot.store.records import Pending
 
 OUTBOX = "stpm_bot.outbox"  # in Bolt's context: the Outbox
@@ -65,6 +68,77 @@ def request_key(body: dict[str, Any], raw: str) -> str:
     return "request:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+class _Waiting:
+    """One request in `GroupCommit`'s queue, and what became of it."""
+
+    __slots__ = ("error", "lead", "request", "row", "woken")
+
+    def __init__(self, request: NewRequest) -> None:
+        self.request = request
+        self.row: int | None = None
+        self.error: BaseException | None = None
+        self.lead = False  # woken to write the next transaction
+        self.woken = threading.Event()
+
+
+class GroupCommit:
+    """Requests recorded together: one transaction for all that wait.
+
+    A request that comes while no transaction is being written is written at
+    once (`write`, e.g. `Store.enqueue_many`); those that come meanwhile
+    wait, and when it is done the first of them writes them all in the next
+    one. Under a burst this turns one commit (and, on SQLite, one turn on the
+    store's write lock) per request into one per batch. Each thread is woken
+    once, when its request is written or when it is its turn to write, so
+    waiting threads don't contend for the interpreter. A failed transaction
+    fails each request in it."""
+
+    def __init__(self, write: Callable[[list[NewRequest]], list[int | None]]) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+        self._queue: list[_Waiting] = []
+        self._writing = False
+
+    def record(self, request: NewRequest) -> int | None:
+        """Its row id, or None when its key is already queued; raises what
+        the transaction raised."""
+        me = _Waiting(request)
+        with self._lock:
+            self._queue.append(me)
+            me.lead = not self._writing
+            self._writing = True
+        if not me.lead:
+            me.woken.wait()
+        if me.lead:
+            self._write_next()
+        if me.error is not None:
+            raise me.error
+        return me.row
+
+    def _write_next(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            rows = self._write([w.request for w in batch])
+            for waiting, row in zip(batch, rows, strict=True):
+                waiting.row = row
+        except BaseException as error:  # every request in it failed
+            for waiting in batch:
+                waiting.error = error
+        finally:
+            with self._lock:
+                after = self._queue[0] if self._queue else None
+                if after is None:
+                    self._writing = False
+                else:
+                    after.lead = True
+            for waiting in batch:
+                waiting.lead = False
+                waiting.woken.set()
+            if after is not None:
+                after.woken.set()
+
+
 class Outbox:
     """The outbox as the listeners see it, with this process's lease owner."""
 
@@ -85,6 +159,9 @@ class Outbox:
         self._in_flight: set[int] = set()  # rows acked and not yet done
         self._waiting: dict[int, float] = {}  # rows not yet begun: when acked
         self._unfinished: list[int] = []  # done, but the delete failed
+        self._recorder = GroupCommit(
+            lambda batch: store.enqueue_many(batch, self.owner, self.lease)
+        )
 
     # -- on the request's thread, before the ack ---------------------------
 
@@ -100,7 +177,7 @@ class Outbox:
             headers = {PARSED: ["1"]}
         key = request_key(request.body, raw)
         try:
-            row = self.store.enqueue(key, raw, headers, self.owner, self.lease)
+            row = self._recorder.record(NewRequest(key, raw, headers))
         except SQLAlchemyError as error:
             structlog.get_logger().warning("outbox.unavailable", error=str(error)[:200])
             self._refuse("store")

@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.base import StoreBase
 from bot.store.records import Pending, _aware
 from bot.store.schema import outbox
 
 LEASE = dt.timedelta(seconds=30)
+
+
+class NewRequest(NamedTuple):
+    """A request to record: its key (unique while queued), body, headers."""
+
+    key: str
+    body: str
+    headers: dict[str, list[str]]
 
 
 class OutboxMixin(StoreBase):
@@ -37,22 +46,43 @@ class OutboxMixin(StoreBase):
     ) -> int | None:
         """The new row's id, or None when `key` is already queued (Slack
         retried a request it is still waiting for)."""
+        return self.enqueue_many([NewRequest(key, body, headers)], owner, lease)[0]
+
+    def enqueue_many(
+        self,
+        requests: Sequence[NewRequest],
+        owner: str,
+        lease: dt.timedelta = LEASE,
+    ) -> list[int | None]:
+        """`enqueue` for several requests in one transaction (one commit):
+        each new row's id, or None for a key already queued, in order. The
+        transaction fails, and so none is recorded, or all are."""
         now = self._now()
-        row = {
-            "request_key": key[:200],
-            "body": body,
-            "headers": json.dumps(headers),
-            "created_at": now,
-            "lease_until": now + lease,
-            "owner": owner,
-            "attempts": 1,
-        }
-        try:
-            with self._begin() as conn:
-                result = conn.execute(insert(outbox).returning(outbox.c.id), row)
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None
+        build = (
+            postgresql.insert
+            if self.engine.dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        statement = (
+            build(outbox)
+            .on_conflict_do_nothing(index_elements=[outbox.c.request_key])
+            .returning(outbox.c.id)
+        )
+        ids: list[int | None] = []
+        with self._begin(urgent=True) as conn:
+            for request in requests:
+                row = {
+                    "request_key": request.key[:200],
+                    "body": request.body,
+                    "headers": json.dumps(request.headers),
+                    "created_at": now,
+                    "lease_until": now + lease,
+                    "owner": owner,
+                    "attempts": 1,
+                }
+                found = conn.execute(statement, row).scalar()
+                ids.append(None if found is None else int(found))
+        return ids
 
     def finish(self, row_id: int) -> None:
         with self._begin() as conn:

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
 
-from bot.slack.outbox import Outbox, request_key
+from bot.slack.outbox import GroupCommit, Outbox, request_key
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from bot.store.outbox import NewRequest
 from bot.store.schema import outbox
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import FakeSlack
@@ -207,3 +210,70 @@ def test_one_look_takes_up_every_row_a_dead_process_left(slack: RunningApp) -> N
     assert 12 == resumer.resume(slack.app)
     assert {e["ts"]: 1 for e in events} == _replies(slack.fake)
     assert (0, None) == slack.store.backlog()
+
+
+def test_requests_that_come_during_a_commit_share_the_next(tmp_path: Path) -> None:
+    """While one request's transaction is written, four more come: they are
+    written together in one more transaction, each gets its own row (a
+    re-sent one None), and a transaction that fails fails each of its
+    requests, and only those."""
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'bot.db'}"))
+    store.create_schema()
+    batches: list[list[str]] = []
+    first_writing, release = threading.Event(), threading.Event()
+    fail = False
+
+    def write(batch: list[NewRequest]) -> list[int | None]:
+        batches.append([r.key for r in batch])
+        if len(batches) == 1:
+            first_writing.set()
+            release.wait(5)
+        if fail:
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return store.enqueue_many(batch, "me")
+
+    group = GroupCommit(write)
+    rows: dict[str, int | Exception | None] = {}
+
+    def record(key: str, label: str) -> None:
+        try:
+            rows[label] = group.record(NewRequest(key, "{}", {}))
+        except OperationalError as error:
+            rows[label] = error
+
+    def start(key: str, label: str = "") -> threading.Thread:
+        thread = threading.Thread(target=record, args=(key, label or key))
+        thread.start()
+        return thread
+
+    threads = [start("event:Ev0")]
+    first_writing.wait(5)
+    threads += [start(f"event:Ev{n}") for n in (1, 2, 3)]
+    threads.append(start("event:Ev0", "re-sent"))
+    time.sleep(0.2)  # all four wait for the first transaction
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert [
+        ["event:Ev0"],
+        sorted(["event:Ev0", "event:Ev1", "event:Ev2", "event:Ev3"]),
+    ] == [
+        batches[0],
+        sorted(batches[1]),
+    ]
+    ids = [rows[f"event:Ev{n}"] for n in range(4)]
+    assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 4
+    assert rows["re-sent"] is None
+    assert 4 == store.backlog()[0]
+
+    fail = True
+    threads = [start("event:Ev5")]
+    for thread in threads:
+        thread.join(5)
+    assert isinstance(rows["event:Ev5"], OperationalError)
+    fail = False
+    threads = [start("event:Ev6")]
+    for thread in threads:
+        thread.join(5)
+    assert isinstance(rows["event:Ev6"], int)
+    store.close()
