@@ -156,3 +156,13 @@ def test_a_company_faq_still_answers_where_are_our_offices(
     assert "answered" == result.status
     assert result.answers[0].entry.answer.startswith("25 days a year")
     assert "suggested" == retriever.ask(ABOUT_THE_COMPANY).status
+
+
+def test_a_question_in_parts_about_this_company_stays_whole(core: Core) -> None:
+    """Split, its parts would lose "at this company" and each be answered as
+    a question about the role; kept whole, it gets related reads only."""
+    question = "at this company, what do stpms do and what skills do they need?"
+    asked = core.answerer.retrieve(question)
+    assert "answered" != asked.result.status
+    assert ("organisation",) == asked.result.particular
+    assert () == asked.also

@@ -108,7 +108,10 @@ class Answerer:
         result = snapshot.retriever.ask(question)
         also: tuple[Result, ...] = ()
         pieces = parts(focus(question, snapshot.retriever.config.max_question_chars))
-        if len(pieces) > 1:
+        # A question about this company (or a person, a moment) stays whole:
+        # its parts ("at this company, what do stpms do and ...") lose the
+        # words that made it one, and would each be answered as general ones.
+        if len(pieces) > 1 and not result.particular:
             result, also = _each_part(snapshot.retriever, result, pieces)
         return Asked(snapshot, result, time.perf_counter() - start, also)
 
