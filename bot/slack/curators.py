@@ -31,13 +31,38 @@ def _in_group(client: WebClient, usergroup: str, user: str) -> bool:
     return user in (found.get("users") or [])
 
 
+# Slack's answers that say nothing about membership: busy or failing now.
+UNAVAILABLE = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
+
+
+class CannotTell(Exception):
+    """Slack couldn't say just now whether someone is a curator (rate limited,
+    a 5xx): neither yes nor no, so ask them to try again."""
+
+
+def _unavailable(error: SlackApiError) -> bool:
+    status = getattr(error.response, "status_code", 200)
+    return status == 429 or status >= 500 or error.response.get("error") in UNAVAILABLE
+
+
 def is_curator(client: WebClient, settings: Settings, user: str) -> bool:
     """Whether `user` is a curator now; a lookup Slack refuses (a missing
-    scope, a channel the bot left) counts as no, and is logged."""
+    scope, a channel the bot left) counts as no, and is logged. Raises
+    `CannotTell` when no check said yes and one couldn't answer (a 429, a
+    5xx): a curator is never told they aren't one because Slack was busy."""
     checks = (
         (settings.curators_channel, _in_channel),
         (settings.curators_usergroup, _in_group),
     )
+    unknown = False
     for where, member in checks:
         if not where:
             continue
@@ -50,6 +75,9 @@ def is_curator(client: WebClient, settings: Settings, user: str) -> bool:
                 where=where,
                 slack_error=error.response.get("error"),
             )
+            unknown = unknown or _unavailable(error)
+    if unknown:
+        raise CannotTell(user)
     return False
 
 

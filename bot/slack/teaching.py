@@ -37,6 +37,7 @@ Body = dict[str, Any]
 # of Slack's 3 s, so a slow Slack refuses the submission instead of the ack
 # coming too late (Slack then shows its own error and the change is lost).
 SUBMIT_LOOKUP_SECONDS = 2
+COULD_NOT_CHECK = "I couldn't check that you are a curator just now; try again."
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,16 @@ class Teaching(Listeners):
         """*Teach* or *Add to knowledge*: the modal, for curators only."""
         bind(context, "teach")
         user = str((body.get("user") or {}).get("id", ""))
-        if not curators.is_curator(client, self.deps.settings, user):
+        try:
+            curator = curators.is_curator(client, self.deps.settings, user)
+        except curators.CannotTell:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=COULD_NOT_CHECK,
+            )
+            return
+        if not curator:
             who = curators.who(self.deps.settings)
             respond(
                 response_type="ephemeral",
@@ -255,7 +265,9 @@ class Teaching(Listeners):
             structlog.get_logger().warning(
                 "curators.lookup_failed", error=type(error).__name__
             )
-            return "I couldn't check that you are a curator just now; try again."
+            return COULD_NOT_CHECK
+        except curators.CannotTell:  # rate limited or failing: logged above
+            return COULD_NOT_CHECK
         structlog.get_logger().info("teach.refused", reason="not_a_curator")
         who = curators.who(settings)
         return f"Only curators ({who}) can teach the bot; you are not one any more."

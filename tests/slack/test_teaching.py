@@ -250,6 +250,39 @@ def test_a_membership_look_up_that_hangs_refuses_the_submission_in_time(
     assert 1 == len(looks)
 
 
+def test_a_rate_limited_look_up_at_submission_is_not_a_no(
+    teaching: RunningApp,
+) -> None:
+    """Slack answers the membership look-up with 429: that says nothing
+    about who is a curator, so the modal asks to try again instead of
+    telling a curator they aren't one; nothing is kept."""
+    _members(teaching)
+    teaching.fake.fail_next(
+        "conversations.members", status=429, error="ratelimited", retry_after=1
+    )
+    answer = _submit(
+        teaching, TeachValue(QUESTION).encode(), _values("phrasing", "skill-cloud")
+    )
+    assert "errors" == answer["response_action"]
+    assert "couldn't check that you are a curator" in answer["errors"]["kind"]
+    assert "not one any more" not in answer["errors"]["kind"]
+    assert [] == teaching.store.changes()
+
+
+def test_a_failing_look_up_at_the_click_asks_to_try_again(
+    teaching: RunningApp,
+) -> None:
+    """*Teach* clicked while Slack answers the look-up with 500 (past its
+    retries): a private note to try again, not "only curators", no modal."""
+    _members(teaching)
+    for _ in range(4):
+        teaching.fake.fail_next("conversations.members", status=500)
+    _teach_click(teaching, CURATOR)
+    [note] = teaching.fake.wait_delivered("response_url")
+    assert note.body["text"].startswith("I couldn't check that you are a curator")
+    assert [] == teaching.fake.delivered("views.open")
+
+
 def test_the_saved_note_is_sent_at_most_once(teaching: RunningApp) -> None:
     """The "Saved as pending" DM goes to the curator's user id: a reset
     after Slack posted it is not followed by a second one; the change is
