@@ -151,7 +151,9 @@ def tell_asker(
     the asker is no longer known). Tagged with `key` and looked for before a
     second try (`post_reply`; `look_first`: before the first, for a request
     taken up again). A DM known only by the user id is posted at most once:
-    looking in it would need the DM's id, and so `im:write`."""
+    looking in it would need the DM's id, and so `im:write`; taken up again
+    after a crash, it is not posted at all ("unknown": the dead process may
+    have posted it)."""
     since = question.post_ts or None  # nothing for the asker came before it
     channel, thread_ts = question.channel, question.thread_ts
     places: list[tuple[str, str, str | None]] = []
@@ -176,6 +178,11 @@ def tell_asker(
                 raise
     if not question.asker:
         return None
+    if look_first:
+        # Taken up after a crash: the dead process may have sent this DM, and
+        # a DM known by user id can't be looked in. Never twice: not sent.
+        structlog.get_logger().warning("experts.dm_unknown", key=key)
+        return "unknown"
     post_once(client, key, channel=question.asker, **message.as_kwargs())
     return "dm"
 

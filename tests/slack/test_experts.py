@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from structlog.testing import capture_logs
 
 from bot.slack import blocks
 from bot.slack.outbox import Outbox, request_key
@@ -329,6 +330,38 @@ def test_a_relay_taken_up_after_a_crash_is_posted_once(
         (c.body["channel"], c.body["thread_ts"]) for c in relays
     ]
     assert experts.fake.delivered("conversations.replies")
+
+
+def test_a_private_relay_taken_up_after_a_crash_is_not_posted_again(
+    experts: RunningApp,
+) -> None:
+    """A private question's reply was relayed by DM (known by user id only)
+    and its process died before finishing: taken up again, the bot can't
+    look in that DM, so it doesn't post a second copy; one warning line."""
+    value = blocks.ExpertValue("xyzzy plugh private crash").encode()
+    _click(experts, value, "", ephemeral=True)
+    experts.fake.wait_delivered("response_url")
+    question = experts.store.pending_question_of(USER)
+    assert question is not None
+    experts.fake.reset()
+    reply = message(
+        "See the wiki page",
+        channel=EXPERTS,
+        channel_type="channel",
+        thread_ts=question.post_ts,
+        user=EXPERT,
+    )
+    experts.send.event(envelope(reply, "EvFirst"))
+    experts.fake.wait_delivered("chat.postMessage")
+    experts.drain()
+    with capture_logs() as logs:
+        assert 1 == _left_by_a_dead_process(experts, reply).resume(experts.app)
+        experts.drain()
+    dms = [c.body["channel"] for c in experts.fake.delivered("chat.postMessage")]
+    assert [USER] == dms
+    assert ["experts.dm_unknown"] == [
+        e["event"] for e in logs if e["event"] == "experts.dm_unknown"
+    ]
 
 
 def test_two_replicas_and_a_restart_relay_one_reply(
