@@ -128,6 +128,7 @@ def test_conversations_quiet_longer_than_the_retention_are_forgotten(
     store.remember_topic("C1", "1.1", "skill-cloud", "U1")
     store.remember_thread("C1", "1.1")
     store.remember_topic("C1", "2.2", "skill-cloud", "U1")
+    store.remember_thread("C1", "2.2")
     clock.now += dt.timedelta(days=81)
     store.remember_topic("C1", "2.2", "technical-skills", "U1")
     store.remember_thread("C1", "2.2")

@@ -67,8 +67,16 @@ class ClaimsMixin(StoreBase):
         try:
             with self._begin() as conn:
                 conn.execute(insert(answered_threads), row)
-        except IntegrityError:
-            pass  # already remembered
+        except IntegrityError:  # answered in before: it went on just now
+            key = (answered_threads.c.channel == channel) & (
+                answered_threads.c.thread_ts == thread_ts
+            )
+            with self._begin() as conn:
+                conn.execute(
+                    update(answered_threads)
+                    .where(key)
+                    .values(answered_at=row["answered_at"])
+                )
 
     def answered_in(self, channel: str, thread_ts: str) -> bool:
         query = select(
