@@ -74,6 +74,14 @@ def _failure(response: HttpResponse | None, error: Exception | None) -> str | No
     return str(response.status_code)
 
 
+def never_sent(error: BaseException | None) -> bool:
+    """Whether `error` says the request surely never reached Slack: the
+    connection was refused or the name did not resolve (urllib wraps both
+    in URLError)."""
+    cause = getattr(error, "reason", error)
+    return isinstance(cause, ConnectionRefusedError | socket.gaierror)
+
+
 class NeverSent(RetryHandler):
     """Retries only a request that surely never reached Slack: the
     connection was refused or the name did not resolve. A reset or a
@@ -92,8 +100,7 @@ class NeverSent(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        cause = getattr(error, "reason", error)  # urllib wraps it in URLError
-        return isinstance(cause, ConnectionRefusedError | socket.gaierror)
+        return never_sent(error)
 
 
 def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHandler]:

@@ -361,7 +361,7 @@ class Experts(Listeners):
             told = tell_asker(
                 client, question, message, f"expert-reply:{question.id}", resumed
             )
-        except SlackApiError as error:
+        except (SlackApiError, OSError) as error:
             if not unclear(error):  # surely not relayed: the next reply, then
                 store.release_reply(question.id)
             raise

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.metrics import Metrics
-from bot.slack.client import Meter, retry_handlers
+from bot.slack.client import Meter, never_sent, retry_handlers
 
 REPLY_EVENT = "stpm_bot_reply"
 # Slack's own words for "something failed, the message may exist".
@@ -41,7 +41,9 @@ def unclear(error: Exception) -> bool:
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
         return code in UNCLEAR_ERRORS or int(error.response.status_code) >= 500
-    return isinstance(error, OSError)  # resets, timeouts, URLError
+    # Resets and timeouts may come after Slack acted; a refused connection
+    # or an unknown host never reached it.
+    return isinstance(error, OSError) and not never_sent(error)
 
 
 def once_client(client: WebClient) -> WebClient:

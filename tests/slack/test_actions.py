@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from structlog.testing import capture_logs
 
 from bot.slack.blocks import VoteValue
 from tests.slack.conftest import RunningApp
-from tests.support.fake_slack import Call
+from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import USER, block_action, envelope
 
 
@@ -176,6 +177,30 @@ def test_a_welcome_slack_posted_but_answered_with_a_reset_is_posted_once(
     assert ["D0DM0001"] == [
         c.body["channel"] for c in slack.fake.calls if c.method == "chat.postMessage"
     ]
+
+
+def test_a_welcome_slack_never_got_is_sent_when_slack_is_back(
+    start_app: Callable[..., RunningApp], slack: RunningApp
+) -> None:
+    """Nothing listens where the bot posts (connection refused: Slack surely
+    didn't get it), so the welcome's claim is let go: the next opening,
+    with Slack back, welcomes."""
+    gone = FakeSlack().start()  # the Slack this replica started with, then gone
+    away = start_app(store=slack.store, SLACK_API_BASE_URL=gone.api_url)
+    gone.stop()
+    event = {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D0DM0001",
+        "tab": "messages",
+        "event_ts": "1700000000.000400",
+    }
+    away.send.event(envelope(event, "EvWelcomeAway"))
+    away.drain()
+    assert [] == slack.fake.delivered("chat.postMessage")
+    slack.send.event(envelope(event | {"event_ts": "1700000000.000401"}, "EvBack"))
+    [welcome] = slack.fake.wait_delivered("chat.postMessage")
+    assert "D0DM0001" == welcome.body["channel"]
 
 
 def test_an_entry_opened_from_app_home_is_sent_at_most_once(
