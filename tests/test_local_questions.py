@@ -21,15 +21,27 @@ from bot.slack import blocks
 from bot.text.reference import local_reference
 from tests.support.cli import cli
 from tests.support.core import shipped_settings
-from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
+from tests.support.paths import FIXTURES, HUMAN_CONTACT, KNOWLEDGE_DIR
 
 NOON = Clock.fixed(dt.datetime(2025, 1, 31, 12, tzinfo=dt.UTC))
-GENERAL_ONLY = "what I know is general, not this company's own specifics"
+GENERAL_ONLY = "What I have on this is general, not your company's own details."
 # Asked about the asker's company and about now; the entries that would
 # answer them about the role in general.
 ABOUT_THE_COMPANY = "is cybersecurity important for tpms at this company"
 ABOUT_NOW = "what skills does an stpm need right now"
 IN_GENERAL = {ABOUT_THE_COMPANY: "skill-cybersecurity", ABOUT_NOW: "key-skills"}
+# Made up to look like the questions above, but asking about the role in
+# general: "currently" describes the asker, "who are the" asks for a kind of
+# people, "the team" is any team, "at the moment of" is a step of the work.
+SOUNDS_LOCAL = (
+    "I am currently a pm, how do I become a tpm",
+    "I'm currently an engineer, what skills do I need",
+    "who are the stakeholders a tpm works with",
+    "who is the tpm accountable to",
+    "is the org structure important for a tpm",
+    "does the team need a tpm",
+    "what does a tpm do at the moment of a launch",
+)
 # A company's FAQ, ingested beside the STPM knowledge: it speaks of "our"
 # offices, pay and people, so questions put that way are its to answer.
 COMPANY_FAQ = FIXTURES / "company_handbook_faq.txt"
@@ -79,17 +91,16 @@ def test_the_chat_says_it_knows_the_role_not_this_company(core: Core) -> None:
     chat = Chat(core.answerer, core.library, NOON)
     lines = (chat.respond(ABOUT_THE_COMPANY) or "").splitlines()
 
-    assert lines[0] == (
-        "That asks about this company or team, and what I know is general, "
-        "not this company's own specifics, so I can't answer it for sure."
-    )
-    assert lines[1].startswith(
-        "Related, in general: 1) Cybersecurity (/skill-cybersecurity)"
-    )
+    assert lines[0] == GENERAL_ONLY
+    assert lines[1].startswith("Related reads: 1) Cybersecurity (/skill-cybersecurity)")
+    assert lines[-1] == f"Someone may know: ask {HUMAN_CONTACT}."
     assert "Did you mean" not in "\n".join(lines)
     assert (chat.respond("1") or "").startswith("Cybersecurity\n")
     now = chat.respond(ABOUT_NOW) or ""
-    assert "That asks about what is happening now or next" in now
+    assert now.startswith(
+        "What I have on this is general, "
+        "not what will happen next or is happening right now.\n"
+    )
     assert "(/key-skills)" in now
 
 
@@ -99,8 +110,14 @@ def test_slack_says_it_knows_the_role_not_this_company(core: Core) -> None:
     message = blocks.for_reply(reply)
     rendered = message.as_kwargs()["blocks"]
 
-    assert GENERAL_ONLY in message.text
-    assert GENERAL_ONLY in rendered[0]["text"]["text"]
+    assert message.text.startswith(f"{GENERAL_ONLY} Related reads: Cybersecurity")
+    assert message.text.endswith(f"Someone may know: ask {HUMAN_CONTACT}.")
+    assert (
+        f"Someone may know: ask {HUMAN_CONTACT}."
+        == (rendered[3]["elements"][0]["text"])
+    )
+    assert GENERAL_ONLY == rendered[0]["text"]["text"]
+    assert "Related reads:" == rendered[1]["elements"][0]["text"]
     assert "Did you mean" not in message.text
     buttons = [e for b in rendered if b["type"] == "actions" for e in b["elements"]]
     assert "skill-cybersecurity" == buttons[0]["value"]
@@ -120,17 +137,43 @@ def test_we_meaning_the_role_is_still_answered(core: Core) -> None:
         assert () == result.particular
 
 
+def test_questions_that_only_sound_local_are_answered(core: Core) -> None:
+    """About the asker, a kind of people, any team or a step of the work:
+    treated as they would be without the rule."""
+    retriever = core.library.snapshot().retriever
+    without = Retriever(
+        retriever.knowledge,
+        replace(retriever.config, local_references=False),
+        retriever.semantic,
+    )
+    for question in SOUNDS_LOCAL:
+        result, unruled = retriever.ask(question), without.ask(question)
+        assert () == result.particular, question
+        assert unruled.status == result.status, question
+        first = [m.entry.id for m in (result.answers or result.suggestions)[:1]]
+        assert [
+            m.entry.id for m in (unruled.answers or unruled.suggestions)[:1]
+        ] == first
+
+
 def test_what_counts_as_a_local_reference() -> None:
     """How a question refers, read from its words alone."""
     assert {"organisation"} == local_reference("do we use aws here")
     assert {"organisation", "person"} == local_reference("who is the head of tpms here")
     assert {"organisation", "time"} == local_reference("are we hiring right now")
     assert {"time"} == local_reference("will ai replace tpms in the next 5 years")
+    assert {"person"} == local_reference("who is the hiring manager for tpms")
+    assert {"organisation"} == local_reference("does the team here use jira")
+    assert {"time"} == local_reference(
+        "i'm currently a pm, what do tpms earn right now"
+    )
+    assert {"time"} == local_reference("what is the tpm market like at the moment")
     for general in (
         "how do we stay current as stpms",
         "new grad here, what does a tpm do",
         "does anyone here know what an stpm does",
         "should we learn python as program managers",
+        *SOUNDS_LOCAL,
     ):
         assert frozenset() == local_reference(general), general
 

@@ -51,19 +51,19 @@ class Reply:
         related reads instead of an answer; empty for any other reply."""
         if not self.particular:
             return ""
-        about = " and ".join(PARTICULAR[k] for k in self.particular)
-        return (
-            f"That asks about {about}, and what I know is general, "
-            "not this company's own specifics, so I can't answer it for sure."
-        )
+        return GENERAL_ONLY.format(" or ".join(PARTICULAR[k] for k in self.particular))
 
 
-# How a reply names what a question asks that general knowledge can't know.
+# What a reply says general knowledge can't know, for each kind of question.
+GENERAL_ONLY = "What I have on this is general, not {}."
 PARTICULAR: dict[Kind, str] = {
-    "organisation": "this company or team",
-    "person": "particular people",
-    "time": "what is happening now or next",
+    "organisation": "your company's own details",
+    "person": "who holds which job at your company",
+    "time": "what will happen next or is happening right now",
 }
+RELATED_READS = "Related reads:"
+# Who may know what the knowledge can't (`Reply.human_contact`).
+ASK_A_PERSON = "Someone may know: ask {}."
 
 
 def link(entry: Entry) -> Link:
@@ -128,6 +128,8 @@ def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> 
             result.question,
             suggestions=tuple(link(m.entry) for m in result.suggestions),
             particular=result.particular,
+            # A person may know what the knowledge can't.
+            human_contact=human_contact if result.particular else "",
         )
     return Reply(
         "no_match",

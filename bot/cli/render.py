@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.answers.replies import EXAMPLES, Link, Reply
+from bot.answers.replies import ASK_A_PERSON, EXAMPLES, RELATED_READS, Link, Reply
 from bot.knowledge.models import Entry, Knowledge, Tip
 from bot.search.skills import format_skill
 from bot.text.markup import plain
@@ -43,8 +43,9 @@ def _suggestions(reply: Reply) -> list[str]:
     if reply.general_only:
         return [
             reply.general_only,
-            f"Related, in general: {numbered}",
+            f"{RELATED_READS} {numbered}",
             "Type a number or the /id to open one.",
+            ASK_A_PERSON.format(reply.human_contact) if reply.human_contact else "",
         ]
     return [
         "I'm not sure I understood.",

@@ -34,7 +34,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.answers.replies import EXAMPLES, Link, Reply
+from bot.answers.replies import ASK_A_PERSON, EXAMPLES, RELATED_READS, Link, Reply
 from bot.knowledge.models import Entry, Knowledge, Tip
 from bot.text.markup import defuse, echo, inert, plain, shorten, split_mrkdwn
 
@@ -342,17 +342,26 @@ def _fallback(reply: Reply) -> str:
     return inert(shorten(plain(_plain("\n".join(lines))), FALLBACK_CHARS))
 
 
-def suggestions(reply: Reply) -> Message:
+def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
+    """ "Did you mean"; or, for a question the knowledge can't know the
+    answer to (`Reply.general_only`), why, the related reads and, as when
+    nothing matched, who to ask."""
     titles = "; ".join(link.title for link in reply.suggestions)
     if reply.general_only:
-        return Message(
-            shorten(f"{reply.general_only} Related: {titles}.", FALLBACK_CHARS),
-            (
-                _section(reply.general_only),
-                _context("Related, in general:"),
-                _entry_buttons(reply.suggestions),
-            ),
-        )
+        text = f"{reply.general_only} {RELATED_READS} {titles}."
+        shown: list[Block] = [
+            _section(reply.general_only),
+            _context(RELATED_READS),
+            _entry_buttons(reply.suggestions),
+        ]
+        if reply.human_contact:
+            # Configured by the admin, so it may use Slack links such as <#C123>.
+            ask = ASK_A_PERSON.format(reply.human_contact)
+            shown.append(_context(ask))
+            text += f" {ask}"
+        if ask_expert:
+            shown.append(ask_expert_block(ExpertValue(reply.question)))
+        return Message(shorten(text, FALLBACK_CHARS), tuple(shown))
     intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
     return Message(
         shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
@@ -422,8 +431,9 @@ def for_reply(
     native_feedback: bool = False,
 ) -> Message:
     """The message for `reply`; `ask_expert` offers the experts when nothing
-    matched; `follow_up`: answered in a thread without a mention;
-    `native_feedback`: Slack's own feedback buttons instead of the votes."""
+    matched or the knowledge can't know the answer; `follow_up`: answered in
+    a thread without a mention; `native_feedback`: Slack's own feedback
+    buttons instead of the votes."""
     if reply.outcome == "answered":
         return answer(
             reply,
@@ -432,7 +442,7 @@ def for_reply(
             native_feedback=native_feedback,
         )
     if reply.outcome == "suggested":
-        return suggestions(reply)
+        return suggestions(reply, ask_expert=ask_expert)
     if reply.outcome == "no_match":
         return no_match(reply, ask_expert=ask_expert)
     return intro()

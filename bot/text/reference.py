@@ -14,9 +14,16 @@ names three kinds of reference:
   the organisation, not the deliberating "how do we", "should we", "do we
   need", nor the role's "we" ("as stpms", "we tpms"); "this company", "my
   org", "in the office".
-- `person`: "who is the …", "who's our …": a particular person or group.
-- `time`: "right now", "currently", "next year", "in the next 5 years", a
-  year ("in 2027"), "this quarter".
+- `person`: "who is the head of …", "who's our …": a particular person
+  holding a job (a head, lead, manager, director, VP …), or anyone asked
+  about with "our", "here" or "this company"; not "who are the stakeholders
+  a tpm works with".
+- `time`: "right now", "currently" (not "I'm currently a pm", which describes
+  the asker), "next year", "in the next 5 years", a year ("in 2027"), "this
+  quarter"; not "at the moment of a launch".
+
+A yes-or-no question about "the team" or "the org" ("does the team need a
+tpm") asks in general unless it also says "our", "here" or "this company".
 
 Whether an entry can answer such a question is for the caller to judge from
 the entry's own texts and its collection's (`bot.search.retriever`): a
@@ -63,14 +70,34 @@ _ASKING = frozenset(
 _ORGANISATION = re.compile(
     r"\b(?:this|my) (?:company|org|organization|organisation|firm|employer)\b"
     r"|\b(?:in|at|to|from) the office\b"
-    # A yes-or-no question about a unit: "does the ml platform team have …",
-    # "is the company planning …".
+    # A yes-or-no question about the company: "is the company planning …".
     r"|^(?:does|do|is|are|has|have|will|did|was) the (?:[a-z0-9]+ ){0,3}"
-    r"(?:company|team|org|organization|organisation|department|office)\b"
+    r"(?:company|office)\b"
 )
-_PERSON = re.compile(r"\bwho(?: is|'s| are| was) (?:the|our|in charge)\b")
+# The same about a unit ("does the ml platform team have …") is about one
+# organisation only when the question says whose ("does the team here …").
+_UNIT = re.compile(
+    r"^(?:does|do|is|are|has|have|will|did|was) the (?:[a-z0-9]+ ){0,3}"
+    r"(?:team|org|organization|organisation|department)\b"
+)
+_OWN = re.compile(
+    r"\b(?:our|here|this (?:company|org|organization|organisation|firm|team))\b"
+)
+_WHO = re.compile(r"\bwho(?: is|'s| are| was) (?:the|our|in charge)\b")
+# "who is the head of …": the one holding a job, not "who is the tpm
+# accountable to" (a program, product or project manager is the role).
+_PERSON = re.compile(
+    r"\bwho(?: is|'s| are| was) (?:our\b|in charge\b|the (?:[a-z0-9']+ ){0,3}?"
+    r"(?:heads?|leads?|leaders?|(?<!program )(?<!product )(?<!project )managers?"
+    r"|directors?|vps?|vice presidents?|chiefs?|c[eit]o|bosse?s?|owners?"
+    r"|recruiters?|contacts?)\b)"
+)
+# "I'm currently a pm": the asker, not the moment.
+_ASKER_NOW = re.compile(
+    r"^(?:[a-z]+ )?(?:i|i'm|im|i've|ive)(?: [a-z']+){0,2} currently\b"
+)
 _TIME = re.compile(
-    r"\b(?:right now|currently|at the moment|as of now|these days)\b"
+    r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
     r"|\b(?:next|coming|last) (?:\d+|few|couple(?: of)?|two|three|five|ten) years\b"
     r"|\b(?:19|20)\d\d\b"
@@ -161,10 +188,15 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
             and any(_organisational_we(c) for c in parts)
             and not _ROLE_WE.search(joined)
         )
+        or (any(_UNIT.search(c) for c in said) and _OWN.search(joined))
     ):
         found.add("organisation")
-    if "who" in joined and _PERSON.search(joined):
+    if "who" in joined and (
+        _PERSON.search(joined) or (_WHO.search(joined) and _OWN.search(joined))
+    ):
         found.add("person")
-    if _TIME_HINT.search(joined) and _TIME.search(joined):
+    if _TIME_HINT.search(joined) and any(
+        _TIME.search(_ASKER_NOW.sub("", c)) for c in said
+    ):
         found.add("time")
     return frozenset(found)

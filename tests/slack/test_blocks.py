@@ -165,10 +165,11 @@ def test_related_reads_for_a_question_about_this_company_say_why() -> None:
     message = blocks.suggestions(reply)
     rendered = _check_limits(message)
     said = rendered[0]["text"]["text"]
-    assert said.startswith(
-        "That asks about this company or team and what is happening now or next"
+    assert said == (
+        "What I have on this is general, not your company's own details "
+        "or what will happen next or is happening right now."
     )
-    assert "not this company's own specifics" in message.text
+    assert message.text.startswith(f"{said} Related reads: Entry 0")
     assert "Did you mean" not in json.dumps(rendered) + message.text
     assert "<!channel>" not in json.dumps(rendered) + message.text
     assert "show_entry:e0" in json.dumps(rendered)

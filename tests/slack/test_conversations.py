@@ -410,7 +410,7 @@ def test_a_mention_about_this_company_gets_related_reads(slack: RunningApp) -> N
     slack.send.event(envelope(event))
     [post] = slack.fake.wait_delivered("chat.postMessage")
     assert event["ts"] == post.body["thread_ts"]
-    general = "what I know is general, not this company's own specifics"
+    general = "What I have on this is general, not your company's own details."
     assert general in post.body["text"]
     assert general in _blocks_text(post.body)
     assert "show_entry:skill-cybersecurity" in _blocks_text(post.body)

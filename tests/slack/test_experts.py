@@ -85,6 +85,21 @@ def test_no_match_offers_the_experts_and_the_click_asks_them(
     assert "ephemeral" == told.body["response_type"]
 
 
+def test_a_question_about_this_company_offers_the_experts(
+    experts: RunningApp,
+) -> None:
+    """Related reads for a question the knowledge can't know the answer to
+    come with the button too, and the click asks the experts."""
+    question = "is cybersecurity important for tpms at this company"
+    reply, question_ts = _no_match_in_a_thread(experts, question)
+    assert "show_entry:skill-cybersecurity" in json.dumps(reply.body["blocks"])
+    button = _button(reply, blocks.ASK_EXPERT)
+    _click(experts, button["value"], question_ts)
+    [post] = experts.fake.wait_delivered("chat.postMessage")
+    assert EXPERTS == post.body["channel"]
+    assert question in json.dumps(post.body)
+
+
 def test_asking_twice_posts_once(experts: RunningApp) -> None:
     """A second click on the same question says it's already with the experts."""
     reply, question_ts = _no_match_in_a_thread(experts, "xyzzy plugh frobnicate")
