@@ -474,10 +474,11 @@ def test_an_urgent_writer_goes_before_those_waiting() -> None:
     holding.wait(5)
     later = threading.Thread(target=write, args=("reply", False))
     later.start()
-    time.sleep(0.1)  # the reply's writer waits for its turn
     urgent = threading.Thread(target=write, args=("ack", True))
     urgent.start()
-    time.sleep(0.1)
+    deadline = time.monotonic() + 5
+    while not turns._urgent and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the urgent writer waits: it goes first
     waiting.set()
     for thread in (holder, later, urgent):
         thread.join(5)

@@ -250,7 +250,9 @@ def test_requests_that_come_during_a_commit_share_the_next(tmp_path: Path) -> No
     first_writing.wait(5)
     threads += [start(f"event:Ev{n}") for n in (1, 2, 3)]
     threads.append(start("event:Ev0", "re-sent"))
-    time.sleep(0.2)  # all four wait for the first transaction
+    deadline = time.monotonic() + 5
+    while len(group._queue) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until all four wait for the first transaction
     release.set()
     for thread in threads:
         thread.join(5)
