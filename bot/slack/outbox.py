@@ -159,6 +159,7 @@ class Outbox:
         self._in_flight: set[int] = set()  # rows acked and not yet done
         self._waiting: dict[int, float] = {}  # rows not yet begun: when acked
         self._unfinished: list[int] = []  # done, but the delete failed
+        self._resuming: set[int] = set()  # taken up from a dead process, not done
         self._recorder = GroupCommit(
             lambda batch: store.enqueue_many(batch, self.owner, self.lease)
         )
@@ -231,14 +232,20 @@ class Outbox:
     def resume(self, app: App, stop: threading.Event | None = None) -> int:
         """Handle the rows of processes that died, one at a time, until none
         is left or `stop`; how many were resumed. Rows are taken RESUME_BATCH
-        at a time, so few are held when `stop` comes; those are this
-        process's from then on (`keep_leases` renews them with the others)."""
+        at a time, so few are held when `stop` comes; those left undone then
+        are not renewed, and whoever looks after their lease takes them up."""
         resumed = 0
         while not (stop is not None and stop.is_set()):
             taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
             if not taken:
                 break
-            resumed += self._replay(app, taken, stop)
+            with self._lock:
+                self._resuming.update(p.id for p in taken)
+            try:
+                resumed += self._replay(app, taken, stop)
+            finally:
+                with self._lock:
+                    self._resuming.difference_update(p.id for p in taken)
         return resumed
 
     def _replay(
@@ -277,13 +284,17 @@ class Outbox:
         return resumed
 
     def keep(self) -> None:
-        """Renew this process's leases (it is alive and on them), delete rows
-        whose delete failed before, and update the backlog gauges."""
+        """Renew the leases of the rows this process is on (acked and not
+        done, or being taken up), delete rows whose delete failed before,
+        and update the backlog gauges. A row this process holds but isn't on
+        (its batch's commit reported a failure, so it was refused, though
+        the row may have been written) is let run out and taken up."""
         with self._lock:
             unfinished, self._unfinished = self._unfinished, []
+            on = self._in_flight | self._resuming | set(unfinished)
         if unfinished:
             self.store.forget_requests(unfinished)
-        self.store.renew(self.owner, self.lease)
+        self.store.renew(self.owner, on, self.lease)
         count, oldest = self.store.backlog()
         self.metrics.outbox_backlog.set(count)
         age = (utcnow() - oldest).total_seconds() if oldest else 0.0

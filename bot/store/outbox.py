@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
@@ -23,6 +23,7 @@ from bot.store.records import Pending, _aware
 from bot.store.schema import outbox
 
 LEASE = dt.timedelta(seconds=30)
+RENEW_CHUNK = 500  # row ids per statement, well within SQLite's bound parameters
 
 
 class NewRequest(NamedTuple):
@@ -88,15 +89,26 @@ class OutboxMixin(StoreBase):
         with self._begin() as conn:
             conn.execute(delete(outbox).where(outbox.c.id == row_id))
 
-    def renew(self, owner: str, lease: dt.timedelta = LEASE) -> int:
-        """Extend the leases of `owner`'s rows: it is alive and on them."""
+    def renew(
+        self, owner: str, rows: Collection[int], lease: dt.timedelta = LEASE
+    ) -> int:
+        """Extend the leases of `rows` that `owner` holds: it is alive and on
+        them. Its other rows (a batch whose commit was reported failed, say)
+        are let run out, so someone takes them up."""
+        ids = sorted(rows)
+        renewed = 0
         with self._begin() as conn:
-            result = conn.execute(
-                update(outbox)
-                .where(outbox.c.owner == owner)
-                .values(lease_until=self._now() + lease)
-            )
-        return result.rowcount
+            for start in range(0, len(ids), RENEW_CHUNK):
+                result = conn.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.owner == owner,
+                        outbox.c.id.in_(ids[start : start + RENEW_CHUNK]),
+                    )
+                    .values(lease_until=self._now() + lease)
+                )
+                renewed += result.rowcount
+        return renewed
 
     def take_expired(
         self, owner: str, limit: int = 50, lease: dt.timedelta = LEASE

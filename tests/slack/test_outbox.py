@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from slack_bolt.request import BoltRequest
 from sqlalchemy import text, update
 from sqlalchemy.exc import OperationalError
 
@@ -209,6 +210,35 @@ def test_one_look_takes_up_every_row_a_dead_process_left(slack: RunningApp) -> N
     resumer = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
     assert 12 == resumer.resume(slack.app)
     assert {e["ts"]: 1 for e in events} == _replies(slack.fake)
+    assert (0, None) == slack.store.backlog()
+
+
+def test_a_row_the_live_process_is_not_on_runs_out_and_is_taken_up(
+    slack: RunningApp,
+) -> None:
+    """A row written under this process's name that it isn't working on (its
+    batch's commit was reported failed, so the request got 503 and Slack's
+    retry was told it was queued) is not renewed: its lease runs out and it
+    is answered once. A request it did accept keeps its lease."""
+    live = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=1)
+    lost = mention(f"{QUESTION} (written, then refused)")
+    raw = json.dumps(envelope(lost))
+    slack.store.enqueue(
+        request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, live.owner, live.lease
+    )
+    accepted = BoltRequest(
+        body=json.dumps(envelope(mention(f"{QUESTION} (kept)"))), mode="socket_mode"
+    )
+    row = live.accept(accepted)
+    assert row is not None
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        live.keep()
+        time.sleep(0.1)
+    assert 1 == live.resume(slack.app)
+    assert {lost["ts"]: 1} == _replies(slack.fake)
+    assert 1 == slack.store.backlog()[0]  # the accepted one, still leased
+    live.done(row)
     assert (0, None) == slack.store.backlog()
 
 

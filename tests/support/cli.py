@@ -56,7 +56,8 @@ def cli(
         timeout=60,
         check=False,
     )
-    assert "Traceback" not in done.stderr.decode("utf-8", "replace"), done.stderr.decode()[-3000:]
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr[-3000:]
     return subprocess.CompletedProcess(
         done.args,
         done.returncode,
