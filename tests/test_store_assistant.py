@@ -43,8 +43,8 @@ def test_a_started_thread_is_known_with_its_context(store: Store) -> None:
 def test_threads_older_than_the_retention_are_forgotten(
     store: Store, clock: SettableNow
 ) -> None:
-    """A thread started 91 days ago goes, with its context; one started
-    89 days ago stays."""
+    """A thread started 91 days ago and quiet since goes, with its context;
+    one started 89 days ago stays."""
     store.start_assistant_thread(CHANNEL, "1.1", "U1", {"channel_id": "C1"})
     clock.now += dt.timedelta(days=2)
     store.start_assistant_thread(CHANNEL, "2.2", "U1", {"channel_id": "C2"})
@@ -53,6 +53,26 @@ def test_threads_older_than_the_retention_are_forgotten(
     assert not store.is_assistant_thread(CHANNEL, "1.1")
     assert store.assistant_context(CHANNEL, "1.1") is None
     assert {"channel_id": "C2"} == store.assistant_context(CHANNEL, "2.2")
+
+
+def test_a_thread_used_lately_is_kept_and_forgotten_once_quiet(
+    store: Store, clock: SettableNow
+) -> None:
+    """Opened 100 days ago, but the bot answered in one 20 days ago and
+    stored another's context then: both kept; 91 quiet days later, both go."""
+    store.start_assistant_thread(CHANNEL, "1.1", "U1", {"channel_id": "C1"})
+    store.start_assistant_thread(CHANNEL, "2.2", "U1", {"channel_id": "C1"})
+    clock.now += dt.timedelta(days=80)
+    store.use_assistant_thread(CHANNEL, "1.1")
+    assert store.save_assistant_context(CHANNEL, "2.2", {"channel_id": "C2"})
+    clock.now += dt.timedelta(days=20)
+    assert 0 == store.forget_assistant_threads(dt.timedelta(days=90))
+    assert store.is_assistant_thread(CHANNEL, "1.1")
+    assert {"channel_id": "C2"} == store.assistant_context(CHANNEL, "2.2")
+    clock.now += dt.timedelta(days=71)
+    assert 2 == store.forget_assistant_threads(dt.timedelta(days=90))
+    assert not store.is_assistant_thread(CHANNEL, "1.1")
+    assert not store.is_assistant_thread(CHANNEL, "2.2")
 
 
 def test_the_context_follows_the_person(store: Store) -> None:

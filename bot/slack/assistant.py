@@ -184,6 +184,7 @@ class Panel(Conversations):
         text = question_from(event.get("text", ""), context.bot_user_id)
         if event.get("files") and not text:
             self._note_files(body, event, context, client)
+            self._used(channel, thread_ts)
             return
         status = functools.partial(
             client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts
@@ -198,9 +199,18 @@ class Panel(Conversations):
         finally:
             if said is None and shown:  # nothing posted: don't leave it spinning
                 _quietly("status", lambda: status(status=""))
+        if said is not None:
+            self._used(channel, thread_ts)
         reply = said.reply if said else None
         if reply is not None and reply.outcome == "answered":
             self._title(client, channel, thread_ts, reply.title)
+
+    def _used(self, channel: str, thread_ts: str) -> None:
+        """The bot spoke in the thread: it is kept, counted from now."""
+        try:
+            self.deps.store.use_assistant_thread(channel, thread_ts)
+        except SQLAlchemyError as error:  # pruned a little early, at worst
+            structlog.get_logger().warning("assistant.use_lost", error=str(error)[:200])
 
     def _tip(
         self, body: Body, event: Event, context: BoltContext, client: WebClient

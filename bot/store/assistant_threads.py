@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
@@ -30,12 +30,14 @@ class AssistantThreadsMixin(StoreBase):
         self, channel: str, thread_ts: str, user: str, context: dict[str, Any]
     ) -> None:
         """Remember a thread Slack said was opened (a retried event: no change)."""
+        now = self._now()
         row = {
             "channel": channel[:40],
             "thread_ts": thread_ts[:40],
             "user_hash": hash_user(user, self._salt),
             "context": _context_column(context),
-            "started_at": self._now(),
+            "started_at": now,
+            "used_at": now,
         }
         try:
             with self._begin() as conn:
@@ -56,11 +58,18 @@ class AssistantThreadsMixin(StoreBase):
     def save_assistant_context(
         self, channel: str, thread_ts: str, context: dict[str, Any]
     ) -> bool:
-        """The context Slack sent last; False for a thread never started here."""
-        values = {"context": _context_column(context)}
+        """The context Slack sent last; False for a thread never started here.
+        The thread counts as used now."""
+        values = {"context": _context_column(context), "used_at": self._now()}
         query = update(assistant_threads).where(self._thread(channel, thread_ts))
         with self._begin() as conn:
             return bool(conn.execute(query.values(values)).rowcount)
+
+    def use_assistant_thread(self, channel: str, thread_ts: str) -> None:
+        """The bot answered in the thread: it is kept for another retention."""
+        query = update(assistant_threads).where(self._thread(channel, thread_ts))
+        with self._begin() as conn:
+            conn.execute(query.values(used_at=self._now()))
 
     def assistant_context(self, channel: str, thread_ts: str) -> dict[str, str] | None:
         query = select(assistant_threads.c.context).where(
@@ -93,10 +102,13 @@ class AssistantThreadsMixin(StoreBase):
             conn.execute(query.values(titled_at=None))
 
     def forget_assistant_threads(self, age: dt.timedelta) -> int:
-        """Forget threads started more than `age` ago (the person's hash, the
+        """Forget threads last used more than `age` ago (the person's hash, the
         channel they were viewing); a message in one later is answered as in
-        any DM thread. How many went."""
+        any DM thread. A row from before `used_at` counts from its opening.
+        How many went."""
         cutoff = self._now() - age
-        query = delete(assistant_threads).where(assistant_threads.c.started_at < cutoff)
+        table = assistant_threads.c
+        used = func.coalesce(table.used_at, table.started_at)
+        query = delete(assistant_threads).where(used < cutoff)
         with self._begin() as conn:
             return int(conn.execute(query).rowcount)

@@ -1,7 +1,9 @@
 """The store's tables, all declared on `metadata`.
 
 A feature that needs another table declares it here; `Store.create_schema`
-creates every table on `metadata` on start.
+creates every table on `metadata` on start. A column added to a table that
+is already deployed must be nullable or have a `server_default`:
+`create_schema` adds it to the existing table, whose rows need a value.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ thread_topics = Table(
 # Threads people opened with the app in Slack's AI-app side panel: so their
 # messages are told from plain DM threads, the context Slack last sent (the
 # channel the person is viewing, JSON), and whether the thread has a title.
+# `used_at`: when it was opened, or the bot last answered or stored context
+# in it (NULL in rows from before the column: `started_at` counts then).
 assistant_threads = Table(
     "assistant_threads",
     metadata,
@@ -106,6 +110,7 @@ assistant_threads = Table(
     Column("context", Text, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, index=True),
     Column("titled_at", DateTime(timezone=True), nullable=True),
+    Column("used_at", DateTime(timezone=True), nullable=True),
 )
 
 # The store's own settings: the key user ids are hashed with.

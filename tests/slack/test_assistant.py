@@ -3,9 +3,11 @@ their prompts, status, title, answers, follow-ups and native feedback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +19,12 @@ from bot.answers.prompts import TIP_PROMPT
 from bot.answers.schedule import tip_for
 from bot.slack.assistant import EVENTS, PROMPTS_TITLE, STATUS, StoreContexts
 from bot.slack.blocks import SORRY
+from bot.store.database import Store
+from bot.store.engine import engine_for
 from bot.store.records import Candidate
 from tests.slack.conftest import RunningApp
 from tests.slack.test_fuzz_requests import JSON_VALUES
+from tests.support.clock import SettableNow
 from tests.support.fake_slack import Call
 from tests.support.harness import (
     USER,
@@ -144,6 +149,30 @@ def test_a_question_in_the_panel_is_answered_once_with_status_title_and_feedback
     [title] = slack.fake.delivered(SET_TITLE)
     knowledge = slack.core.library.snapshot().knowledge
     assert knowledge.by_id["skill-cybersecurity"].title == title.body["title"]
+
+
+def test_a_thread_answered_in_lately_outlives_the_retention_from_its_opening(
+    start_app: Callable[..., RunningApp], tmp_path: Path
+) -> None:
+    """Opened 100 days ago and answered in 20 days ago: still a panel thread
+    after a 90-day prune; quiet for 91 days more, it is forgotten."""
+    clock = SettableNow(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    slack = start_app(
+        store=Store(engine_for(f"sqlite:///{tmp_path / 'c.db'}"), now=clock)
+    )
+    started = _opened(slack)
+    opened = started["assistant_thread"]
+    where = (opened["channel_id"], opened["thread_ts"])
+    clock.now += dt.timedelta(days=80)
+    slack.send.event(envelope(panel_message(CYBER, started)))
+    slack.fake.wait_delivered("chat.postMessage")
+    slack.drain()
+    clock.now += dt.timedelta(days=20)
+    assert 0 == slack.store.forget_assistant_threads(dt.timedelta(days=90))
+    assert slack.store.is_assistant_thread(*where)
+    clock.now += dt.timedelta(days=71)
+    assert 1 == slack.store.forget_assistant_threads(dt.timedelta(days=90))
+    assert not slack.store.is_assistant_thread(*where)
 
 
 def test_follow_ups_use_the_thread_s_own_topic(slack: RunningApp) -> None:
