@@ -173,9 +173,15 @@ def test_what_counts_as_a_local_reference() -> None:
         "new grad here, what does a tpm do",
         "does anyone here know what an stpm does",
         "should we learn python as program managers",
+        # "here" introducing the asker or the channel makes nothing local,
+        # whatever else the question says; nor does the role's "our".
+        "pm here, who are the stakeholders a tpm works with?",
+        "new tpm here - does the team need a tpm",
+        "as tpms, who are the stakeholders of our programs?",
         *SOUNDS_LOCAL,
     ):
         assert frozenset() == local_reference(general), general
+    assert {"organisation", "person"} == local_reference("who is our skip level")
 
 
 @pytest.mark.parametrize("semantic", [False, True], ids=["words", "model"])

@@ -80,8 +80,9 @@ _UNIT = re.compile(
     r"^(?:does|do|is|are|has|have|will|did|was) the (?:[a-z0-9]+ ){0,3}"
     r"(?:team|org|organization|organisation|department)\b"
 )
+# Whose: "our", "this company" (and "here" as a place: `_locative_here`).
 _OWN = re.compile(
-    r"\b(?:our|here|this (?:company|org|organization|organisation|firm|team))\b"
+    r"\b(?:our|this (?:company|org|organization|organisation|firm|team))\b"
 )
 _WHO = re.compile(r"\bwho(?: is|'s| are| was) (?:the|our|in charge)\b")
 # "who is the head of …": the one holding a job, not "who is the tpm
@@ -177,8 +178,11 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
     parts = _clauses(lowered)
     said = [" ".join(words) for words in parts]
     joined = " ".join(said)
+    here = places and "here" in joined and any(_locative_here(c) for c in parts)
+    # "as tpms, … our programs": the role's "our", nobody's in particular.
+    own = here or (bool(_OWN.search(joined)) and not _ROLE_WE.search(joined))
     if (
-        (places and "here" in joined and any(_locative_here(c) for c in parts))
+        here
         or (
             _ORGANISATION_HINT.search(joined)
             and any(_ORGANISATION.search(c) for c in said)
@@ -188,11 +192,11 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
             and any(_organisational_we(c) for c in parts)
             and not _ROLE_WE.search(joined)
         )
-        or (any(_UNIT.search(c) for c in said) and _OWN.search(joined))
+        or (any(_UNIT.search(c) for c in said) and own)
     ):
         found.add("organisation")
     if "who" in joined and (
-        _PERSON.search(joined) or (_WHO.search(joined) and _OWN.search(joined))
+        _PERSON.search(joined) or (_WHO.search(joined) and own)
     ):
         found.add("person")
     if _TIME_HINT.search(joined) and any(
