@@ -157,7 +157,11 @@ class Teaching(Listeners):
         user = str((body.get("user") or {}).get("id", ""))
         try:
             curator = curators.is_curator(client, self.deps.settings, user)
-        except curators.CannotTell:
+        except (curators.CannotTell, OSError) as error:  # busy, failing, away
+            if isinstance(error, OSError):
+                structlog.get_logger().warning(
+                    "curators.lookup_failed", error=type(error).__name__
+                )
             respond(
                 response_type="ephemeral",
                 replace_original=False,

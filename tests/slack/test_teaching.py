@@ -269,14 +269,19 @@ def test_a_rate_limited_look_up_at_submission_is_not_a_no(
     assert [] == teaching.store.changes()
 
 
+@pytest.mark.parametrize("failure", ["500", "reset"])
 def test_a_failing_look_up_at_the_click_asks_to_try_again(
-    teaching: RunningApp,
+    teaching: RunningApp, failure: str
 ) -> None:
-    """*Teach* clicked while Slack answers the look-up with 500 (past its
-    retries): a private note to try again, not "only curators", no modal."""
+    """*Teach* clicked while Slack answers the look-up with 500 or drops the
+    connection (past the retries): a private note to try again, not "only
+    curators", no modal."""
     _members(teaching)
     for _ in range(4):
-        teaching.fake.fail_next("conversations.members", status=500)
+        if failure == "500":
+            teaching.fake.fail_next("conversations.members", status=500)
+        else:
+            teaching.fake.fail_next("conversations.members", reset=True)
     _teach_click(teaching, CURATOR)
     [note] = teaching.fake.wait_delivered("response_url")
     assert note.body["text"].startswith("I couldn't check that you are a curator")
