@@ -16,7 +16,7 @@ from bot.slack import blocks
 from bot.slack.outbox import Outbox, request_key
 from bot.store.schema import outbox
 from tests.slack.conftest import RunningApp
-from tests.support.fake_slack import Call
+from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import USER, block_action, envelope, mention, message
 
 EXPERTS = "C0EXPERTS"
@@ -377,6 +377,39 @@ def test_a_private_relay_taken_up_after_a_crash_is_not_posted_again(
     assert ["experts.dm_unknown"] == [
         e["event"] for e in logs if e["event"] == "experts.dm_unknown"
     ]
+
+
+def test_a_relay_slack_never_got_is_sent_with_the_next_reply(
+    experts: RunningApp, start_app: Callable[..., RunningApp]
+) -> None:
+    """The expert's reply reaches a replica whose Slack is gone (connection
+    refused: surely not relayed): its claim is let go, and the expert's next
+    reply, on a replica that reaches Slack, is relayed to the asker."""
+    post, question_ts = _ask(experts, "xyzzy plugh away")
+    post_ts = _post_ts(experts, post)
+    gone = FakeSlack().start()
+    away = start_app(
+        store=experts.store, SLACK_API_BASE_URL=gone.api_url, experts_channel=EXPERTS
+    )
+    gone.stop()
+    experts.fake.reset()
+    first = message(
+        "Ask the release team",
+        channel=EXPERTS,
+        channel_type="channel",
+        thread_ts=post_ts,
+        user=EXPERT,
+    )
+    away.send.event(envelope(first, "EvAway"))
+    away.drain()
+    assert [] == experts.fake.delivered("chat.postMessage")
+    _expert_says(experts, post_ts, "Ask the release team, channel #release")
+    [relayed] = experts.fake.wait_delivered("chat.postMessage")
+    assert ("C0CHAN01", question_ts) == (
+        relayed.body["channel"],
+        relayed.body["thread_ts"],
+    )
+    assert "#release" in relayed.text
 
 
 def test_two_replicas_and_a_restart_relay_one_reply(
