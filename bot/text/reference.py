@@ -195,9 +195,7 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
         or (any(_UNIT.search(c) for c in said) and own)
     ):
         found.add("organisation")
-    if "who" in joined and (
-        _PERSON.search(joined) or (_WHO.search(joined) and own)
-    ):
+    if "who" in joined and (_PERSON.search(joined) or (_WHO.search(joined) and own)):
         found.add("person")
     if _TIME_HINT.search(joined) and any(
         _TIME.search(_ASKER_NOW.sub("", c)) for c in said
