@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.asking import _each_part
+from bot.answers.followup import parts
 from bot.cli.chat import Chat
 from bot.clock import Clock
 from bot.compose import Core, build
-from bot.search.retriever import Retriever
+from bot.search.retriever import Result, Retriever
 from bot.slack import blocks
 from bot.text.reference import local_reference
 from tests.support.cli import cli
@@ -215,3 +217,15 @@ def test_a_question_in_parts_about_this_company_stays_whole(core: Core) -> None:
     assert "answered" != asked.result.status
     assert ("organisation",) == asked.result.particular
     assert () == asked.also
+
+
+def test_parts_are_judged_by_what_the_whole_question_asks(core: Core) -> None:
+    """Even when the whole question matched nothing (so it carries no
+    reading of its own), a part's entry that never speaks of this company
+    answers no part of a question about it."""
+    retriever = core.library.snapshot().retriever
+    question = "at this company, what do stpms do and what skills do they need?"
+    pieces = parts(question)
+    assert len(pieces) > 1
+    whole = Result(question, "no_match")
+    assert (whole, ()) == _each_part(retriever, whole, pieces)

@@ -164,7 +164,12 @@ def _each_part(
         if result.best is not None:
             answered.append(result)
     distinct = list({r.best.entry.id: r for r in answered if r.best}.values())
-    if len(distinct) < 2:
+    # Judged whole: a part's entry that can't answer what the whole question
+    # asks about this company (or a person, a moment) answers no part of it.
+    local = any(
+        retriever.particular(whole.question, r.best.entry) for r in distinct if r.best
+    )
+    if len(distinct) < 2 or local:
         return whole, ()
     main = replace(distinct[0], question=whole.question, truncated=whole.truncated)
     return main, tuple(distinct[1:])
