@@ -90,15 +90,6 @@ def test_claims_kept_for_good_are_never_pruned(
     assert not store.claim(["keep:welcome:U1"])
 
 
-def test_answered_threads_are_remembered(store: Store) -> None:
-    """A thread the bot answered in is known; remembering twice is harmless."""
-    store.remember_thread("C1", "1.1")
-    store.remember_thread("C1", "1.1")
-    assert store.answered_in("C1", "1.1")
-    assert not store.answered_in("C1", "2.2")
-    assert not store.answered_in("C2", "1.1")
-
-
 def test_a_conversations_topic_is_kept_and_replaced(store: Store) -> None:
     """What a thread is about: the last entry, what was shown since, and who
     asked, known only as a hash; remembering again replaces it."""
@@ -122,23 +113,17 @@ def test_a_conversations_topic_is_kept_and_replaced(store: Store) -> None:
 def test_conversations_quiet_longer_than_the_retention_are_forgotten(
     store: Store, clock: SettableNow
 ) -> None:
-    """A thread last answered 91 days ago loses its topic and its answered
-    mark; one that went on 10 days ago (an old start, a recent answer)
-    keeps both."""
+    """A thread last answered 91 days ago loses its topic (and who asked);
+    one that went on 10 days ago (an old start, a recent answer) keeps it."""
     store.remember_topic("C1", "1.1", "skill-cloud", "U1")
-    store.remember_thread("C1", "1.1")
     store.remember_topic("C1", "2.2", "skill-cloud", "U1")
-    store.remember_thread("C1", "2.2")
     clock.now += dt.timedelta(days=81)
     store.remember_topic("C1", "2.2", "technical-skills", "U1")
-    store.remember_thread("C1", "2.2")
     clock.now += dt.timedelta(days=10)
-    assert 2 == store.forget_conversations(dt.timedelta(days=90))
+    assert 1 == store.forget_conversations(dt.timedelta(days=90))
     assert store.topic_of("C1", "1.1") is None
-    assert not store.answered_in("C1", "1.1")
     kept = store.topic_of("C1", "2.2")
     assert kept is not None and "technical-skills" == kept.entry_id
-    assert store.answered_in("C1", "2.2")
 
 
 def test_votes_store_a_hash_not_the_user(store: Store, clock: SettableNow) -> None:
@@ -185,10 +170,12 @@ def test_in_memory_sqlite_is_shared_across_threads() -> None:
     """sqlite:// (memory) works from listener threads too."""
     store = Store(engine_for("sqlite://"))
     store.create_schema()
-    thread = threading.Thread(target=store.remember_thread, args=("C1", "1.1"))
+    thread = threading.Thread(
+        target=store.remember_topic, args=("C1", "1.1", "skill-cloud", "U1")
+    )
     thread.start()
     thread.join()
-    assert store.answered_in("C1", "1.1")
+    assert store.topic_of("C1", "1.1") is not None
 
 
 MONDAY = dt.date(2030, 1, 7)

@@ -268,10 +268,7 @@ class Conversations(Listeners):
                 follow_up=follow_up,
                 native_feedback=self.native_feedback,
             )
-        channel = event["channel"]
         self._post(body, event, context, client, thread_ts, message)
-        if thread_ts:
-            self.deps.store.remember_thread(channel, thread_ts)
         if reply is not None and reply.outcome == "answered":
             shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
             self._remember(event, thread_ts, reply.entry_id, shown)

@@ -1,17 +1,17 @@
-"""Claims on Slack events, and the threads the bot has answered."""
+"""Claims on Slack events, and what the conversations the bot answered in are about."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
 from bot.store.engine import hash_user
 from bot.store.records import Topic
-from bot.store.schema import answered_threads, processed_events, thread_topics
+from bot.store.schema import processed_events, thread_topics
 
 # Claims with this prefix are never pruned: things done once per person ever
 # (a welcome), not once per Slack retry window.
@@ -59,34 +59,6 @@ class ClaimsMixin(StoreBase):
                 )
             )
         return result.rowcount
-
-    # -- answered threads -------------------------------------------------
-
-    def remember_thread(self, channel: str, thread_ts: str) -> None:
-        row = {"channel": channel, "thread_ts": thread_ts, "answered_at": self._now()}
-        try:
-            with self._begin() as conn:
-                conn.execute(insert(answered_threads), row)
-        except IntegrityError:  # answered in before: it went on just now
-            key = (answered_threads.c.channel == channel) & (
-                answered_threads.c.thread_ts == thread_ts
-            )
-            with self._begin() as conn:
-                conn.execute(
-                    update(answered_threads)
-                    .where(key)
-                    .values(answered_at=row["answered_at"])
-                )
-
-    def answered_in(self, channel: str, thread_ts: str) -> bool:
-        query = select(
-            exists().where(
-                answered_threads.c.channel == channel,
-                answered_threads.c.thread_ts == thread_ts,
-            )
-        )
-        with self._connect() as conn:
-            return bool(conn.execute(query).scalar())
 
     # -- what a conversation is about ---------------------------------------
 
@@ -145,7 +117,4 @@ class ClaimsMixin(StoreBase):
             topics = conn.execute(
                 delete(thread_topics).where(thread_topics.c.updated_at < cutoff)
             ).rowcount
-            threads = conn.execute(
-                delete(answered_threads).where(answered_threads.c.answered_at < cutoff)
-            ).rowcount
-        return int(topics) + int(threads)
+        return int(topics)

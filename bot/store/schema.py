@@ -74,14 +74,6 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
 )
 
-answered_threads = Table(
-    "answered_threads",
-    metadata,
-    Column("channel", String(40), primary_key=True),
-    Column("thread_ts", String(40), primary_key=True),
-    Column("answered_at", DateTime(timezone=True), nullable=False),
-)
-
 # What each answered conversation (a thread, or a DM) is about: the entry last
 # answered, the entries "tell me more" has shown since (space-separated), and
 # who asked (hashed), so a follow-up is told apart from others' remarks.
