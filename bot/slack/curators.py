@@ -45,7 +45,7 @@ UNAVAILABLE = frozenset(
 
 class CannotTell(Exception):
     """Slack couldn't say just now whether someone is a curator (rate limited,
-    a 5xx): neither yes nor no, so ask them to try again."""
+    a 5xx, out of reach): neither yes nor no, so ask them to try again."""
 
 
 def _unavailable(error: SlackApiError) -> bool:
@@ -57,7 +57,8 @@ def is_curator(client: WebClient, settings: Settings, user: str) -> bool:
     """Whether `user` is a curator now; a lookup Slack refuses (a missing
     scope, a channel the bot left) counts as no, and is logged. Raises
     `CannotTell` when no check said yes and one couldn't answer (a 429, a
-    5xx): a curator is never told they aren't one because Slack was busy."""
+    5xx, a timeout or a lost connection): a curator is never told they
+    aren't one because Slack was busy or away."""
     checks = (
         (settings.curators_channel, _in_channel),
         (settings.curators_usergroup, _in_group),
@@ -76,6 +77,11 @@ def is_curator(client: WebClient, settings: Settings, user: str) -> bool:
                 slack_error=error.response.get("error"),
             )
             unknown = unknown or _unavailable(error)
+        except OSError as error:  # a timeout, a dropped connection
+            structlog.get_logger().warning(
+                "curators.lookup_failed", where=where, error=type(error).__name__
+            )
+            unknown = True
     if unknown:
         raise CannotTell(user)
     return False

@@ -58,10 +58,6 @@ def origin(body: Body, value: blocks.ExpertValue) -> Origin | None:
     return channel, message.get("thread_ts") or message.get("ts")
 
 
-class NotRelayed(Exception):
-    """Nothing reached the asker: the relay failed before it was posted."""
-
-
 def permalink(client: WebClient, channel: str, ts: str | None) -> str | None:
     """A link to the message, or None (direct messages, private replies)."""
     if not ts or channel.startswith("D"):
@@ -360,17 +356,18 @@ class Experts(Listeners):
         if not claimed and not resumed:
             return
         try:
-            try:
-                link = permalink(client, event["channel"], event["ts"])
-            except OSError as error:  # Slack away: nothing relayed yet
-                raise NotRelayed from error
-            message = relayed(question, text, link)
+            link = permalink(client, event["channel"], event["ts"])
+        except OSError:  # Slack away: nothing relayed yet, the next reply then
+            store.release_reply(question.id)
+            raise
+        message = relayed(question, text, link)
+        try:
             told = tell_asker(
                 client, question, message, f"expert-reply:{question.id}", resumed
             )
-        except (SlackApiError, OSError, NotRelayed) as error:
-            if isinstance(error, NotRelayed) or not unclear(error):
-                store.release_reply(question.id)  # surely not relayed: the next
+        except (SlackApiError, OSError) as error:
+            if not unclear(error):  # surely not relayed: the next reply, then
+                store.release_reply(question.id)
             raise
         structlog.get_logger().info("experts.relayed", question=question.id, to=told)
 

@@ -157,11 +157,7 @@ class Teaching(Listeners):
         user = str((body.get("user") or {}).get("id", ""))
         try:
             curator = curators.is_curator(client, self.deps.settings, user)
-        except (curators.CannotTell, OSError) as error:  # busy, failing, away
-            if isinstance(error, OSError):
-                structlog.get_logger().warning(
-                    "curators.lookup_failed", error=type(error).__name__
-                )
+        except curators.CannotTell:  # busy, failing or away: logged there
             respond(
                 response_type="ephemeral",
                 replace_original=False,
@@ -265,12 +261,7 @@ class Teaching(Listeners):
             quick = quick_client(client, SUBMIT_LOOKUP_SECONDS)
             if curators.is_curator(quick, settings, user):
                 return ""
-        except OSError as error:  # a timeout or a dropped connection
-            structlog.get_logger().warning(
-                "curators.lookup_failed", error=type(error).__name__
-            )
-            return COULD_NOT_CHECK
-        except curators.CannotTell:  # rate limited or failing: logged above
+        except curators.CannotTell:  # busy, failing or away: logged there
             return COULD_NOT_CHECK
         structlog.get_logger().info("teach.refused", reason="not_a_curator")
         who = curators.who(settings)

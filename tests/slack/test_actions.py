@@ -133,19 +133,24 @@ def test_app_home_publishes_topics_skills_and_tip(slack: RunningApp) -> None:
         assert part in text
 
 
+def _messages_tab_opened(event_ts: str) -> dict[str, str]:
+    """The person opened the app's Messages tab (its DM)."""
+    return {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D0DM0001",
+        "tab": "messages",
+        "event_ts": event_ts,
+    }
+
+
 def test_the_messages_tab_welcomes_once_and_publishes_nothing(
     slack: RunningApp,
 ) -> None:
     """The first opening of the Messages tab gets the introduction in the DM;
     later openings (and the retries of that event) get nothing; no view."""
     for n in range(3):
-        event = {
-            "type": "app_home_opened",
-            "user": USER,
-            "channel": "D0DM0001",
-            "tab": "messages",
-            "event_ts": f"1700000000.00020{n}",
-        }
+        event = _messages_tab_opened(f"1700000000.00020{n}")
         slack.send.event(envelope(event))
     [welcome] = slack.fake.wait_delivered("chat.postMessage")
     slack.drain()
@@ -163,13 +168,7 @@ def test_a_welcome_slack_posted_but_answered_with_a_reset_is_posted_once(
     welcome twice."""
     slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
     for n in range(2):
-        event = {
-            "type": "app_home_opened",
-            "user": USER,
-            "channel": "D0DM0001",
-            "tab": "messages",
-            "event_ts": f"1700000000.00030{n}",
-        }
+        event = _messages_tab_opened(f"1700000000.00030{n}")
         slack.send.event(envelope(event, f"EvWelcome{n}"))
         slack.fake.wait_delivered("chat.postMessage")
     slack.fake.wait_delivered("conversations.history")
@@ -188,17 +187,11 @@ def test_a_welcome_slack_never_got_is_sent_when_slack_is_back(
     gone = FakeSlack().start()  # the Slack this replica started with, then gone
     away = start_app(store=slack.store, SLACK_API_BASE_URL=gone.api_url)
     gone.stop()
-    event = {
-        "type": "app_home_opened",
-        "user": USER,
-        "channel": "D0DM0001",
-        "tab": "messages",
-        "event_ts": "1700000000.000400",
-    }
+    event = _messages_tab_opened("1700000000.000400")
     away.send.event(envelope(event, "EvWelcomeAway"))
     away.drain()
     assert [] == slack.fake.delivered("chat.postMessage")
-    slack.send.event(envelope(event | {"event_ts": "1700000000.000401"}, "EvBack"))
+    slack.send.event(envelope(_messages_tab_opened("1700000000.000401"), "EvBack"))
     [welcome] = slack.fake.wait_delivered("chat.postMessage")
     assert "D0DM0001" == welcome.body["channel"]
 
