@@ -165,6 +165,10 @@ def test_what_counts_as_a_local_reference() -> None:
     assert {"organisation", "time"} == local_reference("are we hiring right now")
     assert {"time"} == local_reference("will ai replace tpms in the next 5 years")
     assert {"person"} == local_reference("who is the hiring manager for tpms")
+    assert {"person"} == local_reference("who is the tpm on the payments team")
+    assert {"person"} == local_reference(
+        "who's the program manager for the atlas project"
+    )
     assert {"organisation"} == local_reference("does the team here use jira")
     assert {"time"} == local_reference(
         "i'm currently a pm, what do tpms earn right now"
@@ -180,6 +184,9 @@ def test_what_counts_as_a_local_reference() -> None:
         "pm here, who are the stakeholders a tpm works with?",
         "new tpm here - does the team need a tpm",
         "as tpms, who are the stakeholders of our programs?",
+        # Any team or program, not a named one.
+        "who is the tpm in a project team",
+        "who is the tpm for the program",
         *SOUNDS_LOCAL,
     ):
         assert frozenset() == local_reference(general), general

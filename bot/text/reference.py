@@ -15,9 +15,10 @@ names three kinds of reference:
   need", nor the role's "we" ("as stpms", "we tpms"); "this company", "my
   org", "in the office".
 - `person`: "who is the head of …", "who's our …": a particular person
-  holding a job (a head, lead, manager, director, VP …), or anyone asked
-  about with "our", "here" or "this company"; not "who are the stakeholders
-  a tpm works with".
+  holding a job (a head, lead, manager, director, VP …), the one holding a
+  role in a named unit ("who is the tpm on the payments team"), or anyone
+  asked about with "our", "here" or "this company"; not "who are the
+  stakeholders a tpm works with" nor "who is the tpm in a project team".
 - `time`: "right now", "currently" (not "I'm currently a pm", which describes
   the asker), "next year", "in the next 5 years", a year ("in 2027"), "this
   quarter"; not "at the moment of a launch".
@@ -91,7 +92,12 @@ _PERSON = re.compile(
     r"\bwho(?: is|'s| are| was) (?:our\b|in charge\b|the (?:[a-z0-9']+ ){0,3}?"
     r"(?:heads?|leads?|leaders?|(?<!program )(?<!product )(?<!project )managers?"
     r"|directors?|vps?|vice presidents?|chiefs?|c[eit]o|bosse?s?|owners?"
-    r"|recruiters?|contacts?)\b)"
+    r"|recruiters?|contacts?)\b"
+    # "who is the tpm on the payments team": whoever holds the role in one
+    # named unit, not "who is the tpm in a project team".
+    r"|the (?:[a-z0-9']+ ){1,3}?(?:on|in|for|of) the "
+    r"(?!(?:team|org|group|squad|project|program)s?\b)(?:[a-z0-9'-]+ ){1,3}?"
+    r"(?:team|org|group|squad|project|program)s?\b)"
 )
 # "I'm currently a pm": the asker, not the moment.
 _ASKER_NOW = re.compile(
