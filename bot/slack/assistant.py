@@ -253,14 +253,16 @@ class Panel(Conversations):
 
 def _drop_misshapen(body: Body, next: Callable[[], None]) -> BoltResponse | None:
     """A panel event without its thread, or any event whose `assistant_thread`
-    is no object: one log line and a 200 (Bolt's Assistant code would raise
-    on it, and Slack retry the 500)."""
+    is no object, or can't be read and the event has no channel and thread
+    of its own: one log line and a 200 (Bolt's Assistant code would raise on
+    it, and Slack retry the 500)."""
     event = body.get("event")
     if not isinstance(event, dict):
         event = {}
     panel = event.get("type") in EVENTS
-    odd = "assistant_thread" in event and not isinstance(
-        event["assistant_thread"], dict
+    own_thread = event.get("channel") is not None and event.get("thread_ts") is not None
+    odd = "assistant_thread" in event and (
+        not isinstance(event["assistant_thread"], dict) or not own_thread
     )
     if (panel or odd) and _thread(event) is None:
         return BoltResponse(status=200)

@@ -525,6 +525,14 @@ PANEL_EVENTS = st.fixed_dictionaries(
 @example(
     {
         "type": "message",
+        "assistant_thread": {"channel_id": [None]},
+        "channel_type": "im",
+        "thread_ts": "1.000100",
+    }
+)
+@example(
+    {
+        "type": "message",
         "assistant_thread": [],
         "channel": "D0DM0001",
         "channel_type": "im",
