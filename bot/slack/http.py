@@ -1,4 +1,5 @@
-"""HTTP mode: uvicorn serving an ASGI app around Bolt's ASGI adapter.
+"""HTTP mode: uvicorn (with its C parser, httptools) serving an ASGI app
+around Bolt's ASGI adapter.
 
 `POST /slack/events` takes events, commands and interactivity; `GET /healthz`
 says the process is up; `GET /metrics` is for Prometheus. uvicorn's event loop
@@ -31,7 +32,7 @@ import uvicorn
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.asgi.http_response import AsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bot.metrics import Metrics
 from bot.slack.listeners import REQUEST_ID, AckFirst
@@ -67,17 +68,61 @@ class TooLarge(Exception):
     """The body is over MAX_BODY_BYTES."""
 
 
-class DeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline on each request's head.
+class HeadTooLarge(Exception):
+    """The request line and headers are over MAX_HEADER_BYTES."""
+
+
+class DeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's protocol on the C parser (httptools), with a deadline and a
+    size limit on each request's head.
 
     A client that connects and trickles its headers (or sends none) is cut off
     after `HEADER_SECONDS`; once the head is in, the app's body deadline
     applies. The deadline is armed again after every response, for the next
-    request on a kept-alive connection.
+    request on a kept-alive connection. A head over `MAX_HEADER_BYTES` gets
+    400 and the connection is closed (the parser's callback error), and so
+    does a header line that never ends, once `MAX_HEADER_BYTES +
+    MAX_BODY_BYTES` of it have been read.
     """
 
     head_seconds = HEADER_SECONDS
     _deadline: asyncio.TimerHandle | None = None
+    _head_bytes = 0  # the head's parsed bytes so far
+    _head_read = 0  # bytes read since the head began: a header never ended
+    _in_head = False
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._in_head and not self.transport.is_closing():
+            self._head_read += len(data)
+            # The parser holds a header until its line ends; this bounds what
+            # it holds, generously (a read may carry the body's start too).
+            if self._head_read > MAX_HEADER_BYTES + MAX_BODY_BYTES:
+                structlog.get_logger().info("http.too_large", part="head")
+                self.send_400_response("Request head too large.")
+
+    def on_message_begin(self) -> None:
+        self._head_bytes = self._head_read = 0
+        self._in_head = True
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)  # ": " and CRLF
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > MAX_HEADER_BYTES:
+            structlog.get_logger().info("http.too_large", part="head")
+            raise HeadTooLarge
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -294,7 +339,6 @@ class HttpServer:
             proxy_headers=False,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=SHUTDOWN_SECONDS,
-            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

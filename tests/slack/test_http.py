@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -314,6 +315,42 @@ def test_a_head_that_never_finishes_is_cut_off(
     finally:
         for client in (silent, half, kept):
             client.close()
+    assert _healthy(slack)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"X-Filler: " + b"a" * 1000 + b"\r\n",  # many headers, each in bounds
+        b"X-Filler: " + b"a" * 70_000 + b"\r\n",  # one header over the limit
+    ],
+    ids=["many-headers", "one-long-header"],
+)
+def test_a_head_over_64_kb_gets_400_and_the_server_stays_healthy(
+    slack: RunningApp, head: bytes
+) -> None:
+    """The request line and headers are limited to 64 KB, however they
+    are cut: 400, the connection closed, nothing answered."""
+    repeat = 70 if len(head) < 2000 else 1
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + head * repeat + b"\r\n"
+    with _holding(slack.server.address, request) as client:
+        assert _closed_by_server(client, 5).startswith(b"HTTP/1.1 400")
+    assert _healthy(slack)
+
+
+def test_a_header_that_never_ends_is_cut_off_at_the_limit(
+    slack: RunningApp,
+) -> None:
+    """A header line sent on and on without its end: the connection is
+    closed once the bytes read pass what a head and a body may hold, not
+    held until the head deadline. (The 400 sent may be lost to the reset
+    that closing on unread data causes.)"""
+    client = _holding(slack.server.address, b"GET /healthz HTTP/1.1\r\nX-Long: ")
+    # A reset or broken pipe ends the sending: closed by the server.
+    with capture_logs() as logs, client, contextlib.suppress(OSError):
+        for _ in range(400):  # 26 MB: far past the 1 MB + 64 KB bound
+            client.sendall(b"a" * 65536)
+    assert ["head"] == [e["part"] for e in logs if e["event"] == "http.too_large"]
     assert _healthy(slack)
 
 
