@@ -81,23 +81,24 @@ class DeadlineProtocol(HttpToolsProtocol):
     applies. The deadline is armed again after every response, for the next
     request on a kept-alive connection. A head over `MAX_HEADER_BYTES` gets
     400 and the connection is closed (the parser's callback error), and so
-    does a header line that never ends, once `MAX_HEADER_BYTES +
-    MAX_BODY_BYTES` of it have been read.
+    does a header line that never ends, once `MAX_HEADER_BYTES` have been
+    read without the head ending.
     """
 
     head_seconds = HEADER_SECONDS
     _deadline: asyncio.TimerHandle | None = None
     _head_bytes = 0  # the head's parsed bytes so far
-    _head_read = 0  # bytes read since the head began: a header never ended
+    _head_read = 0  # bytes read while the head is unfinished
     _in_head = False
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self._in_head and not self.transport.is_closing():
+            # The parser holds a header until its line ends, so the callbacks
+            # never see one that doesn't: count what was read instead. A read
+            # that finished the head (and may carry the body) is not counted.
             self._head_read += len(data)
-            # The parser holds a header until its line ends; this bounds what
-            # it holds, generously (a read may carry the body's start too).
-            if self._head_read > MAX_HEADER_BYTES + MAX_BODY_BYTES:
+            if self._head_read > MAX_HEADER_BYTES:
                 structlog.get_logger().info("http.too_large", part="head")
                 self.send_400_response("Request head too large.")
 
