@@ -16,7 +16,8 @@ from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
-from bot.slack.posting import post_once
+from bot.slack.outbox import REPLAY
+from bot.slack.posting import post_reply
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -52,6 +53,15 @@ def _thread_of(body: Body) -> tuple[str, str | None] | None:
     if thread_ts is None and not channel.startswith("D"):
         thread_ts = message.get("ts")
     return channel, thread_ts
+
+
+def _clicked_at(body: Body) -> str:
+    """When the click happened, as a Slack ts (its `action_ts`; else a minute
+    ago): what a look for the post it made starts from."""
+    for action in body.get("actions") or []:
+        if isinstance(action, dict) and action.get("action_ts"):
+            return str(action["action_ts"])
+    return f"{time.time() - 60:.6f}"
 
 
 class Actions(Listeners):
@@ -104,26 +114,41 @@ class Actions(Listeners):
         # Once per thread: a second click (or three people clicking at once)
         # shows the entry privately to the clicker instead of again to all.
         once = f"shown:{channel}:{thread_ts or ''}:{entry.id}"
-        if not self.deps.store.claim([once]):
-            respond(
-                response_type="ephemeral", replace_original=False, **message.as_kwargs()
-            )
-            return
-        if respond.response_url and not channel.startswith("U"):
-            # Works in a channel the bot is not in (a shared answer).
+        clicked = _clicked_at(body)
+        mine = f"{once}:{body['user']['id']}:{clicked}"
+        # Through the response_url, which works in a channel the bot is not
+        # in (a shared answer); App Home's posts go to the user id.
+        by_url = bool(respond.response_url) and not channel.startswith("U")
+        resumed = False
+        if not self.deps.store.claim([once, mine]):
+            # Taken up again after its process died, a click whose own claim
+            # is there made the thread's: its post to the DM is looked for
+            # and made if missing; one to a response_url can't be looked
+            # for, so the clicker sees it privately (never twice in public).
+            replay = context.get(REPLAY) is not None
+            resumed = replay and not by_url and self.deps.store.claimed(mine)
+            if not resumed:
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    **message.as_kwargs(),
+                )
+                return
+        if by_url:
             respond(
                 response_type="in_channel",
                 replace_original=False,
                 thread_ts=thread_ts,
                 **message.as_kwargs(),
             )
-        else:  # once: looked for after a reset (App Home's user id: at most once)
-            post_once(
+        else:  # once: looked for after a reset, and first when taken up again
+            post_reply(
                 client,
                 once,
                 channel=channel,
                 thread_ts=thread_ts,
-                since=thread_ts or f"{time.time() - 60:.6f}",
+                since=thread_ts or clicked,
+                look_first=resumed,
                 **message.as_kwargs(),
             )
         # The clicker's "tell me more" here goes on from this entry (a DM's

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -76,16 +77,23 @@ def _failure(response: HttpResponse | None, error: Exception | None) -> str | No
 
 def never_sent(error: BaseException | None) -> bool:
     """Whether `error` says the request surely never reached Slack: the
-    connection was refused or the name did not resolve (urllib wraps both
-    in URLError)."""
+    connection was refused, the name did not resolve, or the time ran out
+    before the request was written.
+
+    urllib wraps what fails while connecting and writing the request in
+    URLError; a timeout while waiting for the answer comes unwrapped, and
+    that request may have been acted on. A write that timed out left part
+    of the request unsent, and nothing acts on half a request."""
     cause = getattr(error, "reason", error)
+    if isinstance(error, URLError) and isinstance(cause, TimeoutError):
+        return True
     return isinstance(cause, ConnectionRefusedError | socket.gaierror)
 
 
 class NeverSent(RetryHandler):
-    """Retries only a request that surely never reached Slack: the
-    connection was refused or the name did not resolve. A reset or a
-    disconnect may come after Slack got (and acted on) the request."""
+    """Retries only a request that surely never reached Slack (`never_sent`).
+    A reset, a disconnect or a timeout waiting for the answer may come after
+    Slack got (and acted on) the request."""
 
     def __init__(self) -> None:
         super().__init__(

@@ -32,7 +32,7 @@ from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
-from bot.slack.posting import UnknownIfPosted, post_once, post_reply, unclear
+from bot.slack.posting import UnknownIfPosted, post_reply, unclear
 from bot.store.records import ExpertQuestion
 from bot.text.markup import defuse, echo, shorten
 
@@ -150,10 +150,9 @@ def tell_asker(
     channel's thread the bot can post in, else in a DM; where it went (None:
     the asker is no longer known). Tagged with `key` and looked for before a
     second try (`post_reply`; `look_first`: before the first, for a request
-    taken up again). A DM known only by the user id is posted at most once:
-    looking in it would need the DM's id, and so `im:write`; taken up again
-    after a crash, it is not posted at all ("unknown": the dead process may
-    have posted it)."""
+    taken up again). A DM known only by the user id is looked for in the DM
+    the post opens, which needs `im:write`; when it can't be looked in, it is
+    not posted again ("unknown": it may be there)."""
     since = question.post_ts or None  # nothing for the asker came before it
     channel, thread_ts = question.channel, question.thread_ts
     places: list[tuple[str, str, str | None]] = []
@@ -178,12 +177,19 @@ def tell_asker(
                 raise
     if not question.asker:
         return None
-    if look_first:
-        # Taken up after a crash: the dead process may have sent this DM, and
-        # a DM known by user id can't be looked in. Never twice: not sent.
-        structlog.get_logger().warning("experts.dm_unknown", key=key)
+    try:
+        post_reply(
+            client,
+            key,
+            channel=question.asker,
+            thread_ts=None,
+            since=since,
+            look_first=look_first,
+            **message.as_kwargs(),
+        )
+    except UnknownIfPosted as error:  # e.g. no `im:write`: never twice
+        structlog.get_logger().warning("experts.dm_unknown", key=key, error=str(error))
         return "unknown"
-    post_once(client, key, channel=question.asker, **message.as_kwargs())
     return "dm"
 
 

@@ -15,7 +15,7 @@ from bot.settings import parse_hhmm
 from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.posting import post_once, unclear
+from bot.slack.posting import post_reply, unclear
 from bot.store.claims import KEEP
 
 EVENTS = ("app_home_opened",)
@@ -48,7 +48,9 @@ class Home(Listeners):
             # Once: looked for after a reset or a timeout.
             since = f"{time.time() - 60:.6f}"
             intro = blocks.intro().as_kwargs()
-            post_once(client, key, channel=channel, since=since, **intro)
+            post_reply(
+                client, key, channel=channel, thread_ts=None, since=since, **intro
+            )
         except (SlackApiError, OSError) as error:
             if not unclear(error):  # surely not welcomed: next time, then
                 self.deps.store.release([key])

@@ -7,6 +7,11 @@ what surely never reached Slack (refused connections, rate limits), and after
 an unclear failure the bot looks in the conversation for a message carrying
 that tag before it posts again. A request resumed from the outbox looks
 before its first post too: its first process may have posted and died.
+
+A post to a person's user id lands in the app's DM with them; to look there
+the bot opens that DM (`conversations.open`, which needs `im:write`). When it
+can't, the look fails and the post is not repeated: never twice wins over
+maybe once.
 """
 
 from __future__ import annotations
@@ -56,6 +61,16 @@ def once_client(client: WebClient) -> WebClient:
         timeout=client.timeout,
         retry_handlers=retry_handlers(metrics, at_most_once=True),
     )
+
+
+def conversation_of(client: WebClient, channel: str) -> str:
+    """Where a post to `channel` lands: for a user id, the app's DM with that
+    person (opened, or found open, by `conversations.open`); else `channel`.
+    Raises what Slack raises (`missing_scope` without `im:write`)."""
+    if not channel.startswith(("U", "W")):
+        return channel
+    response = client.conversations_open(users=channel)
+    return str((response.get("channel") or {})["id"])
 
 
 def _tagged(message: dict[str, Any], key: str) -> bool:
@@ -129,38 +144,12 @@ def post_reply(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def post_once(
-    client: WebClient,
-    key: str,
-    *,
-    channel: str,
-    thread_ts: str | None = None,
-    since: str | None = None,
-    look_first: bool = False,
-    **message: Any,
-) -> SlackResponse | dict[str, Any] | None:
-    """`post_reply`, or for a user id (posting to one opens the app's DM,
-    but looking in it needs the DM's own id, and so `im:write`) a post
-    retried only when Slack surely did not get it: at most once."""
-    if channel.startswith(("U", "W")):
-        return once_client(client).chat_postMessage(
-            channel=channel, thread_ts=thread_ts, **message
-        )
-    return post_reply(
-        client,
-        key,
-        channel=channel,
-        thread_ts=thread_ts,
-        since=since,
-        look_first=look_first,
-        **message,
-    )
-
-
 def _look(
     client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
 ) -> dict[str, Any] | None:
     try:
-        return find_reply(client, channel, thread_ts, key, since)
-    except (SlackApiError, OSError) as error:
+        return find_reply(
+            client, conversation_of(client, channel), thread_ts, key, since
+        )
+    except (SlackApiError, OSError, KeyError) as error:
         raise UnknownIfPosted(f"could not look for {key}: {error}") from error

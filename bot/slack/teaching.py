@@ -10,6 +10,8 @@ loader would refuse) and kept as a pending change in the store;
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ from bot.slack import blocks, curators
 from bot.slack.client import quick_client
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
-from bot.slack.posting import post_once
+from bot.slack.posting import UnknownIfPosted, post_reply
 from bot.slack.teach_modal import TeachValue, entry_options, teach_modal
 from bot.store.teaching import NEW_ENTRY, PHRASING
 from bot.text.markup import echo, live_mentions, shorten
@@ -279,10 +281,20 @@ class Teaching(Listeners):
             f"Saved as pending: {what}. It is served once someone runs "
             "`stpm-bot knowledge apply`."
         )
+        # Once: looked for in the DM after a reset or a timeout.
+        digest = hashlib.sha256(value.question.encode()).hexdigest()[:16]
+        key = f"taught:{user}:{lesson.entry_id}:{digest}"
+        since = f"{time.time() - 60:.6f}"
         try:
-            # To the user id: at most once (a lost note beats a doubled one).
-            post_once(client, f"taught:{user}", channel=user, **note.as_kwargs())
-        except (SlackApiError, OSError) as error:  # the change is kept
+            post_reply(
+                client,
+                key,
+                channel=user,
+                thread_ts=None,
+                since=since,
+                **note.as_kwargs(),
+            )
+        except (SlackApiError, OSError, UnknownIfPosted) as error:  # change kept
             code = (
                 error.response.get("error")
                 if isinstance(error, SlackApiError)

@@ -12,10 +12,14 @@ When Slack refuses a post:
   claim is released, so the next look retries while the grace period lasts;
 - the answer is lost or unclear (a timeout, a reset, a 5xx, `fatal_error`,
   `internal_error`): the message may exist, so the poster looks for it in
-  the channel (each tip carries its channel and date in its metadata). Found:
-  posted. Not there: the claim is released and the next look retries. The
-  look failed too, or the tip went to a person (no channel history to read):
-  `unknown`, the claim stays, and nothing is posted twice;
+  the channel, or for a person's own tip in the app's DM with them (each tip
+  carries its channel and date in its metadata). Found: posted. Not there:
+  the claim is released and the next look retries. The look failed too (for
+  a person, also: the DM can't be opened without `im:write`): `unknown`, the
+  claim stays, and nothing is posted twice;
+- the post surely never reached Slack (the connection refused or timed out
+  before it was made, the host not found, after the client's retries): the
+  claim is released and the next look retries;
 - any other refusal (`invalid_blocks`, …): `failed`, the claim stays.
 
 A claim never confirmed as posted and older than STALE_CLAIM (its process
@@ -48,7 +52,13 @@ from bot.metrics import Metrics
 from bot.search.library import Library
 from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
-from bot.slack.posting import REPLY_EVENT, UNCLEAR_ERRORS, find_reply
+from bot.slack.client import never_sent
+from bot.slack.posting import (
+    REPLY_EVENT,
+    UNCLEAR_ERRORS,
+    conversation_of,
+    find_reply,
+)
 from bot.store.database import Store
 
 PAUSE_ERRORS = frozenset(
@@ -163,7 +173,8 @@ class TipPoster:
 
     def _unknown(self, due: Due, error: str, where: dict[str, str]) -> Delivery:
         """Slack's answer was lost and the tip can't be found. A channel's
-        claim is looked at again once stale; a person's never can be."""
+        claim is looked at again once stale; a person's is settled (their DM
+        may be one the bot can't open)."""
         log.error("tips.unknown", error=error, **where)
         if _personal(due):
             self.store.settle_tip(due.channel, due.date, "unknown")
@@ -171,12 +182,17 @@ class TipPoster:
 
     def _look(self, due: Due, since: dt.datetime) -> bool | None:
         """Whether the tip is in the channel; None when that can't be known."""
-        if _personal(due):
-            return None  # a person's DM: its channel id isn't known here
         oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
         try:
-            found = find_reply(self.client, due.channel, None, _tag(due), oldest)
-        except (SlackClientError, OSError, http.client.HTTPException) as error:
+            # A person's tip is in the app's DM with them (needs `im:write`).
+            where = conversation_of(self.client, due.channel)
+            found = find_reply(self.client, where, None, _tag(due), oldest)
+        except (
+            SlackClientError,
+            OSError,
+            http.client.HTTPException,
+            KeyError,
+        ) as error:
             log.warning("tips.look_failed", error=type(error).__name__)
             return None
         return found is not None
@@ -208,6 +224,10 @@ class TipPoster:
                 return self._unclear(due, started, code, where)
             return self._refused(due, code, where)
         except (SlackClientError, OSError, http.client.HTTPException) as error:
+            if never_sent(error):  # refused, unknown host, connect timed out
+                self.store.release_tip(due.channel, due.date)
+                log.warning("tips.retry_later", error=type(error).__name__, **where)
+                return "retry"
             return self._unclear(due, started, type(error).__name__, where)
         return self._posted(due, where)
 

@@ -40,6 +40,14 @@ class ClaimsMixin(StoreBase):
             return False
         return True
 
+    def claimed(self, key: str) -> bool:
+        """Whether `key` is claimed (by anyone, in any process)."""
+        query = select(processed_events.c.event_key).where(
+            processed_events.c.event_key == key[:200]
+        )
+        with self._connect() as conn:
+            return conn.execute(query).first() is not None
+
     def release(self, keys: Iterable[str]) -> None:
         """Give up claims whose work failed, so a retry can claim them again."""
         unique = [k[:200] for k in dict.fromkeys(keys)]

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_bolt import App
+from sqlalchemy import update
 
 from bot.compose import Core, assemble, build
 from bot.search.library import Library
@@ -14,10 +18,12 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.http import BODY_SECONDS, HEADER_SECONDS, HttpServer
 from bot.slack.listeners import AckFirst
+from bot.slack.outbox import Outbox, request_key
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from bot.store.schema import outbox
 from tests.support.fake_slack import FakeSlack
-from tests.support.harness import SIGNING_SECRET, SlackSender
+from tests.support.harness import SIGNING_SECRET, SlackSender, envelope
 
 HUMAN_CONTACT = "#stpm-guild"
 
@@ -132,3 +138,17 @@ def start_app(
 @pytest.fixture
 def slack(start_app: Callable[..., RunningApp]) -> RunningApp:
     return start_app()
+
+
+def left_by_a_dead_process(slack: RunningApp, request: dict[str, Any]) -> Outbox:
+    """`request` (a message event, or a click's payload) in the outbox as a
+    process that died while handling it left it, its lease run out; the
+    outbox that takes it up."""
+    is_event = request.get("type") == "message"
+    raw = json.dumps(envelope(request, "EvDead") if is_event else request)
+    slack.store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with slack.store.engine.begin() as conn:
+        dead = update(outbox).where(outbox.c.owner == "dead")
+        conn.execute(dead.values(lease_until=long_ago))
+    return Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from structlog.testing import capture_logs
 
 from bot.slack.blocks import VoteValue
-from tests.slack.conftest import RunningApp
-from tests.support.fake_slack import Call, FakeSlack
+from tests.slack.conftest import RunningApp, left_by_a_dead_process
+from tests.support.fake_slack import Call, FakeSlack, dm_of
 from tests.support.harness import USER, block_action, envelope
 
 
@@ -196,24 +198,91 @@ def test_a_welcome_slack_never_got_is_sent_when_slack_is_back(
     assert "D0DM0001" == welcome.body["channel"]
 
 
-def test_an_entry_opened_from_app_home_is_sent_at_most_once(
-    slack: RunningApp,
-) -> None:
-    """From App Home the entry goes to the person's user id (the app's DM,
-    which the bot can't look in without `im:write`): a reset after Slack
-    posted it is not followed by a second post."""
+def _home_click(slack: RunningApp) -> dict[str, Any]:
+    """Cloud computing's button clicked in App Home (a view: no channel)."""
     payload = block_action(
         "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url()
     )
     payload["container"] = {"type": "view", "view_id": "V0HOME01"}
     payload.pop("channel")
+    return payload
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])
+def test_an_entry_opened_from_app_home_is_posted_once_after_a_reset(
+    slack: RunningApp, delivered: bool
+) -> None:
+    """From App Home the entry goes to the person's user id, which lands in
+    the app's DM. The answer lost to a reset, the bot opens that DM, looks,
+    and posts again only if the entry isn't there: one copy either way."""
+    slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=delivered)
+    slack.send.action(_home_click(slack))
+    slack.fake.wait_delivered("chat.postMessage")
+    slack.drain()
+    [post] = slack.fake.delivered("chat.postMessage")
+    assert "Cloud computing" in post.text
+    looked = slack.fake.delivered("conversations.history")
+    assert [dm_of(USER)] == [c.body["channel"] for c in looked]
+
+
+def test_an_entry_opened_from_app_home_without_im_write_is_sent_at_most_once(
+    slack: RunningApp,
+) -> None:
+    """An app without `im:write` can't open the DM to look: a reset after
+    Slack posted the entry is not followed by a second post."""
+    slack.fake.im_write = False
     slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
-    slack.send.action(payload)
+    slack.send.action(_home_click(slack))
     slack.fake.wait_delivered("chat.postMessage")
     slack.drain()
     posts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
     assert [USER] == [c.body["channel"] for c in posts]
-    assert "Cloud computing" in posts[0].text
+
+
+@pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])
+def test_an_app_home_click_taken_up_after_a_crash_is_posted_once(
+    slack: RunningApp, posted: bool
+) -> None:
+    """A process claimed an App Home click and died, having posted the entry
+    or not: taken up again, the click is the one that claimed it, so it
+    looks in the DM and posts the entry only if it isn't there."""
+    click = _home_click(slack)
+    if posted:
+        slack.send.action(click)
+        slack.fake.wait_delivered("chat.postMessage")
+        slack.drain()
+    else:  # claimed as the dead process did, nothing sent
+        once = f"shown:{USER}::skill-cloud"
+        clicked = click["actions"][0]["action_ts"]
+        assert slack.store.claim([once, f"{once}:{USER}:{clicked}"])
+    assert 1 == left_by_a_dead_process(slack, click).resume(slack.app)
+    slack.drain()
+    [post] = slack.fake.delivered("chat.postMessage")
+    assert dm_of(USER) == dm_of(post.body["channel"])
+    assert slack.fake.delivered("conversations.history")
+    assert [] == slack.fake.delivered("response_url")
+
+
+def test_a_thread_click_taken_up_after_a_crash_is_shown_privately(
+    slack: RunningApp,
+) -> None:
+    """A related entry went into the thread through the click's response_url
+    and the process died before finishing: a response_url post can't be
+    looked for, so taken up again the entry is shown to the clicker alone,
+    never a second time to everyone."""
+    click = block_action(
+        "show_entry:skill-cloud",
+        "skill-cloud",
+        slack.fake.response_url(),
+        thread_ts="1.9",
+    )
+    slack.send.action(click)
+    slack.fake.wait_delivered("response_url")
+    slack.drain()
+    assert 1 == left_by_a_dead_process(slack, click).resume(slack.app)
+    slack.drain()
+    kinds = [c.body["response_type"] for c in slack.fake.delivered("response_url")]
+    assert ["in_channel", "ephemeral"] == kinds
 
 
 def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 from structlog.testing import capture_logs
 
 from bot.slack import blocks
-from bot.slack.outbox import Outbox, request_key
-from bot.store.schema import outbox
-from tests.slack.conftest import RunningApp
-from tests.support.fake_slack import Call, FakeSlack
+from tests.slack.conftest import RunningApp, left_by_a_dead_process
+from tests.support.fake_slack import Call, FakeSlack, dm_of
 from tests.support.harness import USER, block_action, envelope, mention, message
 
 EXPERTS = "C0EXPERTS"
@@ -300,20 +296,6 @@ def test_a_dm_relay_whose_answer_is_lost_is_not_posted_again(
     ]
 
 
-def _left_by_a_dead_process(slack: RunningApp, request: dict[str, Any]) -> Outbox:
-    """`request` (a message event, or a click's payload) in the outbox as a
-    process that died while handling it left it, its lease run out; the
-    outbox that takes it up."""
-    is_event = request.get("type") == "message"
-    raw = json.dumps(envelope(request, "EvDead") if is_event else request)
-    slack.store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
-    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    with slack.store.engine.begin() as conn:
-        dead = update(outbox).where(outbox.c.owner == "dead")
-        conn.execute(dead.values(lease_until=long_ago))
-    return Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
-
-
 @pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])
 def test_a_relay_taken_up_after_a_crash_is_posted_once(
     experts: RunningApp, posted: bool
@@ -338,7 +320,7 @@ def test_a_relay_taken_up_after_a_crash_is_posted_once(
         question = experts.store.pending_question_of(USER)
         assert question is not None
         assert experts.store.claim_reply(question.id, reply["text"])
-    assert 1 == _left_by_a_dead_process(experts, reply).resume(experts.app)
+    assert 1 == left_by_a_dead_process(experts, reply).resume(experts.app)
     experts.drain()
     relays = experts.fake.delivered("chat.postMessage")
     assert [("C0CHAN01", question_ts)] == [
@@ -347,12 +329,14 @@ def test_a_relay_taken_up_after_a_crash_is_posted_once(
     assert experts.fake.delivered("conversations.replies")
 
 
+@pytest.mark.parametrize("im_write", [True, False], ids=["im-write", "no-im-write"])
 def test_a_private_relay_taken_up_after_a_crash_is_not_posted_again(
-    experts: RunningApp,
+    experts: RunningApp, im_write: bool
 ) -> None:
     """A private question's reply was relayed by DM (known by user id only)
-    and its process died before finishing: taken up again, the bot can't
-    look in that DM, so it doesn't post a second copy; one warning line."""
+    and its process died before finishing: taken up again, the bot opens
+    that DM, finds the relay and posts no second copy. An app without
+    `im:write` can't look there: no second copy either, one warning line."""
     value = blocks.ExpertValue("xyzzy plugh private crash").encode()
     _click(experts, value, "", ephemeral=True)
     experts.fake.wait_delivered("response_url")
@@ -369,14 +353,18 @@ def test_a_private_relay_taken_up_after_a_crash_is_not_posted_again(
     experts.send.event(envelope(reply, "EvFirst"))
     experts.fake.wait_delivered("chat.postMessage")
     experts.drain()
+    experts.fake.im_write = im_write
     with capture_logs() as logs:
-        assert 1 == _left_by_a_dead_process(experts, reply).resume(experts.app)
+        assert 1 == left_by_a_dead_process(experts, reply).resume(experts.app)
         experts.drain()
     dms = [c.body["channel"] for c in experts.fake.delivered("chat.postMessage")]
     assert [USER] == dms
-    assert ["experts.dm_unknown"] == [
-        e["event"] for e in logs if e["event"] == "experts.dm_unknown"
+    unknown = [e["event"] for e in logs if e["event"] == "experts.dm_unknown"]
+    assert ([] if im_write else ["experts.dm_unknown"]) == unknown
+    looked = [
+        c.body["channel"] for c in experts.fake.delivered("conversations.history")
     ]
+    assert ([dm_of(USER)] if im_write else []) == looked
 
 
 def test_a_relay_slack_never_got_is_sent_with_the_next_reply(
@@ -528,7 +516,7 @@ def test_answered_taken_up_after_a_crash_finishes_once(experts: RunningApp) -> N
     clicked["message"]["blocks"] = post.body["blocks"]
     assert experts.store.mark_answered(question.id, EXPERT) is not None
     experts.fake.reset()
-    assert 1 == _left_by_a_dead_process(experts, clicked).resume(experts.app)
+    assert 1 == left_by_a_dead_process(experts, clicked).resume(experts.app)
     experts.drain()
     [updated] = experts.fake.delivered("chat.update")
     assert f"Answered by <@{EXPERT}>" in json.dumps(updated.body["blocks"])

@@ -32,6 +32,9 @@ SCOPE_FOR = {
     "assistant_thread_context_changed": "assistant:write",
     "commands": "commands",
     "replies": "chat:write",
+    # Opening a person's DM (conversations.open) to look for a post sent to
+    # their user id before sending it again.
+    "dms_by_user_id": "im:write",
 }
 # Who is a curator: a channel's members (public or private), a user group's.
 CURATOR_SCOPES = {"channels:read", "groups:read", "usergroups:read"}
@@ -213,7 +216,8 @@ def test_scopes_are_exactly_those_the_features_need(manifest: dict[str, Any]) ->
     """Minimal scopes: one per subscription or feature, nothing more."""
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     needed = {SCOPE_FOR[e] for e in events if e in SCOPE_FOR}
-    needed |= {SCOPE_FOR["commands"], SCOPE_FOR["replies"]} | CURATOR_SCOPES
+    needed |= {SCOPE_FOR[f] for f in ("commands", "replies", "dms_by_user_id")}
+    needed |= CURATOR_SCOPES
     assert needed == set(manifest["oauth_config"]["scopes"]["bot"])
 
 

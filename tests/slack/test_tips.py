@@ -27,7 +27,7 @@ from bot.slack.tip_poster import Scheduler, TipPoster
 from bot.store.database import Store
 from bot.store.engine import engine_for
 from tests.slack.conftest import RunningApp
-from tests.support.fake_slack import Call, FakeSlack
+from tests.support.fake_slack import Call, FakeSlack, dm_of, full_backlog
 from tests.support.harness import block_action
 
 START = dt.date(2030, 1, 7)  # a Monday
@@ -272,6 +272,28 @@ def test_a_tip_slack_did_not_post_is_released_and_posted_at_the_next_look(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
+def test_a_tip_whose_connection_timed_out_is_released_and_posted_next_time(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """Slack didn't take the connection in time: the post never left, so the
+    claim is let go without a look (`retry`, not `unknown`) and the next
+    look, with Slack back, posts the tip once."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    with full_backlog() as busy:
+        settings = slack_core.settings.model_copy(update={"slack_api_base_url": busy})
+        client = web_client(settings, at_most_once=True)
+        client.timeout = 1
+        first = poster_for(slack_core, store, client).post_due(NINE)
+    assert ["retry"] == [p.outcome for p in first]
+    assert [] == fake_slack.calls
+    back = poster_for(
+        slack_core, store, web_client(slack_core.settings, at_most_once=True)
+    )
+    assert ["posted"] == [p.outcome for p in back.post_due(NINE + TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+
+
 def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
@@ -295,14 +317,39 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
-def test_a_personal_tip_whose_answer_is_lost_is_unknown(
+@pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])
+def test_a_personal_tip_whose_answer_is_lost_is_looked_for_in_the_dm(
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    delivered: bool,
+) -> None:
+    """A tip sent to a person's user id, its answer lost to a reset: the bot
+    opens the DM the post went to and looks there. Found: posted; not
+    there: released, and the next look posts it, once."""
+    poster, _ = _poster(slack_core, db_url, stores, channel="U0PERSON1")
+    fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=delivered)
+    first = [p.outcome for p in poster.post_due(NINE)]
+    [look] = fake_slack.delivered("conversations.history")
+    assert dm_of("U0PERSON1") == look.body["channel"]
+    assert (["posted"] if delivered else ["retry"]) == first
+    later = [p.outcome for p in poster.post_due(NINE + TICK)]
+    assert (["already_posted"] if delivered else ["posted"]) == later
+    assert 1 == len(posts_to(fake_slack, "U0PERSON1"))
+
+
+def test_a_personal_tip_is_unknown_when_its_dm_cant_be_opened(
     fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
-    """A tip sent to a person (their DM) can't be looked for: `unknown`."""
+    """Without `im:write` the DM can't be looked in: `unknown`, never resent."""
     poster, _ = _poster(slack_core, db_url, stores, channel="U0PERSON1")
+    fake_slack.im_write = False
     fake_slack.fail_next("chat.postMessage", reset=True)
     assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE + TICK)]
     assert [] == fake_slack.delivered("conversations.history")
+    assert 1 == len([c for c in fake_slack.calls if c.method == "chat.postMessage"])
 
 
 def test_the_scheduler_thread_looks_with_its_clock(

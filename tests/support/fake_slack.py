@@ -5,8 +5,11 @@ call of a method with a rate limit (429 + Retry-After) or a Slack error, to
 hang, or to reset the connection, before or after doing what was asked; or to
 refuse every post to one channel (a channel the bot was removed from). Posted
 messages can be read back with conversations.replies and .history, metadata
-included when asked for. The side panel's `assistant.threads.*` methods check
-their required arguments as Slack does (`invalid_arguments`).
+included when asked for. A post to a user id lands in the app's DM with that
+person, whose id `conversations.open` gives (refused with `missing_scope`
+when `im_write` is off, as for an app without that scope). The side panel's
+`assistant.threads.*` methods check their required arguments as Slack does
+(`invalid_arguments`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +36,35 @@ ASSISTANT_METHODS = {
 }
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0001"
+
+
+@contextlib.contextmanager
+def full_backlog() -> Iterator[str]:
+    """An API URL on 127.0.0.1 whose listener never accepts and whose queue
+    is full: the kernel drops new connections' SYNs, so connecting times
+    out, as with a Slack too busy to take the connection."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        waiting: list[socket.socket] = []
+        try:
+            for _ in range(3):  # fill the queue (Linux keeps backlog + 1)
+                queued = socket.socket()
+                queued.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    queued.connect(("127.0.0.1", port))
+                waiting.append(queued)
+            time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}/api/"
+        finally:
+            for queued in waiting:
+                queued.close()
+
+
+def dm_of(channel: str) -> str:
+    """The app's DM with a user id (U0ANNA01 -> D0ANNA01); else `channel`."""
+    return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
 
 
 class _Server(ThreadingHTTPServer):
@@ -76,6 +108,7 @@ class FakeSlack:
     members: dict[str, list[str]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     page_size: int = 2  # members per page: small, so the cursor is exercised
+    im_write: bool = True  # the app has `im:write`: conversations.open works
 
     # -- control ------------------------------------------------------------
 
@@ -121,12 +154,14 @@ class FakeSlack:
             self._messages.clear()
             self._failures.clear()
             self._channel_errors.clear()
+            self.im_write = True
 
     def heal(self) -> None:
         """Forget the failures still queued; what was posted stays."""
         with self._changed:
             self._failures.clear()
             self._channel_errors.clear()
+            self.im_write = True
             self.members.clear()
             self.usergroups.clear()
 
@@ -319,10 +354,15 @@ class FakeSlack:
                 "bot_id": BOT_ID,
             }
         elif method == "chat.postMessage":
+            channel = dm_of(str(body.get("channel", "")))
             with self._changed:
                 ts = self._now_ts()
-                result |= {"channel": body.get("channel"), "ts": ts}
-                self._messages.append(self._message(body, ts))
+                result |= {"channel": channel, "ts": ts}
+                self._messages.append(self._message(body | {"channel": channel}, ts))
+        elif method == "conversations.open":
+            if not self.im_write:
+                return 200, json_type, '{"ok": false, "error": "missing_scope"}'
+            result["channel"] = {"id": dm_of(str(body.get("users", "")))}
         elif method in ("conversations.replies", "conversations.history"):
             if str(body.get("channel", "")).startswith(("U", "W")):
                 # A user id is no conversation id (posting to one opens the
