@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.gaps import REASONS
@@ -17,7 +18,7 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
-from bot.slack.posting import post_reply
+from bot.slack.posting import post_reply, unclear
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -142,15 +143,20 @@ class Actions(Listeners):
                 **message.as_kwargs(),
             )
         else:  # once: looked for after a reset, and first when taken up again
-            post_reply(
-                client,
-                once,
-                channel=channel,
-                thread_ts=thread_ts,
-                since=thread_ts or clicked,
-                look_first=resumed,
-                **message.as_kwargs(),
-            )
+            try:
+                post_reply(
+                    client,
+                    once,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    since=thread_ts or clicked,
+                    look_first=resumed,
+                    **message.as_kwargs(),
+                )
+            except (SlackApiError, OSError) as error:
+                if not unclear(error):  # surely not posted: the next click may
+                    self.deps.store.release([once, mine])
+                raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
         dm = channel.startswith(("D", "U")) and not panel

@@ -239,6 +239,26 @@ def test_an_entry_opened_from_app_home_without_im_write_is_sent_at_most_once(
     assert [USER] == [c.body["channel"] for c in posts]
 
 
+def test_an_app_home_entry_slack_never_got_is_sent_on_the_next_click(
+    start_app: Callable[..., RunningApp], slack: RunningApp
+) -> None:
+    """The click reaches a replica whose Slack is gone (connection refused:
+    surely not posted: the clicker gets an apology), so the entry's claim
+    is let go and the next click, with Slack back, sends it to the DM, not
+    privately."""
+    gone = FakeSlack().start()
+    away = start_app(store=slack.store, SLACK_API_BASE_URL=gone.api_url)
+    gone.stop()
+    away.send.action(_home_click(slack))
+    away.drain()
+    slack.send.action(_home_click(slack))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    slack.drain()
+    assert USER == post.body["channel"] and "Cloud computing" in post.text
+    [sorry] = slack.fake.delivered("response_url")
+    assert "Sorry" in sorry.text and "Cloud computing" not in sorry.text
+
+
 @pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])
 def test_an_app_home_click_taken_up_after_a_crash_is_posted_once(
     slack: RunningApp, posted: bool
