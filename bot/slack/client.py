@@ -83,7 +83,11 @@ def never_sent(error: BaseException | None) -> bool:
     urllib wraps what fails while connecting and writing the request in
     URLError; a timeout while waiting for the answer comes unwrapped, and
     that request may have been acted on. A write that timed out left part
-    of the request unsent, and nothing acts on half a request."""
+    of the request unsent, and nothing acts on half a request. This holds
+    for one exchange: a base URL that redirects (a gateway in front of
+    Slack; Slack's own API never does) would be followed by urllib on a new
+    connection after the first request arrived, so `SLACK_API_BASE_URL`
+    must not redirect."""
     cause = getattr(error, "reason", error)
     if isinstance(error, URLError) and isinstance(cause, TimeoutError):
         return True
@@ -115,7 +119,8 @@ def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHa
     """For replies, a timed-out or 500-failed post may still have reached Slack;
     retrying risks a rare duplicate, which is better than a question left
     unanswered. `at_most_once` (the daily tips, promised never twice) retries
-    only what Slack surely did not do: rate limits and refused connections."""
+    only what Slack surely did not do: rate limits, and requests that never
+    left (`never_sent`)."""
     if at_most_once:
         return [
             Meter(metrics),
@@ -166,8 +171,8 @@ def quick_client(client: WebClient, timeout: int) -> WebClient:
 
 def webhook_handlers(metrics: Metrics) -> list[RetryHandler]:
     """For `response_url` posts: counted as `response_url`, and retried only
-    when Slack surely did not post (rate limited, connection refused): an
-    answer posted there must not appear twice."""
+    when Slack surely did not post (rate limited, `never_sent`): an answer
+    posted there must not appear twice."""
     return [
         Meter(metrics, "response_url"),
         NeverSent(),

@@ -3,7 +3,7 @@
 A `chat.postMessage` that fails with a reset connection, a timeout or a
 Slack 5xx may have been posted all the same. So an answer is tagged with its
 request's key in the message's metadata, posted by a client that retries only
-what surely never reached Slack (refused connections, rate limits), and after
+what surely never reached Slack (`never_sent`, rate limits), and after
 an unclear failure the bot looks in the conversation for a message carrying
 that tag before it posts again. A request resumed from the outbox looks
 before its first post too: its first process may have posted and died.
@@ -46,8 +46,9 @@ def unclear(error: Exception) -> bool:
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
         return code in UNCLEAR_ERRORS or int(error.response.status_code) >= 500
-    # Resets and timeouts may come after Slack acted; a refused connection
-    # or an unknown host never reached it.
+    # Resets and timeouts waiting for the answer may come after Slack acted;
+    # a refused connection, a connect that timed out or an unknown host
+    # never reached it.
     return isinstance(error, OSError) and not never_sent(error)
 
 

@@ -3,7 +3,8 @@
 Bolt's own `respond` posts to a `response_url` with a bare webhook client: not
 retried on a rate limit, not counted, and silent on failure. Every listener
 here gets this one instead (a global middleware in `bot.slack.app`): counted
-as `response_url` in the metrics, a 429 or a refused connection retried, and
+as `response_url` in the metrics, a 429 or a request that never left (a
+refused connection, a connect that timed out) retried, and
 any other failure raised, so the app's error handler logs it.
 """
 

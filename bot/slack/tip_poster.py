@@ -56,6 +56,7 @@ from bot.slack.client import never_sent
 from bot.slack.posting import (
     REPLY_EVENT,
     UNCLEAR_ERRORS,
+    UnknownIfPosted,
     conversation_of,
     find_reply,
 )
@@ -87,6 +88,8 @@ Delivery = Literal[
     "unknown",
     "no_tips",
 ]
+# What a look for a tip found; `no_dm`: a person's DM the bot can't open.
+Seen = Literal["found", "absent", "unknown", "no_dm"]
 log = structlog.get_logger()
 
 
@@ -159,9 +162,9 @@ class TipPoster:
         if tip_id is None:
             return "taken"  # another process is settling it
         found = self._look(due, claimed_at)
-        if found is None:
-            return self._unknown(due, "look_failed", where)
-        if found:
+        if found in ("unknown", "no_dm"):
+            return self._unknown(due, "look_failed", where, found == "no_dm")
+        if found == "found":
             self.store.mark_tip_posted(due.channel, due.date)
             log.info("tips.confirmed", **where)
             return "already_posted"
@@ -171,31 +174,40 @@ class TipPoster:
             return self._post(due, knowledge)
         return self._send(due, knowledge, tips[tip_id])
 
-    def _unknown(self, due: Due, error: str, where: dict[str, str]) -> Delivery:
-        """Slack's answer was lost and the tip can't be found. A channel's
-        claim is looked at again once stale; a person's is settled (their DM
-        may be one the bot can't open)."""
+    def _unknown(
+        self, due: Due, error: str, where: dict[str, str], never: bool = False
+    ) -> Delivery:
+        """Slack's answer was lost and the tip can't be found. The claim is
+        looked at again once stale; `never` (a person's DM the bot can't
+        open) settles it: it never can be."""
         log.error("tips.unknown", error=error, **where)
-        if _personal(due):
+        if never:
             self.store.settle_tip(due.channel, due.date, "unknown")
         return "unknown"
 
-    def _look(self, due: Due, since: dt.datetime) -> bool | None:
-        """Whether the tip is in the channel; None when that can't be known."""
+    def _look(self, due: Due, since: dt.datetime) -> Seen:
+        """Whether the tip is in the channel (a person's: in the app's DM
+        with them, opened with `im:write`)."""
         oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
         try:
-            # A person's tip is in the app's DM with them (needs `im:write`).
             where = conversation_of(self.client, due.channel)
+        except SlackApiError as error:  # e.g. missing_scope: never can be
+            log.warning("tips.look_failed", slack_error=slack_error(error))
+            return "no_dm"
+        except (SlackClientError, OSError, http.client.HTTPException) as error:
+            log.warning("tips.look_failed", error=type(error).__name__)
+            return "unknown"
+        try:
             found = find_reply(self.client, where, None, _tag(due), oldest)
         except (
             SlackClientError,
             OSError,
             http.client.HTTPException,
-            KeyError,
+            UnknownIfPosted,
         ) as error:
             log.warning("tips.look_failed", error=type(error).__name__)
-            return None
-        return found is not None
+            return "unknown"
+        return "found" if found is not None else "absent"
 
     def _post(self, due: Due, knowledge: Knowledge) -> Delivery:
         tips = {tip.id: tip for tip in tip_order(knowledge)}
@@ -242,10 +254,10 @@ class TipPoster:
     ) -> Delivery:
         """The post failed in a way that may come after Slack posted: look."""
         found = self._look(due, started)
-        if found:
+        if found == "found":
             return self._posted(due, where)
-        if found is None:
-            return self._unknown(due, error, where)
+        if found != "absent":
+            return self._unknown(due, error, where, found == "no_dm")
         self.store.release_tip(due.channel, due.date)
         log.warning("tips.retry_later", error=error, **where)
         return "retry"

@@ -275,25 +275,27 @@ def test_a_relay_slack_posted_but_answered_with_a_failure_is_posted_once(
     assert "Ask the release team" in relayed.text
 
 
-def test_a_dm_relay_whose_answer_is_lost_is_not_posted_again(
-    experts: RunningApp,
+@pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])
+def test_a_dm_relay_whose_answer_is_lost_is_posted_once(
+    experts: RunningApp, delivered: bool
 ) -> None:
-    """A private question's asker is known by user id only, and the bot
-    can't look in that DM without `im:write`: a reset after Slack posted
-    the DM leaves it at one."""
+    """A private question's asker is known by user id only: after a reset,
+    before or after Slack posted the DM, the bot opens that DM and looks
+    for the relay there, posting it again only if it is missing."""
     value = blocks.ExpertValue("xyzzy plugh private reset").encode()
     _click(experts, value, "", ephemeral=True)
     experts.fake.wait_delivered("response_url")
     question = experts.store.pending_question_of(USER)
     assert question is not None
     experts.fake.reset()
-    experts.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    experts.fake.fail_next("chat.postMessage", reset=True, after_delivery=delivered)
     _expert_says(experts, question.post_ts, "See the wiki page")
     experts.fake.wait_delivered("chat.postMessage")
     experts.drain()
-    assert [USER] == [
-        c.body["channel"] for c in experts.fake.calls if c.method == "chat.postMessage"
-    ]
+    [relay] = experts.fake.delivered("chat.postMessage")
+    assert USER == relay.body["channel"] and "See the wiki page" in relay.text
+    [look] = experts.fake.delivered("conversations.history")
+    assert dm_of(USER) == look.body["channel"]
 
 
 @pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])

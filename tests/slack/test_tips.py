@@ -294,17 +294,22 @@ def test_a_tip_whose_connection_timed_out_is_released_and_posted_next_time(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
+@pytest.mark.parametrize("channel", ["C1", "U0PERSON1"], ids=["channel", "person"])
 def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
-    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    channel: str,
 ) -> None:
     """Slack's answer is lost and the look fails: `unknown`, the claim stays
     (nothing posted twice). Once the claim is stale, a later look that works
-    finds the tip and confirms it."""
+    finds the tip and confirms it, in a channel or a person's DM alike."""
     clock = [dt.datetime.now(dt.UTC)]
     store = Store(engine_for(db_url), now=lambda: clock[0])
     store.create_schema()
     stores.append(store)
-    store.subscribe("C1", dt.time(9, 0))
+    store.subscribe(channel, dt.time(9, 0))
     client = web_client(slack_core.settings, at_most_once=True)
     poster = poster_for(slack_core, store, client)
     fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
@@ -314,7 +319,7 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     clock[0] += dt.timedelta(minutes=5)
     assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 2 * TICK)]
     assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 3 * TICK)]
-    assert 1 == len(posts_to(fake_slack, "C1"))
+    assert 1 == len(posts_to(fake_slack, channel))
 
 
 @pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])
