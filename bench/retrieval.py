@@ -87,6 +87,7 @@ STPM_SETS = (
     ("unseen.yaml", False),
     ("independent.yaml", False),
     ("final.yaml", False),
+    ("fresh.yaml", False),
 )
 EXTERNAL = (("covidfaq", True), ("covidq", False))
 METHODS = ("lexical", "semantic", "hybrid", "hybrid58", "no-local", "bm25")
