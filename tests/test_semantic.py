@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from structlog.testing import capture_logs
 
+from bot.answers.replies import EXAMPLES
 from bot.knowledge import loading
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.calibration import Thresholds
@@ -50,6 +51,11 @@ class Counting:
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.texts.extend(texts)
         return self.embedder.embed(texts)
+
+
+# What most STPM entries share: a phrasing of only these asks about the
+# role as a whole.
+SUBJECT_WORDS = {"senior", "technical", "program", "manager", "skill", "requir"}
 
 
 @pytest.fixture(scope="session")
@@ -261,6 +267,49 @@ def test_hybrid_answers_what_the_knowledge_answers(
 )
 def test_hybrid_does_not_guess(hybrid: Retriever, question: str) -> None:
     assert hybrid.ask(question).best is None
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical"])
+def test_the_examples_the_bot_offers_are_answered(
+    hybrid: Retriever, knowledge: Knowledge, mode: str
+) -> None:
+    """The questions the help suggests ("What does a senior TPM do?") get a
+    confident answer in both modes, not a "did you mean"."""
+    retriever = hybrid if mode == "hybrid" else Retriever(knowledge)
+    for question in EXAMPLES:
+        assert retriever.ask(question).best is not None, question
+
+
+def test_a_question_about_the_subject_alone_needs_an_entry_asked_that_way(
+    knowledge: Knowledge, model: Embedder
+) -> None:
+    """ "what does a senior tpm do?" matches every entry about as well (every
+    one is about senior TPMs); it is answered because an entry is asked
+    about the subject alone ("what does an stpm do"). Without such
+    phrasings the flat ranking stays a "did you mean"."""
+    cache = EmbeddingCache(None, model)
+
+    def asks_only_the_subject(text: str) -> bool:
+        return set(Retriever(knowledge).normalize(text).tokens) <= SUBJECT_WORDS
+
+    entries = [
+        e.model_copy(
+            update={
+                "questions": tuple(
+                    q for q in e.questions if not asks_only_the_subject(q)
+                )
+            }
+        )
+        for e in knowledge.entries
+    ]
+    without = Knowledge.of(entries, knowledge.tips, knowledge.synonyms)
+    question = "what does a senior tpm do?"
+    shipped = Retriever(knowledge, HYBRID, SemanticIndex(knowledge, cache))
+    thinned = Retriever(without, HYBRID, SemanticIndex(without, cache))
+    answer = shipped.ask(question).best
+    assert answer is not None and "role-definition" == answer.entry.id
+    unsure = thinned.ask(question)
+    assert unsure.best is None and "role-definition" == unsure.ranked[0].entry.id
 
 
 @pytest.fixture(scope="module")

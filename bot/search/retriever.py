@@ -198,6 +198,20 @@ class Retriever:
             self.config.answer_threshold, self.config.suggest_threshold
         )
         self._thresholds = {e.id: configured for e in knowledge.entries}
+        # Each entry's collection's lexical index (what its subject is).
+        self._index_of = {
+            knowledge.entries[i].id: index
+            for index, where in self._parts
+            for i in where
+        }
+        self._about_subject = frozenset(
+            e.id
+            for e in knowledge.entries
+            if any(
+                self._only_subject(self.normalize(text).tokens, e)
+                for text in (e.title, *e.questions)
+            )
+        )
         self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
         if semantic is not None and self.config.calibrate:
             self.calibrated = tuple(self._calibrate())
@@ -291,6 +305,22 @@ class Retriever:
         """
         norm = self.normalize(focus(question, self.config.max_question_chars))
         return norm.tokens
+
+    def _only_subject(self, tokens: tuple[str, ...], entry: Entry) -> bool:
+        """Every one of `tokens` (at least one) is a word most of `entry`'s
+        collection shares: its subject."""
+        index = self._index_of[entry.id]
+        if len(index) < SUBJECT_FROM or not tokens:
+            return False
+        return all(len(index.postings.get(w, ())) * 2 > len(index) for w in tokens)
+
+    def _asks_subject(self, tokens: tuple[str, ...], entry: Entry) -> bool:
+        """The question asks about the collection's subject as a whole
+        ("what does a senior tpm do?", "stpm?"), which every entry speaks of,
+        and `entry` is one its own phrasings ask that way ("what is an
+        stpm"): a flat ranking is then no sign of a guess. Without such an
+        entry the lead still decides."""
+        return entry.id in self._about_subject and self._only_subject(tokens, entry)
 
     def subject(self, question: str) -> str:
         """The question's words that most of a collection's entries share:
@@ -390,7 +420,7 @@ class Retriever:
         particular = self.particular(question, top.entry)
         if (
             top.score >= limits[top.entry.id].answer
-            and self._clear_winner(ranked)
+            and (self._clear_winner(ranked) or self._asks_subject(tokens, top.entry))
             and not particular
         ):
             answers = [m for m in ranked if m.score >= limits[m.entry.id].answer]
