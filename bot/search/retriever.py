@@ -204,14 +204,10 @@ class Retriever:
             for index, where in self._parts
             for i in where
         }
-        self._about_subject = frozenset(
-            e.id
-            for e in knowledge.entries
-            if any(
-                self._only_subject(self.normalize(text).tokens, e)
-                for text in (e.title, *e.questions)
-            )
-        )
+        # Whether an entry is asked about its collection's subject alone,
+        # found out the first time it matters (most never are asked).
+        self._normalizer = normalizer
+        self._about_subject: dict[str, bool] = {}
         self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
         if semantic is not None and self.config.calibrate:
             self.calibrated = tuple(self._calibrate())
@@ -320,7 +316,17 @@ class Retriever:
         and `entry` is one its own phrasings ask that way ("what is an
         stpm"): a flat ranking is then no sign of a guess. Without such an
         entry the lead still decides."""
-        return entry.id in self._about_subject and self._only_subject(tokens, entry)
+        if not self._only_subject(tokens, entry):
+            return False
+        known = self._about_subject.get(entry.id)
+        if known is None:
+            texts = (entry.title, *entry.questions)
+            known = any(
+                self._only_subject(self._normalizer.normalize(t).tokens, entry)
+                for t in texts
+            )
+            self._about_subject[entry.id] = known
+        return known
 
     def subject(self, question: str) -> str:
         """The question's words that most of a collection's entries share:
