@@ -191,10 +191,19 @@ class TipPoster:
         oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
         try:
             where = conversation_of(self.client, due.channel)
-        except SlackApiError as error:  # e.g. missing_scope: never can be
-            log.warning("tips.look_failed", slack_error=slack_error(error))
-            return "no_dm"
-        except (SlackClientError, OSError, http.client.HTTPException) as error:
+        except SlackApiError as error:
+            code = slack_error(error)
+            log.warning("tips.look_failed", slack_error=code)
+            passing = code in UNCLEAR_ERRORS or code in RETRY_ERRORS
+            if passing or error.response.status_code >= 500:
+                return "unknown"  # Slack busy or failing: later, then
+            return "no_dm"  # e.g. missing_scope: never can be
+        except (
+            SlackClientError,
+            OSError,
+            http.client.HTTPException,
+            KeyError,  # an answer without the DM's id
+        ) as error:
             log.warning("tips.look_failed", error=type(error).__name__)
             return "unknown"
         try:

@@ -294,15 +294,25 @@ def test_a_tip_whose_connection_timed_out_is_released_and_posted_next_time(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
-@pytest.mark.parametrize("channel", ["C1", "U0PERSON1"], ids=["channel", "person"])
+@pytest.mark.parametrize(
+    ("channel", "failing"),
+    [
+        ("C1", "conversations.history"),
+        ("U0PERSON1", "conversations.history"),
+        ("U0PERSON1", "conversations.open"),
+    ],
+    ids=["channel", "person", "person-open"],
+)
 def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     fake_slack: FakeSlack,
     slack_core: Core,
     db_url: str,
     stores: list[Store],
     channel: str,
+    failing: str,
 ) -> None:
-    """Slack's answer is lost and the look fails: `unknown`, the claim stays
+    """Slack's answer is lost and the look fails (Slack answers 500 to the
+    history, or to opening a person's DM): `unknown`, the claim stays
     (nothing posted twice). Once the claim is stale, a later look that works
     finds the tip and confirms it, in a channel or a person's DM alike."""
     clock = [dt.datetime.now(dt.UTC)]
@@ -313,7 +323,7 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     client = web_client(slack_core.settings, at_most_once=True)
     poster = poster_for(slack_core, store, client)
     fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
-    fake_slack.fail_next("conversations.history", status=500, error="internal_error")
+    fake_slack.fail_next(failing, status=500, error="internal_error")
     assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
     assert ["taken"] == [p.outcome for p in poster.post_due(NINE + TICK)]
     clock[0] += dt.timedelta(minutes=5)
