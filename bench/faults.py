@@ -14,7 +14,9 @@ each in a channel of its own, and the fake fails the first `--faulty` posts:
 - `reset`: half posted then the connection reset, half reset before posting;
 - `kill`: SIGKILL halfway through the burst with replies hanging at Slack
   (some already posted), then a restart; events that never got their 200
-  are sent again with `X-Slack-Retry-Num`, as Slack does.
+  are sent again with `X-Slack-Retry-Num`, as Slack does;
+- `reset-dm`: as `reset`, for messages sent to a person's user id: each of
+  `--mentions` people clicks an entry in App Home, which goes to their DM.
 
 For each phase it prints events acknowledged (HTTP 200), answered (at least one
 reply in the event's channel), lost (acknowledged and never answered) and
@@ -43,13 +45,18 @@ if str(ROOT) not in sys.path:  # run as a script: `python bench/faults.py`
     sys.path.insert(0, str(ROOT))
 
 from tests.support.fake_slack import FakeSlack  # noqa: E402
-from tests.support.harness import SlackSender, envelope, mention  # noqa: E402
+from tests.support.harness import (  # noqa: E402
+    SlackSender,
+    block_action,
+    envelope,
+    mention,
+)
 from tests.support.process import bot_env, free_port, wait_healthy  # noqa: E402
 
 QUESTION = "what does a senior tpm do?"
 SETTLE_SECONDS = 90  # how long replies may take to arrive after a phase
 LEASE_SECONDS = 3
-PHASES = ("429", "500", "hang", "reset", "kill")
+PHASES = ("429", "500", "hang", "reset", "kill", "reset-dm")
 
 
 @dataclass
@@ -102,7 +109,7 @@ def _faults(fake: FakeSlack, phase: str, faulty: int) -> None:
             fake.fail_next(method, status=500, after_delivery=n % 2 == 0)
         elif phase == "hang":
             fake.fail_next(method, delay=12, after_delivery=True)
-        elif phase == "reset":
+        elif phase in ("reset", "reset-dm"):
             fake.fail_next(method, reset=True, after_delivery=n % 2 == 0)
         elif phase == "kill":
             fake.fail_next(method, delay=60, after_delivery=n % 3 == 0)
@@ -112,8 +119,11 @@ def _send(
     address: tuple[str, int], bodies: list[dict[str, Any]], concurrency: int
 ) -> list[int]:
     def one(body: dict[str, Any]) -> int:
+        sender = SlackSender(address)
         try:
-            return SlackSender(address).event(body).status
+            if body.get("type") == "block_actions":
+                return sender.action(body).status
+            return sender.event(body).status
         except OSError:
             return 0  # the bot died before answering: Slack will retry
 
@@ -133,8 +143,12 @@ def run_phase(
 ) -> Phase:
     fake.reset()
     phase = Phase(name)
-    channels = [f"C{name.upper()}{i:05d}" for i in range(mentions)]
-    bodies = [envelope(mention(QUESTION, channel=c)) for c in channels]
+    if name == "reset-dm":  # people's App Home clicks: one DM each
+        channels = [f"U0DM{i:05d}" for i in range(mentions)]
+        bodies = [_home_click(fake, user) for user in channels]
+    else:
+        channels = [f"C{name.upper()}{i:05d}" for i in range(mentions)]
+        bodies = [envelope(mention(QUESTION, channel=c)) for c in channels]
     _faults(fake, name, faulty)
     phase.sent = len(bodies)
     acked: set[str] = set()
@@ -171,6 +185,16 @@ def run_phase(
     time.sleep(2.0)  # a late duplicate would arrive now
     _count(fake, phase, channels, acked)
     return phase
+
+
+def _home_click(fake: FakeSlack, user: str) -> dict[str, Any]:
+    """`user` clicks Cloud computing in App Home: the entry goes to their DM."""
+    payload = block_action(
+        "show_entry:skill-cloud", "skill-cloud", fake.response_url(), user=user
+    )
+    payload["container"] = {"type": "view", "view_id": "V0HOME01"}
+    payload.pop("channel")
+    return payload
 
 
 def _send_retries(
