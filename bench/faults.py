@@ -194,6 +194,7 @@ def _home_click(fake: FakeSlack, user: str) -> dict[str, Any]:
     )
     payload["container"] = {"type": "view", "view_id": "V0HOME01"}
     payload.pop("channel")
+    payload.pop("response_url")  # Slack sends none from App Home
     return payload
 
 

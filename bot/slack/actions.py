@@ -114,12 +114,15 @@ class Actions(Listeners):
         channel, thread_ts = where
         # Once per thread: a second click (or three people clicking at once)
         # shows the entry privately to the clicker instead of again to all.
-        once = f"shown:{channel}:{thread_ts or ''}:{entry.id}"
+        # From App Home (to the clicker's DM) once per click: each click is
+        # the clicker's own request, and a second one wants it again.
         clicked = _clicked_at(body)
+        home = channel.startswith("U")
+        once = f"shown:{channel}:{clicked if home else thread_ts or ''}:{entry.id}"
         mine = f"{once}:{body['user']['id']}:{clicked}"
         # Through the response_url, which works in a channel the bot is not
         # in (a shared answer); App Home's posts go to the user id.
-        by_url = bool(respond.response_url) and not channel.startswith("U")
+        by_url = bool(respond.response_url) and not home
         resumed = False
         if not self.deps.store.claim([once, mine]):
             # Taken up again after its process died, a click whose own claim
@@ -128,6 +131,9 @@ class Actions(Listeners):
             # for, so the clicker sees it privately (never twice in public).
             replay = context.get(REPLAY) is not None
             resumed = replay and not by_url and self.deps.store.claimed(mine)
+            if not resumed and not respond.response_url:  # App Home sends none
+                structlog.get_logger().info("slack.entry_already_shown")
+                return
             if not resumed:
                 respond(
                     response_type="ephemeral",
