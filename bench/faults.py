@@ -2,6 +2,7 @@
 posted twice, while Slack misbehaves or the bot is killed?
 
     .venv/bin/python bench/faults.py [--mentions 200] [--concurrency 10]
+        [--no-im-write]
 
 The bot runs as `stpm-bot run` in its own process (HTTP mode, SQLite store),
 against the fake Slack Web API from the tests, which this process drives
@@ -17,6 +18,8 @@ each in a channel of its own, and the fake fails the first `--faulty` posts:
   are sent again with `X-Slack-Retry-Num`, as Slack does;
 - `reset-dm`: as `reset`, for messages sent to a person's user id: each of
   `--mentions` people clicks an entry in App Home, which goes to their DM.
+  `--no-im-write`: the fake refuses `conversations.open`, as for an app
+  installed without `im:write` (the bot can't look in those DMs).
 
 For each phase it prints events acknowledged (HTTP 200), answered (at least one
 reply in the event's channel), lost (acknowledged and never answered) and
@@ -139,9 +142,16 @@ def _count(fake: FakeSlack, phase: Phase, channels: list[str], acked: set[str]) 
 
 
 def run_phase(
-    name: str, fake: FakeSlack, bot: Bot, mentions: int, concurrency: int, faulty: int
+    name: str,
+    fake: FakeSlack,
+    bot: Bot,
+    mentions: int,
+    concurrency: int,
+    faulty: int,
+    im_write: bool = True,
 ) -> Phase:
     fake.reset()
+    fake.im_write = im_write
     phase = Phase(name)
     if name == "reset-dm":  # people's App Home clicks: one DM each
         channels = [f"U0DM{i:05d}" for i in range(mentions)]
@@ -218,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--faulty", type=int, default=20, help="failed posts per phase")
     parser.add_argument("--only", choices=PHASES, action="append")
+    parser.add_argument(
+        "--no-im-write",
+        action="store_true",
+        help="the fake refuses conversations.open (an app without im:write)",
+    )
     args = parser.parse_args(argv)
     fake = FakeSlack().start()
     results: list[Phase] = []
@@ -234,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name in args.only or PHASES:
                 phase = run_phase(
-                    name, fake, bot, args.mentions, args.concurrency, args.faulty
+                    name,
+                    fake,
+                    bot,
+                    args.mentions,
+                    args.concurrency,
+                    args.faulty,
+                    im_write=not args.no_im_write,
                 )
                 results.append(phase)
                 print(json.dumps(phase.__dict__), flush=True)

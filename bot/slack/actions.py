@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import hashlib
+import json
 from typing import Any
 
 import structlog
@@ -56,13 +57,23 @@ def _thread_of(body: Body) -> tuple[str, str | None] | None:
     return channel, thread_ts
 
 
-def _clicked_at(body: Body) -> str:
-    """When the click happened, as a Slack ts (its `action_ts`; else a minute
-    ago): what a look for the post it made starts from."""
+def _clicked_at(body: Body) -> str | None:
+    """When the click happened, as a Slack ts (its `action_ts`): what a look
+    for the post it made starts from; None if the payload doesn't say."""
     for action in body.get("actions") or []:
         if isinstance(action, dict) and action.get("action_ts"):
             return str(action["action_ts"])
-    return f"{time.time() - 60:.6f}"
+    return None
+
+
+def _click_id(body: Body) -> str:
+    """What tells this click from any other, the same in a replay of it: its
+    `action_ts`, else its `trigger_id`, else a digest of the payload."""
+    found = _clicked_at(body) or body.get("trigger_id")
+    if found:
+        return str(found)
+    raw = json.dumps(body, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 class Actions(Listeners):
@@ -116,10 +127,10 @@ class Actions(Listeners):
         # shows the entry privately to the clicker instead of again to all.
         # From App Home (to the clicker's DM) once per click: each click is
         # the clicker's own request, and a second one wants it again.
-        clicked = _clicked_at(body)
-        home = channel.startswith("U")
-        once = f"shown:{channel}:{clicked if home else thread_ts or ''}:{entry.id}"
-        mine = f"{once}:{body['user']['id']}:{clicked}"
+        click = _click_id(body)
+        home = channel.startswith(("U", "W"))
+        once = f"shown:{channel}:{click if home else thread_ts or ''}:{entry.id}"
+        mine = f"{once}:{body['user']['id']}:{click}"
         # Through the response_url, which works in a channel the bot is not
         # in (a shared answer); App Home's posts go to the user id.
         by_url = bool(respond.response_url) and not home
@@ -155,7 +166,8 @@ class Actions(Listeners):
                     once,
                     channel=channel,
                     thread_ts=thread_ts,
-                    since=thread_ts or clicked,
+                    # Unknown when: the look starts at the beginning.
+                    since=thread_ts or _clicked_at(body),
                     look_first=resumed,
                     **message.as_kwargs(),
                 )
@@ -165,7 +177,7 @@ class Actions(Listeners):
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
-        dm = channel.startswith(("D", "U")) and not panel
+        dm = (home or channel.startswith("D")) and not panel
         where_topic = "" if dm else thread_ts
         if where_topic is not None:
             try:

@@ -14,9 +14,11 @@ When Slack refuses a post:
   `internal_error`): the message may exist, so the poster looks for it in
   the channel, or for a person's own tip in the app's DM with them (each tip
   carries its channel and date in its metadata). Found: posted. Not there:
-  the claim is released and the next look retries. The look failed too (for
-  a person, also: the DM can't be opened without `im:write`): `unknown`, the
-  claim stays, and nothing is posted twice;
+  the claim is released and the next look retries. The look failed too:
+  `unknown`, the claim stays, and nothing is posted twice; it is looked at
+  again once stale, unless Slack refused the look for good (`missing_scope`:
+  a person's DM needs `im:write`, a channel's history its scope), which
+  settles it;
 - the post surely never reached Slack (the connection refused or timed out
   before it was made, the host not found, after the client's retries): the
   claim is released and the next look retries;
@@ -88,8 +90,11 @@ Delivery = Literal[
     "unknown",
     "no_tips",
 ]
-# What a look for a tip found; `no_dm`: a person's DM the bot can't open.
-Seen = Literal["found", "absent", "unknown", "no_dm"]
+# What a look for a tip found; `never`: Slack refused the look for a reason
+# that won't pass (`missing_scope`, say: no `im:write` or history scope).
+Seen = Literal["found", "absent", "unknown", "never"]
+# Slack's words for a refusal that passes: looked at again once stale.
+PASSING_ERRORS = UNCLEAR_ERRORS | RETRY_ERRORS | {"team_added_to_org"}
 log = structlog.get_logger()
 
 
@@ -162,8 +167,8 @@ class TipPoster:
         if tip_id is None:
             return "taken"  # another process is settling it
         found = self._look(due, claimed_at)
-        if found in ("unknown", "no_dm"):
-            return self._unknown(due, "look_failed", where, found == "no_dm")
+        if found in ("unknown", "never"):
+            return self._unknown(due, "look_failed", where, found == "never")
         if found == "found":
             self.store.mark_tip_posted(due.channel, due.date)
             log.info("tips.confirmed", **where)
@@ -178,8 +183,8 @@ class TipPoster:
         self, due: Due, error: str, where: dict[str, str], never: bool = False
     ) -> Delivery:
         """Slack's answer was lost and the tip can't be found. The claim is
-        looked at again once stale; `never` (a person's DM the bot can't
-        open) settles it: it never can be."""
+        looked at again once stale; `never` (a look Slack refuses for good,
+        say a person's DM the bot can't open) settles it."""
         log.error("tips.unknown", error=error, **where)
         if never:
             self.store.settle_tip(due.channel, due.date, "unknown")
@@ -191,28 +196,17 @@ class TipPoster:
         oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
         try:
             where = conversation_of(self.client, due.channel)
+            found = find_reply(self.client, where, None, _tag(due), oldest)
         except SlackApiError as error:
             code = slack_error(error)
             log.warning("tips.look_failed", slack_error=code)
-            passing = code in UNCLEAR_ERRORS or code in RETRY_ERRORS
-            if passing or error.response.status_code >= 500:
-                return "unknown"  # Slack busy or failing: later, then
-            return "no_dm"  # e.g. missing_scope: never can be
-        except (
-            SlackClientError,
-            OSError,
-            http.client.HTTPException,
-            KeyError,  # an answer without the DM's id
-        ) as error:
-            log.warning("tips.look_failed", error=type(error).__name__)
-            return "unknown"
-        try:
-            found = find_reply(self.client, where, None, _tag(due), oldest)
+            return "unknown" if _passing(error) else "never"
         except (
             SlackClientError,
             OSError,
             http.client.HTTPException,
             UnknownIfPosted,
+            KeyError,  # an answer without the DM's id
         ) as error:
             log.warning("tips.look_failed", error=type(error).__name__)
             return "unknown"
@@ -266,7 +260,7 @@ class TipPoster:
         if found == "found":
             return self._posted(due, where)
         if found != "absent":
-            return self._unknown(due, error, where, found == "no_dm")
+            return self._unknown(due, error, where, found == "never")
         self.store.release_tip(due.channel, due.date)
         log.warning("tips.retry_later", error=error, **where)
         return "retry"
@@ -284,6 +278,12 @@ class TipPoster:
         log.error("tips.failed", slack_error=code, **where)
         self.store.settle_tip(due.channel, due.date, "failed")
         return "failed"
+
+
+def _passing(error: SlackApiError) -> bool:
+    """Whether Slack refused for the moment: busy, failing or rate limited."""
+    status = int(error.response.status_code)
+    return slack_error(error) in PASSING_ERRORS or status == 429 or status >= 500
 
 
 def _personal(due: Due) -> bool:

@@ -198,11 +198,11 @@ def test_a_welcome_slack_never_got_is_sent_when_slack_is_back(
     assert "D0DM0001" == welcome.body["channel"]
 
 
-def _home_click(slack: RunningApp) -> dict[str, Any]:
+def _home_click(slack: RunningApp, user: str = USER) -> dict[str, Any]:
     """Cloud computing's button clicked in App Home: a view, so no channel
     and, as Slack sends them, no response_url."""
     payload = block_action(
-        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url()
+        "show_entry:skill-cloud", "skill-cloud", slack.fake.response_url(), user=user
     )
     payload["container"] = {"type": "view", "view_id": "V0HOME01"}
     payload.pop("channel")
@@ -260,14 +260,18 @@ def test_an_app_home_entry_slack_never_got_is_sent_when_taken_up_again(
     assert [] == slack.fake.delivered("response_url")
 
 
-def test_an_entry_opened_twice_from_app_home_is_sent_twice(slack: RunningApp) -> None:
+@pytest.mark.parametrize("user", [USER, "W0GRID001"], ids=["user", "grid-user"])
+def test_an_entry_opened_twice_from_app_home_is_sent_twice(
+    slack: RunningApp, user: str
+) -> None:
     """Each click in App Home is the clicker's own request: opening the same
-    entry again (say the next day) sends it to the DM again."""
-    slack.send.action(_home_click(slack))
-    slack.send.action(_home_click(slack))
+    entry again (say the next day) sends it to the DM again, for a user id
+    of an Enterprise Grid (W…) too."""
+    slack.send.action(_home_click(slack, user))
+    slack.send.action(_home_click(slack, user))
     posts = slack.fake.wait_delivered("chat.postMessage", count=2)
     slack.drain()
-    assert [USER, USER] == [c.body["channel"] for c in posts]
+    assert [user, user] == [c.body["channel"] for c in posts]
 
 
 @pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])

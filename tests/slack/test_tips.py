@@ -367,6 +367,22 @@ def test_a_personal_tip_is_unknown_when_its_dm_cant_be_opened(
     assert 1 == len([c for c in fake_slack.calls if c.method == "chat.postMessage"])
 
 
+def test_a_look_slack_refuses_for_good_settles_the_tip(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """The answer is lost and Slack refuses the look itself (`missing_scope`
+    on the channel's history): `unknown`, settled, never looked at or
+    posted again."""
+    poster, _ = _poster(slack_core, db_url, stores)
+    fake_slack.fail_next("chat.postMessage", reset=True)
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    looks = [c for c in fake_slack.calls if c.method == "conversations.history"]
+    posts = [c for c in fake_slack.calls if c.method == "chat.postMessage"]
+    assert (1, 1) == (len(looks), len(posts))
+
+
 def test_the_scheduler_thread_looks_with_its_clock(
     fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
 ) -> None:
