@@ -70,6 +70,32 @@ def test_racing_claims_have_exactly_one_winner(store: Store) -> None:
     assert 1 == results.count(True)
 
 
+def test_a_claim_is_renewed_only_once_it_is_old_enough(
+    store: Store, clock: SettableNow
+) -> None:
+    """A claim taken again within its window loses; once older, the first of
+    twenty racing threads renews it and the others lose."""
+    within = dt.timedelta(seconds=10)
+    assert store.claim_unless_recent("shown:U1::e", within)
+    clock.now += dt.timedelta(seconds=5)
+    assert not store.claim_unless_recent("shown:U1::e", within)
+    clock.now += dt.timedelta(seconds=30)
+    results: list[bool] = []
+    start = threading.Barrier(20)
+
+    def renew() -> None:
+        start.wait()
+        results.append(store.claim_unless_recent("shown:U1::e", within))
+
+    threads = [threading.Thread(target=renew) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 1 == results.count(True)
+    assert not store.claim_unless_recent("shown:U1::e", within)
+
+
 def test_old_claims_are_pruned(store: Store, clock: SettableNow) -> None:
     """Claims older than Slack's retry window are forgotten."""
     store.claim(["event:old"])

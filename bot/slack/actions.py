@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -30,6 +31,9 @@ ACTIONS = (
     blocks.WHY_OPEN,
     blocks.FEEDBACK_BUTTONS,
 )
+# An App Home click this soon after the last for the same entry is the
+# same request clicked twice.
+DOUBLE_CLICK = dt.timedelta(seconds=10)
 # The asker of a thread told to stop: no Slack user has this id.
 STOPPED = "stopped"
 THANKS = {
@@ -123,35 +127,28 @@ class Actions(Listeners):
             )
             return
         channel, thread_ts = where
-        # Once per thread: a second click (or three people clicking at once)
-        # shows the entry privately to the clicker instead of again to all.
-        # From App Home (to the clicker's DM) once per click: each click is
-        # the clicker's own request, and a second one wants it again.
         click = _click_id(body)
         home = channel.startswith(("U", "W"))
-        once = f"shown:{channel}:{click if home else thread_ts or ''}:{entry.id}"
-        mine = f"{once}:{body['user']['id']}:{click}"
+        replay = context.get(REPLAY) is not None
         # Through the response_url, which works in a channel the bot is not
         # in (a shared answer); App Home's posts go to the user id.
         by_url = bool(respond.response_url) and not home
-        resumed = False
-        if not self.deps.store.claim([once, mine]):
-            # Taken up again after its process died, a click whose own claim
-            # is there made the thread's: its post to the DM is looked for
-            # and made if missing; one to a response_url can't be looked
-            # for, so the clicker sees it privately (never twice in public).
-            replay = context.get(REPLAY) is not None
-            resumed = replay and not by_url and self.deps.store.claimed(mine)
-            if not resumed and not respond.response_url:  # App Home sends none
-                structlog.get_logger().info("slack.entry_already_shown")
-                return
-            if not resumed:
-                respond(
+        if home:
+            claimed = self._claim_home(channel, entry.id, click, replay)
+        else:
+            user = body["user"]["id"]
+            claimed = self._claim_thread(
+                channel, thread_ts, entry.id, user, click, replay and not by_url
+            )
+        if claimed is None:
+            if not home and respond.response_url:  # in the thread already:
+                respond(  # to the clicker alone
                     response_type="ephemeral",
                     replace_original=False,
                     **message.as_kwargs(),
                 )
-                return
+            return
+        key, resumed, keys = claimed
         if by_url:
             respond(
                 response_type="in_channel",
@@ -163,7 +160,7 @@ class Actions(Listeners):
             try:
                 post_reply(
                     client,
-                    once,
+                    key,
                     channel=channel,
                     thread_ts=thread_ts,
                     # Unknown when: the look starts at the beginning.
@@ -173,7 +170,7 @@ class Actions(Listeners):
                 )
             except (SlackApiError, OSError) as error:
                 if not unclear(error):  # surely not posted: the next click may
-                    self.deps.store.release([once, mine])
+                    self.deps.store.release(keys)
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
@@ -188,6 +185,50 @@ class Actions(Listeners):
                 structlog.get_logger().warning(
                     "slack.topic_lost", error=str(error)[:200]
                 )
+
+    def _claim_thread(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        entry_id: str,
+        user: str,
+        click: str,
+        may_resume: bool,
+    ) -> tuple[str, bool, list[str]] | None:
+        """Whether this click posts the entry in the thread: once per thread,
+        so a second click (or three people clicking at once) sees it
+        privately instead. Returns the post's key, whether the click is taken
+        up again, and the claims to give back if it surely wasn't posted;
+        None: the post is not this click's to make.
+
+        The click's own claim says, when it is taken up again from the
+        outbox after its process died (`may_resume`: where a post can be
+        looked for), that the thread's claim is its own: it goes on."""
+        once = f"shown:{channel}:{thread_ts or ''}:{entry_id}"
+        mine = f"{once}:{user}:{click}"
+        if self.deps.store.claim([once, mine]):
+            return once, False, [once, mine]
+        if may_resume and self.deps.store.claimed(mine):
+            return once, True, [once, mine]
+        return None
+
+    def _claim_home(
+        self, user: str, entry_id: str, click: str, replay: bool
+    ) -> tuple[str, bool, list[str]] | None:
+        """Whether this App Home click sends the entry to the clicker's DM:
+        once per click, and not again within `DOUBLE_CLICK` of the last one
+        (a double-click); a click minutes or days later sends it again.
+        Returns as `_claim_thread` does."""
+        mine = f"shown:{user}:{click}:{entry_id}"
+        recent = f"shown:{user}::{entry_id}"
+        if not self.deps.store.claim([mine]):
+            # This very click again: taken up after its process died (look
+            # first), or a second delivery of it (nothing to do).
+            return (mine, True, [mine, recent]) if replay else None
+        if not self.deps.store.claim_unless_recent(recent, DOUBLE_CLICK):
+            structlog.get_logger().info("slack.double_click", entry=entry_id)
+            return None
+        return mine, False, [mine, recent]
 
     def _in_panel(self, channel: str, thread_ts: str | None) -> bool:
         """A thread opened from the AI-app side panel (unknown: no)."""

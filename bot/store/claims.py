@@ -40,6 +40,29 @@ class ClaimsMixin(StoreBase):
             return False
         return True
 
+    def claim_unless_recent(self, key: str, within: dt.timedelta) -> bool:
+        """True for the first caller to claim `key`, or the first to renew a
+        claim on it older than `within` (a click again minutes later, not a
+        double-click); the update's condition is the arbiter, in any process."""
+        now = self._now()
+        row = {"event_key": key[:200], "claimed_at": now}
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(processed_events), row)
+            return True
+        except IntegrityError:
+            pass
+        renew = (
+            update(processed_events)
+            .where(
+                processed_events.c.event_key == key[:200],
+                processed_events.c.claimed_at < now - within,
+            )
+            .values(claimed_at=now)
+        )
+        with self._begin() as conn:
+            return bool(conn.execute(renew).rowcount == 1)
+
     def claimed(self, key: str) -> bool:
         """Whether `key` is claimed (by anyone, in any process)."""
         query = select(processed_events.c.event_key).where(
