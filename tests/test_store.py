@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,20 +53,26 @@ def test_a_key_can_be_claimed_once(store: Store) -> None:
     assert store.claim(["event:Ev2"])  # the losing claim above left nothing behind
 
 
+def race(attempt: Callable[[], bool], threads: int = 20) -> list[bool]:
+    """What `attempt` returned in each of `threads` threads started at once."""
+    results: list[bool] = []
+    start = threading.Barrier(threads)
+
+    def run() -> None:
+        start.wait()
+        results.append(attempt())
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return results
+
+
 def test_racing_claims_have_exactly_one_winner(store: Store) -> None:
     """Twenty threads claiming the same event: exactly one gets it."""
-    results: list[bool] = []
-    start = threading.Barrier(20)
-
-    def claim() -> None:
-        start.wait()
-        results.append(store.claim(["event:EvRace"]))
-
-    threads = [threading.Thread(target=claim) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda: store.claim(["event:EvRace"]))
     assert 1 == results.count(True)
 
 
@@ -80,18 +86,7 @@ def test_a_claim_is_renewed_only_once_it_is_old_enough(
     clock.now += dt.timedelta(seconds=5)
     assert not store.claim_unless_recent("shown:U1::e", within)
     clock.now += dt.timedelta(seconds=30)
-    results: list[bool] = []
-    start = threading.Barrier(20)
-
-    def renew() -> None:
-        start.wait()
-        results.append(store.claim_unless_recent("shown:U1::e", within))
-
-    threads = [threading.Thread(target=renew) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda: store.claim_unless_recent("shown:U1::e", within))
     assert 1 == results.count(True)
     assert not store.claim_unless_recent("shown:U1::e", within)
 

@@ -156,6 +156,13 @@ class Result:
         return self.answers[0] if self.answers else None
 
 
+def _subject_word(index: Index, word: str) -> bool:
+    """`word` is in most entries of a collection big enough for that to say
+    what it is about (`SUBJECT_FROM`)."""
+    size = len(index)
+    return size >= SUBJECT_FROM and len(index.postings.get(word, ())) * 2 > size
+
+
 class Retriever:
     """Pure: build once per knowledge version, share freely between threads
     (only its caches change)."""
@@ -306,9 +313,7 @@ class Retriever:
         """Every one of `tokens` (at least one) is a word most of `entry`'s
         collection shares: its subject."""
         index = self._index_of[entry.id]
-        if len(index) < SUBJECT_FROM or not tokens:
-            return False
-        return all(len(index.postings.get(w, ())) * 2 > len(index) for w in tokens)
+        return bool(tokens) and all(_subject_word(index, w) for w in tokens)
 
     def _asks_subject(self, tokens: tuple[str, ...], entry: Entry) -> bool:
         """The question asks about the collection's subject as a whole
@@ -336,11 +341,7 @@ class Retriever:
         common = [
             w
             for w in dict.fromkeys(words)
-            if any(
-                len(index.postings.get(w, ())) * 2 > len(index)
-                for index, _ in self._parts
-                if len(index) >= SUBJECT_FROM
-            )
+            if any(_subject_word(index, w) for index, _ in self._parts)
         ]
         return " ".join(common)
 
