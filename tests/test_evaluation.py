@@ -1,8 +1,8 @@
 """Answer quality at the shipped threshold, measured on labelled question sets.
 
 `questions.yaml` was written before tuning and is the development set; the
-holdout, blind, independent, unseen, final and fresh sets were written
-independently and guard against tuning to the development set. Figures are
+holdout, blind, independent, unseen, final, fresh and sixth sets were
+written independently and guard against tuning to the development set. Figures are
 printed (pytest -s) and in the README.
 """
 
@@ -28,6 +28,7 @@ FLOORS = {
     "unseen.yaml": (0.70, 0.90),
     "final.yaml": (0.70, 0.90),
     "fresh.yaml": (0.70, 0.85),
+    "sixth.yaml": (0.70, 0.85),
 }
 
 

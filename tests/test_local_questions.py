@@ -193,6 +193,39 @@ def test_what_counts_as_a_local_reference() -> None:
     assert {"organisation", "person"} == local_reference("who is our skip level")
 
 
+# A general question with a statement of the asker's situation around it.
+TOLD_AROUND = (
+    "is risk taking ok for a stpm? my director is super risk averse and we"
+    " never try anything new"
+)
+
+
+def test_a_statement_around_the_question_is_not_what_it_asks() -> None:
+    """Only the sentences that ask count when others only tell: "our" or
+    "here" in the asker's story before or after the question makes nothing
+    local; a message that only asks, or only tells, is read whole."""
+    for general in (
+        TOLD_AROUND,
+        "tl;dr of the sr tpm role pls? my mgr sent me here :pray:",
+        "we moved everything to azure this quarter. does a stpm need cloud skills?",
+    ):
+        assert frozenset() == local_reference(general), general
+    assert {"organisation"} == local_reference(
+        "we moved to azure. which cloud do we use here?"
+    )
+    assert {"organisation"} == local_reference("do we use aws here? or gcp?")
+    assert {"organisation", "time"} == local_reference(
+        "are we hiring right now. is there a freeze"
+    )
+
+
+def test_a_question_told_around_is_answered(core: Core) -> None:
+    """Answered by the entry it asks about, by words only and with the model."""
+    result = core.library.snapshot().retriever.ask(TOLD_AROUND)
+    assert "answered" == result.status
+    assert "bp-innovation-culture" == result.answers[0].entry.id
+
+
 @pytest.mark.parametrize("semantic", [False, True], ids=["words", "model"])
 def test_a_company_faq_still_answers_where_are_our_offices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, semantic: bool

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from structlog.testing import capture_logs
 
 from bot.answers.replies import EXAMPLES
 from bot.knowledge import loading
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.calibration import Thresholds
+from bot.search.index import Index
 from bot.search.library import Library
 from bot.search.retriever import HYBRID, Retriever, RetrieverConfig
 from bot.search.semantic import (
@@ -33,7 +35,9 @@ from bot.search.semantic import (
     load_embedder,
     verified_files,
 )
+from bot.search.subject import subject_of
 from bot.settings import DEFAULT_MODEL_DIR
+from bot.text.normalize import Normalizer
 from tests.support.cli import cli
 from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
@@ -312,6 +316,71 @@ def test_a_question_about_the_subject_alone_needs_an_entry_asked_that_way(
     assert unsure.best is None and "role-definition" == unsure.ranked[0].entry.id
 
 
+# Asked in a channel about the role, without naming it.
+UNSAID = {
+    "how do i stay current": "bp-stay-current",
+    "what skills do i need": {"key-skills", "technical-skills"},
+}
+
+
+def as_asked(retriever: Retriever) -> Retriever:
+    """`retriever` reading every question as asked, subject unsaid or not."""
+    config = replace(retriever.config, implied_subject=False)
+    return Retriever(retriever.knowledge, config, retriever.semantic)
+
+
+def test_the_knowledge_s_subject_is_the_role_as_its_phrasings_say_it(
+    knowledge: Knowledge,
+) -> None:
+    """The words every entry has, said the way its titles and phrasings
+    most often say all of them."""
+    retriever = Retriever(knowledge)
+    index = Index(knowledge.entries, Normalizer(knowledge.synonyms))
+    found = subject_of(index, knowledge.entries, Normalizer(knowledge.synonyms))
+    assert found is not None
+    assert {"senior", "technical", "program", "manager"} == found.words
+    assert {"senior", "technical", "program", "manager"} == set(
+        retriever.normalize(found.said).tokens
+    )
+    assert found.unsaid(retriever.normalize("how do i stay current").tokens)
+    assert not found.unsaid(retriever.normalize("how do tpms stay current").tokens)
+    few = knowledge.entries[:4]
+    assert subject_of(Index(few, Normalizer()), few, Normalizer()) is None
+    words = ["budget", "travel", "dates", "venue", "food"]
+    apart = tuple(
+        knowledge.entries[n].model_copy(
+            update={
+                "id": f"e{n}",
+                "title": word,
+                "questions": (word,),
+                "answer": f"About {word}.",
+                "related": (),
+            }
+        )
+        for n, word in enumerate(words)
+    )
+    assert subject_of(Index(apart, Normalizer()), apart, Normalizer()) is None
+
+
+def test_a_question_that_leaves_the_subject_unsaid_is_read_with_it(
+    hybrid: Retriever,
+) -> None:
+    """ "how do i stay current", asked in the role's channel, is answered as
+    "how does an stpm stay current" would be; read as asked, its meaning is
+    too far from every entry to answer. A question about something else
+    stays unanswered."""
+    plain = as_asked(hybrid)
+    for question, expected in UNSAID.items():
+        answer = hybrid.ask(question).best
+        assert answer is not None, question
+        assert answer.entry.id in (
+            {expected} if isinstance(expected, str) else expected
+        ), question
+        assert plain.ask(question).best is None, question
+    for unrelated in ("how do i reset my password", "where is the lunch menu"):
+        assert "no_match" == hybrid.ask(unrelated).status, unrelated
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
     """The STPM knowledge with the offsite FAQ ingested beside it."""
@@ -344,6 +413,27 @@ def test_another_document_beside_changes_no_answer(
     for question in questions:
         a, b = alone.ask(question).best, beside.ask(question).best
         assert (a and a.entry.id) == (b and b.entry.id), question
+
+
+def test_another_document_s_questions_are_not_read_as_about_the_role(
+    both: Knowledge, knowledge: Knowledge, model: Embedder
+) -> None:
+    """The subject left unsaid is that of the collection a question is
+    nearest to as asked: the offsite FAQ's questions, which never name the
+    role, get the answers and rankings they get read as asked; the role's own unsaid
+    questions keep theirs with the FAQ beside."""
+    beside = Retriever(both, HYBRID, SemanticIndex(both, EmbeddingCache(None, model)))
+    plain = as_asked(beside)
+    asked = yaml.safe_load((FIXTURES / "team_offsite_questions.yaml").read_text())
+    questions = [item["q"] for item in asked["in_scope"]]
+    assert len(questions) >= 50
+    for question in questions:
+        a, b = beside.ask(question), plain.ask(question)
+        assert [m.entry.id for m in a.ranked] == [m.entry.id for m in b.ranked]
+        assert (a.best and a.best.entry.id) == (b.best and b.best.entry.id)
+    for question, expected in UNSAID.items():
+        answer = beside.ask(question).best
+        assert answer is not None and answer.entry.id in expected, question
 
 
 def test_each_collection_learns_its_own_thresholds(

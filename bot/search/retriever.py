@@ -21,7 +21,9 @@ about one organisation, person or moment ("are we hiring right now", "who is
 the head of tpms here", `bot.text.reference`) is not answered confidently
 when its best entry and that entry's collection never speak that way: the
 role's article can't know this company's specifics, a company's FAQ that
-says "our offices" can. With the
+says "our offices" can. A question that leaves its collection's subject
+unsaid ("how do i stay current", asked where everyone talks about the role)
+is read with it for its cosines (`bot.search.subject`). With the
 model and no threshold set by hand, each collection's thresholds are learnt
 from its own phrasings when the retriever is built (`bot.search.calibration`).
 """
@@ -37,6 +39,7 @@ from bot.search import calibration
 from bot.search.calibration import Thresholds
 from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
+from bot.search.subject import Subject, subject_of
 from bot.text.markup import focus
 from bot.text.normalize import Normalizer
 from bot.text.reference import KINDS, Kind, local_reference
@@ -78,6 +81,10 @@ class RetrieverConfig:
     # (`Result.particular`); False: decided like any other (the bench's
     # `no-local` column).
     local_references: bool = True
+    # A question that leaves a collection's subject unsaid ("how do i stay
+    # current?") is read with it for that collection's cosines
+    # (`bot.search.subject`); False: as asked (the bench's `as-asked`).
+    implied_subject: bool = True
 
     @classmethod
     def for_mode(
@@ -215,6 +222,17 @@ class Retriever:
         # found out the first time it matters (most never are asked).
         self._normalizer = normalizer
         self._about_subject: dict[str, bool] = {}
+        # Each entry's collection's subject and entries, for the questions
+        # that leave it unsaid (`bot.search.subject`).
+        self._subject_at: list[tuple[Subject, list[int]] | None] = [None] * len(
+            knowledge.entries
+        )
+        if semantic is not None and self.config.implied_subject:
+            for index, where in self._parts:
+                found = subject_of(index, index.entries, normalizer)
+                if found is not None:
+                    for i in where:
+                        self._subject_at[i] = (found, list(where))
         self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
         if semantic is not None and self.config.calibrate:
             self.calibrated = tuple(self._calibrate())
@@ -366,19 +384,32 @@ class Retriever:
         if self.semantic is None:
             scored = lexical
         else:
-            scored = self._hybrid(question, lexical, limit)
+            scored = self._hybrid(question, tokens, lexical, limit)
         # Best score first, ties by id; Match objects only for the kept few.
         ranked = sorted((-round(score, 1), entries[i].id, i) for i, score in scored)
         return [Match(entries[i], -score) for score, _, i in ranked[:limit]]
 
     def _hybrid(
-        self, question: str, lexical: list[tuple[int, float]], limit: int
+        self,
+        question: str,
+        tokens: tuple[str, ...],
+        lexical: list[tuple[int, float]],
+        limit: int,
     ) -> list[tuple[int, float]]:
         """(entry index, hybrid score) of the best few entries."""
-        assert self.semantic is not None
-        cosines = self.semantic.similarities(
-            focus(question, self.config.max_question_chars), [i for i, _ in lexical]
-        )
+        semantic = self.semantic
+        assert semantic is not None
+        asked = focus(question, self.config.max_question_chars)
+        exact = [i for i, _ in lexical]
+        cosines = semantic.similarities(asked, exact)
+        # The subject left unsaid is that of the collection the question is
+        # nearest to as asked: "how do i stay current" in a channel about
+        # the role, not a question about another document's subject.
+        nearest = self._subject_at[int(cosines.argmax())] if len(cosines) else None
+        if nearest is not None and nearest[0].unsaid(tokens):
+            subject, where = nearest
+            implied = semantic.similarities(f"{asked} ({subject.said})", exact)
+            cosines[where] = implied[where]
         share = self._lexical_share
         hybrid = cosines.clip(0, 1) * self._semantic_scale
         for i, score in lexical:

@@ -26,6 +26,10 @@ names three kinds of reference:
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
 
+Only the sentences that ask are read when a message also tells: in "is risk
+taking ok for a stpm? my director is risk averse and we never try anything
+new" the question is general, and the statement is the asker's situation.
+
 Whether an entry can answer such a question is for the caller to judge from
 the entry's own texts and its collection's (`bot.search.retriever`): a
 company's FAQ says "our offices", the role's article never does.
@@ -42,6 +46,7 @@ KINDS: tuple[Kind, ...] = ("organisation", "person", "time")
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
 _CLAUSE = re.compile(r"[,.;!?()\[\]\"\u201c\u201d]|\s[-\u2013\u2014]\s|\n")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 _FIRST_PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
@@ -122,6 +127,19 @@ _ANY_HINT = re.compile(
 )
 
 
+def _asked(lowered: str) -> str:
+    """The sentences of `lowered` that ask (end in "?"), when some do and
+    others don't: "is risk taking ok for a stpm? my director is risk averse
+    and we never try anything new" asks in general; the statement around the
+    question tells of the asker's situation, which the question is not
+    about."""
+    sentences = _SENTENCE.split(lowered)
+    asking = [s for s in sentences if "?" in s]
+    if not asking or len(asking) == len(sentences):
+        return lowered
+    return " ".join(asking)
+
+
 def _lower(text: str) -> str:
     return text.replace("\u2019", "'").lower()
 
@@ -178,7 +196,7 @@ def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
     general). `places=False` leaves out "here", which an article uses for
     "at this point" ("staying current helps here")."""
     found: set[Kind] = set()
-    lowered = _lower(text)
+    lowered = _asked(_lower(text))
     if not _ANY_HINT.search(lowered):
         return frozenset()
     parts = _clauses(lowered)
