@@ -20,7 +20,7 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
-from bot.slack.posting import post_reply, unclear
+from bot.slack.posting import UnknownIfPosted, post_reply, unclear
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -168,9 +168,12 @@ class Actions(Listeners):
                     look_first=resumed,
                     **message.as_kwargs(),
                 )
-            except (SlackApiError, OSError) as error:
-                if not unclear(error):  # surely not posted: the next click may
+            except (SlackApiError, OSError, UnknownIfPosted) as error:
+                sure = not isinstance(error, UnknownIfPosted) and not unclear(error)
+                if sure:  # surely not posted: the next click may
                     self.deps.store.release(keys)
+                if home:
+                    self._tell_home(client, channel, entry.title, sure)
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
@@ -229,6 +232,25 @@ class Actions(Listeners):
             structlog.get_logger().info("slack.double_click", entry=entry_id)
             return None
         return mine, False, [mine, recent]
+
+    def _tell_home(
+        self, client: WebClient, user: str, title: str, not_sent: bool
+    ) -> None:
+        """An App Home click has no `response_url` for an apology: the tab is
+        published again with a note saying what became of the entry."""
+        note = (
+            f"Sorry, I couldn't send *{title}* to our messages just now. "
+            "Please click it again in a minute."
+            if not_sent
+            else f"Sorry, Slack didn't confirm that *{title}* reached our "
+            "messages. If it isn't there, click it again in a minute."
+        )
+        try:
+            publish_home(self.deps, client, user, note)
+        except (SlackApiError, OSError) as error:
+            structlog.get_logger().warning(
+                "slack.home_note_failed", error=type(error).__name__
+            )
 
     def _in_panel(self, channel: str, thread_ts: str | None) -> bool:
         """A thread opened from the AI-app side panel (unknown: no)."""

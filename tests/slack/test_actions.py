@@ -345,6 +345,51 @@ def test_a_thread_click_taken_up_after_a_crash_is_shown_privately(
     assert ["in_channel", "ephemeral"] == kinds
 
 
+def test_an_app_home_entry_slack_refuses_says_so_on_the_tab(
+    slack: RunningApp,
+) -> None:
+    """An App Home click has no response_url for the apology: a post Slack
+    refused (surely not sent) publishes the tab again with a note to click
+    again, and the next click, even within the double-click seconds (the
+    first one sent nothing), sends the entry."""
+    slack.fake.fail_channel(USER, "messages_tab_disabled")
+    slack.send.action(_home_click(slack))
+    [published] = slack.fake.wait_delivered("views.publish")
+    assert USER == published.body["user_id"]
+    note = published.body["view"]["blocks"][0]["elements"][0]["text"]
+    assert note == (
+        "Sorry, I couldn't send *Cloud computing* to our messages just now. "
+        "Please click it again in a minute."
+    )
+    assert [] == slack.fake.delivered("chat.postMessage")
+    slack.fake.fail_channel(USER, "")
+    slack.send.action(_home_click(slack))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    slack.drain()
+    assert "Cloud computing" in post.text
+
+
+def test_an_app_home_entry_slack_may_have_sent_says_to_look_first(
+    slack: RunningApp,
+) -> None:
+    """Slack answered 500 to every try (each one may have posted, and the
+    DM can't be opened to look): not sent again, and the tab says to look
+    in the messages before clicking again."""
+    slack.fake.im_write = False
+    for _ in range(3):
+        slack.fake.fail_next("chat.postMessage", status=500, after_delivery=True)
+    slack.send.action(_home_click(slack))
+    [published] = slack.fake.wait_delivered("views.publish")
+    slack.drain()
+    note = published.body["view"]["blocks"][0]["elements"][0]["text"]
+    assert note == (
+        "Sorry, Slack didn't confirm that *Cloud computing* reached our "
+        "messages. If it isn't there, click it again in a minute."
+    )
+    posts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
+    assert 1 == len(posts)
+
+
 def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> None:
     """A button in App Home for an entry a reload removed: the tab is
     published again as it is now, with a note saying why."""
