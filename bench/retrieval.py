@@ -7,7 +7,8 @@ rule trades; `as-asked` is it reading every question as asked, without the
 subject a question leaves unsaid (`RetrieverConfig.implied_subject` off).
 
     python bench/retrieval.py [--sizes 1000 10000 100000] [--hybrid-sizes 1000 10000]
-                              [--repeat 3] [--only quality|startup|scale]
+                              [--subject-sizes 10000] [--repeat 3]
+                              [--only quality|startup|scale]
 
 Quality is measured on four knowledge folders, each built the way a user
 builds one (a copy of `knowledge/`, plus documents added with `stpm-bot
@@ -515,7 +516,16 @@ def _run_ask(cwd: Path, cache: Path, env: dict[str, str]) -> tuple[float, float]
     return wall, int(peaks[-1]) / 1024 if peaks else usage.ru_maxrss / 1024
 
 
-def synthetic(size: int, seed: int = 7) -> tuple[Knowledge, list[str]]:
+# What every entry of the `subject` rows says and no question does: the
+# subject a question leaves unsaid (`bot.search.subject`).
+SHARED_SUBJECT = "zorvex platform"
+
+
+def synthetic(
+    size: int, seed: int = 7, subject: str = ""
+) -> tuple[Knowledge, list[str]]:
+    """`size` entries of random words and 200 questions (typo'd phrasings);
+    `subject`: words put before every title and phrasing, not the questions."""
     rng = random.Random(seed)
     syllables = [
         a + b for a in "bcdfghklmnprstvz" for b in ("a", "e", "i", "o", "u", "ai", "ou")
@@ -527,27 +537,28 @@ def synthetic(size: int, seed: int = 7) -> tuple[Knowledge, list[str]]:
     def words(n: int) -> str:
         return " ".join(rng.choices(vocab, k=n))
 
+    said = f"{subject} " if subject else ""
     entries = [
         Entry(
             id=f"e{i}",
-            title=words(rng.randint(2, 5)),
+            title=said + words(rng.randint(2, 5)),
             answer=words(rng.randint(30, 60)),
-            questions=tuple(words(rng.randint(5, 9)) for _ in range(4)),
+            questions=tuple(said + words(rng.randint(5, 9)) for _ in range(4)),
         )
         for i in range(size)
     ]
     questions = []
     for e in rng.sample(entries, 200):
-        picked = rng.choice(e.questions).split()
+        picked = rng.choice(e.questions).removeprefix(said).split()
         if len(picked) > 3:
             picked[0] = picked[0][:-1] + "x"  # a typo
         questions.append(" ".join(picked))
     return Knowledge.of(entries), questions
 
 
-def scale_child(size: int, repeat: int, hybrid: bool) -> None:
+def scale_child(size: int, repeat: int, hybrid: bool, subject: bool = False) -> None:
     """Run in a fresh process so peak memory is this size's alone."""
-    knowledge, questions = synthetic(size)
+    knowledge, questions = synthetic(size, subject=SHARED_SUBJECT if subject else "")
     before = own_peak_mb()
     start = time.perf_counter()
     embed_s = 0.0
@@ -578,7 +589,7 @@ def scale_child(size: int, repeat: int, hybrid: bool) -> None:
         json.dumps(
             {
                 "size": size,
-                "mode": "hybrid" if hybrid else "lexical",
+                "mode": "subject" if subject else "hybrid" if hybrid else "lexical",
                 "embed_s": embed_s,
                 "build_s": build,
                 "p50_ms": statistics.median(samples),
@@ -590,15 +601,22 @@ def scale_child(size: int, repeat: int, hybrid: bool) -> None:
     )
 
 
-def scales(sizes: list[int], hybrid_sizes: list[int], repeat: int) -> None:
-    print("\nSynthetic knowledge (random words, 4 phrasings an entry, typo questions)")
+def scales(
+    sizes: list[int], hybrid_sizes: list[int], subject_sizes: list[int], repeat: int
+) -> None:
+    print("\nSynthetic knowledge (random words, 4 phrasings an entry, typo questions;")
+    print(f'subject: hybrid, every title and phrasing starting "{SHARED_SUBJECT}",')
+    print(" which no question says)")
     header = ("mode", "entries", "embed s", "build s", "p50 ms", "p99 ms", "RSS MB")
     widths = (9, 8, 9, 9, 9, 9, 8)
     print("".join(f"{h:>{w}}" for h, w in zip(header, widths, strict=True)))
-    runs = [(s, False) for s in sizes] + [(s, True) for s in hybrid_sizes]
-    for size, hybrid in runs:
+    runs = [(s, False, False) for s in sizes]
+    runs += [(s, True, False) for s in hybrid_sizes]
+    runs += [(s, True, True) for s in subject_sizes]
+    for size, hybrid, subject in runs:
         command = [sys.executable, __file__, "--child", str(size)]
         command += ["--repeat", str(repeat)] + (["--hybrid"] if hybrid else [])
+        command += ["--subject"] if subject else []
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
@@ -611,18 +629,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
     parser.add_argument("--hybrid-sizes", type=int, nargs="*", default=[1000, 10_000])
+    parser.add_argument("--subject-sizes", type=int, nargs="*", default=[10_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--only", choices=("quality", "startup", "scale"), help="one part only"
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--hybrid", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--subject", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--quality-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quality_only:
         args.only = "quality"
     if args.child:
-        scale_child(args.child, args.repeat, args.hybrid)
+        scale_child(args.child, args.repeat, args.hybrid, args.subject)
         return
     if args.only in (None, "quality"):
         embedder = load_embedder(DEFAULT_MODEL_DIR)
@@ -633,7 +653,7 @@ def main() -> None:
     if args.only in (None, "startup"):
         startup(args.repeat)
     if args.only in (None, "scale"):
-        scales(args.sizes, args.hybrid_sizes, args.repeat)
+        scales(args.sizes, args.hybrid_sizes, args.subject_sizes, args.repeat)
 
 
 if __name__ == "__main__":

@@ -201,21 +201,29 @@ TOLD_AROUND = (
 
 
 def test_a_statement_around_the_question_is_not_what_it_asks() -> None:
-    """Only the sentences that ask count when others only tell: "our" or
-    "here" in the asker's story before or after the question makes nothing
-    local; a message that only asks, or only tells, is read whole."""
+    """What a question tells after it has asked is the asker's situation:
+    "our" or "here" there makes nothing local. A sentence that starts like
+    a question asks, "?" or not, and what is told before the first question
+    may be what it is about: both still count. Knowledge texts are read
+    whole."""
     for general in (
         TOLD_AROUND,
         "tl;dr of the sr tpm role pls? my mgr sent me here :pray:",
-        "we moved everything to azure this quarter. does a stpm need cloud skills?",
     ):
-        assert frozenset() == local_reference(general), general
+        assert frozenset() == local_reference(general, question=True), general
+        assert local_reference(general) != frozenset(), general
+    for asked, kinds in (
+        ("we moved to azure. which cloud do we use here?", {"organisation"}),
+        ("do we use aws here? or gcp?", {"organisation"}),
+        ("are we hiring right now. is there a freeze", {"organisation", "time"}),
+        ("are we hiring right now. any idea?", {"organisation", "time"}),
+        ("who leads the tpm org here. i'm new?", {"organisation"}),
+        ("who is our vp. anyone know?", {"organisation", "person"}),
+        ("at our company. what's the tpm career ladder?", {"organisation"}),
+    ):
+        assert kinds == local_reference(asked, question=True), asked
     assert {"organisation"} == local_reference(
-        "we moved to azure. which cloud do we use here?"
-    )
-    assert {"organisation"} == local_reference("do we use aws here? or gcp?")
-    assert {"organisation", "time"} == local_reference(
-        "are we hiring right now. is there a freeze"
+        "Lost your badge? Our front desk issues a new one.", places=False
     )
 
 

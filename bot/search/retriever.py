@@ -34,11 +34,15 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from bot.knowledge.models import Entry, Knowledge
 from bot.search import calibration
 from bot.search.calibration import Thresholds
 from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
+from bot.search.subject import FROM as SUBJECT_FROM
 from bot.search.subject import Subject, subject_of
 from bot.text.markup import focus
 from bot.text.normalize import Normalizer
@@ -51,7 +55,6 @@ Outcome = Literal["answered", "suggested", "no_match", "empty"]
 LEXICAL_WEIGHT = 0.4
 CURATED_PHRASINGS = 3
 LEAD_OVER = 5
-SUBJECT_FROM = 5  # entries a collection needs before its common words mean anything
 # A collection speaks of its organisation, people or moments when this share
 # of its entries does: then every entry of it may answer such questions.
 SPOKEN_BY = 0.1
@@ -222,17 +225,18 @@ class Retriever:
         # found out the first time it matters (most never are asked).
         self._normalizer = normalizer
         self._about_subject: dict[str, bool] = {}
-        # Each entry's collection's subject and entries, for the questions
-        # that leave it unsaid (`bot.search.subject`).
-        self._subject_at: list[tuple[Subject, list[int]] | None] = [None] * len(
-            knowledge.entries
-        )
+        # The collections' subjects with their entries, and which of them
+        # each entry's collection has (-1: none), for the questions that
+        # leave it unsaid (`bot.search.subject`).
+        self._subjects: list[tuple[Subject, NDArray[np.intp]]] = []
+        self._subject_of = np.full(len(knowledge.entries), -1, dtype=np.intp)
         if semantic is not None and self.config.implied_subject:
             for index, where in self._parts:
                 found = subject_of(index, index.entries, normalizer)
                 if found is not None:
-                    for i in where:
-                        self._subject_at[i] = (found, list(where))
+                    members = np.asarray(where, dtype=np.intp)
+                    self._subject_of[members] = len(self._subjects)
+                    self._subjects.append((found, members))
         self.calibrated: tuple[tuple[int, Thresholds], ...] = ()
         if semantic is not None and self.config.calibrate:
             self.calibrated = tuple(self._calibrate())
@@ -267,7 +271,9 @@ class Retriever:
         `local_references` off."""
         if not self.config.local_references:
             return ()
-        asked = local_reference(focus(question, self.config.max_question_chars))
+        asked = local_reference(
+            focus(question, self.config.max_question_chars), question=True
+        )
         return tuple(k for k in KINDS if k in asked and k not in self._speaks[entry.id])
 
     def thresholds(self, entry: Entry) -> Thresholds:
@@ -405,9 +411,9 @@ class Retriever:
         # The subject left unsaid is that of the collection the question is
         # nearest to as asked: "how do i stay current" in a channel about
         # the role, not a question about another document's subject.
-        nearest = self._subject_at[int(cosines.argmax())] if len(cosines) else None
-        if nearest is not None and nearest[0].unsaid(tokens):
-            subject, where = nearest
+        nearest = int(self._subject_of[cosines.argmax()]) if self._subjects else -1
+        if nearest >= 0 and self._subjects[nearest][0].unsaid(tokens):
+            subject, where = self._subjects[nearest]
             implied = semantic.similarities(f"{asked} ({subject.said})", exact)
             cosines[where] = implied[where]
         share = self._lexical_share

@@ -30,6 +30,10 @@ from bot.text.normalize import Normalizer
 
 # A subject word is in at least this share of a collection's entries, and
 # the collection has at least `FROM` entries (fewer say nothing by sharing).
+# Nearly all, not most as for a question about the subject alone
+# (`bot.search.retriever`): what is added to a question must be what every
+# entry is about ("senior technical program manager"), not a word most
+# happen to use ("skill", "requirement").
 SHARED_BY = 0.9
 FROM = 5
 
@@ -64,12 +68,20 @@ def subject_of(
     # most often, stands for it.
     runs: Counter[str] = Counter()
     covers: dict[str, int] = {}
+    says_it: dict[str, bool] = {}  # a written word says nothing but the subject
+
+    def only_subject(raw: str) -> bool:
+        known = says_it.get(raw)
+        if known is None:
+            tokens = normalizer.tokens(raw)
+            known = says_it[raw] = bool(tokens) and words.issuperset(tokens)
+        return known
+
     for entry in entries:
         for text in (entry.title, *entry.questions):
             run: list[str] = []
             for raw in [*_RAW_WORD.findall(text), ""]:
-                tokens = normalizer.tokens(raw) if raw else ()
-                if tokens and words.issuperset(tokens):
+                if raw and only_subject(raw):
                     run.append(raw)
                     continue
                 if run:

@@ -26,9 +26,10 @@ names three kinds of reference:
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
 
-Only the sentences that ask are read when a message also tells: in "is risk
-taking ok for a stpm? my director is risk averse and we never try anything
-new" the question is general, and the statement is the asker's situation.
+A question is read without the sentences that only tell after it has
+asked: in "is risk taking ok for a stpm? my director is risk averse and we
+never try anything new" the question is general, and the statement is the
+asker's situation.
 
 Whether an entry can answer such a question is for the caller to judge from
 the entry's own texts and its collection's (`bot.search.retriever`): a
@@ -128,16 +129,25 @@ _ANY_HINT = re.compile(
 
 
 def _asked(lowered: str) -> str:
-    """The sentences of `lowered` that ask (end in "?"), when some do and
-    others don't: "is risk taking ok for a stpm? my director is risk averse
-    and we never try anything new" asks in general; the statement around the
-    question tells of the asker's situation, which the question is not
-    about."""
+    """`lowered` without the sentences that only tell after it has asked:
+    in "is risk taking ok for a stpm? my director is risk averse and we
+    never try anything new" the question is general and what follows is the
+    asker's situation. A sentence asks when it has a "?" or starts like a
+    question ("who is our vp. anyone know?" asks twice); what is told
+    before the first question is kept, since it may be what the question
+    is about ("at our company. what's the ladder?")."""
     sentences = _SENTENCE.split(lowered)
-    asking = [s for s in sentences if "?" in s]
-    if not asking or len(asking) == len(sentences):
+    asking = [_asks(s) for s in sentences]
+    if True not in asking:
         return lowered
-    return " ".join(asking)
+    first = asking.index(True)
+    told_before = sentences[:first]
+    return " ".join(told_before + [s for s in sentences[first:] if _asks(s)])
+
+
+def _asks(sentence: str) -> bool:
+    words = _WORD.findall(sentence)
+    return "?" in sentence or (bool(words) and words[0] in _ASKING)
 
 
 def _lower(text: str) -> str:
@@ -191,12 +201,16 @@ def _organisational_we(clause: list[str]) -> bool:
     return plural
 
 
-def local_reference(text: str, places: bool = True) -> frozenset[Kind]:
+def local_reference(
+    text: str, places: bool = True, question: bool = False
+) -> frozenset[Kind]:
     """The kinds of particular reference in `text` (empty: it asks in
     general). `places=False` leaves out "here", which an article uses for
-    "at this point" ("staying current helps here")."""
+    "at this point" ("staying current helps here"). `question`: `text` is
+    what someone asked, read without what they tell after asking (an
+    answer's "Lost your badge? Our front desk …" is all said)."""
     found: set[Kind] = set()
-    lowered = _asked(_lower(text))
+    lowered = _asked(_lower(text)) if question else _lower(text)
     if not _ANY_HINT.search(lowered):
         return frozenset()
     parts = _clauses(lowered)
