@@ -191,6 +191,15 @@ def test_what_counts_as_a_local_reference() -> None:
     ):
         assert frozenset() == local_reference(general), general
     assert {"organisation", "person"} == local_reference("who is our skip level")
+    # A time in what the asker does or plans is theirs; "will i …" asks
+    # what a moment brings.
+    for planned in (
+        "I want to grow into a strong senior TPM over the next year, where to start?",
+        "i'm joining next month as a sr tpm, what does the job involve",
+    ):
+        assert frozenset() == local_reference(planned), planned
+    assert {"time"} == local_reference("will i be replaced by ai in the next 5 years")
+    assert {"time"} == local_reference("will ai replace me in the next 5 years")
 
 
 # A general question with a statement of the asker's situation around it.

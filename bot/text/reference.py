@@ -20,8 +20,10 @@ names three kinds of reference:
   asked about with "our", "here" or "this company"; not "who are the
   stakeholders a tpm works with" nor "who is the tpm in a project team".
 - `time`: "right now", "currently" (not "I'm currently a pm", which describes
-  the asker), "next year", "in the next 5 years", a year ("in 2027"), "this
-  quarter"; not "at the moment of a launch".
+  the asker, nor a time in what the asker does or plans: "I want to grow
+  into a senior tpm over the next year"), "next year", "in the next 5
+  years", a year ("in 2027"), "this quarter"; not "at the moment of a
+  launch".
 
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
@@ -109,6 +111,8 @@ _PERSON = re.compile(
 _ASKER_NOW = re.compile(
     r"^(?:[a-z]+ )?(?:i|i'm|im|i've|ive)(?: [a-z']+){0,2} currently\b"
 )
+# The asker as the one who acts.
+_ASKER_SUBJECT = frozenset({"i", "i'm", "im", "i've", "ive", "i'd", "i'll"})
 _TIME = re.compile(
     r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
@@ -177,6 +181,17 @@ def _locative_here(clause: list[str]) -> bool:
     return False
 
 
+def _asker_plans(clause: list[str]) -> bool:
+    """The clause tells what the asker does, plans or wants ("I want to grow
+    into a senior tpm over the next year", "i'm joining next month"): its
+    time is theirs, not a moment asked about. Not "will i …", which asks
+    what the moment brings."""
+    return any(
+        word in _ASKER_SUBJECT and clause[n - 1 : n] != ["will"]
+        for n, word in enumerate(clause)
+    )
+
+
 def _deliberates(after: list[str]) -> bool:
     """ "do we need", "do we want", "do we have to" ask what to do."""
     return bool(after[:1]) and (after[0] in _NEED or after == ["have", "to"])
@@ -236,7 +251,9 @@ def local_reference(
     if "who" in joined and (_PERSON.search(joined) or (_WHO.search(joined) and own)):
         found.add("person")
     if _TIME_HINT.search(joined) and any(
-        _TIME.search(_ASKER_NOW.sub("", c)) for c in said
+        _TIME.search(_ASKER_NOW.sub("", c))
+        for c, words in zip(said, parts, strict=True)
+        if not _asker_plans(words)
     ):
         found.add("time")
     return frozenset(found)
