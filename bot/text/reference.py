@@ -225,9 +225,11 @@ def local_reference(
     what someone asked, read without what they tell after asking (an
     answer's "Lost your badge? Our front desk …" is all said)."""
     found: set[Kind] = set()
-    lowered = _asked(_lower(text)) if question else _lower(text)
+    lowered = _lower(text)
     if not _ANY_HINT.search(lowered):
         return frozenset()
+    if question:
+        lowered = _asked(lowered)
     parts = _clauses(lowered)
     said = [" ".join(words) for words in parts]
     joined = " ".join(said)
