@@ -198,8 +198,18 @@ def test_what_counts_as_a_local_reference() -> None:
         "i'm joining next month as a sr tpm, what does the job involve",
     ):
         assert frozenset() == local_reference(planned), planned
-    assert {"time"} == local_reference("will i be replaced by ai in the next 5 years")
-    assert {"time"} == local_reference("will ai replace me in the next 5 years")
+    for moment in (
+        "will i be replaced by ai in the next 5 years",
+        "will ai replace me in the next 5 years",
+        # What the asker heard, thinks or wants to know: the world's time.
+        "i want to know what the tpm responsibilities are right now",
+        "i wonder what the key skills for a senior tpm are these days",
+        "i think layoffs are coming this year, are they?",
+        "i was told the ladder changes next quarter, true?",
+        # The asker in a question, not as the one who acts.
+        "what are the key skills i need for the stpm promotion this cycle",
+    ):
+        assert {"time"} == local_reference(moment, question=True), moment
 
 
 # A general question with a statement of the asker's situation around it.
@@ -229,11 +239,26 @@ def test_a_statement_around_the_question_is_not_what_it_asks() -> None:
         ("who leads the tpm org here. i'm new?", {"organisation"}),
         ("who is our vp. anyone know?", {"organisation", "person"}),
         ("at our company. what's the tpm career ladder?", {"organisation"}),
+        # Said after the question, but narrowing it.
+        (
+            "what are the key skills for a tpm? i mean here at our company",
+            {"organisation"},
+        ),
+        ("what are the key skills? asking about this company", {"organisation"}),
     ):
         assert kinds == local_reference(asked, question=True), asked
     assert {"organisation"} == local_reference(
         "Lost your badge? Our front desk issues a new one.", places=False
     )
+
+
+def test_what_the_asker_wants_to_know_about_now_is_not_answered(core: Core) -> None:
+    """ "i want to know …" asks about the moment it names: no confident
+    answer, by words only and with the model."""
+    question = "i want to know what the tpm responsibilities are right now"
+    result = core.library.snapshot().retriever.ask(question)
+    assert "answered" != result.status
+    assert "time" in result.particular
 
 
 def test_a_question_told_around_is_answered(core: Core) -> None:

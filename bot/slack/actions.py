@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.gaps import REASONS
@@ -68,6 +68,30 @@ def _clicked_at(body: Body) -> str | None:
         if isinstance(action, dict) and action.get("action_ts"):
             return str(action["action_ts"])
     return None
+
+
+# Refusals that pass: the next click may well be sent.
+PASSING = frozenset({"ratelimited", "service_unavailable", "request_timeout"})
+
+
+def _home_note(title: str, error: Exception, sure: bool) -> str:
+    """What App Home says when `title` could not be sent to the DM."""
+    if not sure:
+        return (
+            f"Sorry, Slack didn't confirm that *{title}* reached our messages. "
+            "If it isn't there, click it again in a minute."
+        )
+    code = error.response.get("error") if isinstance(error, SlackApiError) else None
+    if code is None or code in PASSING:
+        return (
+            f"Sorry, I couldn't send *{title}* to our messages just now. "
+            "Please click it again in a minute."
+        )
+    return (
+        f"Sorry, Slack won't let me send *{title}* to our messages (`{code}`), "
+        "so clicking again won't help until that is fixed. Please tell whoever "
+        "looks after this app."
+    )
 
 
 def _click_id(body: Body) -> str:
@@ -170,10 +194,12 @@ class Actions(Listeners):
                 )
             except (SlackApiError, OSError, UnknownIfPosted) as error:
                 sure = not isinstance(error, UnknownIfPosted) and not unclear(error)
+                if home:
+                    view = body.get("view") or {}
+                    note = _home_note(entry.title, error, sure)
+                    self._tell_home(client, channel, note, view.get("hash"))
                 if sure:  # surely not posted: the next click may
                     self.deps.store.release(keys)
-                if home:
-                    self._tell_home(client, channel, entry.title, sure)
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
@@ -234,22 +260,18 @@ class Actions(Listeners):
         return mine, False, [mine, recent]
 
     def _tell_home(
-        self, client: WebClient, user: str, title: str, not_sent: bool
+        self, client: WebClient, user: str, note: str, shown: str | None
     ) -> None:
         """An App Home click has no `response_url` for an apology: the tab is
-        published again with a note saying what became of the entry."""
-        note = (
-            f"Sorry, I couldn't send *{title}* to our messages just now. "
-            "Please click it again in a minute."
-            if not_sent
-            else f"Sorry, Slack didn't confirm that *{title}* reached our "
-            "messages. If it isn't there, click it again in a minute."
-        )
+        published again with `note`, unless it changed since the click
+        (`shown`, its hash: Slack refuses with hash_conflict)."""
         try:
-            publish_home(self.deps, client, user, note)
-        except (SlackApiError, OSError) as error:
+            publish_home(self.deps, client, user, note, shown)
+        except (SlackClientError, OSError, SQLAlchemyError) as error:
             structlog.get_logger().warning(
-                "slack.home_note_failed", error=type(error).__name__
+                "slack.home_note_failed",
+                error=type(error).__name__,
+                slack_error=getattr(error, "response", {}).get("error"),
             )
 
     def _in_panel(self, channel: str, thread_ts: str | None) -> bool:

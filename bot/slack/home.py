@@ -100,12 +100,20 @@ def my_tip(deps: Deps, user: str) -> blocks.MyTip:
     return blocks.MyTip(on, time, settings.timezone, bool(settings.tips_check_interval))
 
 
-def publish_home(deps: Deps, client: WebClient, user: str, note: str = "") -> None:
+def publish_home(
+    deps: Deps, client: WebClient, user: str, note: str = "", shown: str | None = None
+) -> None:
+    """Publish `user`'s Home tab, `note` first; `shown`: the hash of the tab
+    as the person saw it, so that Slack refuses (hash_conflict) to replace a
+    tab published since."""
     knowledge = deps.knowledge
     view = blocks.home(
         knowledge, topics(knowledge), deps.tip(), note, my_tip(deps, user)
     )
-    client.views_publish(user_id=user, view=view)
+    if shown:
+        client.views_publish(user_id=user, view=view, hash=shown)
+    else:
+        client.views_publish(user_id=user, view=view)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -49,6 +49,13 @@ KINDS: tuple[Kind, ...] = ("organisation", "person", "time")
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
 _CLAUSE = re.compile(r"[,.;!?()\[\]\"\u201c\u201d]|\s[-\u2013\u2014]\s|\n")
+# "i mean here", "specifically on our team", "asking about this company",
+# "at our company": what a question meant, said after it.
+_NARROWING = re.compile(
+    r"(?:i mean|i meant|meaning|specifically|especially|particularly|asking"
+    r" (?:about|for)|(?:at|in|on|for|within|inside) (?:our|this|my|the)\b"
+    r"|here\b|like\b)"
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -113,6 +120,13 @@ _ASKER_NOW = re.compile(
 )
 # The asker as the one who acts.
 _ASKER_SUBJECT = frozenset({"i", "i'm", "im", "i've", "ive", "i'd", "i'll"})
+# What follows "i" when the rest is what someone said or what is asked.
+_HEARSAY = re.compile(
+    r"(?:(?:am|was|were|have been|'ve been|been) )?(?:told|heard|hear|hearing"
+    r"|think|thought|thinking|wonder|wondered|wondering|guess|believe|read|saw"
+    r"|noticed|know|knew|understand|want to know|wanna know|need to know"
+    r"|would like to know|'d like to know|like to know|was wondering)\b"
+)
 _TIME = re.compile(
     r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
@@ -139,14 +153,22 @@ def _asked(lowered: str) -> str:
     asker's situation. A sentence asks when it has a "?" or starts like a
     question ("who is our vp. anyone know?" asks twice); what is told
     before the first question is kept, since it may be what the question
-    is about ("at our company. what's the ladder?")."""
+    is about ("at our company. what's the ladder?"), and so is what narrows
+    the question after it ("what skills matter? i mean here at our
+    company")."""
     sentences = _SENTENCE.split(lowered)
-    asking = [_asks(s) for s in sentences]
+    asking = [_asks(s) or _narrows(s) for s in sentences]
     if True not in asking:
         return lowered
     first = asking.index(True)
-    told_before = sentences[:first]
-    return " ".join(told_before + [s for s in sentences[first:] if _asks(s)])
+    kept = sentences[:first]
+    kept += [s for s, a in zip(sentences[first:], asking[first:], strict=True) if a]
+    return " ".join(kept)
+
+
+def _narrows(sentence: str) -> bool:
+    """A sentence that says which case a question before it means."""
+    return bool(_NARROWING.match(_MARKUP.sub(" ", sentence).strip()))
 
 
 def _asks(sentence: str) -> bool:
@@ -183,13 +205,16 @@ def _locative_here(clause: list[str]) -> bool:
 
 def _asker_plans(clause: list[str]) -> bool:
     """The clause tells what the asker does, plans or wants ("I want to grow
-    into a senior tpm over the next year", "i'm joining next month"): its
-    time is theirs, not a moment asked about. Not "will i …", which asks
-    what the moment brings."""
-    return any(
-        word in _ASKER_SUBJECT and clause[n - 1 : n] != ["will"]
-        for n, word in enumerate(clause)
-    )
+    into a senior tpm over the next year", "i'm joining next month"): it
+    starts with them as its subject, so its time is theirs, not a moment
+    asked about. Not a question ("will i …", "what skills do i need this
+    cycle"), nor what they heard, think or want to know, whose time is the
+    world's ("i think layoffs are coming this year", "i want to know what
+    the responsibilities are right now")."""
+    if not clause or clause[0] not in _ASKER_SUBJECT:
+        return False
+    said = " ".join(clause[1:4])
+    return not _HEARSAY.match(said)
 
 
 def _deliberates(after: list[str]) -> bool:

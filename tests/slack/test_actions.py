@@ -345,22 +345,39 @@ def test_a_thread_click_taken_up_after_a_crash_is_shown_privately(
     assert ["in_channel", "ephemeral"] == kinds
 
 
+def _home_note(slack: RunningApp) -> str:
+    """The note first on the person's Home tab as Slack last took it."""
+    _, shown = slack.fake.homes[USER]
+    return str(shown[0]["elements"][0]["text"])
+
+
+NOTES = {
+    "service_unavailable": (
+        "Sorry, I couldn't send *Cloud computing* to our messages just now. "
+        "Please click it again in a minute."
+    ),
+    "messages_tab_disabled": (
+        "Sorry, Slack won't let me send *Cloud computing* to our messages "
+        "(`messages_tab_disabled`), so clicking again won't help until that is "
+        "fixed. Please tell whoever looks after this app."
+    ),
+}
+
+
+@pytest.mark.parametrize("error", sorted(NOTES))
 def test_an_app_home_entry_slack_refuses_says_so_on_the_tab(
-    slack: RunningApp,
+    slack: RunningApp, error: str
 ) -> None:
     """An App Home click has no response_url for the apology: a post Slack
-    refused (surely not sent) publishes the tab again with a note to click
-    again, and the next click, even within the double-click seconds (the
-    first one sent nothing), sends the entry."""
-    slack.fake.fail_channel(USER, "messages_tab_disabled")
+    refused (surely not sent) publishes the tab again with a note, to click
+    again for a refusal that passes, to have the app fixed for one that
+    won't. Once Slack takes it, the next click, even within the
+    double-click seconds (the first one sent nothing), sends the entry."""
+    slack.fake.fail_channel(USER, error)
     slack.send.action(_home_click(slack))
     [published] = slack.fake.wait_delivered("views.publish")
     assert USER == published.body["user_id"]
-    note = published.body["view"]["blocks"][0]["elements"][0]["text"]
-    assert note == (
-        "Sorry, I couldn't send *Cloud computing* to our messages just now. "
-        "Please click it again in a minute."
-    )
+    assert NOTES[error] == _home_note(slack)
     assert [] == slack.fake.delivered("chat.postMessage")
     slack.fake.fail_channel(USER, "")
     slack.send.action(_home_click(slack))
@@ -372,22 +389,51 @@ def test_an_app_home_entry_slack_refuses_says_so_on_the_tab(
 def test_an_app_home_entry_slack_may_have_sent_says_to_look_first(
     slack: RunningApp,
 ) -> None:
-    """Slack answered 500 to every try (each one may have posted, and the
-    DM can't be opened to look): not sent again, and the tab says to look
-    in the messages before clicking again."""
+    """Slack answered 500 (it may have posted) and the DM can't be opened
+    to look: not sent again, and the tab says to look in the messages
+    before clicking again."""
     slack.fake.im_write = False
-    for _ in range(3):
-        slack.fake.fail_next("chat.postMessage", status=500, after_delivery=True)
+    slack.fake.fail_next("chat.postMessage", status=500, after_delivery=True)
     slack.send.action(_home_click(slack))
-    [published] = slack.fake.wait_delivered("views.publish")
+    slack.fake.wait_delivered("views.publish")
     slack.drain()
-    note = published.body["view"]["blocks"][0]["elements"][0]["text"]
-    assert note == (
+    assert _home_note(slack) == (
         "Sorry, Slack didn't confirm that *Cloud computing* reached our "
         "messages. If it isn't there, click it again in a minute."
     )
     posts = [c for c in slack.fake.calls if c.method == "chat.postMessage"]
     assert 1 == len(posts)
+
+
+def test_a_note_never_replaces_a_tab_published_since_the_click(
+    slack: RunningApp,
+) -> None:
+    """The click carries the hash of the tab it was made on: when the tab was
+    published again since (the person opened it anew), Slack refuses the
+    note (hash_conflict) and the newer tab stays, logged, no traceback."""
+    slack.fake.homes[USER] = ("H-newer", [{"type": "divider"}])
+    click = _home_click(slack)
+    click["view"] = {"id": "V0HOME01", "type": "home", "hash": "H-older"}
+    slack.fake.fail_channel(USER, "service_unavailable")
+    with capture_logs() as logs:
+        slack.send.action(click)
+        slack.fake.wait_delivered("views.publish")
+        slack.drain()
+    assert ("H-newer", [{"type": "divider"}]) == slack.fake.homes[USER]
+    [failed] = [e for e in logs if e["event"] == "slack.home_note_failed"]
+    assert "hash_conflict" == failed["slack_error"]
+
+
+def test_a_note_on_the_tab_of_the_click_is_published(slack: RunningApp) -> None:
+    """The tab the click was made on, unchanged since: the note goes up."""
+    slack.fake.homes[USER] = ("H-same", [{"type": "divider"}])
+    click = _home_click(slack)
+    click["view"] = {"id": "V0HOME01", "type": "home", "hash": "H-same"}
+    slack.fake.fail_channel(USER, "service_unavailable")
+    slack.send.action(click)
+    slack.fake.wait_delivered("views.publish")
+    slack.drain()
+    assert NOTES["service_unavailable"] == _home_note(slack)
 
 
 def test_a_stale_entry_in_app_home_refreshes_the_home_tab(slack: RunningApp) -> None:

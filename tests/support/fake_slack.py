@@ -108,6 +108,8 @@ class FakeSlack:
     members: dict[str, list[str]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     page_size: int = 2  # members per page: small, so the cursor is exercised
+    # Each person's Home tab as last published: its hash and blocks.
+    homes: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     im_write: bool = True  # the app has `im:write`: conversations.open works
 
     # -- control ------------------------------------------------------------
@@ -390,6 +392,18 @@ class FakeSlack:
             result["users"] = self.usergroups[body["usergroup"]]
         elif method == "views.open":
             result["view"] = {"id": f"V{next(self._ts):08d}"}
+        elif method == "views.publish":
+            user = str(body.get("user_id", ""))
+            view = body.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            with self._changed:
+                shown = self.homes.get(user, ("", []))[0]
+                if body.get("hash") and body["hash"] != shown:
+                    return 200, json_type, '{"ok": false, "error": "hash_conflict"}'
+                fresh = f"H{next(self._ts):08d}"
+                self.homes[user] = (fresh, list((view or {}).get("blocks", [])))
+            result["view"] = {"id": f"V{next(self._ts):08d}", "hash": fresh}
         elif method == "chat.postEphemeral":
             result["message_ts"] = f"1700000000.{next(self._ts):06d}"
         return 200, json_type, json.dumps(result)
