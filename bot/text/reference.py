@@ -157,13 +157,11 @@ def _asked(lowered: str) -> str:
     the question after it ("what skills matter? i mean here at our
     company")."""
     sentences = _SENTENCE.split(lowered)
-    asking = [_asks(s) or _narrows(s) for s in sentences]
-    if True not in asking:
+    first = next((n for n, s in enumerate(sentences) if _asks(s)), None)
+    if first is None:
         return lowered
-    first = asking.index(True)
-    kept = sentences[:first]
-    kept += [s for s, a in zip(sentences[first:], asking[first:], strict=True) if a]
-    return " ".join(kept)
+    after = [s for s in sentences[first:] if _asks(s) or _narrows(s)]
+    return " ".join(sentences[:first] + after)
 
 
 def _narrows(sentence: str) -> bool:
