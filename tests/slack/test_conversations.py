@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from bot.search.retriever import Retriever
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import BOT_ID, BOT_USER_ID
 from tests.support.harness import block_action, envelope, mention, message
@@ -401,6 +403,26 @@ def test_malformed_events_are_dropped_not_crashes(slack: RunningApp) -> None:
     slack.drain()
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
     assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
+
+
+def test_a_mention_that_leaves_the_role_unsaid_is_answered(slack: RunningApp) -> None:
+    """In a channel about the role, "how do i stay current?" means a senior
+    TPM: answered in the thread as the entry on staying current, with the
+    model on as the bot ships."""
+    retriever = slack.core.library.snapshot().retriever
+    assert "hybrid" == retriever.mode
+    event = mention("how do i stay current?")
+    slack.send.event(envelope(event))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert event["ts"] == post.body["thread_ts"]
+    assert post.body["text"].startswith("Stay current with technologies and trends")
+    assert "feedback:bp-stay-current" in _blocks_text(post.body)
+    plain = Retriever(
+        retriever.knowledge,
+        replace(retriever.config, implied_subject=False),
+        retriever.semantic,
+    )
+    assert plain.ask("how do i stay current?").best is None  # read as asked
 
 
 def test_a_mention_about_this_company_gets_related_reads(slack: RunningApp) -> None:
