@@ -194,12 +194,12 @@ class Actions(Listeners):
                 )
             except (SlackApiError, OSError, UnknownIfPosted) as error:
                 sure = not isinstance(error, UnknownIfPosted) and not unclear(error)
-                if home:
+                if sure:  # surely not posted: the next click may, even at once
+                    self._release(keys)
+                if home:  # after the release: the note says to click again
                     view = body.get("view") or {}
                     note = _home_note(entry.title, error, sure)
                     self._tell_home(client, channel, note, view.get("hash"))
-                if sure:  # surely not posted: the next click may
-                    self.deps.store.release(keys)
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
         # topic is the whole DM's, a side-panel thread's its own).
@@ -258,6 +258,16 @@ class Actions(Listeners):
             structlog.get_logger().info("slack.double_click", entry=entry_id)
             return None
         return mine, False, [mine, recent]
+
+    def _release(self, keys: list[str]) -> None:
+        """Let claims go; a store that fails keeps them (the click is lost, its
+        failure logged) rather than hiding the Slack error behind its own."""
+        try:
+            self.deps.store.release(keys)
+        except SQLAlchemyError as error:
+            structlog.get_logger().warning(
+                "slack.claims_kept", error=type(error).__name__
+            )
 
     def _tell_home(
         self, client: WebClient, user: str, note: str, shown: str | None
