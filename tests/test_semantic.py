@@ -336,7 +336,7 @@ def test_the_knowledge_s_subject_is_the_role_as_its_phrasings_say_it(
     most often say all of them."""
     retriever = Retriever(knowledge)
     index = Index(knowledge.entries, Normalizer(knowledge.synonyms))
-    found = subject_of(index, knowledge.entries, Normalizer(knowledge.synonyms))
+    found = subject_of(index, Normalizer(knowledge.synonyms))
     assert found is not None
     assert {"senior", "technical", "program", "manager"} == found.words
     assert {"senior", "technical", "program", "manager"} == set(
@@ -348,7 +348,7 @@ def test_the_knowledge_s_subject_is_the_role_as_its_phrasings_say_it(
     assert found.unsaid(retriever.normalize("how do i stay current").tokens)
     assert not found.unsaid(retriever.normalize("how do tpms stay current").tokens)
     few = knowledge.entries[:4]
-    assert subject_of(Index(few, Normalizer()), few, Normalizer()) is None
+    assert subject_of(Index(few, Normalizer()), Normalizer()) is None
     words = ["budget", "travel", "dates", "venue", "food"]
     apart = tuple(
         knowledge.entries[n].model_copy(
@@ -362,7 +362,7 @@ def test_the_knowledge_s_subject_is_the_role_as_its_phrasings_say_it(
         )
         for n, word in enumerate(words)
     )
-    assert subject_of(Index(apart, Normalizer()), apart, Normalizer()) is None
+    assert subject_of(Index(apart, Normalizer()), Normalizer()) is None
 
 
 def test_a_question_that_leaves_the_subject_unsaid_is_read_with_it(

@@ -232,7 +232,7 @@ class Retriever:
         self._subject_of = np.full(len(knowledge.entries), -1, dtype=np.intp)
         if semantic is not None and self.config.implied_subject:
             for index, where in self._parts:
-                found = subject_of(index, index.entries, normalizer)
+                found = subject_of(index, normalizer)
                 if found is not None:
                     members = np.asarray(where, dtype=np.intp)
                     self._subject_of[members] = len(self._subjects)

@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.knowledge.models import Entry
 from bot.search.index import Index
 from bot.text.normalize import Normalizer
 
@@ -50,11 +49,9 @@ class Subject:
         return self.words.isdisjoint(tokens)
 
 
-def subject_of(
-    index: Index, entries: Sequence[Entry], normalizer: Normalizer
-) -> Subject | None:
-    """The subject of the collection `index` was built from (its `entries`),
-    or None when it has none: too few entries, or no word nearly all share."""
+def subject_of(index: Index, normalizer: Normalizer) -> Subject | None:
+    """The subject of the collection `index` was built from, or None when it
+    has none: too few entries, or no word nearly all share."""
     size = len(index)
     if size < FROM:
         return None
@@ -77,7 +74,7 @@ def subject_of(
             known = says_it[raw] = bool(tokens) and words.issuperset(tokens)
         return known
 
-    for entry in entries:
+    for entry in index.entries:
         for text in (entry.title, *entry.questions):
             run: list[str] = []
             for raw in [*_RAW_WORD.findall(text), ""]:

@@ -20,7 +20,7 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
-from bot.slack.posting import UnknownIfPosted, post_reply, unclear
+from bot.slack.posting import RETRY_ERRORS, UnknownIfPosted, post_reply, unclear
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -70,10 +70,6 @@ def _clicked_at(body: Body) -> str | None:
     return None
 
 
-# Refusals that pass: the next click may well be sent.
-PASSING = frozenset({"ratelimited", "service_unavailable", "request_timeout"})
-
-
 def _home_note(title: str, error: Exception, sure: bool) -> str:
     """What App Home says when `title` could not be sent to the DM."""
     if not sure:
@@ -82,7 +78,7 @@ def _home_note(title: str, error: Exception, sure: bool) -> str:
             "If it isn't there, click it again in a minute."
         )
     code = error.response.get("error") if isinstance(error, SlackApiError) else None
-    if code is None or code in PASSING:
+    if code is None or code in RETRY_ERRORS:  # the next click may be sent
         return (
             f"Sorry, I couldn't send *{title}* to our messages just now. "
             "Please click it again in a minute."

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from bot.slack.posting import RETRY_ERRORS, UNCLEAR_ERRORS
 
 MAX_PAGES = 50  # 50 pages of 1,000 members: beyond any curators' channel
 
@@ -32,15 +33,7 @@ def _in_group(client: WebClient, usergroup: str, user: str) -> bool:
 
 
 # Slack's answers that say nothing about membership: busy or failing now.
-UNAVAILABLE = frozenset(
-    {
-        "ratelimited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-    }
-)
+UNAVAILABLE = UNCLEAR_ERRORS | RETRY_ERRORS
 
 
 class CannotTell(Exception):

@@ -110,10 +110,7 @@ def publish_home(
     view = blocks.home(
         knowledge, topics(knowledge), deps.tip(), note, my_tip(deps, user)
     )
-    if shown:
-        client.views_publish(user_id=user, view=view, hash=shown)
-    else:
-        client.views_publish(user_id=user, view=view)
+    client.views_publish(user_id=user, view=view, hash=shown or None)
 
 
 def register(app: App, deps: Deps) -> None:

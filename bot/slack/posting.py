@@ -30,6 +30,10 @@ from bot.slack.client import Meter, never_sent, retry_handlers
 REPLY_EVENT = "stpm_bot_reply"
 # Slack's own words for "something failed, the message may exist".
 UNCLEAR_ERRORS = frozenset({"fatal_error", "internal_error"})
+# Slack's words for "nothing was done, and it may work later".
+RETRY_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
+)
 ATTEMPTS = 3
 BACKOFF_SECONDS = (0.5, 1.0)  # before each look-and-retry
 LOOK_LIMIT = 200  # messages per page looked at, since the question

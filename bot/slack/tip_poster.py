@@ -57,6 +57,7 @@ from bot.slack import blocks
 from bot.slack.client import never_sent
 from bot.slack.posting import (
     REPLY_EVENT,
+    RETRY_ERRORS,
     UNCLEAR_ERRORS,
     UnknownIfPosted,
     conversation_of,
@@ -71,9 +72,6 @@ PAUSE_ERRORS = frozenset(
         "channel_not_found",
         "restricted_action_read_only_channel",
     }
-)
-RETRY_ERRORS = frozenset(
-    {"ratelimited", "rate_limited", "service_unavailable", "request_timeout"}
 )
 
 STALE_CLAIM = dt.timedelta(minutes=2)
