@@ -91,6 +91,7 @@ STPM_SETS = (
     ("final.yaml", True),
     ("fresh.yaml", True),
     ("sixth.yaml", False),
+    ("seventh.yaml", False),
 )
 EXTERNAL = (("covidfaq", True), ("covidq", False))
 METHODS = (

@@ -1,7 +1,7 @@
 """Answer quality at the shipped threshold, measured on labelled question sets.
 
 `questions.yaml` was written before tuning and is the development set; the
-holdout, blind, independent, unseen, final, fresh and sixth sets were
+holdout, blind, independent, unseen, final, fresh, sixth and seventh sets were
 written independently and guard against tuning to the development set. Figures are
 printed (pytest -s) and in the README.
 """
@@ -29,6 +29,7 @@ FLOORS = {
     "final.yaml": (0.70, 0.90),
     "fresh.yaml": (0.70, 0.85),
     "sixth.yaml": (0.70, 0.85),
+    "seventh.yaml": (0.60, 0.85),
 }
 
 
