@@ -103,11 +103,13 @@ class Metrics:
         self.outbox_events = Counter(
             "stpm_bot_outbox",
             "Outbox events: resumed (taken up after its process died), "
-            "gave_up (failed too often), refused (Slack answered 503 to retry).",
+            "gave_up (failed too often), refused (Slack answered 503 to retry), "
+            "taken_over (its lease ran out before its work began and another "
+            "process took it up).",
             ["event"],
             registry=self.registry,
         )
-        for event in ("resumed", "gave_up", "refused"):
+        for event in ("resumed", "gave_up", "refused", "taken_over"):
             self.outbox_events.labels(event)
 
     def question(self, outcome: Outcome, seconds: float) -> None:

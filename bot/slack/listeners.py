@@ -85,16 +85,21 @@ def _run(
     outbox: Outbox | None = None,
     row: int | None = None,
 ) -> None:
+    mine = True
     try:
         with gate.working():
             if outbox is not None and row is not None:
-                outbox.begin(row)
-            work(**kwargs)
+                mine = outbox.begin(row)
+            if mine:
+                work(**kwargs)
     except Exception as error:
         on_error(error, args.body, args.client, args.respond)
     finally:
         if outbox is not None and row is not None:
-            outbox.done(row)
+            if mine:
+                outbox.done(row)
+            else:
+                outbox.let_go(row)
 
 
 def listen(

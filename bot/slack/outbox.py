@@ -204,10 +204,39 @@ class Outbox:
             oldest = next(iter(self._waiting.values()))
         return time.monotonic() - oldest
 
-    def begin(self, row: int) -> None:
-        """The work for `row` has started."""
+    def begin(self, row: int) -> bool:
+        """The work for `row` may start: False when another process has taken
+        it up. A row that waited half its lease or more may have run out (the
+        store was away for the renewals, or this process stalled), so its
+        lease is renewed first: the renewal and a take-over are each one
+        conditional update, and only one of them wins. Renewed, the work is
+        this process's; lost, it is left to the process that took it (see
+        `let_go`). With the store away, the work goes ahead: the look before
+        posting still keeps a reply from being posted twice."""
+        with self._lock:
+            acked = self._waiting.pop(row, None)
+        if acked is None or time.monotonic() - acked < self.lease.total_seconds() / 2:
+            return True
+        try:
+            held = self.store.renew(self.owner, [row], self.lease)
+        except SQLAlchemyError as error:
+            structlog.get_logger().warning(
+                "outbox.renew_failed", outbox_row=row, error=str(error)[:200]
+            )
+            return True
+        if held:
+            return True
+        structlog.get_logger().warning("outbox.taken_over", outbox_row=row)
+        self.metrics.outbox_events.labels("taken_over").inc()
+        return False
+
+    def let_go(self, row: int) -> None:
+        """Another process took `row` up: forget it here without deleting it
+        (it is that process's to finish, or to leave for the next one)."""
         with self._lock:
             self._waiting.pop(row, None)
+            self._in_flight.discard(row)
+            self.metrics.outbox_in_flight.set(len(self._in_flight))
 
     def done(self, row: int) -> None:
         """The work for `row` is over (answered, or failed and apologised for)."""

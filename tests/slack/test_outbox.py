@@ -309,3 +309,34 @@ def test_requests_that_come_during_a_commit_share_the_next(tmp_path: Path) -> No
         thread.join(5)
     assert isinstance(rows["event:Ev6"], int)
     store.close()
+
+
+def test_work_whose_lease_ran_out_and_was_taken_up_is_left_to_the_taker(
+    slack: RunningApp,
+) -> None:
+    """This process acks two requests, then their work waits past the lease
+    (the store away for the renewals, the process stalled), and another
+    process takes the first up. When the work begins here, the first is not
+    this process's any more: it is not worked on, and its row is left for
+    the taker (not deleted). The second, not taken up, is renewed when its
+    work begins, so nobody can take it while it is worked on here."""
+    stalled = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=0.6)
+    requests = [
+        BoltRequest(
+            body=json.dumps(envelope(mention(f"{QUESTION} ({n})"))), mode="socket_mode"
+        )
+        for n in range(2)
+    ]
+    first, second = (stalled.accept(r) for r in requests)
+    assert first is not None and second is not None
+    time.sleep(0.8)  # both leases run out; no renewal came
+    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    assert [first] == [p.id for p in slack.store.take_expired(taker.owner, 1)]
+
+    assert not stalled.begin(first)
+    stalled.let_go(first)
+    assert stalled.begin(second)
+    assert [] == slack.store.take_expired(taker.owner)  # renewed: still ours
+    stalled.done(second)
+    assert 1 == slack.store.backlog()[0]  # the first, the taker's to finish
+    assert 0 == stalled.waited_seconds()
