@@ -30,6 +30,8 @@ FLOORS = {
     "fresh.yaml": (0.70, 0.85),
     "sixth.yaml": (0.70, 0.85),
     "seventh.yaml": (0.60, 0.85),
+    "eighth.yaml": (0.60, 0.80),
+    "ninth.yaml": (0.60, 0.85),
 }
 
 

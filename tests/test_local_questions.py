@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.compose import Core, build
 from bot.search.retriever import Result, Retriever
 from bot.slack import blocks
-from bot.text.reference import local_reference
+from bot.text.reference import local_reference, states_figure
 from tests.support.cli import cli
 from tests.support.core import shipped_settings
 from tests.support.paths import FIXTURES, HUMAN_CONTACT, KNOWLEDGE_DIR
@@ -61,6 +61,15 @@ def _core(
     return core
 
 
+def _without_rule(retriever: Retriever) -> Retriever:
+    """The same retriever with the rule for local questions and figures off."""
+    return Retriever(
+        retriever.knowledge,
+        replace(retriever.config, local_references=False),
+        retriever.semantic,
+    )
+
+
 @pytest.fixture(scope="module", params=[False, True], ids=["words", "model"])
 def core(request: pytest.FixtureRequest) -> Iterator[Core]:
     with pytest.MonkeyPatch.context() as patch:
@@ -72,11 +81,7 @@ def test_a_question_about_this_company_or_now_gets_related_reads(core: Core) -> 
     the entry that answers it in general first; the same question without
     the rule would have been answered by that entry."""
     retriever = core.library.snapshot().retriever
-    without = Retriever(
-        retriever.knowledge,
-        replace(retriever.config, local_references=False),
-        retriever.semantic,
-    )
+    without = _without_rule(retriever)
     for question, kind in ((ABOUT_THE_COMPANY, "organisation"), (ABOUT_NOW, "time")):
         result = retriever.ask(question)
         assert "suggested" == result.status, question
@@ -143,11 +148,7 @@ def test_questions_that_only_sound_local_are_answered(core: Core) -> None:
     """About the asker, a kind of people, any team or a step of the work:
     treated as they would be without the rule."""
     retriever = core.library.snapshot().retriever
-    without = Retriever(
-        retriever.knowledge,
-        replace(retriever.config, local_references=False),
-        retriever.semantic,
-    )
+    without = _without_rule(retriever)
     for question in SOUNDS_LOCAL:
         result, unruled = retriever.ask(question), without.ask(question)
         assert () == result.particular, question
@@ -311,3 +312,74 @@ def test_parts_are_judged_by_what_the_whole_question_asks(core: Core) -> None:
     assert len(pieces) > 1
     whole = Result(question, "no_match")
     assert (whole, ()) == _each_part(retriever, whole, pieces)
+
+
+# Ask for a figure (years, a count, pay) that the entry they sound like
+# never gives; without the rule each is answered confidently.
+FIGURES_NOT_GIVEN = (
+    "how many years of experience do you need to be a senior tpm",
+    "how many people report to a senior tpm",
+)
+FIGURE_ONLY = (
+    "What I have on this is general, not figures such as pay, years or counts."
+)
+
+
+def test_a_question_asking_for_a_figure_the_entry_never_gives_gets_related_reads(
+    core: Core,
+) -> None:
+    """Suggested, saying what it asks for, where the same retriever without
+    the rule answered it."""
+    retriever = core.library.snapshot().retriever
+    without = _without_rule(retriever)
+    for question in FIGURES_NOT_GIVEN:
+        result = retriever.ask(question)
+        assert "suggested" == result.status, question
+        assert ("figure",) == result.particular, question
+        assert "answered" == without.ask(question).status, question
+    chat = Chat(core.answerer, core.library, NOON)
+    lines = (chat.respond(FIGURES_NOT_GIVEN[0]) or "").splitlines()
+    assert FIGURE_ONLY == lines[0]
+    assert lines[1].startswith("Related reads: 1) ")
+    message = blocks.for_reply(core.answerer.answer(FIGURES_NOT_GIVEN[1]))
+    assert message.text.startswith(f"{FIGURE_ONLY} Related reads: ")
+
+
+def test_a_figure_the_entry_gives_is_answered(core: Core) -> None:
+    """ "Five best practices": the entry that counts them answers how many."""
+    result = core.library.snapshot().retriever.ask(
+        "how many best practices are there for stpms"
+    )
+    assert "answered" == result.status
+    assert "best-practices" == result.answers[0].entry.id
+    assert () == result.particular
+
+
+def test_what_asks_for_a_figure_and_what_gives_one() -> None:
+    """A count, a length of time or an amount of money asked for, in the
+    part of the message that asks; a figure given is a numeral, a number
+    word other than "one", a percentage or an amount."""
+    for asked in (
+        "how many years of experience do you need",
+        "how long does it take to get promoted to sr tpm",
+        "how much does a senior tpm make in seattle",
+        "how much experience do i need for stpm",
+        "what's the salary range for a senior tpm",
+        "is the comp band for tpm the same as swe",
+        "what percentage of tpms are senior",
+        "how many yoe for this job?",
+    ):
+        assert {"figure"} == local_reference(asked, question=True), asked
+    for general in (
+        "how much does cloud matter for an stpm",
+        "how often should an stpm evaluate program performance",
+        "how do stpms earn the trust of engineers",
+        "how do i become a senior tpm",
+        # Told after asking: the asker's situation, not what is asked.
+        "what skills matter most for a sr tpm? i have 6 yrs of exp in backend",
+    ):
+        assert "figure" not in local_reference(general, question=True), general
+    for given in ("Five best practices help", "up to 72 hours", "about 15%", "$120k"):
+        assert states_figure(given), given
+    for none in ("It is one of the top skills", "Strong technical expertise"):
+        assert not states_figure(none), none

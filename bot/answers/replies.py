@@ -60,6 +60,7 @@ PARTICULAR: dict[Kind, str] = {
     "organisation": "your company's own details",
     "person": "who holds which job at your company",
     "time": "what will happen next or is happening right now",
+    "figure": "figures such as pay, years or counts",
 }
 RELATED_READS = "Related reads:"
 # Who may know what the knowledge can't (`Reply.human_contact`).

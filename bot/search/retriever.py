@@ -21,7 +21,9 @@ about one organisation, person or moment ("are we hiring right now", "who is
 the head of tpms here", `bot.text.reference`) is not answered confidently
 when its best entry and that entry's collection never speak that way: the
 role's article can't know this company's specifics, a company's FAQ that
-says "our offices" can. A question that leaves its collection's subject
+says "our offices" can. Nor is a question asking for a figure ("how many
+years of experience", "the salary range") when its best entry gives none. A
+question that leaves its collection's subject
 unsaid ("how do i stay current", asked where everyone talks about the role)
 is read with it for its cosines (`bot.search.subject`). With the
 model and no threshold set by hand, each collection's thresholds are learnt
@@ -46,7 +48,7 @@ from bot.search.subject import FROM as SUBJECT_FROM
 from bot.search.subject import Subject, subject_of
 from bot.text.markup import focus
 from bot.text.normalize import Normalizer
-from bot.text.reference import KINDS, Kind, local_reference
+from bot.text.reference import KINDS, Kind, local_reference, states_figure
 
 # What became of a question: one word for it in the retriever, the replies,
 # the metrics and the store.
@@ -58,6 +60,8 @@ LEAD_OVER = 5
 # A collection speaks of its organisation, people or moments when this share
 # of its entries does: then every entry of it may answer such questions.
 SPOKEN_BY = 0.1
+# Kinds an entry speaks of only by itself, whatever its collection does.
+ENTRY_ONLY: frozenset[Kind] = frozenset({"figure"})
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,9 @@ class RetrieverConfig:
     # How far under answer_threshold a collection's learnt threshold may go.
     calibration_below: float = 0.0
     # No confident answer to a question about one organisation, person or
-    # moment that its best entry and collection never speak of
-    # (`Result.particular`); False: decided like any other (the bench's
-    # `no-local` column).
+    # moment that its best entry and collection never speak of, nor for a
+    # figure its best entry never gives (`Result.particular`); False:
+    # decided like any other (the bench's `no-local` column).
     local_references: bool = True
     # A question that leaves a collection's subject unsaid ("how do i stay
     # current?") is read with it for that collection's cosines
@@ -225,6 +229,8 @@ class Retriever:
         # found out the first time it matters (most never are asked).
         self._normalizer = normalizer
         self._about_subject: dict[str, bool] = {}
+        # Whether an entry states a figure, likewise (`_gives_figure`).
+        self._figures: dict[str, bool] = {}
         # The collections' subjects with their entries, and which of them
         # each entry's collection has (-1: none), for the questions that
         # leave it unsaid (`bot.search.subject`).
@@ -245,7 +251,9 @@ class Retriever:
     def _spoken(self) -> dict[str, frozenset[Kind]]:
         """Each entry's kinds of particular reference (`bot.text.reference`):
         those its title, phrasings or answer use, and those a `SPOKEN_BY`
-        share of its collection's entries use."""
+        share of its collection's entries use. A figure only from its own
+        texts: that one entry gives a number says nothing of another (and
+        whether it gives one is read when first asked, `_gives_figure`)."""
         entries = self.knowledge.entries
         own = [
             frozenset().union(
@@ -259,7 +267,8 @@ class Retriever:
             shared = {
                 kind
                 for kind in KINDS
-                if sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
+                if kind not in ENTRY_ONLY
+                and sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
             }
             for i in where:
                 speaks[entries[i].id] = own[i] | shared
@@ -274,7 +283,24 @@ class Retriever:
         asked = local_reference(
             focus(question, self.config.max_question_chars), question=True
         )
-        return tuple(k for k in KINDS if k in asked and k not in self._speaks[entry.id])
+        speaks = self._speaks[entry.id]
+        return tuple(
+            k
+            for k in KINDS
+            if k in asked
+            and k not in speaks
+            and not (k == "figure" and self._gives_figure(entry))
+        )
+
+    def _gives_figure(self, entry: Entry) -> bool:
+        """`entry`'s title, phrasings or answer state a figure; read the
+        first time a question asks one of it (most entries never are)."""
+        known = self._figures.get(entry.id)
+        if known is None:
+            texts = (entry.title, *entry.questions, entry.answer)
+            known = any(states_figure(t) for t in texts)
+            self._figures[entry.id] = known
+        return known
 
     def thresholds(self, entry: Entry) -> Thresholds:
         """The answer and suggest thresholds of `entry`'s collection."""

@@ -1,13 +1,15 @@
-"""Does a question ask about one organisation, person or moment, rather than
-about its subject in general?
+"""Does a question ask about one organisation, person or moment, or for a
+figure, rather than about its subject in general?
 
 General knowledge ("what a senior technical program manager does") answers
 questions about the role, not about the asker's company ("do we use aws
 here", "what's the ladder at our company"), its people ("who is the head of
-tpms") or a moment ("are we hiring right now", "in the next 5 years"). Such a
+tpms") or a moment ("are we hiring right now", "in the next 5 years"), and
+it can't give a figure it never states ("how many years of experience do
+you need"). Such a
 question often sounds like an entry, and its meaning is close to the entry's:
 what tells it apart is how it refers, which is what this module reads. It
-names three kinds of reference:
+names four kinds of reference:
 
 - `organisation`: "here" as a place (not "new grad here," introducing the
   asker, nor "anyone here" addressing the channel); "we", "us" and "our" as
@@ -25,6 +27,11 @@ names three kinds of reference:
   years", a year ("in 2027"), "this quarter"; not "at the moment of a
   launch".
 
+- `figure`: a count, a length of time or an amount of money asked for
+  ("how many years of experience", "how long does it take to get promoted",
+  "how much does a senior tpm make", "the salary range"); not "how much does
+  cloud matter" nor "how often", which an article answers in words.
+
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
 
@@ -35,7 +42,8 @@ asker's situation.
 
 Whether an entry can answer such a question is for the caller to judge from
 the entry's own texts and its collection's (`bot.search.retriever`): a
-company's FAQ says "our offices", the role's article never does.
+company's FAQ says "our offices", the role's article never does; an entry
+that gives no figure (`states_figure`) can't say how many.
 """
 
 from __future__ import annotations
@@ -43,8 +51,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["organisation", "person", "time"]
-KINDS: tuple[Kind, ...] = ("organisation", "person", "time")
+Kind = Literal["organisation", "person", "time", "figure"]
+KINDS: tuple[Kind, ...] = ("organisation", "person", "time", "figure")
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -127,6 +135,25 @@ _HEARSAY = re.compile(
     r"|noticed|know|knew|understand|want to know|wanna know|need to know"
     r"|would like to know|'d like to know|like to know|was wondering)\b"
 )
+# A figure asked for: a count, a length of time, an amount of money.
+_FIGURE = re.compile(
+    r"\bhow (?:many|long)\b"
+    r"|\bhow much (?:money|time|experience)\b"
+    r"|\bhow much (?:[a-z0-9']+ ){0,6}?(?:make|makes|earn|earns|paid|pay|cost|costs"
+    r"|charge|charges)\b"
+    r"|\b(?:salary|salaries|compensation|comp (?:band|range|review)"
+    r"|pay (?:band|range|bump|scale|grade|cut|rise))\b"
+    r"|\bwhat (?:percent|percentage|proportion)\b"
+    r"|\b(?:yoe|yrs of exp)\b"
+)
+# A figure stated: a numeral, a percentage or an amount of money, or a
+# number word (not "one", as in "one of").
+_FIGURE_SIGN = re.compile(r"[\d%$\u20ac\u00a3]")
+_NUMBER_WORD = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
+    r"|thirty|forty|fifty|sixty|hundreds?|thousands?|millions?|billions?"
+    r"|dozens?|percent)\b"
+)
 _TIME = re.compile(
     r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
@@ -140,8 +167,12 @@ _ORGANISATION_HINT = re.compile("compan|org|firm|employer|office|team|department
 _TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|19|20")
 # Any of them, in the lower-cased text before it is cut into words (each
 # word is a piece of it, between characters no word has): none, no kind.
+_FIGURE_HINT = re.compile(
+    "how many|how long|how much|salar|compens|comp |pay |percent|proportion|yoe|yrs"
+)
 _ANY_HINT = re.compile(
     rf"here|who|{_ORGANISATION_HINT.pattern}|{_TIME_HINT.pattern}"
+    rf"|{_FIGURE_HINT.pattern}"
     r"|(?<![a-z0-9])(?:we|us|ours?|ourselves)(?![a-z0-9])"
 )
 
@@ -281,4 +312,12 @@ def local_reference(
         if not _asker_plans(words)
     ):
         found.add("time")
+    if _FIGURE_HINT.search(joined) and _FIGURE.search(joined):
+        found.add("figure")
     return frozenset(found)
+
+
+def states_figure(text: str) -> bool:
+    """`text` gives a figure: a numeral, a number word ("five best
+    practices"), a percentage or an amount of money."""
+    return bool(_FIGURE_SIGN.search(text) or _NUMBER_WORD.search(_lower(text)))
