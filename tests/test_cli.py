@@ -31,7 +31,15 @@ def events(stderr: str) -> list[str]:
 
 
 def assert_ask_shape(data: dict[str, Any]) -> None:
-    assert set(data) == {"question", "answers", "suggestions"}
+    assert set(data) == {
+        "question",
+        "outcome",
+        "general_only",
+        "answers",
+        "suggestions",
+    }
+    assert data["outcome"] in ("answered", "suggested", "no_match", "empty")
+    assert bool(data["answers"]) == (data["outcome"] == "answered")
     for answer in data["answers"]:
         assert set(answer) == {"id", "title", "text", "score", "related"}
         assert all(set(r) == {"id", "title"} for r in answer["related"])
@@ -77,7 +85,13 @@ def test_batch_survives_invalid_utf8_and_blank_lines(tmp_path: Path) -> None:
         "xyzzy plugh",
     ]
     assert lines[0]["answers"][0]["id"] == "skill-cybersecurity"
-    assert lines[1] == {"question": "", "answers": [], "suggestions": []}
+    assert lines[1] == {
+        "question": "",
+        "outcome": "empty",
+        "general_only": [],
+        "answers": [],
+        "suggestions": [],
+    }
 
 
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:

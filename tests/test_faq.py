@@ -97,14 +97,33 @@ def test_json_carries_answers_with_their_related_entries(core: Core) -> None:
     data = as_json(core.answerer.retrieve(question))
     best = data["answers"][0]
 
-    assert set(data) == {"question", "answers", "suggestions"}
+    assert set(data) == {
+        "question",
+        "outcome",
+        "general_only",
+        "answers",
+        "suggestions",
+    }
     assert data["question"] == question
+    assert data["outcome"] == "answered"
+    assert data["general_only"] == []
     assert set(best) == {"id", "title", "text", "score", "related"}
     assert best["id"] == "skill-cybersecurity"
     assert {
         "id": "technical-skills",
         "title": "Technical skills and their importance",
     } in best["related"]
+
+
+def test_json_says_what_a_question_asks_that_the_knowledge_cant_give(
+    core: Core,
+) -> None:
+    """A figure the entries never state: no answers, suggestions, and why."""
+    data = as_json(core.answerer.retrieve("how many years of experience do i need"))
+    assert data["answers"] == []
+    assert data["outcome"] == "suggested"
+    assert data["general_only"] == ["figure"]
+    assert data["suggestions"]
 
 
 @pytest.fixture

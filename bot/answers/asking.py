@@ -194,10 +194,14 @@ def _link(entry: Entry) -> dict[str, str]:
 
 
 def as_json(asked: Asked) -> dict[str, Any]:
-    """The `ask --json` contract: answers best first, empty when not confident."""
+    """The `ask --json` contract: answers best first, empty when not confident;
+    what became of the question; what it asks that the knowledge can only
+    answer in general (`bot.text.reference` kinds, e.g. "figure")."""
     knowledge, result = asked.knowledge, asked.result
     return {
         "question": result.question,
+        "outcome": result.status,
+        "general_only": list(result.particular),
         "answers": [
             {
                 "id": m.entry.id,
