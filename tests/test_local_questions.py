@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.compose import Core, build
 from bot.search.retriever import Result, Retriever
 from bot.slack import blocks
-from bot.text.reference import local_reference, states_figure
+from bot.text.reference import figure_asked, local_reference, states_figure
 from tests.support.cli import cli
 from tests.support.core import shipped_settings
 from tests.support.paths import FIXTURES, HUMAN_CONTACT, KNOWLEDGE_DIR
@@ -133,15 +133,20 @@ def test_slack_says_it_knows_the_role_not_this_company(core: Core) -> None:
 
 def test_we_meaning_the_role_is_still_answered(core: Core) -> None:
     """ "we" as STPMs, or asking how to, is about the role: answered."""
-    retriever = core.library.snapshot().retriever
-    for question, expected in (
+    _assert_answered(
+        core.library.snapshot().retriever,
         ("how do we stay current as stpms", "bp-stay-current"),
         ("how important is cybersecurity for an stpm", "skill-cybersecurity"),
-    ):
+    )
+
+
+def _assert_answered(retriever: Retriever, *expected: tuple[str, str]) -> None:
+    """Each question answered confidently by its entry, nothing particular."""
+    for question, entry in expected:
         result = retriever.ask(question)
         assert "answered" == result.status, question
-        assert expected == result.answers[0].entry.id
-        assert () == result.particular
+        assert entry == result.answers[0].entry.id, question
+        assert () == result.particular, question
 
 
 def test_questions_that_only_sound_local_are_answered(core: Core) -> None:
@@ -346,13 +351,19 @@ def test_a_question_asking_for_a_figure_the_entry_never_gives_gets_related_reads
 
 
 def test_a_figure_the_entry_gives_is_answered(core: Core) -> None:
-    """ "Five best practices": the entry that counts them answers how many."""
-    result = core.library.snapshot().retriever.ask(
-        "how many best practices are there for stpms"
+    """ "Five best practices": the entry that counts them answers how many;
+    so does one whose answer lists what its title names ("how many key
+    skills": Key skills and qualities, five bullets). A list under a title
+    that names something else doesn't count teams."""
+    retriever = core.library.snapshot().retriever
+    _assert_answered(
+        retriever,
+        ("how many best practices are there for stpms", "best-practices"),
+        ("how many key skills does a senior tpm need", "key-skills"),
     )
-    assert "answered" == result.status
-    assert "best-practices" == result.answers[0].entry.id
-    assert () == result.particular
+    teams = retriever.ask("how many teams does a senior tpm usually manage")
+    assert "answered" != teams.status
+    assert ("figure",) == teams.particular
 
 
 def test_what_asks_for_a_figure_and_what_gives_one() -> None:
@@ -383,3 +394,38 @@ def test_what_asks_for_a_figure_and_what_gives_one() -> None:
         assert states_figure(given), given
     for none in ("It is one of the top skills", "Strong technical expertise"):
         assert not states_figure(none), none
+    # How many, or how long and how much: a count says the first only.
+    assert states_figure("one of the three top-rated skills", "count")
+    assert not states_figure("one of the three top-rated skills", "amount")
+    for amount in ("about two weeks", "4 minutes", "10%"):
+        assert states_figure(amount, "amount"), amount
+
+
+def test_which_figure_is_asked_and_where() -> None:
+    """An amount (time, money, a share) or a count with what is counted;
+    read in the clauses that ask, not where the asker tells of themselves
+    or sets pay aside."""
+    for asked, figure in (
+        ("how many key skills does a senior tpm need", ("count", "skills")),
+        ("how many people report to a sr tpm", ("count", "people")),
+        ("how many years of experience do i need", ("amount", "")),
+        ("what's the pay like for stpms :moneybag:", ("amount", "")),
+        ("stpm comp? how much $$", ("amount", "")),
+        ("what % of tpms are senior", ("amount", "")),
+        ("how much more does an stpm make than a tpm", ("amount", "")),
+        ("what do stpms make", ("amount", "")),
+    ):
+        assert figure == figure_asked(asked, question=True), asked
+    for general in (
+        "salary aside, what does a senior tpm actually do all day?",
+        "i know the pay is good, but what does an stpm actually do?",
+        "not asking about pay, just what skills does a stpm need",
+        "does it pay off to learn cloud as a tpm",
+        "do i need a comp sci background to be an stpm",
+        "how long should stpms keep learning new tech",
+        "how big is the scope of programs a senior tpm leads",
+        "how much do stpms care about cost when aligning strategy",
+        "how many hats does a senior tpm wear lol",
+        "im a swe with 6 yrs exp, what skills am i missing for stpm?",
+    ):
+        assert figure_asked(general, question=True) is None, general

@@ -22,7 +22,8 @@ the head of tpms here", `bot.text.reference`) is not answered confidently
 when its best entry and that entry's collection never speak that way: the
 role's article can't know this company's specifics, a company's FAQ that
 says "our offices" can. Nor is a question asking for a figure ("how many
-years of experience", "the salary range") when its best entry gives none. A
+years of experience", "how much does a senior tpm make") when its best entry
+gives none. A
 question that leaves its collection's subject
 unsaid ("how do i stay current", asked where everyone talks about the role)
 is read with it for its cosines (`bot.search.subject`). With the
@@ -48,7 +49,15 @@ from bot.search.subject import FROM as SUBJECT_FROM
 from bot.search.subject import Subject, subject_of
 from bot.text.markup import focus
 from bot.text.normalize import Normalizer
-from bot.text.reference import KINDS, Kind, local_reference, states_figure
+from bot.text.reference import (
+    KINDS,
+    Figure,
+    Kind,
+    figure_asked,
+    lists,
+    local_reference,
+    states_figure,
+)
 
 # What became of a question: one word for it in the retriever, the replies,
 # the metrics and the store.
@@ -230,7 +239,7 @@ class Retriever:
         self._normalizer = normalizer
         self._about_subject: dict[str, bool] = {}
         # Whether an entry states a figure, likewise (`_gives_figure`).
-        self._figures: dict[str, bool] = {}
+        self._figures: dict[tuple[str, Figure], bool] = {}
         # The collections' subjects with their entries, and which of them
         # each entry's collection has (-1: none), for the questions that
         # leave it unsaid (`bot.search.subject`).
@@ -258,7 +267,7 @@ class Retriever:
         own = [
             frozenset().union(
                 *(local_reference(t) for t in (e.title, *e.questions)),
-                local_reference(e.answer, places=False),
+                local_reference(e.answer, places=False, figures=False),
             )
             for e in entries
         ]
@@ -280,27 +289,37 @@ class Retriever:
         `local_references` off."""
         if not self.config.local_references:
             return ()
-        asked = local_reference(
-            focus(question, self.config.max_question_chars), question=True
-        )
+        text = focus(question, self.config.max_question_chars)
+        asked = local_reference(text, question=True)
         speaks = self._speaks[entry.id]
-        return tuple(
-            k
-            for k in KINDS
-            if k in asked
-            and k not in speaks
-            and not (k == "figure" and self._gives_figure(entry))
-        )
+        kinds = [k for k in KINDS if k in asked and k not in speaks]
+        if "figure" in kinds:
+            figure = figure_asked(text, question=True)
+            if figure is not None and self._gives_figure(entry, *figure):
+                kinds.remove("figure")
+        return tuple(kinds)
 
-    def _gives_figure(self, entry: Entry) -> bool:
-        """`entry`'s title, phrasings or answer state a figure; read the
-        first time a question asks one of it (most entries never are)."""
-        known = self._figures.get(entry.id)
+    def _gives_figure(self, entry: Entry, asked: Figure, counted: str) -> bool:
+        """`entry` gives the figure asked for (`bot.text.reference`): its
+        title, phrasings or answer state one, or, for how many `counted`,
+        its answer lists them under a title that names them ("how many key
+        skills": Key skills and qualities, five bullets). Whether it states
+        one is read the first time a question asks (most entries never
+        are)."""
+        known = self._figures.get((entry.id, asked))
         if known is None:
             texts = (entry.title, *entry.questions, entry.answer)
-            known = any(states_figure(t) for t in texts)
-            self._figures[entry.id] = known
-        return known
+            known = any(states_figure(t, asked) for t in texts)
+            self._figures[(entry.id, asked)] = known
+        if known or asked == "amount":
+            return known
+        # Named by the title's first words: "Key skills and qualities",
+        # not "Leading cross-functional teams".
+        stem = counted.removesuffix("s")
+        titled = len(stem) > 2 and any(
+            w.startswith(stem) for w in entry.title.lower().split()[:2]
+        )
+        return titled and lists(entry.answer)
 
     def thresholds(self, entry: Entry) -> Thresholds:
         """The answer and suggest thresholds of `entry`'s collection."""

@@ -27,10 +27,11 @@ names four kinds of reference:
   years", a year ("in 2027"), "this quarter"; not "at the moment of a
   launch".
 
-- `figure`: a count, a length of time or an amount of money asked for
-  ("how many years of experience", "how long does it take to get promoted",
-  "how much does a senior tpm make", "the salary range"); not "how much does
-  cloud matter" nor "how often", which an article answers in words.
+- `figure`: an amount (a length of time, money, a size or a share: "how
+  many years of experience", "how long does it take to get promoted", "how
+  much does a senior tpm make") or a count ("how many people report to
+  …") asked for (`figure_asked`); not "how much does cloud matter" nor "how
+  often", which an article answers in words.
 
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
@@ -43,7 +44,7 @@ asker's situation.
 Whether an entry can answer such a question is for the caller to judge from
 the entry's own texts and its collection's (`bot.search.retriever`): a
 company's FAQ says "our offices", the role's article never does; an entry
-that gives no figure (`states_figure`) can't say how many.
+that gives no figure (`states_figure`, `lists`) can't say how many.
 """
 
 from __future__ import annotations
@@ -135,17 +136,57 @@ _HEARSAY = re.compile(
     r"|noticed|know|knew|understand|want to know|wanna know|need to know"
     r"|would like to know|'d like to know|like to know|was wondering)\b"
 )
-# A figure asked for: a count, a length of time, an amount of money.
-_FIGURE = re.compile(
-    r"\bhow (?:many|long)\b"
-    r"|\bhow much (?:money|time|experience)\b"
-    r"|\bhow much (?:[a-z0-9']+ ){0,6}?(?:make|makes|earn|earns|paid|pay|cost|costs"
-    r"|charge|charges)\b"
-    r"|\b(?:salary|salaries|compensation|comp (?:band|range|review)"
-    r"|pay (?:band|range|bump|scale|grade|cut|rise))\b"
-    r"|\bwhat (?:percent|percentage|proportion)\b"
-    r"|\b(?:yoe|yrs of exp)\b"
+# A figure asked for. An amount: a length of time, money, a size or a share
+# ("how long", "how many years", "how much does it pay", "the salary", "the
+# size of", "what percentage"); not "how long should i keep learning" (for
+# how long an activity goes on, which an article answers "continuously"),
+# nor "does it pay off", nor "how big is the scope" (said of scope as
+# often as of size).
+_UNITS = r"(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)"
+_MONEY_VERB = (
+    r"(?:make|makes|earn|earns|paid|pay|cost|costs|charge|charges)"
+    # followed by what says how much, where, or nothing: not "cost when …"
+    r"(?=$| (?:a|an|the|per|in|at|for|to|on|vs|versus|than|compared|each|every"
+    r"|annually|yearly|monthly|hourly|after|before|with|as|here|there|now)\b)"
 )
+_AMOUNT = re.compile(
+    r"\bhow (?:long|soon)\b(?!(?: [a-z0-9']+){0,4} (?:keep|stay|continue|remain)\b)"
+    rf"|\b(?:how many|number of) {_UNITS}\b"
+    r"|\bhow much (?:money|time|experience|equity|stock|bonus|pto|vacation|leave)\b"
+    rf"|\bhow much (?:[a-z0-9']+ ){{0,6}}?{_MONEY_VERB}"
+    rf"|\bwhat do(?:es)? (?:[a-z0-9']+ ){{1,4}}?(?:make|earn|get paid)"
+    r"(?=$| (?:in|at|per|a|an|annually|yearly|here|there|now)\b)"
+    r"|\bget(?:s|ting)? paid\b"
+    r"|\bby how much\b"
+    r"|\b(?:salary|salaries|compensation|comp(?! sci)|tc|wages?|bonus(?:es)?|equity"
+    r"|rsus?|hourly rate|day rate|six figures|\d+k|pay(?! off| attention))\b"
+    r"|\b(?:what(?:'s|s| is) (?:[a-z0-9']+ ){0,3}?|how (?:big|large|much) (?:an? )?)"
+    r"budgets?\b"
+    r"|\b(?:yoe|yrs of exp\w*|years? of experience)\b"
+    r"|\bsize of\b|\bheadcount\b"
+    r"|\bwhat (?:percent|percentage|proportion|fraction)\b"
+)
+# A count: "how many skills", "the number of teams", with what is counted.
+_COUNT = re.compile(
+    r"\b(?:how many|number of) (?:of )?(?:the )?([a-z0-9']+(?: [a-z0-9']+)?)"
+)
+# Words before the counted noun: "how many key skills".
+_COUNT_MODIFIERS = frozenset(
+    "key main different total typical core top important major separate other"
+    " big small tech technical".split()
+)
+# A clause that sets pay aside: "salary aside, what does …", "not asking
+# about pay".
+_ASIDE = re.compile(
+    r"\b(?:aside|apart from|besides|other than|not asking about|forget"
+    r"|forgetting|ignoring|leaving)\b"
+)
+Figure = Literal["amount", "count"]
+_JOINING = frozenset("but and so also ok okay then just like or".split())
+# "How many hats does a tpm wear": the roles it plays, not a count.
+_NOT_COUNTED = frozenset({"hats"})
+
+
 # A figure stated: a numeral, a percentage or an amount of money, or a
 # number word (not "one", as in "one of").
 _FIGURE_SIGN = re.compile(r"[\d%$\u20ac\u00a3]")
@@ -154,6 +195,8 @@ _NUMBER_WORD = re.compile(
     r"|thirty|forty|fifty|sixty|hundreds?|thousands?|millions?|billions?"
     r"|dozens?|percent)\b"
 )
+_NUMBER_UNIT = re.compile(rf"{_NUMBER_WORD.pattern} (?:[a-z-]+ )?{_UNITS}\b")
+_BULLET = re.compile(r"^\s*(?:[\u2022*-]|\d+[.)])\s", re.MULTILINE)
 _TIME = re.compile(
     r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
@@ -168,13 +211,15 @@ _TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|1
 # Any of them, in the lower-cased text before it is cut into words (each
 # word is a piece of it, between characters no word has): none, no kind.
 _FIGURE_HINT = re.compile(
-    "how many|how long|how much|salar|compens|comp |pay |percent|proportion|yoe|yrs"
+    "how|number of|salar|compens|comp|pay|wage|bonus|equity|rsu|budget|percent"
+    r"|proportion|fraction|%|\$|yoe|yrs|years|six figures|size of|headcount|tc"
+    "|make|earn"
 )
-_ANY_HINT = re.compile(
+_REFERENCE_HINT = re.compile(
     rf"here|who|{_ORGANISATION_HINT.pattern}|{_TIME_HINT.pattern}"
-    rf"|{_FIGURE_HINT.pattern}"
     r"|(?<![a-z0-9])(?:we|us|ours?|ourselves)(?![a-z0-9])"
 )
+_ANY_HINT = re.compile(rf"{_REFERENCE_HINT.pattern}|{_FIGURE_HINT.pattern}")
 
 
 def _asked(lowered: str) -> str:
@@ -271,16 +316,18 @@ def _organisational_we(clause: list[str]) -> bool:
 
 
 def local_reference(
-    text: str, places: bool = True, question: bool = False
+    text: str, places: bool = True, question: bool = False, figures: bool = True
 ) -> frozenset[Kind]:
     """The kinds of particular reference in `text` (empty: it asks in
     general). `places=False` leaves out "here", which an article uses for
     "at this point" ("staying current helps here"). `question`: `text` is
     what someone asked, read without what they tell after asking (an
-    answer's "Lost your badge? Our front desk …" is all said)."""
+    answer's "Lost your badge? Our front desk …" is all said).
+    `figures=False` leaves out the figure asked for (an answer gives
+    figures, `states_figure`, rather than asks them)."""
     found: set[Kind] = set()
     lowered = _lower(text)
-    if not _ANY_HINT.search(lowered):
+    if not (_ANY_HINT if figures else _REFERENCE_HINT).search(lowered):
         return frozenset()
     if question:
         lowered = _asked(lowered)
@@ -312,12 +359,63 @@ def local_reference(
         if not _asker_plans(words)
     ):
         found.add("time")
-    if _FIGURE_HINT.search(joined) and _FIGURE.search(joined):
+    if figures and _FIGURE_HINT.search(lowered) and figure_asked(lowered) is not None:
         found.add("figure")
     return frozenset(found)
 
 
-def states_figure(text: str) -> bool:
-    """`text` gives a figure: a numeral, a number word ("five best
-    practices"), a percentage or an amount of money."""
-    return bool(_FIGURE_SIGN.search(text) or _NUMBER_WORD.search(_lower(text)))
+def _opening(words: list[str]) -> str:
+    """A clause's first word past a joining one ("but what does …")."""
+    return next((w for w in words if w not in _JOINING), "")
+
+
+def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None:
+    """The figure `text` asks for: ("amount", "") for a length of time, money,
+    a size or a share; ("count", noun) for how many of something ("how many
+    key skills": "skills"); None when it asks none. Clauses where the asker
+    tells of themselves ("i have 6 yrs of exp") or sets pay aside ("salary
+    aside, …") don't ask. `question`: read without what is told after
+    asking, as `local_reference` reads it."""
+    lowered = _lower(text)
+    if question:
+        lowered = _asked(lowered)
+    clauses = [
+        (clause, words)
+        for clause in _CLAUSE.split(_MARKUP.sub(",", lowered))
+        if (words := _WORD.findall(clause))
+    ]
+    # Where some clauses ask ("i know the pay is good, but what does …"),
+    # only those.
+    asking = [c for c in clauses if _opening(c[1]) in _ASKING]
+    counted = None
+    for clause, words in asking or clauses:
+        if _asker_plans(words) or _ASIDE.search(clause):
+            continue
+        said = " ".join(words)
+        if _AMOUNT.search(said) or "%" in clause or "$" in clause:
+            return ("amount", "")
+        if counted is None and (found := _COUNT.search(said)):
+            first, *rest = found.group(1).split()
+            counted = rest[0] if first in _COUNT_MODIFIERS and rest else first
+    if counted is None or counted in _NOT_COUNTED:
+        return None
+    return ("count", counted)
+
+
+def states_figure(text: str, asked: Figure = "count") -> bool:
+    """`text` gives the figure asked for. A count: a numeral, a number word
+    ("five best practices"), a percentage or an amount of money. An amount:
+    a numeral, a percentage, an amount of money, or a number word with a
+    unit of time ("two weeks"): "three top-rated skills" says how many, not
+    how long."""
+    if _FIGURE_SIGN.search(text):
+        return True
+    lowered = _lower(text)
+    if asked == "amount":
+        return bool(_NUMBER_UNIT.search(lowered))
+    return bool(_NUMBER_WORD.search(lowered))
+
+
+def lists(text: str) -> bool:
+    """`text` lists things, two bullets or more: what it says how many of."""
+    return len(_BULLET.findall(text)) >= 2
