@@ -120,9 +120,9 @@ def test_json_says_what_a_question_asks_that_the_knowledge_cant_give(
 ) -> None:
     """A figure the entries never state: no answers, suggestions, and why."""
     data = as_json(core.answerer.retrieve("how many years of experience do i need"))
-    assert data["answers"] == []
-    assert data["outcome"] == "suggested"
-    assert data["general_only"] == ["figure"]
+    assert [] == data["answers"]
+    assert "suggested" == data["outcome"]
+    assert ["figure"] == data["general_only"]
     assert data["suggestions"]
 
 

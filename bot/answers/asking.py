@@ -25,6 +25,7 @@ from bot.search.library import Library, Snapshot
 from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
 from bot.text.markup import focus
+from bot.text.reference import Kind
 
 LOGGED_QUESTION_CHARS = 200
 RECORDED_CANDIDATES = 3  # how many near matches a gap keeps for the report
@@ -111,7 +112,9 @@ class Answerer:
         # A question about this company (or a person, a moment) stays whole:
         # its parts ("at this company, what do stpms do and ...") lose the
         # words that made it one, and would each be answered as general ones.
-        if len(pieces) > 1 and not result.particular:
+        # A figure is one part's ("what does an stpm do and how much do they
+        # make"): each part is judged on its own.
+        if len(pieces) > 1 and not _of_the_whole(result.particular):
             result, also = _each_part(snapshot.retriever, result, pieces)
         return Asked(snapshot, result, time.perf_counter() - start, also)
 
@@ -167,12 +170,20 @@ def _each_part(
     # Judged whole: a part's entry that can't answer what the whole question
     # asks about this company (or a person, a moment) answers no part of it.
     local = any(
-        retriever.particular(whole.question, r.best.entry) for r in distinct if r.best
+        _of_the_whole(retriever.particular(whole.question, r.best.entry))
+        for r in distinct
+        if r.best
     )
     if len(distinct) < 2 or local:
         return whole, ()
     main = replace(distinct[0], question=whole.question, truncated=whole.truncated)
     return main, tuple(distinct[1:])
+
+
+def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
+    """What a question asks about this company, a person or a moment, which
+    holds for each of its parts; not the figure one part asks for."""
+    return any(k != "figure" for k in kinds)
 
 
 def _log(result: Result, best: Candidate | None, seconds: float) -> None:

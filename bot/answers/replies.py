@@ -42,13 +42,15 @@ class Reply:
     lead: str = ""  # a line before the answer ("More on X:")
     also: tuple[Reply, ...] = ()  # answers to the other parts of the question
     # Suggested because the question asks about one organisation, person or
-    # moment the knowledge never speaks of (`Result.particular`).
+    # moment the knowledge never speaks of, or for a figure it never gives
+    # (`Result.particular`).
     particular: tuple[Kind, ...] = ()
 
     @property
     def general_only(self) -> str:
-        """Why a question about this company, its people or a moment gets
-        related reads instead of an answer; empty for any other reply."""
+        """Why a question about this company, its people or a moment, or for
+        a figure, gets related reads instead of an answer; empty for any
+        other reply."""
         if not self.particular:
             return ""
         return GENERAL_ONLY.format(" or ".join(PARTICULAR[k] for k in self.particular))

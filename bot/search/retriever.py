@@ -69,8 +69,6 @@ LEAD_OVER = 5
 # A collection speaks of its organisation, people or moments when this share
 # of its entries does: then every entry of it may answer such questions.
 SPOKEN_BY = 0.1
-# Kinds an entry speaks of only by itself, whatever its collection does.
-ENTRY_ONLY: frozenset[Kind] = frozenset({"figure"})
 
 
 @dataclass(frozen=True)
@@ -170,8 +168,8 @@ class Result:
     truncated: bool = False
     ranked: tuple[Match, ...] = ()
     # What the question asks about one organisation, person or moment that
-    # its best entry never speaks of (`bot.text.reference`): not answered
-    # confidently, whatever the score.
+    # its best entry never speaks of, or the figure it never gives
+    # (`bot.text.reference`): not answered confidently, whatever the score.
     particular: tuple[Kind, ...] = ()
 
     @property
@@ -260,14 +258,14 @@ class Retriever:
     def _spoken(self) -> dict[str, frozenset[Kind]]:
         """Each entry's kinds of particular reference (`bot.text.reference`):
         those its title, phrasings or answer use, and those a `SPOKEN_BY`
-        share of its collection's entries use. A figure only from its own
-        texts: that one entry gives a number says nothing of another (and
-        whether it gives one is read when first asked, `_gives_figure`)."""
+        share of its collection's entries use. (Whether it gives a figure is
+        its own texts' to say, `_gives_figure`: that one entry gives a
+        number says nothing of another.)"""
         entries = self.knowledge.entries
         own = [
             frozenset().union(
                 *(local_reference(t) for t in (e.title, *e.questions)),
-                local_reference(e.answer, places=False, figures=False),
+                local_reference(e.answer, places=False),
             )
             for e in entries
         ]
@@ -276,8 +274,7 @@ class Retriever:
             shared = {
                 kind
                 for kind in KINDS
-                if kind not in ENTRY_ONLY
-                and sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
+                if sum(kind in own[i] for i in where) >= SPOKEN_BY * len(where)
             }
             for i in where:
                 speaks[entries[i].id] = own[i] | shared
@@ -285,31 +282,35 @@ class Retriever:
 
     def particular(self, question: str, entry: Entry) -> tuple[Kind, ...]:
         """What `question` asks about one organisation, person or moment that
-        `entry` (and its collection) never speaks of; always empty with
-        `local_references` off."""
+        `entry` (and its collection) never speaks of, and the figure it asks
+        for that `entry` never gives; always empty with `local_references`
+        off."""
         if not self.config.local_references:
             return ()
         text = focus(question, self.config.max_question_chars)
         asked = local_reference(text, question=True)
         speaks = self._speaks[entry.id]
         kinds = [k for k in KINDS if k in asked and k not in speaks]
-        if "figure" in kinds:
-            figure = figure_asked(text, question=True)
-            if figure is not None and self._gives_figure(entry, *figure):
-                kinds.remove("figure")
+        figure = figure_asked(text, question=True)
+        if figure is not None and not self._gives_figure(entry, *figure):
+            kinds.append("figure")
         return tuple(kinds)
 
     def _gives_figure(self, entry: Entry, asked: Figure, counted: str) -> bool:
         """`entry` gives the figure asked for (`bot.text.reference`): its
-        title, phrasings or answer state one, or, for how many `counted`,
-        its answer lists them under a title that names them ("how many key
-        skills": Key skills and qualities, five bullets). Whether it states
-        one is read the first time a question asks (most entries never
+        title, phrasings or answer state one, a phrasing asks one, or, for
+        how many `counted`, its answer lists them under a title that names
+        them ("how many key skills": Key skills and qualities, five
+        bullets). Read the first time a question asks (most entries never
         are)."""
         known = self._figures.get((entry.id, asked))
         if known is None:
             texts = (entry.title, *entry.questions, entry.answer)
-            known = any(states_figure(t, asked) for t in texts)
+            # A phrasing that asks one ("How long does it keep?") says the
+            # entry answers such questions, in figures or not.
+            known = any(states_figure(t, asked) for t in texts) or any(
+                figure_asked(t) is not None for t in (entry.title, *entry.questions)
+            )
             self._figures[(entry.id, asked)] = known
         if known or asked == "amount":
             return known

@@ -53,6 +53,8 @@ import re
 from typing import Literal
 
 Kind = Literal["organisation", "person", "time", "figure"]
+# A figure asked for: how much or how long, or how many.
+Figure = Literal["amount", "count"]
 KINDS: tuple[Kind, ...] = ("organisation", "person", "time", "figure")
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
@@ -143,23 +145,27 @@ _HEARSAY = re.compile(
 # nor "does it pay off", nor "how big is the scope" (said of scope as
 # often as of size).
 _UNITS = r"(?:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?)"
+# "the number of", asked ("what's the number of …"), not "a large number of".
+_NUMBER_OF = r"(?:(?<![a-z0-9' ])|(?<=\bthe )|(?<=\bwhat ))number of"
 _MONEY_VERB = (
     r"(?:make|makes|earn|earns|paid|pay|cost|costs|charge|charges)"
     # followed by what says how much, where, or nothing: not "cost when …"
-    r"(?=$| (?:a|an|the|per|in|at|for|to|on|vs|versus|than|compared|each|every"
-    r"|annually|yearly|monthly|hourly|after|before|with|as|here|there|now)\b)"
+    r"(?=$| (?:an? (?:year|month|week|day|hour)|the|per|in|at|for|to|on|vs"
+    r"|versus|than|compared|each|every|annually|yearly|monthly|hourly|after"
+    r"|before|with|as|here|there|now)\b)"
 )
 _AMOUNT = re.compile(
-    r"\bhow (?:long|soon)\b(?!(?: [a-z0-9']+){0,4} (?:keep|stay|continue|remain)\b)"
-    rf"|\b(?:how many|number of) {_UNITS}\b"
+    r"\bhow long\b(?!(?: [a-z0-9']+){0,4} (?:keep|stay|continue|remain)\b)"
+    rf"|\b(?:how many|{_NUMBER_OF}) {_UNITS}\b"
     r"|\bhow much (?:money|time|experience|equity|stock|bonus|pto|vacation|leave)\b"
     rf"|\bhow much (?:[a-z0-9']+ ){{0,6}}?{_MONEY_VERB}"
     rf"|\bwhat do(?:es)? (?:[a-z0-9']+ ){{1,4}}?(?:make|earn|get paid)"
-    r"(?=$| (?:in|at|per|a|an|annually|yearly|here|there|now)\b)"
+    r"(?=$| (?:in|at|per|an? (?:year|month|hour)|annually|yearly|here|there|now)\b)"
     r"|\bget(?:s|ting)? paid\b"
     r"|\bby how much\b"
     r"|\b(?:salary|salaries|compensation|comp(?! sci)|tc|wages?|bonus(?:es)?|equity"
-    r"|rsus?|hourly rate|day rate|six figures|\d+k|pay(?! off| attention))\b"
+    r"|rsus?|hourly rate|day rate|six figures|\d+k"
+    r"|pay(?! off| (?:close |more |less )?attention))\b"
     r"|\b(?:what(?:'s|s| is) (?:[a-z0-9']+ ){0,3}?|how (?:big|large|much) (?:an? )?)"
     r"budgets?\b"
     r"|\b(?:yoe|yrs of exp\w*|years? of experience)\b"
@@ -168,8 +174,10 @@ _AMOUNT = re.compile(
 )
 # A count: "how many skills", "the number of teams", with what is counted.
 _COUNT = re.compile(
-    r"\b(?:how many|number of) (?:of )?(?:the )?([a-z0-9']+(?: [a-z0-9']+)?)"
+    rf"\b(?:how many|{_NUMBER_OF}) (?:of )?(?:the )?([a-z0-9']+(?: [a-z0-9']+)?)"
 )
+# A sign that asks: "what % of", "how much $$"; not "99% uptime".
+_SIGN_ASKED = re.compile(r"\bwhat ?%|%\s*of\b|\bhow (?:much|many) ?[%$]|\$\$")
 # Words before the counted noun: "how many key skills".
 _COUNT_MODIFIERS = frozenset(
     "key main different total typical core top important major separate other"
@@ -177,26 +185,27 @@ _COUNT_MODIFIERS = frozenset(
 )
 # A clause that sets pay aside: "salary aside, what does …", "not asking
 # about pay".
+_PAY = r"(?:the )?(?:salary|salaries|pay|comp|compensation|money)"
 _ASIDE = re.compile(
-    r"\b(?:aside|apart from|besides|other than|not asking about|forget"
-    r"|forgetting|ignoring|leaving)\b"
+    rf"\b{_PAY} aside\b|\b(?:aside from|apart from|besides|other than"
+    rf"|not asking about|forget(?:ting)?(?: about)?|ignoring) {_PAY}\b"
 )
-Figure = Literal["amount", "count"]
 _JOINING = frozenset("but and so also ok okay then just like or".split())
 # "How many hats does a tpm wear": the roles it plays, not a count.
 _NOT_COUNTED = frozenset({"hats"})
 
 
-# A figure stated: a numeral, a percentage or an amount of money, or a
-# number word (not "one", as in "one of").
-_FIGURE_SIGN = re.compile(r"[\d%$\u20ac\u00a3]")
+# A figure stated: a numeral standing alone ("4 minutes", not the "3" of
+# "S3" or "web3"), a percentage or an amount of money; or a number word (not
+# "one", as in "one of").
+_FIGURE_SIGN = re.compile(r"(?<![a-z])\d|[%$\u20ac\u00a3]")
 _NUMBER_WORD = re.compile(
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
     r"|thirty|forty|fifty|sixty|hundreds?|thousands?|millions?|billions?"
     r"|dozens?|percent)\b"
 )
 _NUMBER_UNIT = re.compile(rf"{_NUMBER_WORD.pattern} (?:[a-z-]+ )?{_UNITS}\b")
-_BULLET = re.compile(r"^\s*(?:[\u2022*-]|\d+[.)])\s", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*(?:[\u2022*-]|\d+[.)])[ \t]", re.MULTILINE)
 _TIME = re.compile(
     r"\b(?:right now|currently|at the moment(?! of\b)|as of now|these days)\b"
     r"|\b(?:this|next|coming) (?:year|quarter|half|month|cycle)\b"
@@ -210,16 +219,10 @@ _ORGANISATION_HINT = re.compile("compan|org|firm|employer|office|team|department
 _TIME_HINT = re.compile("now|current|moment|days|year|quarter|half|month|cycle|19|20")
 # Any of them, in the lower-cased text before it is cut into words (each
 # word is a piece of it, between characters no word has): none, no kind.
-_FIGURE_HINT = re.compile(
-    "how|number of|salar|compens|comp|pay|wage|bonus|equity|rsu|budget|percent"
-    r"|proportion|fraction|%|\$|yoe|yrs|years|six figures|size of|headcount|tc"
-    "|make|earn"
-)
-_REFERENCE_HINT = re.compile(
+_ANY_HINT = re.compile(
     rf"here|who|{_ORGANISATION_HINT.pattern}|{_TIME_HINT.pattern}"
     r"|(?<![a-z0-9])(?:we|us|ours?|ourselves)(?![a-z0-9])"
 )
-_ANY_HINT = re.compile(rf"{_REFERENCE_HINT.pattern}|{_FIGURE_HINT.pattern}")
 
 
 def _asked(lowered: str) -> str:
@@ -316,18 +319,17 @@ def _organisational_we(clause: list[str]) -> bool:
 
 
 def local_reference(
-    text: str, places: bool = True, question: bool = False, figures: bool = True
+    text: str, places: bool = True, question: bool = False
 ) -> frozenset[Kind]:
     """The kinds of particular reference in `text` (empty: it asks in
     general). `places=False` leaves out "here", which an article uses for
     "at this point" ("staying current helps here"). `question`: `text` is
     what someone asked, read without what they tell after asking (an
-    answer's "Lost your badge? Our front desk …" is all said).
-    `figures=False` leaves out the figure asked for (an answer gives
-    figures, `states_figure`, rather than asks them)."""
+    answer's "Lost your badge? Our front desk …" is all said). A figure
+    asked for is `figure_asked`'s to read."""
     found: set[Kind] = set()
     lowered = _lower(text)
-    if not (_ANY_HINT if figures else _REFERENCE_HINT).search(lowered):
+    if not _ANY_HINT.search(lowered):
         return frozenset()
     if question:
         lowered = _asked(lowered)
@@ -359,8 +361,6 @@ def local_reference(
         if not _asker_plans(words)
     ):
         found.add("time")
-    if figures and _FIGURE_HINT.search(lowered) and figure_asked(lowered) is not None:
-        found.add("figure")
     return frozenset(found)
 
 
@@ -379,20 +379,20 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
     lowered = _lower(text)
     if question:
         lowered = _asked(lowered)
-    clauses = [
-        (clause, words)
-        for clause in _CLAUSE.split(_MARKUP.sub(",", lowered))
-        if (words := _WORD.findall(clause))
+    pieces = [
+        (piece, words)
+        for piece in _CLAUSE.split(_MARKUP.sub(",", lowered))
+        if (words := _WORD.findall(piece))
     ]
     # Where some clauses ask ("i know the pay is good, but what does …"),
     # only those.
-    asking = [c for c in clauses if _opening(c[1]) in _ASKING]
+    asking = [p for p in pieces if _opening(p[1]) in _ASKING]
     counted = None
-    for clause, words in asking or clauses:
-        if _asker_plans(words) or _ASIDE.search(clause):
-            continue
+    for piece, words in asking or pieces:
         said = " ".join(words)
-        if _AMOUNT.search(said) or "%" in clause or "$" in clause:
+        if _asker_plans(words) or _ASIDE.search(said):
+            continue
+        if _AMOUNT.search(said) or _SIGN_ASKED.search(piece):
             return ("amount", "")
         if counted is None and (found := _COUNT.search(said)):
             first, *rest = found.group(1).split()
@@ -408,9 +408,9 @@ def states_figure(text: str, asked: Figure = "count") -> bool:
     a numeral, a percentage, an amount of money, or a number word with a
     unit of time ("two weeks"): "three top-rated skills" says how many, not
     how long."""
-    if _FIGURE_SIGN.search(text):
-        return True
     lowered = _lower(text)
+    if _FIGURE_SIGN.search(lowered):
+        return True
     if asked == "amount":
         return bool(_NUMBER_UNIT.search(lowered))
     return bool(_NUMBER_WORD.search(lowered))
