@@ -67,6 +67,7 @@ from bot.search.semantic import (
 )
 from bot.settings import DEFAULT_MODEL_DIR
 from bot.text.normalize import fold
+from bot.text.reference import figure_asked, local_reference
 from tests.support.cli import cli
 from tests.support.paths import EVAL, FIXTURES, KNOWLEDGE_DIR, ROOT
 
@@ -407,6 +408,26 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
             f"{method:<10}{statistics.median(samples):>9.2f}"
             f"{percentile(samples, 0.99):>9.2f}"
         )
+    readings(stpm_sets())
+
+
+def readings(sets: list[QuestionSet]) -> None:
+    """What reading a question for the rules on local questions and figures
+    costs, part of every method's time above but BM25's: each reading alone,
+    over every STPM question, the mean of the best of five rounds."""
+    questions = [q for s in sets for q in [x for x, _ in s.labelled] + s.out_of_scope]
+    print("\nReading a question for the rules (every STPM question, best of 5)")
+    for name, read in (
+        ("local", lambda q: local_reference(q, question=True)),
+        ("figure", lambda q: figure_asked(q, question=True)),
+    ):
+        rounds = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for question in questions:
+                read(question)
+            rounds.append((time.perf_counter() - start) / len(questions) * 1e6)
+        print(f"{name:<10}{min(rounds):>9.1f} us mean")
 
 
 def calibrated(learnt: list[tuple[str, Retriever]]) -> None:

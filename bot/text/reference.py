@@ -190,6 +190,15 @@ _ASIDE = re.compile(
     rf"\b{_PAY} aside\b|\b(?:aside from|apart from|besides|other than"
     rf"|not asking about|forget(?:ting)?(?: about)?|ignoring) {_PAY}\b"
 )
+# What every pattern above needs, one of them at least, looked for first
+# (a word, or a sign or digit): most questions have none.
+_FIGURE_WORDS = frozenset(
+    """many long much number make earn paid pay salary salaries comp compensation
+    tc wage wages bonus bonuses equity rsu rsus rate figures budget budgets yoe
+    yrs year years size headcount percent percentage proportion fraction""".split()
+)
+_FIGURE_MARK = re.compile(r"[%$\d]")
+_PUNCTUATION = "?!.,;:()[]\"'*_~"
 _JOINING = frozenset("but and so also ok okay then just like or".split())
 # "How many hats does a tpm wear": the roles it plays, not a count.
 _NOT_COUNTED = frozenset({"hats"})
@@ -377,6 +386,9 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
     aside, …") don't ask. `question`: read without what is told after
     asking, as `local_reference` reads it."""
     lowered = _lower(text)
+    tokens = {w.strip(_PUNCTUATION) for w in lowered.split()}
+    if tokens.isdisjoint(_FIGURE_WORDS) and not _FIGURE_MARK.search(lowered):
+        return None
     if question:
         lowered = _asked(lowered)
     pieces = [
