@@ -23,10 +23,9 @@ when its best entry and that entry's collection never speak that way: the
 role's article can't know this company's specifics, a company's FAQ that
 says "our offices" can. Nor is a question asking for a figure ("how many
 years of experience", "how much does a senior tpm make") when its best entry
-gives none. A
-question that leaves its collection's subject
-unsaid ("how do i stay current", asked where everyone talks about the role)
-is read with it for its cosines (`bot.search.subject`). With the
+gives none. A question that leaves its collection's subject unsaid ("how do
+i stay current", asked where everyone talks about the role) is read with it
+for its cosines (`bot.search.subject`). With the
 model and no threshold set by hand, each collection's thresholds are learnt
 from its own phrasings when the retriever is built (`bot.search.calibration`).
 """
