@@ -18,7 +18,7 @@ import yaml
 
 from bot.answers.schedule import tip_for
 from bot.knowledge.models import Knowledge
-from tests.support.cli import cli
+from tests.support.cli import ASK_JSON_KEYS, cli
 from tests.support.paths import FIXTURES, KNOWLEDGE_DIR, ROOT
 
 pytestmark = pytest.mark.slow
@@ -31,13 +31,7 @@ def events(stderr: str) -> list[str]:
 
 
 def assert_ask_shape(data: dict[str, Any]) -> None:
-    assert set(data) == {
-        "question",
-        "outcome",
-        "general_only",
-        "answers",
-        "suggestions",
-    }
+    assert set(data) == ASK_JSON_KEYS
     assert data["outcome"] in ("answered", "suggested", "no_match", "empty")
     assert bool(data["answers"]) == (data["outcome"] == "answered")
     for answer in data["answers"]:

@@ -16,6 +16,7 @@ from bot.search.library import Library
 from bot.search.retriever import Retriever, RetrieverConfig
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from tests.support.cli import ASK_JSON_KEYS
 from tests.support.core import make_core
 
 UNSURE = RetrieverConfig(answer_threshold=101, suggest_threshold=1)  # > max
@@ -97,13 +98,7 @@ def test_json_carries_answers_with_their_related_entries(core: Core) -> None:
     data = as_json(core.answerer.retrieve(question))
     best = data["answers"][0]
 
-    assert set(data) == {
-        "question",
-        "outcome",
-        "general_only",
-        "answers",
-        "suggestions",
-    }
+    assert set(data) == ASK_JSON_KEYS
     assert data["question"] == question
     assert data["outcome"] == "answered"
     assert data["general_only"] == []

@@ -18,6 +18,11 @@ _LIMITED = (
     "os.execv(sys.executable, [sys.executable, '-m', 'bot', *sys.argv[2:]])\n"
 )
 
+# The keys of the object `stpm-bot ask --json` prints.
+ASK_JSON_KEYS = frozenset(
+    {"question", "outcome", "general_only", "answers", "suggestions"}
+)
+
 
 def cli(
     cwd: Path,
