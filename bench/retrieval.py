@@ -94,7 +94,8 @@ STPM_SETS = (
     ("sixth.yaml", True),
     ("seventh.yaml", True),
     ("eighth.yaml", True),
-    ("ninth.yaml", False),
+    ("ninth.yaml", True),
+    ("tenth.yaml", False),
 )
 EXTERNAL = (("covidfaq", True), ("covidq", False))
 METHODS = (

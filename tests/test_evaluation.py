@@ -1,7 +1,7 @@
 """Answer quality at the shipped threshold, measured on labelled question sets.
 
 `questions.yaml` was written before tuning and is the development set; the
-holdout, blind, independent, unseen, final, fresh, sixth and seventh sets were
+holdout, blind, independent, unseen, final, fresh and sixth to tenth sets were
 written independently and guard against tuning to the development set. Figures are
 printed (pytest -s) and in the README.
 """
@@ -32,6 +32,7 @@ FLOORS = {
     "seventh.yaml": (0.60, 0.85),
     "eighth.yaml": (0.60, 0.80),
     "ninth.yaml": (0.60, 0.85),
+    "tenth.yaml": (0.60, 0.85),
 }
 
 

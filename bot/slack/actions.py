@@ -20,7 +20,15 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
-from bot.slack.posting import RETRY_ERRORS, UnknownIfPosted, post_reply, unclear
+from bot.slack.posting import (
+    RETRY_ERRORS,
+    UnknownIfPosted,
+    look_for_reply,
+    once_client,
+    post_reply,
+    tag,
+    unclear,
+)
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -158,7 +166,7 @@ class Actions(Listeners):
         else:
             user = body["user"]["id"]
             claimed = self._claim_thread(
-                channel, thread_ts, entry.id, user, click, replay and not by_url
+                channel, thread_ts, entry.id, user, click, replay
             )
         if claimed is None:
             if not home and respond.response_url:  # in the thread already:
@@ -170,12 +178,32 @@ class Actions(Listeners):
             return
         key, resumed, keys = claimed
         if by_url:
-            respond(
-                response_type="in_channel",
-                replace_original=False,
-                thread_ts=thread_ts,
-                **message.as_kwargs(),
-            )
+            found = None
+            if resumed:  # its first process may have posted it before dying
+                try:
+                    found = look_for_reply(
+                        once_client(client), channel, thread_ts, key, thread_ts
+                    )
+                except UnknownIfPosted as error:  # a channel the bot can't read:
+                    structlog.get_logger().info(  # to the clicker alone, never twice
+                        "slack.unknown_if_posted", key=key, error=str(error)[:200]
+                    )
+                    respond(
+                        response_type="ephemeral",
+                        replace_original=False,
+                        **message.as_kwargs(),
+                    )
+                    return
+            if found is None:
+                respond(
+                    response_type="in_channel",
+                    replace_original=False,
+                    thread_ts=thread_ts,
+                    metadata=tag(key),
+                    **message.as_kwargs(),
+                )
+            else:
+                structlog.get_logger().info("slack.already_posted", key=key)
         else:  # once: looked for after a reset, and first when taken up again
             try:
                 post_reply(
@@ -227,8 +255,8 @@ class Actions(Listeners):
         None: the post is not this click's to make.
 
         The click's own claim says, when it is taken up again from the
-        outbox after its process died (`may_resume`: where a post can be
-        looked for), that the thread's claim is its own: it goes on."""
+        outbox after its process died (`may_resume`), that the thread's claim
+        is its own: it goes on, and looks for the entry in the thread first."""
         once = f"shown:{channel}:{thread_ts or ''}:{entry_id}"
         mine = f"{once}:{user}:{click}"
         if self.deps.store.claim([once, mine]):

@@ -129,7 +129,8 @@ def build_app(
 
     @app.middleware
     def _respond_by_policy(context: BoltContext, next: Callable[[], None]) -> None:
-        context[OUTBOX] = outbox
+        # A request resumed from the outbox comes with the outbox resuming it.
+        context.setdefault(OUTBOX, outbox)
         # Every listener's `respond`: retried, counted, loud on failure.
         if context.response_url:
             context["respond"] = PolicyRespond(

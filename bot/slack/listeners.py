@@ -21,7 +21,7 @@ import structlog
 from slack_bolt.kwargs_injection import Args
 
 from bot.slack.errors import on_error
-from bot.slack.outbox import OUTBOX, REPLAY, Outbox
+from bot.slack.outbox import OUTBOX, REPLAY, Outbox, TakenOver, fenced
 
 Work = Callable[..., None]
 REQUEST_ID = "stpm_bot.request_id"  # in the WSGI environ and Bolt's context
@@ -84,18 +84,28 @@ def _run(
     gate: AckFirst,
     outbox: Outbox | None = None,
     row: int | None = None,
+    resumed: bool = False,
 ) -> None:
+    """Do the work of outbox `row` (None: a request not recorded), fenced:
+    its posts ask first whether the row is still this process's. A row
+    `resumed` is begun and finished by the resumer (`Outbox.resume`)."""
     mine = True
     try:
         with gate.working():
-            if outbox is not None and row is not None:
+            if outbox is None or row is None:
+                work(**kwargs)
+                return
+            if not resumed:
                 mine = outbox.begin(row)
             if mine:
-                work(**kwargs)
+                with fenced(outbox, row):
+                    work(**kwargs)
+    except TakenOver:
+        mine = False  # the process that took the row up answers it
     except Exception as error:
         on_error(error, args.body, args.client, args.respond)
     finally:
-        if outbox is not None and row is not None:
+        if outbox is not None and row is not None and not resumed:
             if mine:
                 outbox.done(row)
             else:
@@ -116,11 +126,12 @@ def listen(
 
     def acknowledge(args: Args) -> None:
         kwargs = {n: getattr(args, n) for n in names}
-        if args.context.get(REPLAY) is not None:
-            args.ack()  # nobody is waiting for this one
-            _run(work, kwargs, args, gate)
-            return
         outbox: Outbox | None = args.context.get(OUTBOX)
+        replayed: int | None = args.context.get(REPLAY)
+        if replayed is not None:
+            args.ack()  # nobody is waiting for this one
+            _run(work, kwargs, args, gate, outbox, replayed, resumed=True)
+            return
         row = outbox.accept(args.request) if outbox is not None else None
         args.ack()
         if outbox is not None and row is None:

@@ -19,6 +19,11 @@ outbox first, then acks, then works; the row is deleted when the work is done.
   the oldest request this process acknowledged has waited longer than the
   shutdown grace period for its work to begin (the backlog no longer drains
   within it), is not acknowledged: Slack gets a 503 and retries it later.
+- Work that runs past its lease (the store away for this process's
+  renewals, say) may find its row taken up by another process: before each
+  post that must not repeat, the work asks whether its row is still this
+  process's (`check_fence`; renewed first when the last renewal is older
+  than half the lease), and leaves the request to the other one when not.
 - A request resumed `MAX_ATTEMPTS` times (it keeps killing its process) is
   given up, with one error line.
 """
@@ -31,7 +36,9 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 import structlog
@@ -50,6 +57,11 @@ MAX_ATTEMPTS = 5
 RESUME_EVERY = 5.0  # seconds between looks for rows of processes that died
 RESUME_BATCH = 5  # rows taken per look: few, so shutdown never waits long
 PARSED = "x-stpm-bot-parsed"  # header marking a Socket Mode body kept as JSON
+
+
+class TakenOver(Exception):
+    """The lease of the request being worked on ran out here and another
+    process took it up: it is that process's to answer, not this one's."""
 
 
 class NotAccepted(Exception):
@@ -160,6 +172,9 @@ class Outbox:
         self._waiting: dict[int, float] = {}  # rows not yet begun: when acked
         self._unfinished: list[int] = []  # done, but the delete failed
         self._resuming: set[int] = set()  # taken up from a dead process, not done
+        # Rows being worked on: since when (monotonic) their lease is known
+        # to run its full length (the last write of it that succeeded).
+        self._held_at: dict[int, float] = {}
         self._recorder = GroupCommit(
             lambda batch: store.enqueue_many(batch, self.owner, self.lease)
         )
@@ -177,6 +192,7 @@ class Outbox:
             raw = json.dumps(request.body)
             headers = {PARSED: ["1"]}
         key = request_key(request.body, raw)
+        leased = time.monotonic()
         try:
             row = self._recorder.record(NewRequest(key, raw, headers))
         except SQLAlchemyError as error:
@@ -186,6 +202,7 @@ class Outbox:
             with self._lock:
                 self._in_flight.add(row)
                 self._waiting[row] = time.monotonic()
+                self._held_at[row] = leased
                 self.metrics.outbox_in_flight.set(len(self._in_flight))
         return row
 
@@ -206,25 +223,37 @@ class Outbox:
 
     def begin(self, row: int) -> bool:
         """The work for `row` may start: False when another process has taken
-        it up. A row that waited half its lease or more may have run out (the
-        store was away for the renewals, or this process stalled), so its
-        lease is renewed first: the renewal and a take-over are each one
-        conditional update, and only one of them wins. Renewed, the work is
-        this process's; lost, it is left to the process that took it (see
-        `let_go`). With the store away, the work goes ahead: the look before
-        posting still keeps a reply from being posted twice."""
+        it up (see `holds`)."""
         with self._lock:
-            acked = self._waiting.pop(row, None)
-        if acked is None or time.monotonic() - acked < self.lease.total_seconds() / 2:
+            self._waiting.pop(row, None)
+        return self.holds(row)
+
+    def holds(self, row: int) -> bool:
+        """Whether `row` is still this process's to work on. Another process
+        takes a row up only once its lease has run out, so while its last
+        renewal is younger than half the lease it surely is. Older (the store
+        was away for the renewals, or this process stalled), the lease is
+        renewed first: the renewal and a take-over are each one conditional
+        update, and only one of them wins. Lost, the row is left to the
+        process that took it (see `let_go`). With the store away, the work
+        goes ahead: the look before posting still keeps a reply from being
+        posted twice."""
+        with self._lock:
+            since = self._held_at.get(row)
+        asked = time.monotonic()
+        if since is not None and asked - since < self.lease.total_seconds() / 2:
             return True
         try:
-            held = self.store.renew(self.owner, [row], self.lease)
+            held = row in self.store.renew(self.owner, [row], self.lease)
         except SQLAlchemyError as error:
             structlog.get_logger().warning(
                 "outbox.renew_failed", outbox_row=row, error=str(error)[:200]
             )
             return True
         if held:
+            with self._lock:
+                if row in self._held_at:
+                    self._held_at[row] = asked
             return True
         structlog.get_logger().warning("outbox.taken_over", outbox_row=row)
         self.metrics.outbox_events.labels("taken_over").inc()
@@ -235,6 +264,7 @@ class Outbox:
         (it is that process's to finish, or to leave for the next one)."""
         with self._lock:
             self._waiting.pop(row, None)
+            self._held_at.pop(row, None)
             self._in_flight.discard(row)
             self.metrics.outbox_in_flight.set(len(self._in_flight))
 
@@ -242,13 +272,15 @@ class Outbox:
         """The work for `row` is over (answered, or failed and apologised for)."""
         with self._lock:
             self._waiting.pop(row, None)
+            self._held_at.pop(row, None)
             self._in_flight.discard(row)
             self.metrics.outbox_in_flight.set(len(self._in_flight))
         self._finish(row)
 
     def _finish(self, row: int) -> None:
+        """Delete `row`, unless another process has taken it up since."""
         try:
-            self.store.finish(row)
+            self.store.finish(row, self.owner)
         except SQLAlchemyError as error:  # kept leased; deleted on the next look
             structlog.get_logger().warning(
                 "outbox.finish_failed", error=str(error)[:200]
@@ -265,17 +297,32 @@ class Outbox:
         are not renewed, and whoever looks after their lease takes them up."""
         resumed = 0
         while not (stop is not None and stop.is_set()):
+            leased = time.monotonic()
             taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
             if not taken:
                 break
-            with self._lock:
-                self._resuming.update(p.id for p in taken)
-            try:
-                resumed += self._replay(app, taken, stop)
-            finally:
-                with self._lock:
-                    self._resuming.difference_update(p.id for p in taken)
+            resumed += self.resume_taken(app, taken, leased, stop)
         return resumed
+
+    def resume_taken(
+        self,
+        app: App,
+        taken: list[Pending],
+        leased: float,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Handle `taken`, rows this process took up (`Store.take_expired`)
+        at `leased` (monotonic, before the take); how many were resumed."""
+        with self._lock:
+            self._resuming.update(p.id for p in taken)
+            self._held_at.update((p.id, leased) for p in taken)
+        try:
+            return self._replay(app, taken, stop)
+        finally:
+            with self._lock:
+                self._resuming.difference_update(p.id for p in taken)
+                for pending in taken:
+                    self._held_at.pop(pending.id, None)
 
     def _replay(
         self, app: App, taken: list[Pending], stop: threading.Event | None
@@ -300,7 +347,7 @@ class Outbox:
             request = BoltRequest(
                 body=body,
                 headers=dict(headers),
-                context={REPLAY: pending.id},
+                context={REPLAY: pending.id, OUTBOX: self},
                 # Verified when it first came; a replay is past Slack's
                 # five-minute window for signatures.
                 mode="socket_mode",
@@ -323,7 +370,11 @@ class Outbox:
             on = self._in_flight | self._resuming | set(unfinished)
         if unfinished:
             self.store.forget_requests(unfinished)
-        self.store.renew(self.owner, on, self.lease)
+        renewing = time.monotonic()
+        renewed = self.store.renew(self.owner, on, self.lease)
+        with self._lock:
+            for row in renewed & self._held_at.keys():
+                self._held_at[row] = renewing
         count, oldest = self.store.backlog()
         self.metrics.outbox_backlog.set(count)
         age = (utcnow() - oldest).total_seconds() if oldest else 0.0
@@ -350,3 +401,27 @@ class Outbox:
                     "outbox.pass_failed", error=f"{type(error).__name__}: {error}"[:200]
                 )
             stop.wait(max(0.0, seconds - (time.monotonic() - started)))
+
+
+_FENCE: ContextVar[Callable[[], bool] | None] = ContextVar(
+    "stpm_bot_fence", default=None
+)
+
+
+@contextmanager
+def fenced(outbox: Outbox, row: int) -> Iterator[None]:
+    """Within, `check_fence` asks whether `row` is still this process's."""
+    token = _FENCE.set(lambda: outbox.holds(row))
+    try:
+        yield
+    finally:
+        _FENCE.reset(token)
+
+
+def check_fence() -> None:
+    """Before a post that must not repeat: raise TakenOver when the request
+    being worked on (within `fenced`) has been taken up by another process.
+    Outside `fenced` (the terminal, a job), nothing to check."""
+    fence = _FENCE.get()
+    if fence is not None and not fence():
+        raise TakenOver

@@ -26,6 +26,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.metrics import Metrics
 from bot.slack.client import Meter, never_sent, retry_handlers
+from bot.slack.outbox import check_fence
 
 REPLY_EVENT = "stpm_bot_reply"
 # Slack's own words for "something failed, the message may exist".
@@ -128,11 +129,12 @@ def post_reply(
     whatever a clear failure raises) when it can't be sure."""
     once = once_client(client)
     log = structlog.get_logger()
-    if look_first and _look(once, channel, thread_ts, key, since) is not None:
+    if look_first and look_for_reply(once, channel, thread_ts, key, since):
         log.info("slack.already_posted", key=key)
         return None
-    metadata = {"event_type": REPLY_EVENT, "event_payload": {"key": key}}
+    metadata = tag(key)
     for attempt in range(ATTEMPTS):
+        check_fence()  # the request still this process's to answer
         try:
             return once.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, metadata=metadata, **message
@@ -142,16 +144,25 @@ def post_reply(
                 raise
             log.warning("slack.post_unclear", error=type(error).__name__, key=key)
             time.sleep(BACKOFF_SECONDS[attempt])
-            found = _look(once, channel, thread_ts, key, since)
+            found = look_for_reply(once, channel, thread_ts, key, since)
             if found is not None:
                 log.info("slack.already_posted", key=key)
                 return found
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def _look(
+def tag(key: str) -> dict[str, Any]:
+    """The metadata that marks a message as the reply with `key` (for a
+    `chat.postMessage` or a `response_url` post alike)."""
+    return {"event_type": REPLY_EVENT, "event_payload": {"key": key}}
+
+
+def look_for_reply(
     client: WebClient, channel: str, thread_ts: str | None, key: str, since: str | None
 ) -> dict[str, Any] | None:
+    """`find_reply` where a post to `channel` lands; raises UnknownIfPosted
+    when Slack doesn't let the bot look (not in the channel, a scope
+    missing) or doesn't answer."""
     try:
         return find_reply(
             client, conversation_of(client, channel), thread_ts, key, since

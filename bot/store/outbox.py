@@ -85,18 +85,24 @@ class OutboxMixin(StoreBase):
                 ids.append(None if found is None else int(found))
         return ids
 
-    def finish(self, row_id: int) -> None:
+    def finish(self, row_id: int, owner: str | None = None) -> None:
+        """Delete `row_id`: its work is done. With `owner`, only while that
+        owner holds it (a row another process took up is that process's)."""
+        where = [outbox.c.id == row_id]
+        if owner is not None:
+            where.append(outbox.c.owner == owner)
         with self._begin() as conn:
-            conn.execute(delete(outbox).where(outbox.c.id == row_id))
+            conn.execute(delete(outbox).where(*where))
 
     def renew(
         self, owner: str, rows: Collection[int], lease: dt.timedelta = LEASE
-    ) -> int:
+    ) -> set[int]:
         """Extend the leases of `rows` that `owner` holds: it is alive and on
-        them. Its other rows (a batch whose commit was reported failed, say)
-        are let run out, so someone takes them up."""
+        them. Which were renewed: the others were taken up by another
+        process, or done. Its other rows (a batch whose commit was reported
+        failed, say) are let run out, so someone takes them up."""
         ids = sorted(rows)
-        renewed = 0
+        renewed: set[int] = set()
         with self._begin() as conn:
             for start in range(0, len(ids), RENEW_CHUNK):
                 result = conn.execute(
@@ -106,8 +112,9 @@ class OutboxMixin(StoreBase):
                         outbox.c.id.in_(ids[start : start + RENEW_CHUNK]),
                     )
                     .values(lease_until=self._now() + lease)
+                    .returning(outbox.c.id)
                 )
-                renewed += result.rowcount
+                renewed.update(int(i) for i in result.scalars())
         return renewed
 
     def take_expired(

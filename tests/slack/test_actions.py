@@ -323,13 +323,42 @@ def test_an_app_home_click_taken_up_after_a_crash_is_posted_once(
     assert [] == slack.fake.delivered("response_url")
 
 
-def test_a_thread_click_taken_up_after_a_crash_is_shown_privately(
+@pytest.mark.parametrize("posted", [True, False], ids=["posted", "not-posted"])
+def test_a_thread_click_taken_up_after_a_crash_is_posted_once(
+    slack: RunningApp, posted: bool
+) -> None:
+    """A related entry goes into the thread through the click's response_url,
+    tagged like every reply; the process claimed the click and died, having
+    posted it or not. Taken up again, the click looks in the thread and
+    posts the entry there only if it isn't there yet."""
+    channel, thread_ts = "C0CHAN01", "1699999999.000001"
+    url = slack.fake.response_url("thread", channel=channel)
+    click = block_action(
+        "show_entry:skill-cloud", "skill-cloud", url, thread_ts=thread_ts
+    )
+    if posted:
+        slack.send.action(click)
+        slack.fake.wait_delivered("response_url")
+        slack.drain()
+    else:  # claimed as the dead process did, nothing sent
+        once = f"shown:{channel}:{thread_ts}:skill-cloud"
+        clicked = click["actions"][0]["action_ts"]
+        assert slack.store.claim([once, f"{once}:{USER}:{clicked}"])
+    assert 1 == left_by_a_dead_process(slack, click).resume(slack.app)
+    slack.drain()
+    posts = slack.fake.delivered("response_url")
+    assert ["in_channel"] == [c.body["response_type"] for c in posts]
+    assert thread_ts == posts[0].body["thread_ts"]
+    [look] = slack.fake.delivered("conversations.replies")
+    assert thread_ts == look.body["ts"]
+
+
+def test_a_thread_click_taken_up_where_the_bot_cannot_look_is_shown_privately(
     slack: RunningApp,
 ) -> None:
-    """A related entry went into the thread through the click's response_url
-    and the process died before finishing: a response_url post can't be
-    looked for, so taken up again the entry is shown to the clicker alone,
-    never a second time to everyone."""
+    """The same, in a channel the bot can't read (a shared answer in a
+    channel it isn't in): it can't tell whether the entry is in the thread,
+    so it shows it to the clicker alone, never a second time to everyone."""
     click = block_action(
         "show_entry:skill-cloud",
         "skill-cloud",
@@ -339,6 +368,7 @@ def test_a_thread_click_taken_up_after_a_crash_is_shown_privately(
     slack.send.action(click)
     slack.fake.wait_delivered("response_url")
     slack.drain()
+    slack.fake.fail_next("conversations.replies", error="not_in_channel")
     assert 1 == left_by_a_dead_process(slack, click).resume(slack.app)
     slack.drain()
     kinds = [c.body["response_type"] for c in slack.fake.delivered("response_url")]

@@ -340,3 +340,53 @@ def test_work_whose_lease_ran_out_and_was_taken_up_is_left_to_the_taker(
     stalled.done(second)
     assert 1 == slack.store.backlog()[0]  # the first, the taker's to finish
     assert 0 == stalled.waited_seconds()
+
+
+def test_work_that_outlives_its_lease_leaves_the_post_to_the_taker(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """The first post of an answer hangs past the request's lease (no
+    renewal comes: the store away for this process, say) and another
+    process takes the row up meanwhile. Before posting again this process
+    asks whether the row is still its own: it is not, so it posts nothing,
+    apologises for nothing and leaves the row; the taker answers once."""
+    slack = start_app(outbox_lease_seconds=1)
+    slack.fake.fail_next("chat.postMessage", status=500, delay=1.6)
+    event = mention(f"{QUESTION} (slow)")
+    assert 200 == slack.send.event(envelope(event)).status
+    time.sleep(1.2)  # the lease ran out during the hang
+    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    leased = time.monotonic()
+    taken = slack.store.take_expired(taker.owner)
+    assert 1 == len(taken)
+    slack.drain()
+    assert [] == slack.fake.delivered("chat.postMessage")
+    assert 1 == slack.store.backlog()[0]  # not deleted: the taker's
+    taken_over = slack.core.metrics.outbox_events.labels("taken_over")
+    assert 1 == taken_over._value.get()
+    assert 1 == taker.resume_taken(slack.app, taken, leased)
+    assert {event["ts"]: 1} == _replies(slack.fake)
+    assert (0, None) == slack.store.backlog()
+
+
+def test_a_row_taken_over_while_it_is_replayed_is_not_deleted(
+    slack: RunningApp,
+) -> None:
+    """A resumed request whose lease is taken by a third process before its
+    reply is posted: the resumer posts nothing and leaves the row (deleting
+    it would lose the request if the third process died)."""
+    event = mention(f"{QUESTION} (resumed twice)")
+    raw = json.dumps(envelope(event))
+    slack.store.enqueue(request_key({}, raw), raw, {"x-stpm-bot-parsed": ["1"]}, "dead")
+    long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    with slack.store.engine.begin() as conn:
+        conn.execute(update(outbox).values(lease_until=long_ago))
+    first = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=1)
+    leased = time.monotonic()
+    taken = slack.store.take_expired(first.owner, lease=first.lease)
+    time.sleep(0.6)  # past half the lease, with no renewal
+    with slack.store.engine.begin() as conn:  # a third process took it since
+        conn.execute(update(outbox).values(owner="third"))
+    assert 1 == first.resume_taken(slack.app, taken, leased)
+    assert [] == slack.fake.delivered("chat.postMessage")
+    assert 1 == slack.store.backlog()[0]

@@ -111,6 +111,8 @@ class FakeSlack:
     # Each person's Home tab as last published: its hash and blocks.
     homes: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     im_write: bool = True  # the app has `im:write`: conversations.open works
+    # Response URLs whose in-channel posts land in a channel: name -> channel.
+    _hooks: dict[str, str] = field(default_factory=dict)
 
     # -- control ------------------------------------------------------------
 
@@ -147,7 +149,12 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.base_url + "api/"
 
-    def response_url(self, name: str = "1") -> str:
+    def response_url(self, name: str = "1", channel: str | None = None) -> str:
+        """A response URL; with `channel`, its in-channel posts are messages
+        there (in their `thread_ts`), which conversations.* hand back."""
+        if channel is not None:
+            with self._changed:
+                self._hooks[name] = channel
         return f"{self.base_url}hooks/{name}"
 
     def reset(self) -> None:
@@ -156,6 +163,7 @@ class FakeSlack:
             self._messages.clear()
             self._failures.clear()
             self._channel_errors.clear()
+            self._hooks.clear()
             self.im_write = True
 
     def heal(self) -> None:
@@ -245,8 +253,9 @@ class FakeSlack:
             if failure is None and refused and method == "chat.postMessage":
                 failure = _Failure(200, refused)
         delivered = failure is None or failure.after_delivery
+        hook = path.rsplit("/", 1)[-1] if method == "response_url" else ""
         status, headers, payload = self._answer(
-            method, body, None if delivered else failure
+            method, body, None if delivered else failure, hook
         )
         if (
             delivered
@@ -328,7 +337,11 @@ class FakeSlack:
         ]
 
     def _answer(
-        self, method: str, body: dict[str, Any], failure: _Failure | None
+        self,
+        method: str,
+        body: dict[str, Any],
+        failure: _Failure | None,
+        hook: str = "",
     ) -> tuple[int, dict[str, str], str]:
         json_type = {"content-type": "application/json; charset=utf-8"}
         if failure is not None:
@@ -338,6 +351,13 @@ class FakeSlack:
             error = failure.error or "ratelimited"
             return failure.status, headers, json.dumps({"ok": False, "error": error})
         if method == "response_url":
+            channel = self._hooks.get(hook)
+            if channel is not None and body.get("response_type") == "in_channel":
+                with self._changed:
+                    ts = self._now_ts()
+                    self._messages.append(
+                        self._message(body | {"channel": channel}, ts)
+                    )
             return 200, {"content-type": "text/html"}, "ok"
         result: dict[str, Any] = {"ok": True}
         if method in ASSISTANT_METHODS:
