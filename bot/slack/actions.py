@@ -19,7 +19,7 @@ from bot.slack import blocks
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
-from bot.slack.outbox import REPLAY
+from bot.slack.outbox import REPLAY, check_fence
 from bot.slack.posting import (
     RETRY_ERRORS,
     UnknownIfPosted,
@@ -195,6 +195,7 @@ class Actions(Listeners):
                     )
                     return
             if found is None:
+                check_fence()  # a replay of this click goes on and looks first
                 respond(
                     response_type="in_channel",
                     replace_original=False,
@@ -214,6 +215,7 @@ class Actions(Listeners):
                     # Unknown when: the look starts at the beginning.
                     since=thread_ts or _clicked_at(body),
                     look_first=resumed,
+                    fenced=True,
                     **message.as_kwargs(),
                 )
             except (SlackApiError, OSError, UnknownIfPosted) as error:

@@ -201,6 +201,7 @@ class Conversations(Listeners):
             thread_ts=thread_ts,
             since=event.get("ts"),
             look_first=context.get(REPLAY) is not None,
+            fenced=True,
             **message.as_kwargs(),
         )
 

@@ -20,10 +20,14 @@ outbox first, then acks, then works; the row is deleted when the work is done.
   shutdown grace period for its work to begin (the backlog no longer drains
   within it), is not acknowledged: Slack gets a 503 and retries it later.
 - Work that runs past its lease (the store away for this process's
-  renewals, say) may find its row taken up by another process: before each
-  post that must not repeat, the work asks whether its row is still this
-  process's (`check_fence`; renewed first when the last renewal is older
-  than half the lease), and leaves the request to the other one when not.
+  renewals, say) may find its row taken up by another process. Where the
+  taker's replay goes on past the claims this process made and looks for
+  the reply first (answers in threads and DMs, entries opened from a
+  click), each post asks first whether the row is still this process's
+  (`check_fence`; renewed first when the last renewal is older than half
+  the lease), and the request is left to the taker when it isn't. (Posts
+  whose claims would stop the taker, such as a question passed on to the
+  experts, are made whatever: a fence there would lose them.)
 - A request resumed `MAX_ATTEMPTS` times (it keeps killing its process) is
   given up, with one error line.
 """
@@ -296,6 +300,9 @@ class Outbox:
         at a time, so few are held when `stop` comes; those left undone then
         are not renewed, and whoever looks after their lease takes them up."""
         resumed = 0
+        # This process's own rows first: after the store was away past a
+        # lease, they must not look like a dead process's to its own look.
+        self._renew()
         while not (stop is not None and stop.is_set()):
             leased = time.monotonic()
             taken = self.store.take_expired(self.owner, RESUME_BATCH, self.lease)
@@ -367,18 +374,28 @@ class Outbox:
         the row may have been written) is let run out and taken up."""
         with self._lock:
             unfinished, self._unfinished = self._unfinished, []
-            on = self._in_flight | self._resuming | set(unfinished)
         if unfinished:
-            self.store.forget_requests(unfinished)
+            try:
+                self.store.forget_requests(unfinished, self.owner)
+            except SQLAlchemyError:
+                with self._lock:  # the next pass tries again
+                    self._unfinished.extend(unfinished)
+                raise
+        self._renew()
+        count, oldest = self.store.backlog()
+        self.metrics.outbox_backlog.set(count)
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
+        self.metrics.outbox_oldest_seconds.set(max(0.0, age))
+
+    def _renew(self) -> None:
+        """Renew the leases of the rows this process is on."""
+        with self._lock:
+            on = self._in_flight | self._resuming
         renewing = time.monotonic()
         renewed = self.store.renew(self.owner, on, self.lease)
         with self._lock:
             for row in renewed & self._held_at.keys():
                 self._held_at[row] = renewing
-        count, oldest = self.store.backlog()
-        self.metrics.outbox_backlog.set(count)
-        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
-        self.metrics.outbox_oldest_seconds.set(max(0.0, age))
 
     def keep_leases(self, stop: threading.Event) -> None:
         """`keep` every third of the lease until `stop`, whatever else is slow."""

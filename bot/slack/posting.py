@@ -122,11 +122,15 @@ def post_reply(
     thread_ts: str | None,
     since: str | None = None,
     look_first: bool = False,
+    fenced: bool = False,
     **message: Any,
 ) -> SlackResponse | dict[str, Any] | None:
     """Post `message` once. Returns Slack's answer, the message found already
     posted, or None when `look_first` found it; raises UnknownIfPosted (and
-    whatever a clear failure raises) when it can't be sure."""
+    whatever a clear failure raises) when it can't be sure. `fenced`: the
+    request's replay by another process goes on past this one's claims and
+    looks first, so each attempt may ask whether the request is still this
+    process's (`check_fence`, which raises TakenOver when it isn't)."""
     once = once_client(client)
     log = structlog.get_logger()
     if look_first and look_for_reply(once, channel, thread_ts, key, since):
@@ -134,7 +138,8 @@ def post_reply(
         return None
     metadata = tag(key)
     for attempt in range(ATTEMPTS):
-        check_fence()  # the request still this process's to answer
+        if fenced:
+            check_fence()  # the request still this process's to answer
         try:
             return once.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, metadata=metadata, **message

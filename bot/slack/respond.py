@@ -19,7 +19,6 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.metrics import Metrics
 from bot.slack.client import TIMEOUT_SECONDS, webhook_handlers
-from bot.slack.outbox import check_fence
 
 
 class ResponseUrlError(Exception):
@@ -69,7 +68,6 @@ class PolicyRespond(Respond):
             timeout=TIMEOUT_SECONDS,
             retry_handlers=webhook_handlers(self.metrics),
         )
-        check_fence()  # the request still this process's to answer
         # The webhook client asks its handlers (the meter among them) about
         # failed attempts only: the one that got through is counted here.
         response = client.send_dict(message)

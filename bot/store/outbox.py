@@ -15,7 +15,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.base import StoreBase
@@ -88,7 +88,7 @@ class OutboxMixin(StoreBase):
     def finish(self, row_id: int, owner: str | None = None) -> None:
         """Delete `row_id`: its work is done. With `owner`, only while that
         owner holds it (a row another process took up is that process's)."""
-        where = [outbox.c.id == row_id]
+        where: list[ColumnElement[bool]] = [outbox.c.id == row_id]
         if owner is not None:
             where.append(outbox.c.owner == owner)
         with self._begin() as conn:
@@ -164,8 +164,12 @@ class OutboxMixin(StoreBase):
             count, oldest = conn.execute(query).one()
         return int(count), _aware(oldest) if oldest else None
 
-    def forget_requests(self, ids: Iterable[int]) -> None:
-        """Drop rows that will never be handled (given up)."""
+    def forget_requests(self, ids: Iterable[int], owner: str | None = None) -> None:
+        """Drop rows that will never be handled (given up), or whose work is
+        done; with `owner`, only those that owner still holds."""
         unique = list(dict.fromkeys(ids))
+        where: list[ColumnElement[bool]] = [outbox.c.id.in_(unique)]
+        if owner is not None:
+            where.append(outbox.c.owner == owner)
         with self._begin() as conn:
-            conn.execute(delete(outbox).where(outbox.c.id.in_(unique)))
+            conn.execute(delete(outbox).where(*where))

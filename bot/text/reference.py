@@ -171,6 +171,12 @@ _AMOUNT = re.compile(
     r"budgets?\b"
     r"|\b(?:yoe|yrs of exp\w*|years? of experience)\b"
     r"|\bsize of\b|\bheadcount\b"
+    # the size of a group ("how big are stpm teams"), not of a scope
+    r"|\bhow (?:big|large) (?:is|are) (?:[a-z0-9']+ ){0,3}?"
+    r"(?:teams?|orgs?|organi[sz]ations?|departments?|groups?|offices?)\b"
+    # a rate of growth ("how fast will demand grow")
+    r"|\bhow (?:fast|quickly) (?:will|would|does|do|is|are|has|have) "
+    r"(?:[a-z0-9']+ ){0,4}?(?:grow|growing|grown|increase|increasing|rise|rising)\b"
     r"|\bwhat (?:percent|percentage|proportion|fraction)\b"
 )
 # A count: "how many skills", "the number of teams", with what is counted.
@@ -196,7 +202,8 @@ _ASIDE = re.compile(
 _FIGURE_WORDS = frozenset(
     """many long much number make earn paid pay salary salaries comp compensation
     tc wage wages bonus bonuses equity rsu rsus rate figures budget budgets yoe
-    yrs year years size headcount percent percentage proportion fraction""".split()
+    yrs year years size headcount percent percentage proportion fraction big
+    large fast quickly""".split()
 )
 _FIGURE_MARK = re.compile(r"[%$\d]")
 _PUNCTUATION = "?!.,;:()[]\"'*_~"

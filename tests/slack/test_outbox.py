@@ -390,3 +390,46 @@ def test_a_row_taken_over_while_it_is_replayed_is_not_deleted(
     assert 1 == first.resume_taken(slack.app, taken, leased)
     assert [] == slack.fake.delivered("chat.postMessage")
     assert 1 == slack.store.backlog()[0]
+
+
+def test_its_own_look_never_takes_up_rows_a_live_process_is_on(
+    slack: RunningApp,
+) -> None:
+    """The store was away past the lease, so no renewal came: the rows this
+    process is still working on look like a dead process's. Its own look
+    renews them first and takes none of them up; nothing is posted twice."""
+    live = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=1)
+    request = BoltRequest(
+        body=json.dumps(envelope(mention(f"{QUESTION} (still mine)"))),
+        mode="socket_mode",
+    )
+    row = live.accept(request)
+    assert row is not None
+    time.sleep(1.2)  # the lease ran out
+    assert 0 == live.resume(slack.app)
+    assert [] == slack.fake.delivered("chat.postMessage")
+    other = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    assert [] == slack.store.take_expired(other.owner)  # renewed: still its own
+    live.done(row)
+    assert (0, None) == slack.store.backlog()
+
+
+def test_a_delete_tried_again_spares_a_row_another_process_took(
+    slack: RunningApp,
+) -> None:
+    """The delete of a finished row failed and is tried again at the next
+    renewal; meanwhile another process took the row up (it may never have
+    been posted): the row is left to that process."""
+    live = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    request = BoltRequest(
+        body=json.dumps(envelope(mention(f"{QUESTION} (delete failed)"))),
+        mode="socket_mode",
+    )
+    row = live.accept(request)
+    assert row is not None
+    live.let_go(row)
+    live._unfinished.append(row)  # as `_finish` leaves it when the store fails
+    with slack.store.engine.begin() as conn:
+        conn.execute(update(outbox).values(owner="taker"))
+    live.keep()
+    assert 1 == slack.store.backlog()[0]
