@@ -19,9 +19,16 @@ from bot.answers.followup import parts
 from bot.cli.chat import Chat
 from bot.clock import Clock
 from bot.compose import Core, build
+from bot.knowledge import loading
 from bot.search.retriever import Result, Retriever
 from bot.slack import blocks
-from bot.text.reference import figure_asked, local_reference, states_figure
+from bot.text.reference import (
+    figure_asked,
+    local_reference,
+    states_figure,
+    topic_asked,
+    topics_in,
+)
 from tests.support.cli import cli
 from tests.support.core import shipped_settings
 from tests.support.paths import FIXTURES, HUMAN_CONTACT, KNOWLEDGE_DIR
@@ -480,3 +487,75 @@ def test_which_figure_is_asked_and_where() -> None:
         *SOUNDS_LIKE_A_FIGURE,
     ):
         assert figure_asked(general, question=True) is None, general
+
+
+TOPIC_QUESTIONS = FIXTURES / "topic_questions.yaml"
+LEARNING_FAQ = FIXTURES / "learning_faq.txt"
+
+
+def test_what_asks_about_credentials_or_hiring() -> None:
+    """A certification, a degree or a bootcamp; an interview, a recruiter, a
+    résumé or an offer, in the clauses that ask; not "what degree of
+    depth", "to some degree", a scrum master, what the role offers, nor
+    what the asker tells of themselves."""
+    topics = yaml.safe_load(TOPIC_QUESTIONS.read_text(encoding="utf-8"))
+    for asked in topics["topic_not_spoken"]:
+        assert topic_asked(asked, question=True), asked
+    for general in topics["sounds_like_a_topic"]:
+        assert frozenset() == topic_asked(general, question=True), general
+    assert {"credential"} == topic_asked("is the PMP certification worth it")
+    assert {"hiring"} == topic_asked("how do i negotiate my offer")
+    assert frozenset() == topics_in(
+        "STPMs need five technical skill areas, three rated High."
+    )
+    assert {"credential", "hiring"} == topics_in(
+        "Book a mock interview before your PMP exam."
+    )
+
+
+def test_a_question_about_credentials_or_hiring_gets_related_reads(
+    core: Core,
+) -> None:
+    """The STPM knowledge never speaks of certifications or interviews: such
+    a question is never answered confidently, and says why; one that only
+    sounds like it is treated as without the rule."""
+    topics = yaml.safe_load(TOPIC_QUESTIONS.read_text(encoding="utf-8"))
+    retriever = core.library.snapshot().retriever
+    answered = [q for q in topics["topic_not_spoken"] if retriever.ask(q).best]
+    assert [] == answered
+    without = _without_rule(retriever)
+    for question in topics["sounds_like_a_topic"]:
+        result, unruled = retriever.ask(question), without.ask(question)
+        assert unruled.status == result.status, question
+    # Without the rule, an entry on the skill would answer this one.
+    asked = "tips for the cybersecurity part of a tpm interview?"
+    assert "answered" == without.ask(asked).status
+    assert ("hiring",) == retriever.ask(asked).particular
+    reply = core.answerer.answer("would a pmp help me get the senior tpm role")
+    assert reply.general_only == (
+        "What I have on this is general, not which certifications or degrees to get."
+    )
+
+
+@pytest.mark.parametrize("semantic", [False, True], ids=["words", "model"])
+def test_a_document_that_speaks_of_certifications_answers_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, semantic: bool
+) -> None:
+    """Ingested beside the STPM knowledge, a learning FAQ that speaks of
+    certifications and interviews answers questions about them; the STPM
+    entries beside it still don't."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    done = cli(tmp_path, "ingest", str(LEARNING_FAQ), knowledge_dir=folder)
+    assert 0 == done.returncode, done.stderr
+    retriever = _core(monkeypatch, semantic, folder).library.snapshot().retriever
+    result = retriever.ask("which certifications does the learning program pay for")
+    assert "answered" == result.status
+    assert "one exam a year" in result.answers[0].entry.answer
+    result = retriever.ask("how do i practise for a program manager interview")
+    assert "answered" == result.status
+    assert "mock interview" in result.answers[0].entry.answer
+    stpm = {e.id for e in loading.load(KNOWLEDGE_DIR).entries}
+    for question in ("would a pmp help me get the senior tpm role",):
+        best = retriever.ask(question).best
+        assert best is None or best.entry.id not in stpm, question

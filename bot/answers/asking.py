@@ -182,8 +182,9 @@ def _each_part(
 
 def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
     """What a question asks about this company, a person or a moment, which
-    holds for each of its parts; not the figure one part asks for."""
-    return any(k != "figure" for k in kinds)
+    holds for each of its parts; not the figure, credential or hiring one
+    part asks about."""
+    return any(k in ("organisation", "person", "time") for k in kinds)
 
 
 def _log(result: Result, best: Candidate | None, seconds: float) -> None:

@@ -63,6 +63,8 @@ PARTICULAR: dict[Kind, str] = {
     "person": "who holds which job at your company",
     "time": "what will happen next or is happening right now",
     "figure": "figures such as pay, years or counts",
+    "credential": "which certifications or degrees to get",
+    "hiring": "interviews, offers or hiring",
 }
 RELATED_READS = "Related reads:"
 # Who may know what the knowledge can't (`Reply.human_contact`).

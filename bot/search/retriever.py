@@ -56,6 +56,8 @@ from bot.text.reference import (
     lists,
     local_reference,
     states_figure,
+    topic_asked,
+    topics_in,
 )
 
 # What became of a question: one word for it in the retriever, the replies,
@@ -265,6 +267,7 @@ class Retriever:
             frozenset().union(
                 *(local_reference(t) for t in (e.title, *e.questions)),
                 local_reference(e.answer, places=False),
+                *(topics_in(t) for t in (e.title, *e.questions, e.answer)),
             )
             for e in entries
         ]
@@ -287,7 +290,7 @@ class Retriever:
         if not self.config.local_references:
             return ()
         text = focus(question, self.config.max_question_chars)
-        asked = local_reference(text, question=True)
+        asked = local_reference(text, question=True) | topic_asked(text, question=True)
         speaks = self._speaks[entry.id]
         kinds = [k for k in KINDS if k in asked and k not in speaks]
         figure = figure_asked(text, question=True)

@@ -1,5 +1,6 @@
-"""Does a question ask about one organisation, person or moment, or for a
-figure, rather than about its subject in general?
+"""Does a question ask about one organisation, person or moment, for a
+figure, or about credentials or hiring, rather than about its subject in
+general?
 
 General knowledge ("what a senior technical program manager does") answers
 questions about the role, not about the asker's company ("do we use aws
@@ -32,6 +33,12 @@ names four kinds of reference:
   much does a senior tpm make") or a count ("how many people report to
   …") asked for (`figure_asked`); not "how much does cloud matter" nor "how
   often", which an article answers in words.
+- `credential`: a certification, a degree, a master's, an MBA, a PMP, a
+  bootcamp (not "to a degree", "what degree of expertise", a scrum master);
+- `hiring`: an interview, a recruiter, a résumé, an offer (`topic_asked`).
+  An entry answers such a question only if it, or its collection, speaks
+  of them (`topics_in`): a role's article that never mentions
+  certifications can't say which one to get.
 
 A yes-or-no question about "the team" or "the org" ("does the team need a
 tpm") asks in general unless it also says "our", "here" or "this company".
@@ -52,10 +59,42 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["organisation", "person", "time", "figure"]
+Kind = Literal["organisation", "person", "time", "figure", "credential", "hiring"]
 # A figure asked for: how much or how long, or how many.
 Figure = Literal["amount", "count"]
-KINDS: tuple[Kind, ...] = ("organisation", "person", "time", "figure")
+KINDS: tuple[Kind, ...] = (
+    "organisation",
+    "person",
+    "time",
+    "figure",
+    "credential",
+    "hiring",
+)
+# The topics an entry must speak of to answer a question about them.
+_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    (
+        "credential",
+        re.compile(
+            r"\b(?:certs?|certifications?|certified|certificates?|mba|phd|pmp"
+            r"|(?<!scrum )(?:masters?|master's)|bootcamps?|diplomas?"
+            r"|(?<!to a )(?<!to some )(?<!to what )degrees?(?! of\b))\b"
+        ),
+    ),
+    (
+        "hiring",
+        re.compile(
+            r"\b(?:interviews?|interviewing|interviewers?|recruiters?|recruiting"
+            r"|resumes?|r\u00e9sum\u00e9s?|(?:job|an|the|my|their) offers?"
+            r"|offer letters?|counter ?offers?"
+            r"|negotiat\w* (?:[a-z0-9']+ ){0,3}?offers?)\b"
+        ),
+    ),
+)
+# What the topic patterns cannot match without, looked for first.
+_TOPIC_HINT = re.compile(
+    r"cert|mba|phd|pmp|master|bootcamp|diploma|degree|interview|recruit|resum"
+    r"|r\u00e9sum|offer"
+)
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -420,6 +459,32 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
     if counted is None or counted in _NOT_COUNTED:
         return None
     return ("count", counted)
+
+
+def topics_in(text: str) -> frozenset[Kind]:
+    """The topics (`credential`, `hiring`) `text` speaks of anywhere."""
+    lowered = _lower(text)
+    if not _TOPIC_HINT.search(lowered):
+        return frozenset()
+    return frozenset(kind for kind, pattern in _TOPICS if pattern.search(lowered))
+
+
+def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
+    """The topics `text` asks about, in the clauses that ask: not where the
+    asker tells of themselves ("i have a master's in cs, what skills …",
+    "interviewing next week and i want to describe the job"). `question`:
+    read without what is told after asking, as `local_reference` reads it."""
+    lowered = _lower(text)
+    if not _TOPIC_HINT.search(lowered):
+        return frozenset()
+    if question:
+        lowered = _asked(lowered)
+    parts = _clauses(lowered)
+    asking = [words for words in parts if _opening(words) in _ASKING]
+    said = [" ".join(w) for w in asking or parts if not _asker_plans(w)]
+    return frozenset(
+        kind for kind, pattern in _TOPICS if any(pattern.search(c) for c in said)
+    )
 
 
 def states_figure(text: str, asked: Figure = "count") -> bool:
