@@ -1,9 +1,9 @@
 """Retrieval benchmark: answer quality and speed of lexical-only, semantic-only
 and the shipped hybrid score, against a BM25 baseline, then start-up time,
-memory and scale. `no-local` is the shipped hybrid without its rule for
-questions about one organisation, person or moment that the answering entry
-never speaks of (`RetrieverConfig.local_references` off), to show what the
-rule trades; `as-asked` is it reading every question as asked, without the
+memory and scale. `no-local` is the shipped hybrid without its rules for
+questions about one organisation, person or moment, for a figure, or on
+credentials or hiring, that the answering entry never speaks of
+(`RetrieverConfig.local_references` off), to show what the rules trade; `as-asked` is it reading every question as asked, without the
 subject a question leaves unsaid (`RetrieverConfig.implied_subject` off).
 
     python bench/retrieval.py [--sizes 1000 10000 100000] [--hybrid-sizes 1000 10000]
@@ -67,7 +67,7 @@ from bot.search.semantic import (
 )
 from bot.settings import DEFAULT_MODEL_DIR
 from bot.text.normalize import fold
-from bot.text.reference import figure_asked, local_reference
+from bot.text.reference import figure_asked, local_reference, topic_asked
 from tests.support.cli import cli
 from tests.support.paths import EVAL, FIXTURES, KNOWLEDGE_DIR, ROOT
 
@@ -385,8 +385,8 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
     print("(bm25's threshold is fitted per set to refuse 95 % of its out-of-scope;")
     print(" hybrid58: each collection's learnt threshold allowed down to 58;")
     print(" no-local: the hybrid answering questions about one organisation,")
-    print(" person or moment, or for a figure, that its entry never speaks of")
-    print(" like any other;")
+    print(" person or moment, for a figure, or on credentials or hiring, that")
+    print(" its entry never speaks of like any other;")
     print(" as-asked: the hybrid reading a question that leaves the subject")
     print(" unsaid as asked)")
     if details:
@@ -413,14 +413,15 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
 
 
 def readings(sets: list[QuestionSet]) -> None:
-    """What reading a question for the rules on local questions and figures
-    costs, part of every method's time above but BM25's: each reading alone,
+    """What reading a question for the rules on local questions, figures and
+    topics (credentials, hiring) costs, part of every method's time above but BM25's: each reading alone,
     over every STPM question, the mean of the best of five rounds."""
     questions = [q for s in sets for q in [x for x, _ in s.labelled] + s.out_of_scope]
     print("\nReading a question for the rules (every STPM question, best of 5)")
     for name, read in (
         ("local", lambda q: local_reference(q, question=True)),
         ("figure", lambda q: figure_asked(q, question=True)),
+        ("topic", lambda q: topic_asked(q, question=True)),
     ):
         rounds = []
         for _ in range(5):
