@@ -3,8 +3,9 @@ and the shipped hybrid score, against a BM25 baseline, then start-up time,
 memory and scale. `no-local` is the shipped hybrid without its rules for
 questions about one organisation, person or moment, for a figure, or on
 credentials or hiring, that the answering entry never speaks of
-(`RetrieverConfig.local_references` off), to show what the rules trade; `as-asked` is it reading every question as asked, without the
-subject a question leaves unsaid (`RetrieverConfig.implied_subject` off).
+(`RetrieverConfig.local_references` off), to show what the rules trade;
+`as-asked` is it reading every question as asked, without the subject a
+question leaves unsaid (`RetrieverConfig.implied_subject` off).
 
     python bench/retrieval.py [--sizes 1000 10000 100000] [--hybrid-sizes 1000 10000]
                               [--subject-sizes 10000] [--repeat 3]
@@ -414,8 +415,9 @@ def quality(embedder: Embedder | None, cache_dir: Path) -> None:
 
 def readings(sets: list[QuestionSet]) -> None:
     """What reading a question for the rules on local questions, figures and
-    topics (credentials, hiring) costs, part of every method's time above but BM25's: each reading alone,
-    over every STPM question, the mean of the best of five rounds."""
+    topics (credentials, hiring) costs, part of every method's time above
+    but BM25's: each reading alone, over every STPM question, the mean of
+    the best of five rounds."""
     questions = [q for s in sets for q in [x for x, _ in s.labelled] + s.out_of_scope]
     print("\nReading a question for the rules (every STPM question, best of 5)")
     for name, read in (
