@@ -495,9 +495,10 @@ LEARNING_FAQ = FIXTURES / "learning_faq.txt"
 
 def test_what_asks_about_credentials_or_hiring() -> None:
     """A certification, a degree or a bootcamp; an interview, a recruiter, a
-    résumé or an offer, in the clauses that ask; not "what degree of
-    depth", "to some degree", a scrum master, what the role offers, nor
-    what the asker tells of themselves."""
+    résumé or an offer; the level after this one; in the clauses that ask.
+    Not "what degree of depth", "to some degree", a scrum master, what the
+    role offers, "the next step to become one", nor what the asker tells of
+    themselves."""
     topics = yaml.safe_load(TOPIC_QUESTIONS.read_text(encoding="utf-8"))
     for asked in topics["topic_not_spoken"]:
         assert topic_asked(asked, question=True), asked
@@ -505,6 +506,7 @@ def test_what_asks_about_credentials_or_hiring() -> None:
         assert frozenset() == topic_asked(general, question=True), general
     assert {"credential"} == topic_asked("is the PMP certification worth it")
     assert {"hiring"} == topic_asked("how do i negotiate my offer")
+    assert {"career"} == topic_asked("what comes after senior tpm, principal?")
     assert frozenset() == topics_in(
         "STPMs need five technical skill areas, three rated High."
     )

@@ -65,6 +65,7 @@ PARTICULAR: dict[Kind, str] = {
     "figure": "figures such as pay, years or counts",
     "credential": "which certifications or degrees to get",
     "hiring": "interviews, offers or hiring",
+    "career": "the levels or roles after this one",
 }
 RELATED_READS = "Related reads:"
 # Who may know what the knowledge can't (`Reply.human_contact`).

@@ -35,7 +35,10 @@ names four kinds of reference:
   often", which an article answers in words.
 - `credential`: a certification, a degree, a master's, an MBA, a PMP, a
   bootcamp (not "to a degree", "what degree of expertise", a scrum master);
-- `hiring`: an interview, a recruiter, a résumé, an offer (`topic_asked`).
+- `hiring`: an interview, a recruiter, a résumé, an offer;
+- `career`: the level or role after this one ("the next level after
+  senior tpm", "a principal tpm", "the career path after stpm"; not "the
+  next step to become one") (`topic_asked`).
   An entry answers such a question only if it, or its collection, speaks
   of them (`topics_in`): a role's article that never mentions
   certifications can't say which one to get.
@@ -59,7 +62,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["organisation", "person", "time", "figure", "credential", "hiring"]
+Kind = Literal[
+    "organisation", "person", "time", "figure", "credential", "hiring", "career"
+]
 # A figure asked for: how much or how long, or how many.
 Figure = Literal["amount", "count"]
 KINDS: tuple[Kind, ...] = (
@@ -69,6 +74,7 @@ KINDS: tuple[Kind, ...] = (
     "figure",
     "credential",
     "hiring",
+    "career",
 )
 # The topics an entry must speak of to answer a question about them.
 _TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
@@ -89,11 +95,27 @@ _TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
             r"|negotiat\w* (?:[a-z0-9']+ ){0,3}?offers?)\b"
         ),
     ),
+    (
+        "career",
+        re.compile(
+            r"\bnext (?:level|rung|grade)s?\b"
+            r"|\b(?:next|higher) (?:step|role|title|move|position)s? "
+            r"(?:after|beyond|above|up|from)\b"
+            r"|\bcareer (?:path|ladder|progression|track|trajectory|growth)s? "
+            r"(?:after|beyond|above|past|from)\b"
+            r"|\b(?:after|beyond|above|past) (?:being |becoming )?(?:an? )?"
+            r"(?:senior|sr|stpm|principal)\b"
+            r"|\bpromot\w* (?:to|into) (?:principal|staff|director|group|lead)\b"
+            r"|\b(?:principal|staff|group) (?:tpm|technical program manager"
+            r"|program manager)s?\b"
+        ),
+    ),
 )
 # What the topic patterns cannot match without, looked for first.
 _TOPIC_HINT = re.compile(
     r"cert|mba|phd|pmp|master|bootcamp|diploma|degree|interview|recruit|resum"
-    r"|r\u00e9sum|offer"
+    r"|r\u00e9sum|offer|next|higher|career|after|beyond|above|past|promot"
+    r"|principal|staff|group"
 )
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
@@ -462,7 +484,8 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
 
 
 def topics_in(text: str) -> frozenset[Kind]:
-    """The topics (`credential`, `hiring`) `text` speaks of anywhere."""
+    """The topics (`credential`, `hiring`, `career`) `text` speaks of
+    anywhere."""
     lowered = _lower(text)
     if not _TOPIC_HINT.search(lowered):
         return frozenset()
