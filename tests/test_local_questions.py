@@ -495,7 +495,8 @@ LEARNING_FAQ = FIXTURES / "learning_faq.txt"
 
 def test_what_asks_about_credentials_or_hiring() -> None:
     """A certification, a degree or a bootcamp; an interview, a recruiter, a
-    résumé or an offer; the level after this one; in the clauses that ask.
+    résumé or an offer; the level after this one; in the clauses that ask;
+    the role compared with another job, anywhere.
     Not "what degree of depth", "to some degree", a scrum master, what the
     role offers, "the next step to become one", nor what the asker tells of
     themselves."""
@@ -507,6 +508,9 @@ def test_what_asks_about_credentials_or_hiring() -> None:
     assert {"credential"} == topic_asked("is the PMP certification worth it")
     assert {"hiring"} == topic_asked("how do i negotiate my offer")
     assert {"career"} == topic_asked("what comes after senior tpm, principal?")
+    # A comparison said before the question is read too.
+    assert {"role"} == topic_asked("tpm vs eng manager, which track should i pick")
+    assert {"role"} == topics_in("Product managers own the roadmap; TPMs, delivery.")
     assert frozenset() == topics_in(
         "STPMs need five technical skill areas, three rated High."
     )

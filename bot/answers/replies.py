@@ -66,6 +66,7 @@ PARTICULAR: dict[Kind, str] = {
     "credential": "which certifications or degrees to get",
     "hiring": "interviews, offers or hiring",
     "career": "the levels or roles after this one",
+    "role": "how it compares with other jobs",
 }
 RELATED_READS = "Related reads:"
 # Who may know what the knowledge can't (`Reply.human_contact`).

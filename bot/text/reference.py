@@ -38,7 +38,9 @@ names four kinds of reference:
 - `hiring`: an interview, a recruiter, a résumé, an offer;
 - `career`: the level or role after this one ("the next level after
   senior tpm", "a principal tpm", "the career path after stpm"; not "the
-  next step to become one") (`topic_asked`).
+  next step to become one");
+- `role`: the role compared with another job ("pm vs tpm", "the difference
+  between a tpm and an engineering manager") (`topic_asked`).
   An entry answers such a question only if it, or its collection, speaks
   of them (`topics_in`): a role's article that never mentions
   certifications can't say which one to get.
@@ -63,7 +65,14 @@ import re
 from typing import Literal
 
 Kind = Literal[
-    "organisation", "person", "time", "figure", "credential", "hiring", "career"
+    "organisation",
+    "person",
+    "time",
+    "figure",
+    "credential",
+    "hiring",
+    "career",
+    "role",
 ]
 # A figure asked for: how much or how long, or how many.
 Figure = Literal["amount", "count"]
@@ -75,9 +84,22 @@ KINDS: tuple[Kind, ...] = (
     "credential",
     "hiring",
     "career",
+    "role",
+)
+# Another job than the subject's, to compare it with.
+_OTHER_ROLE = re.compile(
+    r"\b(?:product (?:manager|mgr|owner)s?|pms?|project (?:manager|mgr)s?"
+    r"|engineering (?:manager|mgr)s?|eng (?:manager|mgr)s?|ems?|scrum masters?"
+    r"|delivery (?:manager|lead)s?|software engineers?|swes?|sdes?"
+    r"|data scientists?|(?:solutions? |software )?architects?|staff engineers?"
+    r"|agile coach(?:es)?|chiefs? of staff)\b"
+)
+_COMPARING = re.compile(
+    r"\b(?:vs\.?|versus|difference between|differ(?:s|ent)? from"
+    r"|same (?:thing |role |job )?as|compared (?:to|with))(?=\W|$)"
 )
 # The topics an entry must speak of to answer a question about them.
-_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+_SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (
         "credential",
         re.compile(
@@ -115,7 +137,8 @@ _TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 _TOPIC_HINT = re.compile(
     r"cert|mba|phd|pmp|master|bootcamp|diploma|degree|interview|recruit|resum"
     r"|r\u00e9sum|offer|next|higher|career|after|beyond|above|past|promot"
-    r"|principal|staff|group"
+    r"|principal|staff|group|manag|mgr|owner|engineer|scien|architect|coach|lead"
+    r"|chief|(?<![a-z])(?:pms?|ems?|swes?|sdes?)(?![a-z])"
 )
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
@@ -484,12 +507,15 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
 
 
 def topics_in(text: str) -> frozenset[Kind]:
-    """The topics (`credential`, `hiring`, `career`) `text` speaks of
-    anywhere."""
+    """The topics (`credential`, `hiring`, `career`, `role`: another job
+    named) `text` speaks of anywhere."""
     lowered = _lower(text)
     if not _TOPIC_HINT.search(lowered):
         return frozenset()
-    return frozenset(kind for kind, pattern in _TOPICS if pattern.search(lowered))
+    found = {kind for kind, pattern in _SPOKEN_TOPICS if pattern.search(lowered)}
+    if _OTHER_ROLE.search(lowered):
+        found.add("role")
+    return frozenset(found)
 
 
 def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
@@ -505,9 +531,17 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     parts = _clauses(lowered)
     asking = [words for words in parts if _opening(words) in _ASKING]
     said = [" ".join(w) for w in asking or parts if not _asker_plans(w)]
-    return frozenset(
-        kind for kind, pattern in _TOPICS if any(pattern.search(c) for c in said)
-    )
+    found = {
+        kind for kind, pattern in _SPOKEN_TOPICS if any(pattern.search(c) for c in said)
+    }
+    # A comparison often comes before the question ("tpm vs eng manager,
+    # which should i pick"): read in every clause but the asker's own.
+    if any(
+        _COMPARING.search(c) and _OTHER_ROLE.search(c)
+        for c in (" ".join(w) for w in parts if not _asker_plans(w))
+    ):
+        found.add("role")
+    return frozenset(found)
 
 
 def states_figure(text: str, asked: Figure = "count") -> bool:
