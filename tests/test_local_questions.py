@@ -496,7 +496,7 @@ LEARNING_FAQ = FIXTURES / "learning_faq.txt"
 def test_what_asks_about_credentials_or_hiring() -> None:
     """A certification, a degree or a bootcamp; an interview, a recruiter, a
     résumé or an offer; the level after this one; in the clauses that ask;
-    the role compared with another job, anywhere.
+    the role compared with another job, anywhere; working conditions.
     Not "what degree of depth", "to some degree", a scrum master, what the
     role offers, "the next step to become one", nor what the asker tells of
     themselves."""
@@ -511,6 +511,7 @@ def test_what_asks_about_credentials_or_hiring() -> None:
     # A comparison said before the question is read too.
     assert {"role"} == topic_asked("tpm vs eng manager, which track should i pick")
     assert {"role"} == topics_in("Product managers own the roadmap; TPMs, delivery.")
+    assert {"policy"} == topic_asked("do tpms have to be on call")
     assert frozenset() == topics_in(
         "STPMs need five technical skill areas, three rated High."
     )

@@ -67,6 +67,7 @@ PARTICULAR: dict[Kind, str] = {
     "hiring": "interviews, offers or hiring",
     "career": "the levels or roles after this one",
     "role": "how it compares with other jobs",
+    "policy": "working conditions such as on-call, hours, leave or remote work",
 }
 RELATED_READS = "Related reads:"
 # Who may know what the knowledge can't (`Reply.human_contact`).

@@ -40,7 +40,9 @@ names four kinds of reference:
   senior tpm", "a principal tpm", "the career path after stpm"; not "the
   next step to become one");
 - `role`: the role compared with another job ("pm vs tpm", "the difference
-  between a tpm and an engineering manager") (`topic_asked`).
+  between a tpm and an engineering manager");
+- `policy`: working conditions: on-call, remote work, hours, leave,
+  holidays, relocation, benefits, expenses (`topic_asked`).
   An entry answers such a question only if it, or its collection, speaks
   of them (`topics_in`): a role's article that never mentions
   certifications can't say which one to get.
@@ -73,6 +75,7 @@ Kind = Literal[
     "hiring",
     "career",
     "role",
+    "policy",
 ]
 # A figure asked for: how much or how long, or how many.
 Figure = Literal["amount", "count"]
@@ -85,6 +88,7 @@ KINDS: tuple[Kind, ...] = (
     "hiring",
     "career",
     "role",
+    "policy",
 )
 # Another job than the subject's, to compare it with.
 _OTHER_ROLE = re.compile(
@@ -132,14 +136,39 @@ _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
             r"|program manager)s?\b"
         ),
     ),
+    (
+        "policy",
+        re.compile(
+            r"\b(?:on[- ]?call|pager(?:duty)?(?: rotations?)?|wfh|work from home"
+            r"|work(?:ing)? (?:fully |100% )?remote(?:ly)?|remote (?:work|role|job"
+            r"|position)s?|hybrid (?:work|schedule|role)s?|return to office|rto"
+            r"|pto|vacations?|(?:public |company |bank )?holidays?|overtime"
+            r"|(?:parental|maternity|paternity|sick|annual|study) leave"
+            r"|working hours|work hours|hours a week|weekends?|relocat\w*"
+            r"|visas?|visa sponsorship|401k|pension|(?:health|employee|company)"
+            r" benefits|benefits (?:enrol\w*|package)|expense (?:reports?|claims?)"
+            r"|expens(?:e|ing) (?:a|an|my|the)|reimburs\w*|dress code"
+            r"|travel budgets?|time off|burn ?out|work-life balance"
+            r"|work life balance)\b"
+        ),
+    ),
 )
-# What the topic patterns cannot match without, looked for first.
-_TOPIC_HINT = re.compile(
-    r"cert|mba|phd|pmp|master|bootcamp|diploma|degree|interview|recruit|resum"
-    r"|r\u00e9sum|offer|next|higher|career|after|beyond|above|past|promot"
-    r"|principal|staff|group|manag|mgr|owner|engineer|scien|architect|coach|lead"
-    r"|chief|(?<![a-z])(?:pms?|ems?|swes?|sdes?)(?![a-z])"
+# Words (and beginnings of words) one of the topic patterns, or a
+# comparison, needs: most questions have none, and are passed over at once.
+_TOPIC_WORDS = frozenset(
+    """cert certs certification certifications certified certificate
+    certificates mba phd pmp master masters master's bootcamp bootcamps
+    diploma diplomas degree degrees interview interviews interviewing
+    interviewer interviewers recruiter recruiters recruiting resume resumes
+    r\u00e9sum\u00e9 r\u00e9sum\u00e9s offer offers counteroffer next higher career
+    after beyond above past principal staff group vs vs. versus difference differ
+    differs different same compared on-call oncall call pager pagerduty wfh
+    home remote remotely hybrid office rto pto vacation vacations holiday
+    holidays overtime leave hours weekend weekends visa visas 401k pension
+    benefits expense expenses expensing dress travel off burnout burn
+    balance""".split()
 )
+_TOPIC_STEMS = ("negotiat", "promot", "relocat", "reimburs")
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -508,10 +537,8 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
 
 def topics_in(text: str) -> frozenset[Kind]:
     """The topics (`credential`, `hiring`, `career`, `role`: another job
-    named) `text` speaks of anywhere."""
+    named, `policy`) `text` speaks of anywhere."""
     lowered = _lower(text)
-    if not _TOPIC_HINT.search(lowered):
-        return frozenset()
     found = {kind for kind, pattern in _SPOKEN_TOPICS if pattern.search(lowered)}
     if _OTHER_ROLE.search(lowered):
         found.add("role")
@@ -524,7 +551,10 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     "interviewing next week and i want to describe the job"). `question`:
     read without what is told after asking, as `local_reference` reads it."""
     lowered = _lower(text)
-    if not _TOPIC_HINT.search(lowered):
+    tokens = {w.strip(_PUNCTUATION) for w in lowered.split()}
+    if tokens.isdisjoint(_TOPIC_WORDS) and not any(
+        w.startswith(_TOPIC_STEMS) for w in tokens
+    ):
         return frozenset()
     if question:
         lowered = _asked(lowered)
