@@ -64,6 +64,7 @@ that gives no figure (`states_figure`, `lists`) can't say how many.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 Kind = Literal[
@@ -116,7 +117,7 @@ _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
         "hiring",
         re.compile(
             r"\b(?:interviews?|interviewing|interviewers?|recruiters?|recruiting"
-            r"|resumes?|r\u00e9sum\u00e9s?|(?:job|an|the|my|their) offers?"
+            r"|resumes?|(?:job|an|the|my|their) offers?"
             r"|offer letters?|counter ?offers?"
             r"|negotiat\w* (?:[a-z0-9']+ ){0,3}?offers?)\b"
         ),
@@ -160,7 +161,7 @@ _TOPIC_WORDS = frozenset(
     certificates mba phd pmp master masters master's bootcamp bootcamps
     diploma diplomas degree degrees interview interviews interviewing
     interviewer interviewers recruiter recruiters recruiting resume resumes
-    r\u00e9sum\u00e9 r\u00e9sum\u00e9s offer offers counteroffer next higher career
+    offer offers counteroffer next higher career
     after beyond above past principal staff group vs vs. versus difference differ
     differs different same compared on-call oncall call pager pagerduty wfh
     home remote remotely hybrid office rto pto vacation vacations holiday
@@ -506,7 +507,7 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
     tells of themselves ("i have 6 yrs of exp") or sets pay aside ("salary
     aside, …") don't ask. `question`: read without what is told after
     asking, as `local_reference` reads it."""
-    lowered = _lower(text)
+    lowered = _plain(text)
     tokens = {w.strip(_PUNCTUATION) for w in lowered.split()}
     if tokens.isdisjoint(_FIGURE_WORDS) and not _FIGURE_MARK.search(lowered):
         return None
@@ -535,10 +536,19 @@ def figure_asked(text: str, question: bool = False) -> tuple[Figure, str] | None
     return ("count", counted)
 
 
+def _plain(text: str) -> str:
+    """`text` lower-cased without accents ("résumé" as "resume")."""
+    lowered = _lower(text)
+    if lowered.isascii():
+        return lowered
+    spelled = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in spelled if not unicodedata.combining(c))
+
+
 def topics_in(text: str) -> frozenset[Kind]:
     """The topics (`credential`, `hiring`, `career`, `role`: another job
     named, `policy`) `text` speaks of anywhere."""
-    lowered = _lower(text)
+    lowered = _plain(text)
     found = {kind for kind, pattern in _SPOKEN_TOPICS if pattern.search(lowered)}
     if _OTHER_ROLE.search(lowered):
         found.add("role")
@@ -550,7 +560,7 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     asker tells of themselves ("i have a master's in cs, what skills …",
     "interviewing next week and i want to describe the job"). `question`:
     read without what is told after asking, as `local_reference` reads it."""
-    lowered = _lower(text)
+    lowered = _plain(text)
     tokens = {w.strip(_PUNCTUATION) for w in lowered.split()}
     if tokens.isdisjoint(_TOPIC_WORDS) and not any(
         w.startswith(_TOPIC_STEMS) for w in tokens
