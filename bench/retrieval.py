@@ -97,6 +97,7 @@ STPM_SETS = (
     ("eighth.yaml", True),
     ("ninth.yaml", True),
     ("tenth.yaml", False),
+    ("nearmiss2.yaml", False),
 )
 EXTERNAL = (("covidfaq", True), ("covidq", False))
 METHODS = (
