@@ -103,7 +103,17 @@ def _run(
     except TakenOver:
         mine = False  # the process that took the row up answers it
     except Exception as error:
-        on_error(error, args.body, args.client, args.respond)
+        if outbox is not None and row is not None and not outbox.holds(row):
+            # Taken up meanwhile: the taker works on it again, and says
+            # sorry itself if it must.
+            mine = False
+            structlog.get_logger().warning(
+                "outbox.failed_after_take_over",
+                outbox_row=row,
+                error=type(error).__name__,
+            )
+        else:
+            on_error(error, args.body, args.client, args.respond)
     finally:
         if outbox is not None and row is not None and not resumed:
             if mine:

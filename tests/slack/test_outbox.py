@@ -433,3 +433,26 @@ def test_a_delete_tried_again_spares_a_row_another_process_took(
         conn.execute(update(outbox).values(owner="taker"))
     live.keep()
     assert 1 == slack.store.backlog()[0]
+
+
+def test_work_that_fails_after_its_row_was_taken_up_apologises_for_nothing(
+    start_app: Callable[..., RunningApp],
+) -> None:
+    """The post fails for good, but only after the lease ran out and
+    another process took the row: that process answers (it works on the
+    request again), so this one says no sorry."""
+    slack = start_app(outbox_lease_seconds=1)
+    slack.fake.fail_next("chat.postMessage", error="channel_not_found", delay=1.6)
+    event = mention(f"{QUESTION} (fails late)")
+    assert 200 == slack.send.event(envelope(event)).status
+    time.sleep(1.2)  # the lease ran out during the slow failure
+    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    leased = time.monotonic()
+    taken = slack.store.take_expired(taker.owner)
+    assert 1 == len(taken)
+    slack.drain()
+    assert [] == slack.fake.delivered("chat.postEphemeral")
+    assert 1 == slack.store.backlog()[0]
+    assert 1 == taker.resume_taken(slack.app, taken, leased)
+    assert {event["ts"]: 1} == _replies(slack.fake)
+    assert [] == slack.fake.delivered("chat.postEphemeral")
