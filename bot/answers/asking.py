@@ -182,8 +182,9 @@ def _each_part(
 
 def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
     """What a question asks about this company, a person or a moment, which
-    holds for each of its parts; not the figure, credential or hiring one
-    part asks about."""
+    holds for each of its parts; not a figure or a topic (credentials,
+    hiring, the next level, other jobs, working conditions) one part asks
+    about."""
     return any(k in ("organisation", "person", "time") for k in kinds)
 
 

@@ -23,9 +23,11 @@ when its best entry and that entry's collection never speak that way: the
 role's article can't know this company's specifics, a company's FAQ that
 says "our offices" can. Nor is a question asking for a figure ("how many
 years of experience", "how much does a senior tpm make") when its best entry
-gives none. A question that leaves its collection's subject unsaid ("how do
-i stay current", asked where everyone talks about the role) is read with it
-for its cosines (`bot.search.subject`). With the
+gives none, nor one about a topic its entry and collection never speak of
+(a certification, an interview, the next level, another job, on-call). A
+question that leaves its collection's subject unsaid ("how do i stay
+current", asked where everyone talks about the role) is read with it for
+its cosines (`bot.search.subject`). With the
 model and no threshold set by hand, each collection's thresholds are learnt
 from its own phrasings when the retriever is built (`bot.search.calibration`).
 """
@@ -283,10 +285,10 @@ class Retriever:
         return speaks
 
     def particular(self, question: str, entry: Entry) -> tuple[Kind, ...]:
-        """What `question` asks about one organisation, person or moment that
-        `entry` (and its collection) never speaks of, and the figure it asks
-        for that `entry` never gives; always empty with `local_references`
-        off."""
+        """What `question` asks about one organisation, person or moment, or
+        the topics it asks about (`topic_asked`), that `entry` (and its
+        collection) never speaks of, and the figure it asks for that `entry`
+        never gives; always empty with `local_references` off."""
         if not self.config.local_references:
             return ()
         text = focus(question, self.config.max_question_chars)

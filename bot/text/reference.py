@@ -9,8 +9,8 @@ tpms") or a moment ("are we hiring right now", "in the next 5 years"), and
 it can't give a figure it never states ("how many years of experience do
 you need"). Such a
 question often sounds like an entry, and its meaning is close to the entry's:
-what tells it apart is how it refers, which is what this module reads. It
-names four kinds of reference:
+what tells it apart is how it refers, or what it asks about, which is what
+this module reads. It names these kinds:
 
 - `organisation`: "here" as a place (not "new grad here," introducing the
   asker, nor "anyone here" addressing the channel); "we", "us" and "our" as
@@ -33,8 +33,9 @@ names four kinds of reference:
   much does a senior tpm make") or a count ("how many people report to
   …") asked for (`figure_asked`); not "how much does cloud matter" nor "how
   often", which an article answers in words.
-- `credential`: a certification, a degree, a master's, an MBA, a PMP, a
-  bootcamp (not "to a degree", "what degree of expertise", a scrum master);
+- `credential`: a certification (not a system's: "tls certs", "soc 2
+  certification"), a degree, a master's, an MBA, a PMP, a bootcamp (not "to
+  a degree", "what degree of expertise", a scrum master);
 - `hiring`: an interview, a recruiter, a résumé, an offer;
 - `career`: the level or role after this one ("the next level after
   senior tpm", "a principal tpm", "the career path after stpm"; not "the
@@ -92,47 +93,83 @@ KINDS: tuple[Kind, ...] = (
     "policy",
 )
 # Another job than the subject's, to compare it with.
-_OTHER_ROLE = re.compile(
-    r"\b(?:product (?:manager|mgr|owner)s?|pms?|project (?:manager|mgr)s?"
+_OTHER = (
+    r"(?:product (?:manager|mgr|owner)s?|pms?|project (?:manager|mgr)s?"
     r"|engineering (?:manager|mgr)s?|eng (?:manager|mgr)s?|ems?|scrum masters?"
     r"|delivery (?:manager|lead)s?|software engineers?|swes?|sdes?"
     r"|data scientists?|(?:solutions? |software )?architects?|staff engineers?"
-    r"|agile coach(?:es)?|chiefs? of staff)\b"
+    r"|agile coach(?:es)?|chiefs? of staff)"
 )
+_OTHER_ROLE = re.compile(rf"\b{_OTHER}\b")
+# Another job on one side of a comparison: "tpm vs eng manager", "the
+# difference between a tpm and a product manager", "a delivery lead, the
+# same job as a senior tpm?"; not "build vs buy with architects".
 _COMPARING = re.compile(
-    r"\b(?:vs\.?|versus|difference between|differ(?:s|ent)? from"
-    r"|same (?:thing |role |job )?as|compared (?:to|with))(?=\W|$)"
+    r"\b(?:vs|versus|compared? (?:to|with)|compares (?:to|with)|different from"
+    rf"|differs? from|same (?:thing |role |job )?as) (?:an? |the )?(?:senior |sr )?"
+    rf"{_OTHER}\b"
+    rf"|\b{_OTHER} (?:vs|versus)\b"
+    rf"|\bdifference between (?:[a-z0-9']+ ){{0,6}}?{_OTHER}\b"
+    rf"|\bsame (?:thing |role |job )?as (?:[a-z0-9']+ ){{0,5}}?{_OTHER}\b"
+    rf"|\b{_OTHER} (?:[a-z0-9']+ ){{0,3}}?(?:the same|different|differ)\b"
 )
+# "stpm or product manager, which …": a choice between two jobs.
+_EITHER = re.compile(rf"\bor (?:an? |the )?(?:senior |sr )?{_OTHER}\b|\b{_OTHER} or\b")
 # The topics an entry must speak of to answer a question about them.
 _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (
         "credential",
         re.compile(
-            r"\b(?:certs?|certifications?|certified|certificates?|mba|phd|pmp"
-            r"|(?<!scrum )(?:masters?|master's)|bootcamps?|diplomas?"
-            r"|(?<!to a )(?<!to some )(?<!to what )degrees?(?! of\b))\b"
+            r"\b(?:mba|phd|pmp|pgmp|capm|cissp|csm|pmi acp|safe agilist)s?\b"
+            r"|\bmaster's\b|\bmasters (?:degree|in|program)s?\b"
+            r"|\bbachelor'?s\b|\bbootcamps?\b|\bdiplomas?\b"
+            r"|\b(?:cs|computer science|college|university|engineering|technical"
+            r"|business|advanced|graduate|four year|4 year) degrees?\b"
+            r"|(?<!\bto )\b(?:a|any|what|which|the right) degrees?\b(?! of\b)"
+            r"|\b(?:certs?|certifications?|certified|certificates?)\b"
         ),
     ),
     (
         "hiring",
         re.compile(
-            r"\b(?:interviews?|interviewing|interviewers?|recruiters?|recruiting"
-            r"|resumes?|(?:job|an|the|my|their) offers?"
-            r"|offer letters?|counter ?offers?"
-            r"|negotiat\w* (?:[a-z0-9']+ ){0,3}?offers?)\b"
+            r"\binterview (?:loop|round|process|prep|preparation|questions?|tips"
+            r"|panel|stage|format)s?\b"
+            r"|\b(?:tpm|stpm|job|behavioral|behavioural|system design|coding"
+            r"|onsite|phone|screening|final|hiring|technical|mock) interviews?\b"
+            r"(?! (?:stakeholders|users|customers|people|teams?|engineers"
+            r"|leaders|experts)\b)"
+            r"|\b(?:in|for|at|during|pass|passing|ace|prep for|prepare for"
+            r"|preparing for) (?:the |an? |my |your )?(?:[a-z]+ )?interviews?\b"
+            r"(?! (?:with|of) (?:stakeholders|users|customers)\b)"
+            r"|\binterviewers?\b|\brecruiters?\b|\breferrals?\b"
+            r"|\b(?:my|a|your|the|their) (?:tpm |stpm )?(?:resume|cv)s?\b"
+            r"|\b(?:resume|cv) (?:format|bullets?|review|tips|template)s?\b"
+            r"|\b(?:job|an|the|my|their|this|that|tpm|stpm) offers?\b"
+            r"|\boffer letters?\b|\bcounter ?offers?\b"
+            r"|\bnegotiat\w* (?:[a-z0-9']+ ){0,3}?offers?\b"
+            r"|\bhiring (?:process|manager|managers|bar|loop|committee)\b"
+            r"|\b(?:land|get|find) (?:a |an |the )?(?:new )?(?:senior |sr )?"
+            r"(?:tpm|stpm|technical program manager|program manager) "
+            r"(?:job|role|position|offer)s?\b"
         ),
     ),
     (
         "career",
         re.compile(
-            r"\bnext (?:level|rung|grade)s?\b"
-            r"|\b(?:next|higher) (?:step|role|title|move|position)s? "
-            r"(?:after|beyond|above|up|from)\b"
-            r"|\bcareer (?:path|ladder|progression|track|trajectory|growth)s? "
-            r"(?:after|beyond|above|past|from)\b"
+            r"(?<!\bto the )\bnext levels?\b"
+            r"|\b(?:next|higher) (?:step|role|title|move|position|rung|grade)s? "
+            r"(?:up )?(?:after|beyond|above|from) (?:being |becoming )?"
+            r"(?:an? |the )?(?:senior|sr|stpm|stpms|tpm|principal|staff|this)\b"
+            r"|\bcareer (?:path|ladder|progression|track|trajectory)s? "
+            r"(?:after|beyond|above|past|for (?:an? )?(?:senior|sr|stpm))"
+            r"|\b(?:stpm|tpm|senior tpm|sr tpm) career (?:ladder|path|progression"
+            r"|track)s?\b"
             r"|\b(?:after|beyond|above|past) (?:being |becoming )?(?:an? )?"
-            r"(?:senior|sr|stpm|principal)\b"
+            r"(?:(?:senior|sr) (?:tpm|technical program manager|program manager"
+            r"|level)s?|stpms?)\b"
             r"|\bpromot\w* (?:to|into) (?:principal|staff|director|group|lead)\b"
+            r"|\bpromotion (?:path|track|criteria|process|cycle|timeline|packet)s?\b"
+            r"|\bget(?:s|ting)? promoted\b"
             r"|\b(?:principal|staff|group) (?:tpm|technical program manager"
             r"|program manager)s?\b"
         ),
@@ -140,36 +177,62 @@ _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     (
         "policy",
         re.compile(
-            r"\b(?:on[- ]?call|pager(?:duty)?(?: rotations?)?|wfh|work from home"
-            r"|work(?:ing)? (?:fully |100% )?remote(?:ly)?|remote (?:work|role|job"
-            r"|position)s?|hybrid (?:work|schedule|role)s?|return to office|rto"
-            r"|pto|vacations?|(?:public |company |bank )?holidays?|overtime"
-            r"|(?:parental|maternity|paternity|sick|annual|study) leave"
-            r"|working hours|work hours|hours a week|weekends?|relocat\w*"
-            r"|visas?|visa sponsorship|401k|pension|(?:health|employee|company)"
-            r" benefits|benefits (?:enrol\w*|package)|expense (?:reports?|claims?)"
-            r"|expens(?:e|ing) (?:a|an|my|the)|reimburs\w*|dress code"
-            r"|travel budgets?|time off|burn ?out|work-life balance"
-            r"|work life balance)\b"
+            r"\b(?:be|being|are|is|am|go|goes|going|stay|staying) on call\b"
+            r"|\bon call (?:duty|duties|shifts?|expectations?|hours"
+            r"|requirements?)\b|\bjoin (?:the |a )?pager rotations?\b"
+            r"|\bwfh\b|\bwork(?:ing)? from home\b"
+            r"|\b(?:can|could|do|does|are|is|allowed to|able to|get to|have to)"
+            r" (?:[a-z0-9']+ ){0,3}?work (?:fully |100 |full time )?remote(?:ly)?\b"
+            r"|\bremote (?:role|job|position|polic(?:y|ies))s?\b"
+            r"|\bremote work polic(?:y|ies)\b|\bfully remote\b"
+            r"|\b(?:remote|hybrid) or (?:hybrid|in office|onsite|remote)\b"
+            r"|\bhybrid (?:schedule|policy|role)s?\b|\breturn to (?:the )?office\b"
+            r"|\bdays? (?:a|per) week in (?:the )?office\b"
+            r"|\bpto\b|\bvacations?\b|\b(?:public|company|bank|office) holidays?\b"
+            r"|\bholiday (?:schedule|calendar|party|policy)\b|\bovertime\b"
+            r"|\b(?:parental|maternity|paternity|sick|annual|study|medical) leave\b"
+            r"|\b(?:typical|normal|usual|long|standard|core|regular)"
+            r" (?:working |work )?hours\b|\bhours (?:a|per) week\b"
+            r"|\bwork(?:ing)? (?:on )?(?:the )?weekends?\b|\bweekend work\b"
+            r"|\brelocation (?:package|assistance|support|bonus)s?\b"
+            r"|\bpay (?:for )?(?:my )?relocation\b"
+            r"|\bvisa sponsorship\b|\bsponsor (?:a |my |work )?visas?\b"
+            r"|\bwork visas?\b|\bh1b\b|\b401 ?k\b|\bpensions?\b"
+            r"|\b(?:health|employee|company|good) benefits\b"
+            r"|\bbenefits (?:enrol\w*|package)\b"
+            r"|\bexpense (?:reports?|claims?|polic(?:y|ies))\b"
+            r"|\bexpens(?:e|ing) (?:a|an|my|the)\b|\breimburs\w*"
+            r"|\bdress code\b|\btravel (?:budget|polic(?:y|ies))s?\b"
+            r"|\b(?:have|need|expected) to travel\b|\btravel (?:a lot|much|often)\b"
+            r"|\btime off\b|\bwork life balance\b|\bwlb\b"
         ),
     ),
 )
-# Words (and beginnings of words) one of the topic patterns, or a
-# comparison, needs: most questions have none, and are passed over at once.
-_TOPIC_WORDS = frozenset(
-    """cert certs certification certifications certified certificate
-    certificates mba phd pmp master masters master's bootcamp bootcamps
-    diploma diplomas degree degrees interview interviews interviewing
-    interviewer interviewers recruiter recruiters recruiting resume resumes
-    offer offers counteroffer next higher career
-    after beyond above past principal staff group vs vs. versus difference differ
-    differs different same compared on-call oncall call pager pagerduty wfh
-    home remote remotely hybrid office rto pto vacation vacations holiday
-    holidays overtime leave hours weekend weekends visa visas 401k pension
-    benefits expense expenses expensing dress travel off burnout burn
-    balance""".split()
+# Certificates of a system or an audit ("tls certs", "soc 2 certification"),
+# not of a person.
+_COMPLIANCE = re.compile(
+    r"\b(?:tls|ssl|x509|https|soc|iso|pci|hipaa|fedramp|gdpr|compliance|audit"
+    r"|audits)\b"
 )
-_TOPIC_STEMS = ("negotiat", "promot", "relocat", "reimburs")
+_CERT = re.compile(r"\b(?:certs?|certifications?|certified|certificates?)\b")
+# The subject's own job, named on one side of a comparison.
+_SUBJECT_ROLE = re.compile(
+    r"\b(?:s?tpms?|sr tpms?|senior tpms?|(?:technical )?program (?:manager|mgr)s?"
+    r"|this (?:role|job))\b"
+)
+# Beginnings of the words one of the topic patterns, or a comparison,
+# needs: most questions have none, and are passed over at once.
+_TOPIC_STEMS = tuple(
+    """mba phd pmp pgmp capm cissp csm acp agilist master bachelor bootcamp
+    diploma degree cert interview recruit referral resume cv offer counter
+    negotiat hiring land get find next higher career after beyond above past
+    promot principal staff group vs versus differ same compar be are is am go
+    stay on join wfh work remote hybrid return days pto vacation public
+    company bank office holiday overtime leave typical normal usual long
+    standard core regular hours weekend relocat pay visa sponsor h1b 401
+    pension health employee good benefit expens reimburs dress travel have
+    need expected time wlb""".split()
+)
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -548,38 +611,69 @@ def _plain(text: str) -> str:
 def topics_in(text: str) -> frozenset[Kind]:
     """The topics (`credential`, `hiring`, `career`, `role`: another job
     named, `policy`) `text` speaks of anywhere."""
-    lowered = _plain(text)
-    found = {kind for kind, pattern in _SPOKEN_TOPICS if pattern.search(lowered)}
-    if _OTHER_ROLE.search(lowered):
+    said = [" ".join(words) for words in _clauses(_plain(text))]
+    found = _topics(said)
+    if any(_OTHER_ROLE.search(c) for c in said):
         found.add("role")
     return frozenset(found)
 
 
+def _topics(said: list[str]) -> set[Kind]:
+    """The topics of `_SPOKEN_TOPICS` the clauses `said` ask about."""
+    found: set[Kind] = set()
+    for kind, pattern in _SPOKEN_TOPICS:
+        for clause in said:
+            match = pattern.search(clause)
+            if match is None:
+                continue
+            if (
+                kind == "credential"
+                and _CERT.fullmatch(match.group(0))
+                and _COMPLIANCE.search(clause)
+            ):
+                continue  # a system's certificate, not a person's
+            found.add(kind)
+            break
+    return found
+
+
+def _compares(parts: list[list[str]]) -> bool:
+    """Some clause compares the subject's job with another ("pm vs tpm",
+    "is a delivery lead the same job as a senior tpm"), or names both with
+    "or" and asks which, or the difference, there or in the next clause
+    ("stpm or product manager, which is better?")."""
+    said = [" ".join(words) for words in parts]
+    for n, clause in enumerate(said):
+        if not (_OTHER_ROLE.search(clause) and _SUBJECT_ROLE.search(clause)):
+            continue
+        if _COMPARING.search(clause):
+            return True
+        after = parts[n + 1] if n + 1 < len(parts) else []
+        asks_which = {"which", "difference", "better"}
+        if _EITHER.search(clause) and asks_which & {*clause.split(), *after}:
+            return True
+    return False
+
+
 def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
-    """The topics `text` asks about, in the clauses that ask: not where the
-    asker tells of themselves ("i have a master's in cs, what skills …",
-    "interviewing next week and i want to describe the job"). `question`:
-    read without what is told after asking, as `local_reference` reads it."""
+    """The topics `text` asks about, in the clauses that ask (where none
+    does, in every clause), not where the asker tells of themselves ("i
+    have a master's in cs, what skills …", "i'm interviewing next week,
+    what are the responsibilities?"). A comparison with another job is read
+    in every clause: it often comes before the question ("tpm vs eng
+    manager, which track should i pick"). `question`: read without what is
+    told after asking, as `local_reference` reads it."""
     lowered = _plain(text)
-    tokens = {w.strip(_PUNCTUATION) for w in lowered.split()}
-    if tokens.isdisjoint(_TOPIC_WORDS) and not any(
-        w.startswith(_TOPIC_STEMS) for w in tokens
-    ):
+    tokens = _WORD.findall(lowered)
+    if not any(w.startswith(_TOPIC_STEMS) for w in tokens):
         return frozenset()
+    lowered = lowered.replace("vs.", "vs")  # not the end of a sentence
     if question:
         lowered = _asked(lowered)
     parts = _clauses(lowered)
     asking = [words for words in parts if _opening(words) in _ASKING]
-    said = [" ".join(w) for w in asking or parts if not _asker_plans(w)]
-    found = {
-        kind for kind, pattern in _SPOKEN_TOPICS if any(pattern.search(c) for c in said)
-    }
-    # A comparison often comes before the question ("tpm vs eng manager,
-    # which should i pick"): read in every clause but the asker's own.
-    if any(
-        _COMPARING.search(c) and _OTHER_ROLE.search(c)
-        for c in (" ".join(w) for w in parts if not _asker_plans(w))
-    ):
+    found = _topics([" ".join(w) for w in asking or parts if not _asker_plans(w)])
+    if _compares(parts):
         found.add("role")
     return frozenset(found)
 
