@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable
 from typing import Literal
 
 Kind = Literal[
@@ -220,19 +221,53 @@ _SUBJECT_ROLE = re.compile(
     r"\b(?:s?tpms?|sr tpms?|senior tpms?|(?:technical )?program (?:manager|mgr)s?"
     r"|this (?:role|job))\b"
 )
-# Beginnings of the words one of the topic patterns, or a comparison,
-# needs: most questions have none, and are passed over at once.
-_TOPIC_STEMS = tuple(
-    """mba phd pmp pgmp capm cissp csm acp agilist master bachelor bootcamp
-    diploma degree cert interview recruit referral resume cv offer counter
-    negotiat hiring land get find next higher career after beyond above past
-    promot principal staff group vs versus differ same compar be are is am go
-    stay on join wfh work remote hybrid return days pto vacation public
-    company bank office holiday overtime leave typical normal usual long
-    standard core regular hours weekend relocat pay visa sponsor h1b 401
-    pension health employee good benefit expens reimburs dress travel have
-    need expected time wlb""".split()
-)
+# For each topic, the words its pattern needs one of (for a comparison, the
+# other job's), and beginnings of such words: a question with none of any
+# is passed over at once, and a pattern is tried only when its words are
+# there.
+_TRIGGERS: dict[Kind, tuple[frozenset[str], tuple[str, ...]]] = {
+    "credential": (
+        frozenset(
+            """mba mbas phd phds pmp pgmp capm cissp csm acp agilist master's
+            masters bachelor's bachelors bootcamp bootcamps diploma diplomas
+            degree degrees cert certs certified""".split()
+        ),
+        ("certif",),
+    ),
+    "hiring": (
+        frozenset(
+            """interviewer interviewers recruiter recruiters referral referrals
+            resume resumes cv cvs offer offers counteroffer counteroffers
+            counter hiring land landing""".split()
+        ),
+        ("interview", "negotiat", "recruit"),
+    ),
+    "career": (
+        frozenset(
+            """next higher career careers after beyond above past principal
+            staff group""".split()
+        ),
+        ("promot",),
+    ),
+    "policy": (
+        frozenset(
+            """call pager wfh home remote remotely fully hybrid office pto
+            vacation vacations holiday holidays overtime leave hours weekend
+            weekends relocation visa visas sponsor sponsorship h1b 401 401k
+            pension pensions benefits expense expenses expensing dress travel
+            off wlb balance""".split()
+        ),
+        ("relocat", "reimburs"),
+    ),
+    "role": (
+        frozenset(
+            """manager managers mgr mgrs owner owners pm pms em ems scrum
+            delivery engineer engineers swe swes sde sdes scientist
+            scientists architect architects coach coaches chief chiefs""".split()
+        ),
+        (),
+    ),
+}
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -612,29 +647,46 @@ def topics_in(text: str) -> frozenset[Kind]:
     """The topics (`credential`, `hiring`, `career`, `role`: another job
     named, `policy`) `text` speaks of anywhere."""
     said = [" ".join(words) for words in _clauses(_plain(text))]
-    found = _topics(said)
+    found = _topics(said, KINDS)
     if any(_OTHER_ROLE.search(c) for c in said):
         found.add("role")
     return frozenset(found)
 
 
-def _topics(said: list[str]) -> set[Kind]:
-    """The topics of `_SPOKEN_TOPICS` the clauses `said` ask about."""
+def _topics(said: list[str], kinds: Collection[Kind]) -> set[Kind]:
+    """Which of `kinds` (of `_SPOKEN_TOPICS`) the clauses `said` ask about.
+    Each pattern is looked for once, in the clauses joined by a mark no
+    pattern crosses."""
+    joined = " | ".join(said)
     found: set[Kind] = set()
     for kind, pattern in _SPOKEN_TOPICS:
-        for clause in said:
-            match = pattern.search(clause)
-            if match is None:
-                continue
-            if (
-                kind == "credential"
-                and _CERT.fullmatch(match.group(0))
-                and _COMPLIANCE.search(clause)
-            ):
-                continue  # a system's certificate, not a person's
-            found.add(kind)
-            break
+        if kind not in kinds or pattern.search(joined) is None:
+            continue
+        if kind == "credential" and not _credential(said):
+            continue
+        found.add(kind)
     return found
+
+
+def _triggered(words: Iterable[str]) -> list[Kind]:
+    """The topics whose words (`_TRIGGERS`) are among `words`."""
+    unique = set(words)
+    return [
+        kind
+        for kind, (needed, stems) in _TRIGGERS.items()
+        if not needed.isdisjoint(unique)
+        or (stems and any(w.startswith(stems) for w in unique))
+    ]
+
+
+def _credential(said: list[str]) -> bool:
+    """Some clause names a credential: not only a system's certificate."""
+    pattern = dict(_SPOKEN_TOPICS)["credential"]
+    for clause in said:
+        for match in pattern.finditer(clause):
+            if not (_CERT.fullmatch(match.group(0)) and _COMPLIANCE.search(clause)):
+                return True
+    return False
 
 
 def _compares(parts: list[list[str]]) -> bool:
@@ -664,16 +716,17 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     manager, which track should i pick"). `question`: read without what is
     told after asking, as `local_reference` reads it."""
     lowered = _plain(text)
-    tokens = _WORD.findall(lowered)
-    if not any(w.startswith(_TOPIC_STEMS) for w in tokens):
+    kinds = _triggered(_WORD.findall(lowered))
+    if not kinds:
         return frozenset()
     lowered = lowered.replace("vs.", "vs")  # not the end of a sentence
     if question:
         lowered = _asked(lowered)
     parts = _clauses(lowered)
     asking = [words for words in parts if _opening(words) in _ASKING]
-    found = _topics([" ".join(w) for w in asking or parts if not _asker_plans(w)])
-    if _compares(parts):
+    said = [" ".join(w) for w in asking or parts if not _asker_plans(w)]
+    found = _topics(said, kinds)
+    if "role" in kinds and _compares(parts):
         found.add("role")
     return frozenset(found)
 
