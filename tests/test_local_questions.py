@@ -540,8 +540,7 @@ def test_a_question_about_credentials_or_hiring_gets_related_reads(
     assert ("hiring",) == retriever.ask(asked).particular
     reply = core.answerer.answer("would a pmp help me get the senior tpm role")
     assert reply.general_only == (
-        "What I have on this is general, not which certifications or degrees "
-        "to get or interviews, offers or hiring."
+        "What I have on this is general, not which certifications or degrees to get."
     )
 
 

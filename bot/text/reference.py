@@ -149,9 +149,12 @@ _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
             r"|\boffer letters?\b|\bcounter ?offers?\b"
             r"|\bnegotiat\w* (?:[a-z0-9']+ ){0,3}?offers?\b"
             r"|\bhiring (?:process|manager|managers|bar|loop|committee)\b"
-            r"|\b(?:land|get|find) (?:a |an |the )?(?:new )?(?:senior |sr )?"
+            r"|\bland(?:ing)? (?:a |an |the )?(?:new )?(?:senior |sr )?"
             r"(?:tpm|stpm|technical program manager|program manager) "
             r"(?:job|role|position|offer)s?\b"
+            r"|\b(?:get|find) (?:a |an |the )?(?:new )?(?:senior |sr )?"
+            r"(?:tpm|stpm|technical program manager|program manager) "
+            r"(?:job|position|offer)s?\b"
         ),
     ),
     (
@@ -238,7 +241,7 @@ _TRIGGERS: dict[Kind, tuple[frozenset[str], tuple[str, ...]]] = {
         frozenset(
             """interviewer interviewers recruiter recruiters referral referrals
             resume resumes cv cvs offer offers counteroffer counteroffers
-            counter hiring land landing""".split()
+            counter hiring land landing job jobs position positions""".split()
         ),
         ("interview", "negotiat", "recruit"),
     ),
