@@ -87,8 +87,10 @@ def _run(
     resumed: bool = False,
 ) -> None:
     """Do the work of outbox `row` (None: a request not recorded), fenced:
-    its posts ask first whether the row is still this process's. A row
-    `resumed` is begun and finished by the resumer (`Outbox.resume`)."""
+    its posts made with `post_reply(fenced=True)` ask first whether the row
+    is still this process's, and a failure once the row was taken up is
+    left to the taker. A row `resumed` is begun and finished by the resumer
+    (`Outbox.resume`)."""
     mine = True
     try:
         with gate.working():
