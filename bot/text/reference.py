@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Literal
 
 Kind = Literal[
@@ -271,6 +271,11 @@ _TRIGGERS: dict[Kind, tuple[frozenset[str], tuple[str, ...]]] = {
         (),
     ),
 }
+# Each beginning of a word, and the topic it stands for.
+_STEM_OF: dict[str, Kind] = {
+    stem: kind for kind, (_, stems) in _TRIGGERS.items() for stem in stems
+}
+_STEMS = re.compile(r"\b(" + "|".join(sorted(_STEM_OF)) + ")")
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -671,14 +676,14 @@ def _topics(said: list[str], kinds: Collection[Kind]) -> set[Kind]:
     return found
 
 
-def _triggered(words: Iterable[str]) -> list[Kind]:
-    """The topics whose words (`_TRIGGERS`) are among `words`."""
-    unique = set(words)
+def _triggered(lowered: str) -> list[Kind]:
+    """The topics whose words (`_TRIGGERS`) are in `lowered`."""
+    words = set(_WORD.findall(lowered))
+    stemmed = {_STEM_OF[stem] for stem in _STEMS.findall(lowered)}
     return [
         kind
-        for kind, (needed, stems) in _TRIGGERS.items()
-        if not needed.isdisjoint(unique)
-        or (stems and any(w.startswith(stems) for w in unique))
+        for kind, (needed, _) in _TRIGGERS.items()
+        if kind in stemmed or not needed.isdisjoint(words)
     ]
 
 
@@ -719,7 +724,7 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     manager, which track should i pick"). `question`: read without what is
     told after asking, as `local_reference` reads it."""
     lowered = _plain(text)
-    kinds = _triggered(_WORD.findall(lowered))
+    kinds = _triggered(lowered)
     if not kinds:
         return frozenset()
     lowered = lowered.replace("vs.", "vs")  # not the end of a sentence
