@@ -1,6 +1,7 @@
-"""What the rule for questions about this company, its people or a moment
-adds to building the retriever: every entry's title, phrasings and answer
-read once (`bot.text.reference`). Builds by words only over the retrieval
+"""What the rules for questions about this company, its people or a moment,
+and on topics the knowledge may never speak of, add to building the
+retriever: every entry's title, phrasings and answer read once
+(`bot.text.reference`). Builds by words only over the retrieval
 bench's synthetic knowledge, alternating without and with the rule.
 
     python bench/local_build.py [--sizes 10000 100000] [--repeat 2]

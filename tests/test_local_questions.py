@@ -70,6 +70,18 @@ def _core(
     return core
 
 
+def _beside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, semantic: bool, document: Path
+) -> Retriever:
+    """The retriever over the STPM knowledge with `document` ingested beside
+    it (`stpm-bot ingest`), STPM_BOT_SEMANTIC as given."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    done = cli(tmp_path, "ingest", str(document), knowledge_dir=folder)
+    assert 0 == done.returncode, done.stderr
+    return _core(monkeypatch, semantic, folder).library.snapshot().retriever
+
+
 def _without_rule(retriever: Retriever) -> Retriever:
     """The same retriever with the rule for local questions and figures off."""
     return Retriever(
@@ -290,11 +302,7 @@ def test_a_company_faq_still_answers_where_are_our_offices(
     """Ingested beside the STPM knowledge (`stpm-bot ingest`), a company FAQ
     that speaks of "our" things answers questions put that way; an STPM
     entry beside it still does not."""
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, folder)
-    done = cli(tmp_path, "ingest", str(COMPANY_FAQ), knowledge_dir=folder)
-    assert 0 == done.returncode, done.stderr
-    retriever = _core(monkeypatch, semantic, folder).library.snapshot().retriever
+    retriever = _beside(tmp_path, monkeypatch, semantic, COMPANY_FAQ)
 
     result = retriever.ask("where are our offices")
     assert "answered" == result.status
@@ -551,11 +559,7 @@ def test_a_document_that_speaks_of_certifications_answers_them(
     """Ingested beside the STPM knowledge, a learning FAQ that speaks of
     certifications and interviews answers questions about them; the STPM
     entries beside it still don't."""
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE_DIR, folder)
-    done = cli(tmp_path, "ingest", str(LEARNING_FAQ), knowledge_dir=folder)
-    assert 0 == done.returncode, done.stderr
-    retriever = _core(monkeypatch, semantic, folder).library.snapshot().retriever
+    retriever = _beside(tmp_path, monkeypatch, semantic, LEARNING_FAQ)
     result = retriever.ask("which certifications does the learning program pay for")
     assert "answered" == result.status
     assert "one exam a year" in result.answers[0].entry.answer

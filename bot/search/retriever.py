@@ -269,7 +269,9 @@ class Retriever:
             frozenset().union(
                 *(local_reference(t) for t in (e.title, *e.questions)),
                 local_reference(e.answer, places=False),
-                *(topics_in(t) for t in (e.title, *e.questions, e.answer)),
+                # One reading of all its texts, a line each (no pattern
+                # crosses a line).
+                topics_in("\n".join((e.title, *e.questions, e.answer))),
             )
             for e in entries
         ]

@@ -56,12 +56,12 @@ from bot.settings import Settings, parse_hhmm
 from bot.slack import blocks
 from bot.slack.client import never_sent
 from bot.slack.posting import (
-    REPLY_EVENT,
     RETRY_ERRORS,
     UNCLEAR_ERRORS,
     UnknownIfPosted,
     conversation_of,
     find_reply,
+    tag,
 )
 from bot.store.database import Store
 
@@ -225,7 +225,7 @@ class TipPoster:
         """Post `tip`, claimed by this caller, and say what became of it."""
         message = blocks.daily_tip(tip, knowledge, _personal(due))
         where = {"channel": due.channel, "date": due.date.isoformat(), "tip": tip.id}
-        metadata = {"event_type": REPLY_EVENT, "event_payload": {"key": _tag(due)}}
+        metadata = tag(_tag(due))
         started = dt.datetime.now(dt.UTC)
         try:
             self.client.chat_postMessage(

@@ -67,7 +67,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
-from typing import Literal
+from typing import Literal, get_args
 
 Kind = Literal[
     "organisation",
@@ -82,17 +82,7 @@ Kind = Literal[
 ]
 # A figure asked for: how much or how long, or how many.
 Figure = Literal["amount", "count"]
-KINDS: tuple[Kind, ...] = (
-    "organisation",
-    "person",
-    "time",
-    "figure",
-    "credential",
-    "hiring",
-    "career",
-    "role",
-    "policy",
-)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # Another job than the subject's, to compare it with.
 _OTHER = (
     r"(?:product (?:manager|mgr|owner)s?|pms?|project (?:manager|mgr)s?"
@@ -212,6 +202,7 @@ _SPOKEN_TOPICS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_CREDENTIAL = dict(_SPOKEN_TOPICS)["credential"]
 # Certificates of a system or an audit ("tls certs", "soc 2 certification"),
 # not of a person.
 _COMPLIANCE = re.compile(
@@ -225,57 +216,51 @@ _SUBJECT_ROLE = re.compile(
     r"|this (?:role|job))\b"
 )
 # For each topic, the words its pattern needs one of (for a comparison, the
-# other job's), and beginnings of such words: a question with none of any
-# is passed over at once, and a pattern is tried only when its words are
-# there.
-_TRIGGERS: dict[Kind, tuple[frozenset[str], tuple[str, ...]]] = {
-    "credential": (
-        frozenset(
-            """mba mbas phd phds pmp pgmp capm cissp csm acp agilist master's
-            masters bachelor's bachelors bootcamp bootcamps diploma diplomas
-            degree degrees cert certs certified""".split()
-        ),
-        ("certif",),
+# other job's), in every form the pattern takes: a text with none of any is
+# passed over at once, and a pattern is tried only when its words are there.
+_TRIGGER_WORDS: tuple[tuple[Kind, str], ...] = (
+    (
+        "credential",
+        """mba mbas phd phds pmp pgmp capm cissp csm acp agilist master
+            masters bachelor bachelors bootcamp bootcamps diploma diplomas degree
+            degrees cert certs certified certify certification certifications
+            certificate certificates""",
     ),
-    "hiring": (
-        frozenset(
-            """interviewer interviewers recruiter recruiters referral referrals
-            resume resumes cv cvs offer offers counteroffer counteroffers
-            counter hiring land landing job jobs position positions""".split()
-        ),
-        ("interview", "negotiat", "recruit"),
+    (
+        "hiring",
+        """interview interviews interviewed interviewing interviewer
+            interviewers recruiter recruiters recruiting recruitment referral
+            referrals resume resumes cv cvs offer offers counteroffer
+            counteroffers counter negotiate negotiates negotiated negotiating
+            negotiation negotiations hiring land landing job jobs position
+            positions""",
     ),
-    "career": (
-        frozenset(
-            """next higher career careers after beyond above past principal
-            staff group""".split()
-        ),
-        ("promot",),
+    (
+        "career",
+        """next higher career careers after beyond above past principal
+            staff group promote promotes promoted promoting promotion
+            promotions""",
     ),
-    "policy": (
-        frozenset(
-            """call pager wfh home remote remotely fully hybrid office pto
+    (
+        "policy",
+        """call pager wfh home remote remotely fully hybrid office pto
             vacation vacations holiday holidays overtime leave hours weekend
-            weekends relocation visa visas sponsor sponsorship h1b 401 401k
-            pension pensions benefits expense expenses expensing dress travel
-            off wlb balance""".split()
-        ),
-        ("relocat", "reimburs"),
+            weekends relocate relocates relocated relocating relocation visa
+            visas sponsor sponsorship h1b 401 401k pension pensions benefits
+            expense expenses expensing reimburse reimburses reimbursed
+            reimbursing reimbursement reimbursements dress travel off wlb
+            balance""",
     ),
-    "role": (
-        frozenset(
-            """manager managers mgr mgrs owner owners pm pms em ems scrum
-            delivery engineer engineers swe swes sde sdes scientist
-            scientists architect architects coach coaches chief chiefs""".split()
-        ),
-        (),
+    (
+        "role",
+        """manager managers mgr mgrs owner owners pm pms em ems scrum
+            delivery engineer engineers swe swes sde sdes scientist scientists
+            architect architects coach coaches chief chiefs""",
     ),
-}
-# Each beginning of a word, and the topic it stands for.
-_STEM_OF: dict[str, Kind] = {
-    stem: kind for kind, (_, stems) in _TRIGGERS.items() for stem in stems
-}
-_STEMS = re.compile(r"\b(" + "|".join(sorted(_STEM_OF)) + ")")
+)
+_TRIGGERS = {kind: frozenset(words.split()) for kind, words in _TRIGGER_WORDS}
+# Punctuation as spaces, for cutting a text into its words fast.
+_SPACED = str.maketrans(dict.fromkeys("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", " "))
 
 # Slack markup and emoji codes end a clause ("PM here :wave: when I …").
 _MARKUP = re.compile(r"<[^<>\n]*>|:[a-z0-9_+'-]+:")
@@ -654,9 +639,13 @@ def _plain(text: str) -> str:
 def topics_in(text: str) -> frozenset[Kind]:
     """The topics (`credential`, `hiring`, `career`, `role`: another job
     named, `policy`) `text` speaks of anywhere."""
-    said = [" ".join(words) for words in _clauses(_plain(text))]
-    found = _topics(said, KINDS)
-    if any(_OTHER_ROLE.search(c) for c in said):
+    lowered = _plain(text)
+    kinds = _triggered(lowered)
+    if not kinds:
+        return frozenset()
+    said = [" ".join(words) for words in _clauses(lowered)]
+    found = _topics(said, kinds)
+    if "role" in kinds and any(_OTHER_ROLE.search(c) for c in said):
         found.add("role")
     return frozenset(found)
 
@@ -678,20 +667,14 @@ def _topics(said: list[str], kinds: Collection[Kind]) -> set[Kind]:
 
 def _triggered(lowered: str) -> list[Kind]:
     """The topics whose words (`_TRIGGERS`) are in `lowered`."""
-    words = set(_WORD.findall(lowered))
-    stemmed = {_STEM_OF[stem] for stem in _STEMS.findall(lowered)}
-    return [
-        kind
-        for kind, (needed, _) in _TRIGGERS.items()
-        if kind in stemmed or not needed.isdisjoint(words)
-    ]
+    words = set(lowered.translate(_SPACED).split())
+    return [kind for kind, needed in _TRIGGERS.items() if not needed.isdisjoint(words)]
 
 
 def _credential(said: list[str]) -> bool:
     """Some clause names a credential: not only a system's certificate."""
-    pattern = dict(_SPOKEN_TOPICS)["credential"]
     for clause in said:
-        for match in pattern.finditer(clause):
+        for match in _CREDENTIAL.finditer(clause):
             if not (_CERT.fullmatch(match.group(0)) and _COMPLIANCE.search(clause)):
                 return True
     return False

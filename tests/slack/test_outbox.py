@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from slack_bolt.request import BoltRequest
 from sqlalchemy import text, update
@@ -20,6 +21,7 @@ from bot.slack.outbox import GroupCommit, Outbox, request_key
 from bot.store.database import Store
 from bot.store.engine import engine_for
 from bot.store.outbox import NewRequest
+from bot.store.records import Pending
 from bot.store.schema import outbox
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import FakeSlack
@@ -342,6 +344,34 @@ def test_work_whose_lease_ran_out_and_was_taken_up_is_left_to_the_taker(
     assert 0 == stalled.waited_seconds()
 
 
+def _accept(live: Outbox, question: str) -> int:
+    """A mention of `question` recorded in `live`'s outbox: its row."""
+    request = BoltRequest(
+        body=json.dumps(envelope(mention(question))), mode="socket_mode"
+    )
+    row = live.accept(request)
+    assert row is not None
+    return row
+
+
+def _taken_while_posting(
+    slack: RunningApp, label: str
+) -> tuple[dict[str, Any], Outbox, list[Pending], float]:
+    """A mention sent to `slack` (whose lease is 1 s) whose first post is
+    slow (a failure queued at the fake Slack): while it waits, its lease
+    runs out and another process takes the row up; then the app's work is
+    let finish. The event, the taker, the rows taken and when."""
+    event = mention(f"{QUESTION} {label}")
+    assert 200 == slack.send.event(envelope(event)).status
+    time.sleep(1.2)  # the lease ran out during the slow post
+    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
+    leased = time.monotonic()
+    taken = slack.store.take_expired(taker.owner)
+    assert 1 == len(taken)
+    slack.drain()
+    return event, taker, taken, leased
+
+
 def test_work_that_outlives_its_lease_leaves_the_post_to_the_taker(
     start_app: Callable[..., RunningApp],
 ) -> None:
@@ -352,14 +382,7 @@ def test_work_that_outlives_its_lease_leaves_the_post_to_the_taker(
     apologises for nothing and leaves the row; the taker answers once."""
     slack = start_app(outbox_lease_seconds=1)
     slack.fake.fail_next("chat.postMessage", status=500, delay=1.6)
-    event = mention(f"{QUESTION} (slow)")
-    assert 200 == slack.send.event(envelope(event)).status
-    time.sleep(1.2)  # the lease ran out during the hang
-    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
-    leased = time.monotonic()
-    taken = slack.store.take_expired(taker.owner)
-    assert 1 == len(taken)
-    slack.drain()
+    event, taker, taken, leased = _taken_while_posting(slack, "(slow)")
     assert [] == slack.fake.delivered("chat.postMessage")
     assert 1 == slack.store.backlog()[0]  # not deleted: the taker's
     taken_over = slack.core.metrics.outbox_events.labels("taken_over")
@@ -399,12 +422,7 @@ def test_its_own_look_never_takes_up_rows_a_live_process_is_on(
     process is still working on look like a dead process's. Its own look
     renews them first and takes none of them up; nothing is posted twice."""
     live = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=1)
-    request = BoltRequest(
-        body=json.dumps(envelope(mention(f"{QUESTION} (still mine)"))),
-        mode="socket_mode",
-    )
-    row = live.accept(request)
-    assert row is not None
+    row = _accept(live, f"{QUESTION} (still mine)")
     time.sleep(1.2)  # the lease ran out
     assert 0 == live.resume(slack.app)
     assert [] == slack.fake.delivered("chat.postMessage")
@@ -421,12 +439,7 @@ def test_a_delete_tried_again_spares_a_row_another_process_took(
     renewal; meanwhile another process took the row up (it may never have
     been posted): the row is left to that process."""
     live = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
-    request = BoltRequest(
-        body=json.dumps(envelope(mention(f"{QUESTION} (delete failed)"))),
-        mode="socket_mode",
-    )
-    row = live.accept(request)
-    assert row is not None
+    row = _accept(live, f"{QUESTION} (delete failed)")
     live.let_go(row)
     live._unfinished.append(row)  # as `_finish` leaves it when the store fails
     with slack.store.engine.begin() as conn:
@@ -443,14 +456,7 @@ def test_work_that_fails_after_its_row_was_taken_up_apologises_for_nothing(
     request again), so this one says no sorry."""
     slack = start_app(outbox_lease_seconds=1)
     slack.fake.fail_next("chat.postMessage", error="channel_not_found", delay=1.6)
-    event = mention(f"{QUESTION} (fails late)")
-    assert 200 == slack.send.event(envelope(event)).status
-    time.sleep(1.2)  # the lease ran out during the slow failure
-    taker = Outbox(slack.store, slack.core.metrics, 25.0, lease_seconds=30)
-    leased = time.monotonic()
-    taken = slack.store.take_expired(taker.owner)
-    assert 1 == len(taken)
-    slack.drain()
+    event, taker, taken, leased = _taken_while_posting(slack, "(fails late)")
     assert [] == slack.fake.delivered("chat.postEphemeral")
     assert 1 == slack.store.backlog()[0]
     assert 1 == taker.resume_taken(slack.app, taken, leased)
