@@ -33,6 +33,10 @@ FLOORS = {
     "eighth.yaml": (0.60, 0.80),
     "ninth.yaml": (0.60, 0.85),
     "tenth.yaml": (0.60, 0.85),
+    # Career-sounding questions the article doesn't answer: refused only.
+    "nearmiss.yaml": (0.0, 0.90),
+    "nearmiss2.yaml": (0.0, 0.88),
+    "nearmiss3.yaml": (0.0, 0.88),
 }
 
 

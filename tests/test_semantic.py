@@ -20,6 +20,7 @@ from bot.answers.replies import EXAMPLES
 from bot.knowledge import loading
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.calibration import Thresholds
+from bot.search.evaluation import load_set
 from bot.search.index import Index
 from bot.search.library import Library
 from bot.search.retriever import HYBRID, Retriever, RetrieverConfig
@@ -39,7 +40,7 @@ from bot.search.subject import subject_of
 from bot.settings import DEFAULT_MODEL_DIR
 from bot.text.normalize import Normalizer
 from tests.support.cli import cli
-from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
+from tests.support.paths import EVAL, FIXTURES, KNOWLEDGE_DIR
 
 PROTECT = "how do I protect our systems from hackers as a tpm, does it matter"
 
@@ -271,6 +272,20 @@ def test_hybrid_answers_what_the_knowledge_answers(
 )
 def test_hybrid_does_not_guess(hybrid: Retriever, question: str) -> None:
     assert hybrid.ask(question).best is None
+
+
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [("nearmiss.yaml", 0.96), ("nearmiss2.yaml", 0.92), ("nearmiss3.yaml", 0.95)],
+)
+def test_hybrid_refuses_career_questions_the_article_does_not_answer(
+    hybrid: Retriever, name: str, floor: float
+) -> None:
+    """Pay, levels, credentials, hiring, this company, tools the article
+    never covers: no confident answer, at least `floor` of the time."""
+    _, out_of_scope = load_set(EVAL / name)
+    answered = [q for q in out_of_scope if hybrid.ask(q).best is not None]
+    assert 1 - len(answered) / len(out_of_scope) >= floor, answered
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "lexical"])
