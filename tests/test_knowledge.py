@@ -119,6 +119,7 @@ def test_what_slack_would_reject_or_ping_is_caught(broken: Path) -> None:
         broken,
         "entries:\n  - id: extra\n    title: Extra\n"
         '    answer: "Ask <!here> or <!subteam^S0TEAM|@leads>, <b>now</b>"\n'
+        '    source: "Notes by <@U0BOSS>"\n'
         "    related: [skill-cloud, skill-cloud]\n",
     )
     found = messages(broken)
@@ -126,7 +127,8 @@ def test_what_slack_would_reject_or_ping_is_caught(broken: Path) -> None:
         "[extra]" in m and "related lists 'skill-cloud' twice" in m for m in found
     )
     errors = [m for m in found if "would notify people" in m and "error" in m]
-    assert 2 == len(errors)
+    assert 3 == len(errors)
+    assert any("<@U0BOSS> would notify" in m for m in errors)
     assert any("HTML <b>" in m and "warning" in m for m in found)
 
 

@@ -339,7 +339,8 @@ def _cross_checks(
             msg = f"review overdue since {e.review_by} (owner: {e.owner or 'none'})"
             yield Problem(e.file, msg, e.id, e.line, warning=True)
     for e in entries:
-        yield from _markup_problems(e.file, e.id, e.line, (e.title, e.answer))
+        texts = (e.title, e.answer, e.source)
+        yield from _markup_problems(e.file, e.id, e.line, texts)
         twice = sorted({ref for ref in e.related if e.related.count(ref) > 1})
         for ref in twice:
             yield Problem(e.file, f"related lists '{ref}' twice", e.id, e.line)

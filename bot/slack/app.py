@@ -43,6 +43,7 @@ from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
 from bot.slack.outbox import OUTBOX, Outbox
+from bot.slack.payloads import WellFormed
 from bot.slack.respond import PolicyRespond
 from bot.store.database import Store
 
@@ -126,6 +127,8 @@ def build_app(
             settings.shutdown_grace_seconds,
             settings.outbox_lease_seconds,
         )
+
+    app.use(WellFormed())
 
     @app.middleware
     def _respond_by_policy(context: BoltContext, next: Callable[[], None]) -> None:

@@ -73,6 +73,7 @@ MAX_BUTTONS = 5
 BUTTON_CHARS = 75
 FALLBACK_CHARS = 12_000
 QUESTION_KEY_CHARS = 150
+ID_CHARS = 80  # an entry id's most (its pattern's)
 EXPERT_QUESTION_CHARS = 300  # a button's value holds at most 2000 characters
 TIP_FOOTER = "Daily STPM tip · stop with `/stpm tips off`"
 MY_TIP_FOOTER = "Your daily STPM tip · stop it in my Home tab, or `/stpm tips off` here"
@@ -104,8 +105,10 @@ class VoteValue:
     def decode(cls, value: str) -> VoteValue | None:
         try:
             data = json.loads(value)
-            return cls(str(data["e"]), str(data.get("q", "")))
-        except (ValueError, TypeError, KeyError):
+            # Never more than the bot put there (a forged one may be huge).
+            entry_id, question = str(data["e"]), str(data.get("q", ""))
+            return cls(entry_id[:ID_CHARS], question[:QUESTION_KEY_CHARS])
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
@@ -148,6 +151,12 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, 2000))])
+
+
+def _source(source: str) -> str:
+    """Where an answer comes from; a mention in it (knowledge that skipped
+    `validate`) is shown as typed, as in `_section`."""
+    return f"Source: {defuse(source)}"
 
 
 def _button(
@@ -273,16 +282,18 @@ def answer(
     follow_up: bool = False,
     auto: bool = False,
     native_feedback: bool = False,
+    asked_with: str = "/stpm",
 ) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source.
-    `native_feedback`: Slack's own feedback buttons (the side panel), last."""
+    `native_feedback`: Slack's own feedback buttons (the side panel), last.
+    `asked_with`: how a shared answer was asked for."""
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
     budget = [ANSWER_CHARS]
     blocks += _text_sections(f"*{reply.title}*\n{reply.text}", budget)
-    notes = [f"Source: {reply.source}"] if reply.source else []
+    notes = [_source(reply.source)] if reply.source else []
     if reply.question and (private or shared):
-        asked = "You asked" if private else "Asked with /stpm"
+        asked = "You asked" if private else f"Asked with {asked_with}"
         notes.insert(0, f"{asked}: “{echo(reply.question)}”")
     if shared and by:
         notes.insert(0, f"Shared by <@{by}>")
@@ -322,7 +333,7 @@ def answer(
         blocks.append(DividerBlock())
         blocks += _text_sections(f"*{part.title}*\n{part.text}", budget)
         if part.source:
-            blocks.append(_context(f"Source: {part.source}"))
+            blocks.append(_context(_source(part.source)))
     if native_feedback:
         key = reply.question or reply.title
         blocks.append(feedback_buttons_block(reply.entry_id, key))
@@ -456,7 +467,10 @@ def skill_line(entry: Entry) -> str:
 
 def skill(entry: Entry, knowledge: Knowledge) -> Message:
     related = tuple(Link(e.id, e.title) for e in knowledge.related(entry))
-    blocks: list[Block] = [_section(skill_line(entry)), _section(entry.answer.strip())]
+    blocks: list[Block] = [
+        _section(skill_line(entry)),
+        *_text_sections(entry.answer.strip(), [ANSWER_CHARS]),
+    ]
     if related:
         blocks.append(_entry_buttons(related))
     return Message(_plain(skill_line(entry)), tuple(blocks))
@@ -501,7 +515,8 @@ def daily_tip(
 ) -> Message:
     """A channel's (or one person's) tip of the day: the tip, its related
     entry, how to stop (`footer`: not when it was asked for)."""
-    blocks: list[Block] = [_section(f"*Tip of the day*\n{tip.text.strip()}")]
+    said = f"*Tip of the day*\n{tip.text.strip()}"
+    blocks: list[Block] = [*_text_sections(said, [ANSWER_CHARS])]
     entry = knowledge.by_id.get(tip.related or "")
     if entry is not None:
         blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))
@@ -570,7 +585,8 @@ def home(
         _section(_skills_text(knowledge)),
     ]
     if tip is not None:
-        blocks += [DividerBlock(), _section(f"*Today's tip*\n{tip.text.strip()}")]
+        said = f"*Today's tip*\n{tip.text.strip()}"
+        blocks += [DividerBlock(), *_text_sections(said, [ANSWER_CHARS])]
         if tip.related and tip.related in knowledge.by_id:
             entry = knowledge.by_id[tip.related]
             blocks.append(_entry_buttons([Link(entry.id, f"Read more: {entry.title}")]))

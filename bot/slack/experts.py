@@ -34,7 +34,7 @@ from bot.slack.listeners import listen
 from bot.slack.outbox import REPLAY
 from bot.slack.posting import UnknownIfPosted, post_reply, unclear
 from bot.store.records import ExpertQuestion
-from bot.text.markup import defuse, echo, shorten
+from bot.text.markup import defuse, echo, shorten, split_mrkdwn
 
 Body = dict[str, Any]
 Origin = tuple[str, str | None]  # channel, and the message to link (if any)
@@ -116,12 +116,12 @@ def relayed(question: ExpertQuestion, reply: str, link: str | None) -> blocks.Me
     """The expert's reply, as the asker gets it: shown as typed, no pings."""
     asked = echo(question.question, 150)
     said = shorten(defuse(reply), REPLY_CHARS).replace("\n", "\n>")
+    # Quoting adds a character a line: a reply of many short lines is cut
+    # into sections (each within Slack's limit, never inside markup).
+    whole = f"*An expert answered your question* “{asked}”\n>{said}"
     parts: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*An expert answered your question* “{asked}”\n>{said}"
-            )
-        )
+        SectionBlock(text=MarkdownTextObject(text=_quoted(n, piece)))
+        for n, piece in enumerate(split_mrkdwn(whole, blocks.SECTION_CHARS - 1))
     ]
     if link:
         parts.append(
@@ -132,6 +132,12 @@ def relayed(question: ExpertQuestion, reply: str, link: str | None) -> blocks.Me
     return blocks.Message(
         f"An expert answered your question “{asked}”: {said}", tuple(parts)
     )
+
+
+def _quoted(n: int, piece: str) -> str:
+    """A piece of the relayed message: after the first, a line cut in two
+    goes on quoted."""
+    return piece if n == 0 or piece.startswith(">") else f">{piece}"
 
 
 def closed_note(question: ExpertQuestion) -> blocks.Message:
@@ -371,8 +377,10 @@ class Experts(Listeners):
             told = tell_asker(
                 client, question, message, f"expert-reply:{question.id}", resumed
             )
-        except (SlackApiError, OSError) as error:
-            if not unclear(error):  # surely not relayed: the next reply, then
+        except Exception as error:
+            # Surely not relayed (refused, or not sent at all): the next
+            # reply, then. A post that may have gone through keeps the claim.
+            if not isinstance(error, UnknownIfPosted) and not unclear(error):
                 store.release_reply(question.id)
             raise
         structlog.get_logger().info("experts.relayed", question=question.id, to=told)

@@ -78,7 +78,9 @@ class Shortcuts(Listeners):
             return
         user = (body.get("user") or {}).get("id", "")
         reply = entry_reply(self.deps.knowledge, entry, question)
-        message = blocks.answer(reply, shared=True, by=user)
+        message = blocks.answer(
+            reply, shared=True, by=user, asked_with="the Ask STPM Bot shortcut"
+        )
         respond(
             response_type="in_channel",
             replace_original=False,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from structlog.testing import capture_logs
 
-from bot.slack.blocks import VoteValue
+from bot.slack.blocks import QUESTION_KEY_CHARS, VoteValue
 from bot.store.schema import processed_events
 from tests.slack.conftest import RunningApp, left_by_a_dead_process
 from tests.support.fake_slack import Call, FakeSlack, dm_of
@@ -614,3 +614,75 @@ def test_a_dialog_asked_for_too_late_gets_no_apology(slack: RunningApp) -> None:
     assert [] == slack.fake.delivered("chat.postEphemeral")
     assert any(e["event"] == "slack.too_late_for_a_dialog" for e in logs)
     assert not any(e["event"] == "slack.error" for e in logs)
+
+
+def _without_user(payload: dict[str, Any]) -> dict[str, Any]:
+    del payload["user"]
+    return payload
+
+
+def _view_without_type(_: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "user": {"id": USER},
+        "team": {"id": "T0001"},
+        "api_app_id": "A0APP001",
+        "view": {"id": "V1", "callback_id": "feedback_reason"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        (lambda p: {**p, "actions": []}, "without actions"),
+        (lambda p: {**p, "actions": None}, "without actions"),
+        (lambda p: {**p, "actions": ["a string"]}, "no action_id"),
+        (lambda p: {**p, "actions": [{"type": "button"}]}, "no action_id"),
+        (_without_user, "without a user id"),
+        (_view_without_type, "without a view type"),
+    ],
+    ids=["empty", "null", "not-an-object", "no-action-id", "no-user", "view-no-type"],
+)
+def test_a_signed_but_malformed_payload_is_refused_in_one_line(
+    slack: RunningApp,
+    broken: Callable[[dict[str, Any]], dict[str, Any]],
+    said: str,
+) -> None:
+    """What Slack never sends, signed all the same: 400 and one warning
+    naming what is wrong, no traceback, nothing posted or stored."""
+    value = VoteValue("skill-cloud", "is cloud important").encode()
+    payload = broken(block_action("feedback_up", value, slack.fake.response_url()))
+    with capture_logs() as logs:
+        response = slack.send.action(payload)
+        slack.drain()
+    assert 400 == response.status and said in response.body.decode()
+    assert [
+        said in e.get("problem", "") for e in logs if e["log_level"] != "debug"
+    ] == [True]
+    assert {c.method for c in slack.fake.calls} <= {"auth.test"}  # nothing said
+    assert [] == slack.store.votes()
+
+
+def test_a_forged_vote_keeps_only_what_the_bot_would_have_put_there(
+    slack: RunningApp,
+) -> None:
+    """A 👎 whose value holds a 200,000-character question: stored cut to
+    what a button holds, and *Tell us why* still within Slack's limits."""
+    forged = json.dumps({"e": "skill-cloud", "q": "y" * 200_000})
+    with capture_logs() as logs:
+        slack.send.action(
+            block_action("feedback_down", forged, slack.fake.response_url())
+        )
+        [thanks] = slack.fake.wait_delivered("response_url")
+    assert not any(e["event"] == "slack.error" for e in logs)
+    [why] = [
+        e
+        for b in thanks.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "feedback_why"
+    ]
+    assert len(why["value"]) <= 2000
+    slack.drain()
+    [vote] = slack.store.votes()
+    assert vote.question == "y" * QUESTION_KEY_CHARS

@@ -11,7 +11,7 @@ import pytest
 from bot.answers.replies import Link, Reply, entry_reply, topics
 from bot.answers.schedule import tip_for
 from bot.compose import Core
-from bot.knowledge.models import Knowledge
+from bot.knowledge.models import Entry, Knowledge, Skill, Tip
 from bot.slack import blocks
 from bot.text.markup import echo, inert, is_greeting, question_from
 
@@ -79,6 +79,34 @@ def test_the_home_view_is_valid(knowledge: Knowledge) -> None:
         assert 0 < len(view["blocks"]) <= 100
 
 
+def test_a_long_skill_or_tip_is_split_never_inside_a_link() -> None:
+    """/skill, the tip of the day and App Home's tip: a text past one
+    section's 3,000 characters comes in several, every link whole."""
+    lines = [
+        f"Paragraph {i}: see <https://example.com/p{i}|part {i}>." for i in range(90)
+    ]
+    text = "\n\n".join(lines)
+    assert len(text) > 4000
+    skill = Entry(
+        id="skill-quokka",
+        title="Quokka",
+        answer=text,
+        skill=Skill(name="Quokka", importance="High"),
+    )
+    tip = Tip(id="long", text=text)
+    knowledge = Knowledge.of([skill], tips=[tip])
+    home = blocks.home(knowledge, [], tip).to_dict()["blocks"]
+    for rendered in (
+        _check_limits(blocks.skill(skill, knowledge)),
+        _check_limits(blocks.daily_tip(tip, knowledge)),
+        home,
+    ):
+        sections = [b["text"]["text"] for b in rendered if b["type"] == "section"]
+        body = "\n".join(sections)
+        assert all(line in body for line in lines)
+        assert all(s.count("<") == s.count(">") for s in sections)
+
+
 def test_a_long_answer_with_many_related_entries_arrives_whole() -> None:
     """4,000 characters and 30 related entries: the text split across
     sections at line ends (no link or entity cut), five buttons and a menu
@@ -111,15 +139,20 @@ def test_a_long_answer_with_many_related_entries_arrives_whole() -> None:
 
 
 def test_knowledge_that_would_ping_is_shown_as_typed() -> None:
-    """A mention or broadcast in an answer (validation skipped) never notifies."""
+    """A mention or broadcast in an answer or its source (validation
+    skipped) never notifies."""
     text = (
         "Ask <!here> or <!subteam^S0TEAM|@leads> or <@U0BOSS>, see <https://x.y|docs>"
     )
-    message = blocks.answer(Reply("answered", "q", title="T", text=text, entry_id="x"))
-    shown = json.dumps(message.as_kwargs())
-    for live in ("<!here>", "<!subteam", "<@U0BOSS>"):
-        assert live not in shown
-    assert "<https://x.y|docs>" in shown  # links stay links
+    also = Reply("answered", "q", title="U", text="u", entry_id="y", source=text)
+    reply = Reply(
+        "answered", "q", title="T", text=text, entry_id="x", source=text, also=(also,)
+    )
+    for message in (blocks.answer(reply), blocks.answer(reply, shared=True, by="U1")):
+        shown = json.dumps(message.as_kwargs())
+        for live in ("<!here>", "<!subteam", "<@U0BOSS>"):
+            assert live not in shown
+        assert "<https://x.y|docs>" in shown  # links stay links
 
 
 def test_fallback_text_is_the_answer_without_markup(knowledge: Knowledge) -> None:

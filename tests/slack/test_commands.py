@@ -55,6 +55,7 @@ def test_share_posts_the_answer_in_the_channel(slack: RunningApp) -> None:
     assert "in_channel" == public.body["response_type"]
     assert "feedback:skill-cybersecurity" in json.dumps(public.body["blocks"])
     assert f"Shared by <@{USER}>" in json.dumps(public.body["blocks"])
+    assert "Asked with /stpm" in json.dumps(public.body["blocks"])
     assert delete.body["delete_original"] is True
 
 

@@ -11,6 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.slack import blocks
+from bot.slack import experts as experts_module
 from tests.slack.conftest import RunningApp, left_by_a_dead_process
 from tests.support.fake_slack import Call, FakeSlack, dm_of
 from tests.support.harness import USER, block_action, envelope, mention, message
@@ -248,6 +249,24 @@ def test_the_first_expert_reply_reaches_the_asker_s_thread_once(
     _expert_says(experts, post_ts, "and another thing")
     experts.drain()
     assert 1 == len(experts.fake.delivered("chat.postMessage"))
+
+
+def test_a_long_reply_of_many_lines_reaches_the_asker_whole(
+    experts: RunningApp,
+) -> None:
+    """A pasted checklist (hundreds of short lines, each quoted) comes in
+    sections within Slack's 3,000 characters, every line there."""
+    post, _ = _ask(experts, "xyzzy plugh &amp; checklist " * 8)
+    experts.fake.reset()
+    lines = [f"- s{n}" for n in range(370)]  # under the 2,500 a reply keeps
+    assert len("\n".join(lines)) < experts_module.REPLY_CHARS
+    _expert_says(experts, _post_ts(experts, post), "\n".join(lines))
+    [relayed] = experts.fake.wait_delivered("chat.postMessage")
+    texts = [
+        b["text"]["text"] for b in relayed.body["blocks"] if b["type"] == "section"
+    ]
+    assert len(texts) > 1 and all(len(t) <= 3000 for t in texts)
+    assert [f">{line}" for line in lines] == "\n".join(texts).splitlines()[1:]
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,7 @@ def test_the_shortcut_answers_privately_and_shares_in_the_thread(
         public.body["thread_ts"],
     )
     assert f"Shared by <@{USER}>" in json.dumps(public.body["blocks"])
+    assert "Asked with the Ask STPM Bot shortcut" in json.dumps(public.body["blocks"])
     assert removed.body["delete_original"] is True
     assert [] == slack.fake.delivered("chat.postMessage")  # works where the bot isn't
 
