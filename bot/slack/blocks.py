@@ -141,16 +141,22 @@ class ExpertValue:
             return None
 
 
-def _section(text: str) -> SectionBlock:
+def _section(text: str, echoes: bool = False) -> SectionBlock:
     """A mrkdwn section; a mention or HTML in it (knowledge that skipped
-    `validate`) is shown as typed, never notifies anyone."""
-    return SectionBlock(
-        text=MarkdownTextObject(text=shorten(defuse(text), SECTION_CHARS))
-    )
+    `validate`) is shown as typed, never notifies anyone. `echoes`: it
+    shows what someone typed (`verbatim`)."""
+    return SectionBlock(text=verbatim(shorten(defuse(text), SECTION_CHARS), echoes))
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, 2000))])
+def _context(text: str, echoes: bool = False) -> ContextBlock:
+    return ContextBlock(elements=[verbatim(shorten(text, 2000), echoes)])
+
+
+def verbatim(text: str, echoes: bool = True) -> MarkdownTextObject:
+    """mrkdwn; `echoes`: it shows what someone typed, so Slack turns none of
+    it into a link or a channel name (a typed URL stays words); the bot's
+    own `<url|label>` links and mentions still work."""
+    return MarkdownTextObject(text=text, verbatim=True if echoes else None)
 
 
 def _source(source: str) -> str:
@@ -298,7 +304,7 @@ def answer(
     if shared and by:
         notes.insert(0, f"Shared by <@{by}>")
     if notes:
-        blocks.append(_context(" · ".join(notes)))
+        blocks.append(_context(" · ".join(notes), echoes=bool(reply.question)))
     if reply.related:
         blocks.append(_section("*Related*"))
         blocks.append(_entry_buttons(reply.related))
@@ -376,7 +382,7 @@ def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
     intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
     return Message(
         shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
-        (_section(intro), _entry_buttons(reply.suggestions)),
+        (_section(intro, echoes=True), _entry_buttons(reply.suggestions)),
     )
 
 
@@ -400,7 +406,9 @@ def with_ask_expert(text: str, value: ExpertValue) -> Message:
 def no_match(reply: Reply, *, ask_expert: bool = False) -> Message:
     topics = "\n".join(f"• {topic}" for topic in reply.topics)
     blocks: list[Block] = [
-        _section(f"Sorry, I don't have an answer to “{echo(reply.question)}”."),
+        _section(
+            f"Sorry, I don't have an answer to “{echo(reply.question)}”.", echoes=True
+        ),
         _section(f"*I can answer questions about:*\n{topics}"),
     ]
     text = "Sorry, I don't have an answer to that."
@@ -490,7 +498,9 @@ def skills_table(knowledge: Knowledge) -> Message:
 
 def unknown_skill(name: str, options: Sequence[Link]) -> Message:
     text = f"I don't know a skill called “{echo(name, 80)}”."
-    blocks: list[Block] = [_section(text + (" Did you mean:" if options else ""))]
+    blocks: list[Block] = [
+        _section(text + (" Did you mean:" if options else ""), echoes=True)
+    ]
     if options:
         blocks.append(_entry_buttons(options))
     else:
@@ -498,8 +508,8 @@ def unknown_skill(name: str, options: Sequence[Link]) -> Message:
     return Message(f"I don't know a skill called “{echo(name, 80)}”.", tuple(blocks))
 
 
-def notice(text: str) -> Message:
-    return Message(text, (_section(text),))
+def notice(text: str, echoes: bool = False) -> Message:
+    return Message(text, (_section(text, echoes),))
 
 
 def announcement(text: str, user: str) -> Message:

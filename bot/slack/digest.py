@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.answers import gaps as report
-from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button
+from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button, verbatim
 from bot.slack.posting import post_reply
 from bot.slack.teach_modal import TeachValue
 from bot.text.markup import echo, shorten
@@ -61,7 +61,7 @@ def _teach(groups: tuple[report.GapGroup, ...], room: int) -> list[Block]:
         value = TeachValue(group.question).encode()
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=f"“{echo(group.question, 150)}”"),
+                text=verbatim(f"“{echo(group.question, 150)}”"),
                 accessory=button("Teach", f"{TEACH_GAP}:{n}", value),
             )
         )

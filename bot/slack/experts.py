@@ -98,9 +98,9 @@ def expert_post(
     if entry is not None:
         notes.append(f"my answer “{entry.title}” was marked not helpful")
     section = SectionBlock(
-        text=MarkdownTextObject(text=f"*A question for the experts*\n>{question}")
+        text=blocks.verbatim(f"*A question for the experts*\n>{question}")
     )
-    context = ContextBlock(elements=[MarkdownTextObject(text=" · ".join(notes))])
+    context = ContextBlock(elements=[blocks.verbatim(" · ".join(notes))])
     text = f"A question for the experts: “{question}” ({'; '.join(notes)})"
     return blocks.Message(text, (section, context, _actions(question_id, False)))
 
@@ -120,7 +120,7 @@ def relayed(question: ExpertQuestion, reply: str, link: str | None) -> blocks.Me
     # into sections (each within Slack's limit, never inside markup).
     whole = f"*An expert answered your question* “{asked}”\n>{said}"
     parts: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=_quoted(n, piece)))
+        SectionBlock(text=blocks.verbatim(_quoted(n, piece)))
         for n, piece in enumerate(split_mrkdwn(whole, blocks.SECTION_CHARS - 1))
     ]
     if link:
@@ -142,7 +142,9 @@ def _quoted(n: int, piece: str) -> str:
 
 def closed_note(question: ExpertQuestion) -> blocks.Message:
     asked = echo(question.question, 150)
-    return blocks.notice(f"An expert marked your question “{asked}” as answered.")
+    return blocks.notice(
+        f"An expert marked your question “{asked}” as answered.", echoes=True
+    )
 
 
 def tell_asker(

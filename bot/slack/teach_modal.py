@@ -117,8 +117,8 @@ def teach_modal(
     ]
     content: list[Block] = [
         SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*The question*\n>{echo(value.question, QUESTION_CHARS)}"
+            text=blocks.verbatim(
+                f"*The question*\n>{echo(value.question, QUESTION_CHARS)}"
             )
         ),
         InputBlock(

@@ -279,7 +279,8 @@ class Teaching(Listeners):
         )
         note = blocks.notice(
             f"Saved as pending: {what}. It is served once someone runs "
-            "`stpm-bot knowledge apply`."
+            "`stpm-bot knowledge apply`.",
+            echoes=True,
         )
         # Once: looked for in the DM after a reset or a timeout.
         digest = hashlib.sha256(value.question.encode()).hexdigest()[:16]

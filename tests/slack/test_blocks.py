@@ -177,6 +177,37 @@ def test_no_match_offers_topics_and_the_human_contact(knowledge: Knowledge) -> N
     assert "FAQ" not in rendered and "Introduction" not in rendered
 
 
+def _text_objects(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "mrkdwn" else []
+        return found + [t for v in node.values() for t in _text_objects(v)]
+    if isinstance(node, list):
+        return [t for item in node for t in _text_objects(item)]
+    return []
+
+
+def test_a_typed_url_shown_back_is_not_made_a_link(knowledge: Knowledge) -> None:
+    """Every mrkdwn text that shows a question back is `verbatim`, so Slack
+    makes no link of a URL typed in it; the knowledge's own text is not."""
+    typed = "xyzzy https://naked.example/z quux"
+    links = (Link("skill-cloud", "Cloud computing"), Link("skill-ai-ml", "AI"))
+    entry = knowledge.by_id["skill-cloud"]
+    messages = [
+        blocks.no_match(Reply("no_match", typed, topics=topics(knowledge))),
+        blocks.suggestions(Reply("suggested", typed, suggestions=links)),
+        blocks.unknown_skill(typed, links),
+        blocks.answer(entry_reply(knowledge, entry, typed), private=True),
+    ]
+    for message in messages:
+        objects = _text_objects(message.as_kwargs()["blocks"])
+        echoing = [t for t in objects if "naked.example" in t["text"]]
+        assert echoing and all(t.get("verbatim") is True for t in echoing)
+    answer = _text_objects(
+        blocks.answer(entry_reply(knowledge, entry)).as_kwargs()["blocks"]
+    )
+    assert not any(t.get("verbatim") for t in answer)
+
+
 def test_suggestions_are_buttons(knowledge: Knowledge) -> None:
     """Unsure: "did you mean" buttons that show the suggested entries."""
     links = (Link("skill-cloud", "Cloud computing"), Link("skill-ai-ml", "AI"))

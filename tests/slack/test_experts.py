@@ -209,6 +209,7 @@ def test_the_asker_is_mentioned_only_if_they_chose_to_be(experts: RunningApp) ->
     """*Ask an expert* keeps the asker out of the post; *…, mention me* names them."""
     anonymous, _ = _ask(experts, "xyzzy plugh one")
     assert USER not in json.dumps(anonymous.body)
+    assert anonymous.body["blocks"][0]["text"]["verbatim"] is True  # typed, shown so
     assert f"<@{USER}>" not in anonymous.body["text"]
     pending = experts.store.pending_question_of(USER)
     assert pending is not None
@@ -266,6 +267,8 @@ def test_a_long_reply_of_many_lines_reaches_the_asker_whole(
         b["text"]["text"] for b in relayed.body["blocks"] if b["type"] == "section"
     ]
     assert len(texts) > 1 and all(len(t) <= 3000 for t in texts)
+    sections = [b for b in relayed.body["blocks"] if b["type"] == "section"]
+    assert all(b["text"]["verbatim"] is True for b in sections)  # no auto-links
     assert [f">{line}" for line in lines] == "\n".join(texts).splitlines()[1:]
 
 
