@@ -152,6 +152,42 @@ def test_apply_writes_the_changes_and_marks_them_applied(
     assert (0, "Nothing pending.\n") == (again.returncode, again.stdout)
 
 
+def test_phrasings_with_line_separators_are_applied_exactly(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """Characters YAML reads as line breaks (U+0085, U+2028) or refuses (a
+    C1 control) in a taught phrasing: each phrasing lands whole, as taught,
+    and the ones after it too."""
+    taught = ["\u0085nel", "a\u2028line sep", "c1\x9fz", "is cloud hard"]
+    store = _store(tmp_path)
+    for question in taught:
+        store.teach("phrasing", "skill-cloud", question, "U0CURATOR")
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    assert "4 applied, 0 not" in done.stdout
+    questions = load(knowledge_copy).by_id["skill-cloud"].questions
+    assert taught == list(questions[-4:])
+    store.close()
+
+
+def test_a_linked_knowledge_file_is_written_through_its_link(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """role.yaml a link to a file kept elsewhere: the phrasing goes into that
+    file, and the link stays a link."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (knowledge_copy / "role.yaml").rename(shared / "role.yaml")
+    (knowledge_copy / "role.yaml").symlink_to(shared / "role.yaml")
+    store = _store(tmp_path)
+    store.teach("phrasing", "role-overview", "whats the gist of the stpm job", "U0C")
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    assert (knowledge_copy / "role.yaml").is_symlink()
+    assert "whats the gist of the stpm job" in (shared / "role.yaml").read_text("utf-8")
+    store.close()
+
+
 def test_a_change_the_loader_refuses_is_rolled_back(
     tmp_path: Path, knowledge_copy: Path
 ) -> None:

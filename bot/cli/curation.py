@@ -102,7 +102,9 @@ def claimer(directory: Path) -> str:
 def _write(path: Path, text: str) -> None:
     """Replace `path` at once, so a reload never reads half a file and a
     run that stops leaves the old file whole (and a temporary one, which
-    the next run removes)."""
+    the next run removes). A link is written through: its target changes,
+    the link stays."""
+    path = path.resolve() if path.is_symlink() else path
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}{TEMPORARY}"
     )
@@ -169,7 +171,9 @@ def _apply_one(
     except OSError as error:
         return None, f"cannot write {path}: {error.strerror or error}"
     loaded, problems = loading.check(directory)
-    errors = [p for p in problems if not p.warning]
+    errors = [str(p) for p in problems if not p.warning]
+    if not errors and not _reads_back(change, loaded):
+        errors = [f"{path.name} did not read back with “{change.question}” as written"]
     if not errors:
         return loaded, ""
     if before is None:
@@ -177,6 +181,15 @@ def _apply_one(
     else:
         _write(path, before)
     return None, f"{errors[0]} (the file is back as it was)"
+
+
+def _reads_back(change: Change, knowledge: Knowledge) -> bool:
+    """The change's entry has the question exactly as it was taught (and
+    for a new entry its title), nothing merged into a neighbour."""
+    entry = knowledge.by_id.get(change.entry_id)
+    if entry is None or change.question not in entry.questions:
+        return False
+    return change.kind == PHRASING or entry.title == (change.title or "")
 
 
 def _nothing(change: Change) -> None:

@@ -19,9 +19,12 @@ _PLAIN_START = re.compile(r"""^[^\s\-?:,\[\]{}#&*!|>'"%@`]""")
 
 def scalar(text: str, flow: bool = False) -> str:
     """`text` as a one-line YAML scalar: plain when YAML reads it back as the
-    same string, else double-quoted (JSON's quoting is valid YAML)."""
+    same string, else double-quoted (JSON's quoting is valid YAML), with
+    every character that isn't printable escaped: YAML reads U+0085, U+2028
+    and U+2029 as line breaks, and refuses other control characters."""
     plain = (
         not flow
+        and text.isprintable()
         and text == text.strip()
         and "\n" not in text
         and _PLAIN_START.match(text) is not None
@@ -34,7 +37,15 @@ def scalar(text: str, flow: bool = False) -> str:
             plain = yaml.safe_load(text) == text
         except yaml.YAMLError:
             plain = False
-    return text if plain else json.dumps(text, ensure_ascii=False)
+    if plain:
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(c if c.isprintable() else _escaped(c) for c in quoted)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _indent(line: str) -> int:
