@@ -1,12 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.knowledge.draft import ArticleError, draft_yaml, read_article, write_draft
+from bot.knowledge.draft import (
+    MAX_ARTICLE_BYTES,
+    ArticleError,
+    draft_yaml,
+    read_article,
+    write_draft,
+)
+from bot.knowledge.loading import MAX_FILE_BYTES
+from tests.support.cli import cli
+from tests.support.paths import KNOWLEDGE_DIR
 
 
 def test_the_draft_says_what_to_review() -> None:
@@ -74,3 +84,28 @@ def test_the_review_notes_say_how_the_draft_was_linked_and_phrased() -> None:
 
     assert "set to the entry's section and the most similar entries" in notes
     assert "other entries with up to 2 made from their title" in notes
+
+
+def test_an_article_too_big_to_ingest_is_refused_at_once(tmp_path: Path) -> None:
+    """Past `MAX_ARTICLE_BYTES`: one line naming the size and what to do,
+    before anything is read or drafted; the knowledge untouched."""
+    article = tmp_path / "huge.txt"
+    article.write_text("# Section\n\nWords.\n" * 40_000, encoding="utf-8")
+    assert article.stat().st_size > MAX_ARTICLE_BYTES
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    done = cli(tmp_path, "ingest", str(article), knowledge_dir=knowledge)
+    assert 1 == done.returncode
+    [line] = done.stderr.strip().splitlines()
+    assert "huge.txt is 720,000 bytes; an article is ingested up to 500,000" in line
+    assert "split it" in line
+    assert not (knowledge / "huge.yaml").exists()
+
+
+def test_a_draft_too_big_to_load_is_not_written(tmp_path: Path) -> None:
+    """A draft over what a knowledge file may hold would stop every command
+    that loads the knowledge: refused, nothing written."""
+    target = tmp_path / "draft.yaml"
+    with pytest.raises(ArticleError, match="over the 5,000,000 a knowledge file"):
+        write_draft(target, "x" * (MAX_FILE_BYTES + 1))
+    assert not target.exists()

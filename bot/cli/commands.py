@@ -206,6 +206,8 @@ def ingest(settings: Settings, args: Namespace) -> int:
         )
     except FileExistsError:
         return _fail(f"{target} already exists; use --force to overwrite it")
+    except draft.ArticleError as exc:
+        return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {target}: {exc.strerror or exc}")
     print(f"Wrote {len(entries)} draft entries to {target}")

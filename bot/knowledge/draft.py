@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge.loading import MAX_FILE_BYTES
+
 
 class _Flow(list[str]):
     """A list written on one line: `related: [a, b]`."""
@@ -66,9 +68,21 @@ class ArticleError(Exception):
     """The article can't be ingested; the message says why, for a person."""
 
 
+# An article's size past which its draft would be too big to load (a draft
+# is about six times its article) and take minutes to make.
+MAX_ARTICLE_BYTES = 500_000
+
+
 def read_article(path: Path) -> str:
-    """The article's text, or `ArticleError` (missing, binary, not UTF-8, empty)."""
+    """The article's text, or `ArticleError` (missing, a folder, too big,
+    binary, not UTF-8, empty)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES and path.is_file():
+            raise ArticleError(
+                f"{path} is {size:,} bytes; an article is ingested up to "
+                f"{MAX_ARTICLE_BYTES:,}: split it into documents of one subject each"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"cannot read {path}: {exc.strerror or exc}") from exc
@@ -85,7 +99,14 @@ def read_article(path: Path) -> str:
 
 
 def write_draft(path: Path, content: str, force: bool = False) -> None:
-    """Write the draft; `FileExistsError` if `path` exists and not `force`."""
+    """Write the draft; `FileExistsError` if `path` exists and not `force`,
+    `ArticleError` if it would be more than a knowledge file may hold."""
+    size = len(content.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise ArticleError(
+            f"the draft would be {size:,} bytes, over the {MAX_FILE_BYTES:,} a "
+            "knowledge file may hold: split the article into smaller documents"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w" if force else "x", encoding="utf-8") as out:
         out.write(content)

@@ -11,6 +11,7 @@ things, so every answer leads somewhere useful.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -429,8 +430,10 @@ def _weights(nodes: list[_Node]) -> list[dict[str, float]]:
 
 
 def _similarities(nodes: list[_Node]) -> list[dict[int, float]]:
-    """For each node, the cosine of its rarity-weighted words with every
-    other node that shares one."""
+    """For each node, the cosine of its rarity-weighted words with the
+    other nodes that share one: the `MAX_RELATED + 1` closest at or above
+    `MIN_SIMILARITY` (all a node can link to, even past its section head),
+    so a long document keeps a few numbers a node, not one for every pair."""
     weights = _weights(nodes)
     norms = [math.sqrt(sum(w * w for w in ws.values())) or 1.0 for ws in weights]
     postings: dict[str, list[int]] = {}
@@ -444,7 +447,16 @@ def _similarities(nodes: list[_Node]) -> list[dict[int, float]]:
             for j in postings[word]:
                 if j != i:
                     scores[j] += w * weights[j][word]
-        sims.append({j: s / (norms[i] * norms[j]) for j, s in scores.items()})
+        close = [
+            (s / (norms[i] * norms[j]), j)
+            for j, s in scores.items()
+            if s / (norms[i] * norms[j]) >= MIN_SIMILARITY
+        ]
+        # The order `_relate` ranks by: closest, then nearest in the text.
+        kept = heapq.nsmallest(
+            MAX_RELATED + 1, close, key=lambda c: (-c[0], abs(c[1] - i), c[1])
+        )
+        sims.append({j: sim for sim, j in kept})
     return sims
 
 

@@ -220,6 +220,21 @@ def _screen(text: str) -> None:
                 )
 
 
+def compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """YAML the way knowledge is read (screened for aliases, depth and size,
+    dates left as text): its node tree (for lines) and its data, parsed
+    once; `yaml.YAMLError` naming the line when it can't be."""
+    return _compose(text)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[str, int]:
+    """What a YAML error says, in one line, and its line (0: unknown)."""
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else 0
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return str(reason), line
+
+
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     """The file's node tree (for lines) and its data, parsed once."""
     _screen(text)
@@ -258,14 +273,14 @@ def _parse_text(raw: bytes, name: str, parsed: _Parsed) -> _Parsed:
         root, data = _compose(text)
     except UnicodeDecodeError:
         problems.append(Problem(name, "file is not UTF-8 text"))
+        # Its entries can't load: links to them are not problems of their own.
+        parsed.broken = _ids_in(raw.decode("utf-8", "replace"))
         return parsed
     except RecursionError:
         problems.append(Problem(name, "nested too deeply to be knowledge"))
         return parsed
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        reason = getattr(exc, "problem", None) or str(exc)
+        reason, line = yaml_problem(exc)
         problems.append(Problem(name, f"YAML syntax error: {reason}", line=line))
         return parsed
     except ValueError as exc:  # e.g. an integer of 5,000 digits

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.loading import Problem, repeated_keys
+from bot.knowledge.loading import Problem, compose, repeated_keys
 from bot.search.retriever import Retriever
 
 
@@ -48,11 +48,11 @@ def load_set(path: Path) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
     """A labelled question set; `ValueError` if a key is given twice, as YAML
     would silently keep only the last `in_scope:`."""
     text = path.read_text(encoding="utf-8")
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root, data = compose(text)  # as knowledge is read: no aliases
     repeated = [str(p) for p in repeated_keys(root, str(path))]
     if repeated:
         raise ValueError("; ".join(repeated))
-    data: Any = yaml.safe_load(text) or {}
+    data = data or {}
     labelled = [
         (str(item["q"]), tuple(str(x) for x in item["expect"]))
         for item in data.get("in_scope", [])
