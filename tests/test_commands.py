@@ -237,6 +237,34 @@ def test_eval_on_a_file_that_is_not_a_question_set(
     assert "is not a labelled question set" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("content", "said", "status"),
+    [
+        ("a: &a [*a]\n", "set.yaml:1: aliases (*name) are not allowed here", 1),
+        ("in_scope: [\n", "set.yaml:2: ", 1),
+        ("in_scope: []\nout_of_scope: []\n", "set.yaml has no questions", 1),
+        (None, "cannot read", 2),
+    ],
+    ids=["alias", "syntax", "empty", "missing"],
+)
+def test_eval_on_a_broken_set_says_so_in_one_line(
+    core: Core,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | None,
+    said: str,
+    status: int,
+) -> None:
+    """A self-referencing alias (which once spun forever), a syntax error,
+    a set with no questions, a missing file: one line, at once."""
+    labelled = tmp_path / "set.yaml"
+    if content is not None:
+        labelled.write_text(content)
+    assert commands.evaluate(core, parsed("eval", str(labelled))) == status
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert said in line
+
+
 def test_eval_refuses_a_set_with_a_key_given_twice(
     core: Core, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -60,3 +60,17 @@ def test_five_real_problems_are_five_lines(tmp_path: Path) -> None:
         found = [p for p in problems if where in p and message in p]
         assert 1 == len(found), (where, problems)
     assert not any("'technical-skills'" in p or "'key-skills'" in p for p in problems)
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """role.yaml saved in another encoding: one line for it, none for the
+    entries elsewhere that link to its entries."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    role = directory / "role.yaml"
+    role.write_bytes(role.read_bytes() + b"\xff\xfe bad\n")
+    done = cli(tmp_path, "validate", knowledge_dir=directory)
+    assert 1 == done.returncode
+    lines = done.stdout.splitlines()
+    assert "1 error, 0 warnings" == lines[-1], lines
+    assert "role.yaml" in lines[0] and "not UTF-8" in lines[0]

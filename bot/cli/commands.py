@@ -120,15 +120,28 @@ def _report_json(report: Scorecard) -> dict[str, Any]:
 
 
 def evaluate(core: Core, args: Namespace) -> int:
+    expected = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
     try:
         labelled, out_of_scope = load_set(args.file)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return _fail(f"cannot read the question set {args.file}: {exc}")
+    except OSError as exc:
+        print(
+            f"stpm-bot: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 2
+    except UnicodeDecodeError:
+        return _fail(f"{args.file} is not UTF-8 text")
+    except yaml.YAMLError as exc:
+        reason, line = loading.yaml_problem(exc)
+        where = f"{args.file}:{line}" if line else str(args.file)
+        return _fail(f"{where}: {reason}")
     except ValueError as exc:  # a key given twice
         return _fail(str(exc))
     except (KeyError, TypeError, AttributeError) as exc:
-        msg = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
-        return _fail(f"{args.file} is not a labelled question set ({msg}): {exc!r}")
+        return _fail(
+            f"{args.file} is not a labelled question set ({expected}): {exc!r}"
+        )
+    if not labelled and not out_of_scope:
+        return _fail(f"{args.file} has no questions ({expected})")
     report = run_eval(core.library.snapshot().retriever, labelled, out_of_scope)
     if args.json:
         _print_json(_report_json(report))

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from bot.knowledge.loading import Problem, compose, repeated_keys
 from bot.search.retriever import Retriever
