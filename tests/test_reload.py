@@ -71,6 +71,17 @@ def test_an_invalid_change_keeps_the_old_knowledge(
     )
 
 
+def test_a_link_that_loops_is_refused_once_and_served_around(core: Core) -> None:
+    """A link to itself appears in the folder: one refused reload (no crash),
+    the old knowledge served, and no new attempt while nothing changes."""
+    reloader = core.reloader()
+    before = core.library.snapshot().knowledge
+    (core.settings.knowledge_dir / "loop.yaml").symlink_to("loop.yaml")
+    assert not reloader.check()
+    assert before is core.library.snapshot().knowledge
+    assert not reloader.check()
+
+
 def test_no_change_no_reload(core: Core) -> None:
     """Nothing changed on disk: the same knowledge object stays."""
     before = core.library.snapshot().knowledge

@@ -74,3 +74,14 @@ def test_a_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert "1 error, 0 warnings" == lines[-1], lines
     assert "role.yaml" in lines[0] and "not UTF-8" in lines[0]
+
+
+def test_a_link_that_loops_is_one_line(tmp_path: Path) -> None:
+    """loop.yaml a link to itself: one problem naming it, no crash."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    (directory / "loop.yaml").symlink_to("loop.yaml")
+    done = cli(tmp_path, "validate", knowledge_dir=directory)
+    assert (1, "") == (done.returncode, done.stderr)
+    assert "loop.yaml: error: cannot read the file: Too many levels" in done.stdout
+    assert "1 error, 0 warnings" == done.stdout.splitlines()[-1]

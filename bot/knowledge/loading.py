@@ -406,8 +406,18 @@ def _targets(directory: Path) -> tuple[Path, list[tuple[Path, Path]]]:
     """The directory resolved, and each knowledge file with the real file it
     is (a ConfigMap's files are links through `..data` to a timestamped
     folder that is never changed, only replaced)."""
-    real = directory.resolve()
-    return real, [(path, path.resolve()) for path in knowledge_files(real)]
+    real = resolved(directory)
+    return real, [(path, resolved(path)) for path in knowledge_files(real)]
+
+
+def resolved(path: Path) -> Path:
+    """`path` with its links followed; as it is when they loop (reading it
+    then fails with "too many levels of symbolic links", a problem with its
+    file, not a crash)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: a loop, before 3.13
+        return path
 
 
 GONE = "cannot read the file: it is a link to nothing"

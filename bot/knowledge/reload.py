@@ -47,12 +47,19 @@ def fingerprint(directory: Path) -> Fingerprint:
     (the real path changes when a ConfigMap swaps its `..data` link)."""
     try:
         paths = loading.knowledge_files(directory)
-        return tuple(
-            (p.name, str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size)
-            for p in paths
-        )
     except OSError:
         return ()
+    return tuple(_seen(p) for p in paths)
+
+
+def _seen(path: Path) -> tuple[str, str, int, int]:
+    """A file's part of the fingerprint; one that can't be looked at (gone,
+    a link that loops) counts as unchanged while it stays so."""
+    try:
+        status = path.stat()
+    except OSError:
+        return (path.name, "", -1, -1)
+    return (path.name, str(loading.resolved(path)), status.st_mtime_ns, status.st_size)
 
 
 class Reloader:
