@@ -1,3 +1,3 @@
-from bot.cli.main import run
+from bot.cli.launch import run
 
 run()

@@ -10,6 +10,7 @@ import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # `STPM_BOT_DATA_DIR=` (an empty line in .env) means the default,
+        # not the folder the bot happens to start in.
+        env_ignore_empty=True,
+        # "nan" is a float to Python, never a threshold or a number of seconds.
+        allow_inf_nan=False,
     )
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
@@ -262,6 +268,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"not channel ids (like C0123456789): {bad}")
         return value
 
+    @field_validator("slack_api_base_url")
+    @classmethod
+    def _web_api_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (a port that isn't a number raises here)
+        except ValueError as error:
+            raise ValueError(f"not a URL ({error})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected an http(s) URL like https://slack.com/api/")
+        return value if value.endswith("/") else f"{value}/"
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
@@ -335,6 +353,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'stpm-bot.db'}"
+
+    @property
+    def database_setting(self) -> str:
+        """The variable that says where the store is."""
+        return "STPM_BOT_DATABASE_URL" if self.database_url else "STPM_BOT_DATA_DIR"
 
     def missing_slack_settings(self) -> list[str]:
         """Names of the variables still needed to connect to Slack."""

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -301,6 +302,20 @@ def test_invalid_settings_exit_2_naming_the_variable(tmp_path: Path) -> None:
     )
 
 
+def test_a_bad_web_api_url_is_a_setting_mistake_not_a_crash(tmp_path: Path) -> None:
+    """`SLACK_API_BASE_URL=notaurl` for a job that posts: exit 2, one line
+    naming the variable, nothing tried."""
+    done = cli(
+        tmp_path,
+        "post-tips",
+        SLACK_BOT_TOKEN="xoxb-1-2-abc",
+        SLACK_API_BASE_URL="notaurl",
+    )
+    assert 2 == done.returncode
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("stpm-bot: invalid setting SLACK_API_BASE_URL='notaurl'")
+
+
 def test_run_without_slack_and_without_a_terminal_says_what_to_set(
     tmp_path: Path,
 ) -> None:
@@ -432,3 +447,26 @@ def test_a_reader_that_goes_away_is_not_success(tmp_path: Path) -> None:
         status = bot.wait(timeout=60)
     assert 141 == status
     assert b"Traceback" not in log.read_bytes()
+
+
+@pytest.mark.parametrize("after", [0.2, 0.35])
+def test_ctrl_c_while_the_bot_is_still_loading_is_quiet(
+    tmp_path: Path, after: float
+) -> None:
+    """Ctrl-C in the first half second (the imports): exit 130, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STPM_BOT_")}
+    env |= {"PYTHONPATH": str(ROOT), "STPM_BOT_DATA_DIR": str(tmp_path / "data")}
+    started = subprocess.Popen(
+        [sys.executable, "-m", "bot", "tip"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    threading.Event().wait(after)
+    started.send_signal(signal.SIGINT)
+    out, err = started.communicate(timeout=30)
+    if out:  # the machine loaded it all before the signal: nothing to see
+        pytest.skip(f"the tip was out within {after} s")
+    assert b"Traceback" not in err, err.decode()
+    assert 130 == started.returncode

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings, parse_hhmm
+from bot.settings import DEFAULT_KNOWLEDGE_DIR, Settings, parse_hhmm
 from tests.support.paths import ROOT
 
 
@@ -134,3 +135,43 @@ def test_the_store_is_created_in_the_default_data_dir_not_the_folder(
     assert 0 == done.returncode, done.stderr
     assert (tmp_path / "state" / "stpm-bot" / "stpm-bot.db").is_file()
     assert [] == list((tmp_path / "work").iterdir())
+
+
+def test_an_empty_setting_means_its_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`STPM_BOT_DATA_DIR=` (an empty line in .env) is the default folder,
+    not the one the bot starts in; the same for every setting."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STPM_BOT_DATA_DIR", "")
+    monkeypatch.setenv("STPM_BOT_KNOWLEDGE_DIR", "")
+    found = settings()
+    assert tmp_path / "state" / "stpm-bot" == found.data_dir
+    assert DEFAULT_KNOWLEDGE_DIR == found.knowledge_dir
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_setting_is_a_finite_number(value: str) -> None:
+    with pytest.raises(ValidationError, match="finite number"):
+        Settings(_env_file=None, reload_interval=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("notaurl", "expected an http(s) URL"),
+        ("ftp://127.0.0.1/", "expected an http(s) URL"),
+        ("http://[::1", "not a URL"),
+        ("http://127.0.0.1:99999/api/", "not a URL"),
+    ],
+)
+def test_the_web_api_url_is_an_http_url(value: str, said: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        Settings(_env_file=None, SLACK_API_BASE_URL=value)
+
+
+def test_the_web_api_url_ends_with_a_slash() -> None:
+    """The Web API methods are appended to it: `…/api` is `…/api/`."""
+    given = Settings(_env_file=None, SLACK_API_BASE_URL="http://127.0.0.1:9/api")
+    assert "http://127.0.0.1:9/api/" == given.slack_api_base_url

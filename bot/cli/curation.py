@@ -56,11 +56,13 @@ def _store(settings: Settings) -> Store | None:
     store = Store.from_settings(settings)
     try:
         store.create_schema()
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:
         url = make_url(settings.resolved_database_url)
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
         print(
             f"stpm-bot: cannot open the store "
-            f"{url.render_as_string(hide_password=True)}: {type(error).__name__}",
+            f"{url.render_as_string(hide_password=True)} ({reason}); "
+            f"check {settings.database_setting}",
             file=sys.stderr,
         )
         return None

@@ -52,7 +52,7 @@ def _store(core: Core) -> Store:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
         raise Unreachable(
             f"cannot reach the database {shown(core.settings.resolved_database_url)}"
-            f" ({reason}); check STPM_BOT_DATABASE_URL"
+            f" ({reason}); check {core.settings.database_setting}"
         ) from None
     return core.store
 
