@@ -93,4 +93,12 @@ def test_a_number_opens_a_suggestion(core: Core) -> None:
     chat = Chat(core.answerer, core.library, NOON, ["skill-cloud", "skill-networking"])
 
     assert (chat.respond("2") or "").startswith("Networking and infrastructure\n")
-    assert (chat.respond("3") or "").startswith("There is no suggestion 3")
+    assert "There is no suggestion 3: pick 1 to 2." == chat.respond("3")
+    chat.respond("how important is cloud computing for an stpm")  # an answer
+    assert "a number picks from a “did you mean” list" in (chat.respond("5") or "")
+
+
+def test_tip_with_a_date_says_where_dates_go(core: Core) -> None:
+    """`/tip 2025-13-01` is not today's tip in disguise: it says how."""
+    said = reply_to(core)("/tip 2025-13-01") or ""
+    assert "stpm-bot tip --date" in said

@@ -184,6 +184,16 @@ def test_ingest_replacing_its_own_draft_keeps_the_same_ids(
     assert first == second
 
 
+def test_ingest_of_a_file_that_is_not_there_is_a_usage_mistake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped path: exit 2, one line naming it, nothing written."""
+    settings = settings_for(tmp_path / "k")
+    assert 2 == commands.ingest(settings, ingest_args(tmp_path / "nope.txt"))
+    assert f"there is no file {tmp_path / 'nope.txt'}" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()
+
+
 def test_ingest_refuses_to_overwrite_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -83,6 +83,10 @@ class Chat:
         if name == "skill":
             return self.skill(arg) if arg else render_skills(self.knowledge.skills)
         if name == "tip":
+            if arg:
+                return (
+                    "/tip shows today's tip; for another day: stpm-bot tip --date DATE"
+                )
             return self.tip()
         if name == "show":
             return self.show(arg)
@@ -111,7 +115,12 @@ class Chat:
     def choose(self, number: int) -> str:
         if 0 < number <= len(self.choices):
             return self.show(self.choices[number - 1])
-        return f"There is no suggestion {number} to open; ask a question first."
+        if self.choices:
+            return f"There is no suggestion {number}: pick 1 to {len(self.choices)}."
+        return (
+            f"There is no suggestion {number} to open: a number picks from a "
+            "“did you mean” list."
+        )
 
     def show(self, entry_id: str) -> str:
         entry = self.knowledge.by_id.get(entry_id.strip().lstrip("/"))

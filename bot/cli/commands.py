@@ -201,6 +201,9 @@ def _same_file(a: str, b: Path) -> bool:
 
 def ingest(settings: Settings, args: Namespace) -> int:
     article: Path = args.article
+    if not article.exists():
+        print(f"stpm-bot: there is no file {article}", file=sys.stderr)
+        return 2
     try:
         text = draft.read_article(article)
     except draft.ArticleError as exc:
