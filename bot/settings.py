@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,9 +86,6 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
-        # `STPM_BOT_DATA_DIR=` (an empty line in .env) means the default,
-        # not the folder the bot happens to start in.
-        env_ignore_empty=True,
         # "nan" is a float to Python, never a threshold or a number of seconds.
         allow_inf_nan=False,
     )
@@ -268,9 +266,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"not channel ids (like C0123456789): {bad}")
         return value
 
+    @field_validator(
+        "knowledge_dir", "data_dir", "model_dir", "embedding_cache_dir", mode="before"
+    )
+    @classmethod
+    def _empty_path_is_the_default(cls, value: object) -> object:
+        # `STPM_BOT_DATA_DIR=` (an empty line in .env) is the default folder,
+        # not the one the bot happens to start in. (Other empty values keep
+        # their meaning: `SLACK_APP_TOKEN=` is no app token.)
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault()
+        return value
+
     @field_validator("slack_api_base_url")
     @classmethod
     def _web_api_url(cls, value: str) -> str:
+        value = value.strip()
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018 (a port that isn't a number raises here)
@@ -278,6 +289,8 @@ class Settings(BaseSettings):
             raise ValueError(f"not a URL ({error})") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected an http(s) URL like https://slack.com/api/")
+        if parts.query or parts.fragment:
+            raise ValueError("the Web API's methods are added to it: no ?query or #")
         return value if value.endswith("/") else f"{value}/"
 
     @field_validator("log_level", mode="before")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.cli import curation
+from bot.knowledge import edits
 from bot.knowledge.edits import add_phrasing, append_entry, entry_block, scalar
 from bot.knowledge.loading import load
 from bot.settings import Settings
@@ -170,6 +171,47 @@ def test_phrasings_with_line_separators_are_applied_exactly(
     store.close()
 
 
+def test_a_new_entry_whose_answer_has_control_characters_is_applied(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """An answer pasted with a bell, a C1 control or U+2028 (which a literal
+    block can't hold): applied, and it reads back as taught."""
+    answer = "Ring\x07 the bell.\u2028Then\x9f wait."
+    store = _store(tmp_path)
+    store.teach(
+        "entry", "bells", "how do bells work", "U0C", title="Bells", answer=answer
+    )
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert 0 == done.returncode, done.stderr
+    assert answer == load(knowledge_copy).by_id["bells"].answer.strip()
+    store.close()
+
+
+def test_a_change_that_does_not_read_back_as_taught_is_undone(
+    tmp_path: Path,
+    knowledge_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The safety net under the editor: were a phrasing written so that YAML
+    reads it otherwise (here the editor without its escaping, and a U+0085
+    that YAML takes for a line break), the file goes back as it was and the
+    change stays pending, though the knowledge still loads."""
+    monkeypatch.setattr(edits, "scalar", lambda text, flow=False: f'"{text}"')
+    before = _cloud_file(knowledge_copy).read_text(encoding="utf-8")
+    store = _store(tmp_path)
+    store.teach("phrasing", "skill-cloud", "\u0085nel and more", "U0CURATOR")
+    settings = Settings(
+        _env_file=None, knowledge_dir=knowledge_copy, data_dir=tmp_path / "data"
+    )
+    assert 1 == curation.apply(settings, argparse.Namespace())
+    said = capsys.readouterr().err
+    assert "did not read back with “\\x85nel and more” as written" in said
+    assert before == _cloud_file(knowledge_copy).read_text(encoding="utf-8")
+    assert 1 == len(store.changes())
+    store.close()
+
+
 def test_a_linked_knowledge_file_is_written_through_its_link(
     tmp_path: Path, knowledge_copy: Path
 ) -> None:
@@ -186,6 +228,37 @@ def test_a_linked_knowledge_file_is_written_through_its_link(
     assert (knowledge_copy / "role.yaml").is_symlink()
     assert "whats the gist of the stpm job" in (shared / "role.yaml").read_text("utf-8")
     store.close()
+
+
+def test_a_half_written_file_beside_a_link_s_target_is_removed(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """A run killed while writing through a link leaves its temporary file
+    beside the target, outside the folder: the next run removes it too."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (knowledge_copy / "role.yaml").rename(shared / "role.yaml")
+    (knowledge_copy / "role.yaml").symlink_to(shared / "role.yaml")
+    half = shared / f".role.yaml{curation.TEMPORARY}k3j2x9"
+    half.write_text("entries: [", encoding="utf-8")
+    _store(tmp_path).close()
+    done = cli(tmp_path, "knowledge", "apply", knowledge_dir=knowledge_copy)
+    assert f"Removed {half.name}, left half-written" in done.stdout
+    assert not half.exists()
+
+
+def test_a_store_that_cannot_be_opened_names_the_setting(tmp_path: Path) -> None:
+    """STPM_BOT_DATA_DIR pointing at a file: one line, the setting to check."""
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    done = cli(
+        tmp_path,
+        "knowledge",
+        "pending",
+        STPM_BOT_DATA_DIR=str(tmp_path / "not-a-folder"),
+    )
+    assert 1 == done.returncode
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("stpm-bot:")]
+    assert "cannot open the store" in line and "check STPM_BOT_DATA_DIR" in line
 
 
 def test_a_change_the_loader_refuses_is_rolled_back(

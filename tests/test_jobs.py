@@ -159,6 +159,9 @@ def test_report_post_sends_the_digest_without_pings(
     shown = json.dumps(post.body)
     assert "Knowledge gaps since" in shown
     assert "<!here>" not in shown and "<!channel>" not in shown
+    sections = [b for b in post.body["blocks"] if b["type"] == "section"]
+    quoting = [b for b in sections if "wifi" in b["text"]["text"]]
+    assert quoting and all(b["text"]["verbatim"] for b in quoting)  # no auto-links
 
 
 @pytest.mark.parametrize(

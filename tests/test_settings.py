@@ -141,7 +141,7 @@ def test_an_empty_setting_means_its_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`STPM_BOT_DATA_DIR=` (an empty line in .env) is the default folder,
-    not the one the bot starts in; the same for every setting."""
+    not the one the bot starts in; the same for the other folders."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("STPM_BOT_DATA_DIR", "")
@@ -151,8 +151,22 @@ def test_an_empty_setting_means_its_default(
     assert DEFAULT_KNOWLEDGE_DIR == found.knowledge_dir
 
 
+def test_an_empty_variable_still_overrides_the_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`SLACK_APP_TOKEN=` in the environment is no app token (HTTP mode),
+    whatever a `.env` in the folder says."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("SLACK_APP_TOKEN=xapp-1-from-the-file\n", encoding="utf-8")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "")
+    assert not Settings(_env_file=env_file).slack_app_token
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    assert Settings(_env_file=env_file).slack_app_token
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_a_number_setting_is_a_finite_number(value: str) -> None:
+    """Python reads "nan" as a float; no threshold or interval is one."""
     with pytest.raises(ValidationError, match="finite number"):
         Settings(_env_file=None, reload_interval=value)
 
@@ -164,14 +178,16 @@ def test_a_number_setting_is_a_finite_number(value: str) -> None:
         ("ftp://127.0.0.1/", "expected an http(s) URL"),
         ("http://[::1", "not a URL"),
         ("http://127.0.0.1:99999/api/", "not a URL"),
+        ("http://127.0.0.1:9/api/?x=1", "no ?query"),
     ],
 )
 def test_the_web_api_url_is_an_http_url(value: str, said: str) -> None:
+    """Anything but an http(s) URL with a host is an invalid setting."""
     with pytest.raises(ValidationError, match=re.escape(said)):
         Settings(_env_file=None, SLACK_API_BASE_URL=value)
 
 
 def test_the_web_api_url_ends_with_a_slash() -> None:
     """The Web API methods are appended to it: `…/api` is `…/api/`."""
-    given = Settings(_env_file=None, SLACK_API_BASE_URL="http://127.0.0.1:9/api")
+    given = Settings(_env_file=None, SLACK_API_BASE_URL=" http://127.0.0.1:9/api")
     assert "http://127.0.0.1:9/api/" == given.slack_api_base_url

@@ -58,7 +58,8 @@ def _store(settings: Settings) -> Store | None:
         store.create_schema()
     except (SQLAlchemyError, OSError) as error:
         url = make_url(settings.resolved_database_url)
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+        said = str(getattr(error, "orig", None) or error).splitlines()
+        reason = (said or [type(error).__name__])[0][:200]
         print(
             f"stpm-bot: cannot open the store "
             f"{url.render_as_string(hide_password=True)} ({reason}); "
@@ -124,8 +125,14 @@ def _write(path: Path, text: str) -> None:
 
 
 def _remove_leftovers(directory: Path) -> None:
-    """Temporary files a run that stopped while writing left behind."""
-    for left in sorted(directory.rglob(f".*{TEMPORARY}*")):
+    """Temporary files a run that stopped while writing left behind: in the
+    folder, and beside the file a linked knowledge file is."""
+    found = set(directory.rglob(f".*{TEMPORARY}*"))
+    for path in loading.knowledge_files(directory):
+        if path.is_symlink():
+            target = loading.resolved(path)
+            found.update(target.parent.glob(f".{target.name}{TEMPORARY}*"))
+    for left in sorted(found):
         if left.is_file():
             left.unlink()
             print(f"Removed {left.name}, left half-written by a run that stopped.")
@@ -175,7 +182,8 @@ def _apply_one(
     loaded, problems = loading.check(directory)
     errors = [str(p) for p in problems if not p.warning]
     if not errors and not _reads_back(change, loaded):
-        errors = [f"{path.name} did not read back with “{change.question}” as written"]
+        asked = printable(change.question)
+        errors = [f"{path.name} did not read back with “{asked}” as written"]
     if not errors:
         return loaded, ""
     if before is None:

@@ -49,7 +49,8 @@ def _store(core: Core) -> Store:
     try:
         core.store.create_schema()
     except (SQLAlchemyError, OSError) as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+        said = str(getattr(error, "orig", None) or error).splitlines()
+        reason = (said or [type(error).__name__])[0][:200]
         raise Unreachable(
             f"cannot reach the database {shown(core.settings.resolved_database_url)}"
             f" ({reason}); check {core.settings.database_setting}"

@@ -15,9 +15,13 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def run() -> NoReturn:
     """Load the program with Ctrl-C ending it quietly, then run it with
-    Ctrl-C as Python delivers it (`main.safely` turns it into 130)."""
-    previous = signal.signal(signal.SIGINT, _stop)
+    Ctrl-C as Python delivers it (`main.safely` turns it into 130). Ctrl-C
+    ignored (a background job) or handled by whoever started us stays so."""
+    ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, _stop)
     from bot.cli.main import run as program  # after the handler is in place
 
-    signal.signal(signal.SIGINT, previous)
+    if ours:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     program()

@@ -141,15 +141,22 @@ def _after_items(
 
 
 def entry_block(entry_id: str, title: str, answer: str, question: str) -> str:
-    """A new entry as a list item under `entries:` (two-space indent)."""
-    body = "\n".join(
-        "      " + line.rstrip() if line.strip() else ""
-        for line in answer.strip().splitlines()
-    )
+    """A new entry as a list item under `entries:` (two-space indent). The
+    answer is a literal block, or a quoted scalar when it holds a character
+    a block can't (one YAML reads as a line break, or refuses)."""
+    text = answer.strip()
+    if all(c.isprintable() or c in "\n\t" for c in text):
+        body = "\n".join(
+            "      " + line.rstrip() if line.strip() else ""
+            for line in text.split("\n")
+        )
+        written = f"|\n{body}"
+    else:
+        written = scalar(text, flow=True)
     return (
         f"  - id: {entry_id}\n"
         f"    title: {scalar(title)}\n"
-        f"    answer: |\n{body}\n"
+        f"    answer: {written}\n"
         f"    questions:\n"
         f"      - {scalar(question)}\n"
     )

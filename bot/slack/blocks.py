@@ -135,8 +135,9 @@ class ExpertValue:
     def decode(cls, value: str) -> ExpertValue | None:
         try:
             data = json.loads(value)
-            fields = (str(data.get(k) or "") for k in ("c", "t", "e"))
-            return cls(str(data["q"]), *fields)
+            channel, ts, entry = (str(data.get(k) or "")[:ID_CHARS] for k in "cte")
+            question = str(data["q"])[:EXPERT_QUESTION_CHARS]
+            return cls(question, channel, ts, entry)
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
@@ -255,7 +256,7 @@ class NativeVote:
             return None
         if vote not in (1, -1):
             return None
-        return cls(vote, VoteValue(entry, question))
+        return cls(vote, VoteValue(entry[:ID_CHARS], question[:QUESTION_KEY_CHARS]))
 
 
 def feedback_buttons_block(entry_id: str, question: str) -> ContextActionsBlock:
@@ -297,14 +298,17 @@ def answer(
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
     budget = [ANSWER_CHARS]
     blocks += _text_sections(f"*{reply.title}*\n{reply.text}", budget)
-    notes = [_source(reply.source)] if reply.source else []
+    # Who shared it and what was asked (shown as typed: verbatim), then the
+    # knowledge's own source line (not verbatim: its links work as written).
+    told = [f"Shared by <@{by}>"] if shared and by else []
     if reply.question and (private or shared):
         asked = "You asked" if private else f"Asked with {asked_with}"
-        notes.insert(0, f"{asked}: “{echo(reply.question)}”")
-    if shared and by:
-        notes.insert(0, f"Shared by <@{by}>")
+        told.append(f"{asked}: “{echo(reply.question)}”")
+    notes = [verbatim(shorten(" · ".join(told), 2000))] if told else []
+    if reply.source:
+        notes.append(MarkdownTextObject(text=shorten(_source(reply.source), 2000)))
     if notes:
-        blocks.append(_context(" · ".join(notes), echoes=bool(reply.question)))
+        blocks.append(ContextBlock(elements=notes))
     if reply.related:
         blocks.append(_section("*Related*"))
         blocks.append(_entry_buttons(reply.related))

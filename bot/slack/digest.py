@@ -38,7 +38,7 @@ def _sections(lines: list[str]) -> list[Block]:
         else:
             chunks.append(line)
     return [
-        SectionBlock(text=MarkdownTextObject(text=chunk))
+        SectionBlock(text=verbatim(chunk))  # the lines quote what people typed
         for chunk in chunks[:MAX_SECTIONS]
     ]
 

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -380,12 +380,20 @@ class Experts(Listeners):
                 client, question, message, f"expert-reply:{question.id}", resumed
             )
         except Exception as error:
-            # Surely not relayed (refused, or not sent at all): the next
-            # reply, then. A post that may have gone through keeps the claim.
-            if not isinstance(error, UnknownIfPosted) and not unclear(error):
+            # Surely not relayed (refused, never sent, or the message could
+            # not even be built): the next reply, then. Anything else may
+            # have posted it (a reset, a timeout, an answer cut short) and
+            # keeps the claim.
+            if _surely_not_posted(error):
                 store.release_reply(question.id)
             raise
         structlog.get_logger().info("experts.relayed", question=question.id, to=told)
+
+
+def _surely_not_posted(error: Exception) -> bool:
+    if isinstance(error, SlackObjectFormationError | ValueError):
+        return True  # raised building the request, before anything was sent
+    return isinstance(error, SlackApiError | OSError) and not unclear(error)
 
 
 def register(app: App, deps: Deps) -> None:

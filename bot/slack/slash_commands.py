@@ -42,7 +42,8 @@ class Commands(Listeners):
             if outcome.public:  # the channel sees who changed its tips
                 note = blocks.announcement(outcome.public, command.get("user_id", ""))
                 respond(response_type="in_channel", **note.as_kwargs())
-            message = blocks.notice(outcome.private)
+            # It may show back what was typed (a time that isn't one).
+            message = blocks.notice(outcome.private, echoes=True)
         elif is_greeting(question):
             message = blocks.intro()
         else:

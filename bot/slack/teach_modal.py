@@ -57,7 +57,8 @@ class TeachValue:
     def decode(cls, value: str) -> TeachValue | None:
         try:
             data = json.loads(value)
-            return cls(unescape(str(data["q"])), int(data.get("x") or 0))
+            question = unescape(str(data["q"]))[:QUESTION_CHARS]
+            return cls(question, int(data.get("x") or 0))
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 

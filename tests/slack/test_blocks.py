@@ -202,10 +202,10 @@ def test_a_typed_url_shown_back_is_not_made_a_link(knowledge: Knowledge) -> None
         objects = _text_objects(message.as_kwargs()["blocks"])
         echoing = [t for t in objects if "naked.example" in t["text"]]
         assert echoing and all(t.get("verbatim") is True for t in echoing)
-    answer = _text_objects(
-        blocks.answer(entry_reply(knowledge, entry)).as_kwargs()["blocks"]
-    )
-    assert not any(t.get("verbatim") for t in answer)
+    for reply in (entry_reply(knowledge, entry), entry_reply(knowledge, entry, typed)):
+        objects = _text_objects(blocks.answer(reply).as_kwargs()["blocks"])
+        assert any("Source:" in t["text"] for t in objects)
+        assert not any(t.get("verbatim") for t in objects)  # nothing echoed
 
 
 def test_suggestions_are_buttons(knowledge: Knowledge) -> None:
@@ -281,6 +281,30 @@ def test_vote_values_round_trip_and_reject_garbage() -> None:
     assert len(value.encode()) <= 2000
     assert blocks.VoteValue.decode("not json") is None
     assert blocks.VoteValue.decode("[1]") is None
+
+
+def test_a_forged_value_is_read_no_longer_than_the_bot_writes_it() -> None:
+    """Every button value the bot decodes keeps at most what its encoder
+    would have put there, however long a forged one is."""
+    from bot.slack.teach_modal import QUESTION_CHARS, TeachValue
+
+    huge, long_id = "y" * 200_000, "e" * 5_000
+    vote = blocks.VoteValue.decode(json.dumps({"e": long_id, "q": huge}))
+    native = blocks.NativeVote.decode(json.dumps({"v": -1, "e": long_id, "q": huge}))
+    expert = blocks.ExpertValue.decode(
+        json.dumps({"q": huge, "c": long_id, "e": long_id})
+    )
+    teach = TeachValue.decode(json.dumps({"q": huge}))
+    assert vote is not None and native is not None
+    assert expert is not None and teach is not None
+    for value in (vote, native.value):
+        assert (blocks.ID_CHARS, blocks.QUESTION_KEY_CHARS) == (
+            len(value.entry_id),
+            len(value.question),
+        )
+    assert blocks.EXPERT_QUESTION_CHARS == len(expert.question)
+    assert blocks.ID_CHARS == len(expert.channel) == len(expert.entry_id)
+    assert QUESTION_CHARS == len(teach.question)
 
 
 def test_native_feedback_buttons_have_slack_s_documented_shape() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -205,6 +206,14 @@ def _expert_says(slack: RunningApp, thread_ts: str, text: str, **extra: Any) -> 
     assert 200 == slack.send.event(envelope(event)).status
 
 
+def _until_handled(slack: RunningApp, timeout: float = 10.0) -> None:
+    """Wait until the outbox holds no request: every one was worked on."""
+    deadline = time.monotonic() + timeout
+    while slack.store.backlog()[0]:
+        assert time.monotonic() < deadline, "requests still in the outbox"
+        time.sleep(0.02)
+
+
 def test_the_asker_is_mentioned_only_if_they_chose_to_be(experts: RunningApp) -> None:
     """*Ask an expert* keeps the asker out of the post; *…, mention me* names them."""
     anonymous, _ = _ask(experts, "xyzzy plugh one")
@@ -274,20 +283,23 @@ def test_a_long_reply_of_many_lines_reaches_the_asker_whole(
 
 @pytest.mark.parametrize(
     "failure",
-    [{"reset": True}, {"status": 500, "error": "internal_error"}],
-    ids=["reset", "500"],
+    [{"reset": True}, {"status": 500, "error": "internal_error"}, {"cut": True}],
+    ids=["reset", "500", "answer-cut-short"],
 )
 def test_a_relay_slack_posted_but_answered_with_a_failure_is_posted_once(
     experts: RunningApp, failure: dict[str, Any]
 ) -> None:
     """Slack posts the relay in the asker's thread and then drops the
-    connection (or answers 500): the bot looks, finds it, posts no second."""
+    connection, answers 500, or its answer stops half-way: no second post,
+    and the next expert reply is not relayed either (the claim is kept)."""
     post, question_ts = _ask(experts, "xyzzy plugh lost answer")
     post_ts = _post_ts(experts, post)
     experts.fake.reset()
     experts.fake.fail_next("chat.postMessage", after_delivery=True, **failure)
     _expert_says(experts, post_ts, "Ask the release team")
-    experts.fake.wait_delivered("conversations.replies")
+    experts.fake.wait_delivered("chat.postMessage")
+    _until_handled(experts)
+    _expert_says(experts, post_ts, "or the on-call lead")
     experts.drain()
     [relayed] = experts.fake.delivered("chat.postMessage")
     assert ("C0CHAN01", question_ts) == (

@@ -93,6 +93,7 @@ class _Failure:
     delay: float = 0.0
     reset: bool = False  # close the connection with a TCP reset, no answer
     after_delivery: bool = False  # Slack did the work; only the answer fails
+    cut: bool = False  # the answer's headers, then half its body, then close
 
 
 @dataclass
@@ -185,13 +186,17 @@ class FakeSlack:
         delay: float = 0.0,
         reset: bool = False,
         after_delivery: bool = False,
+        cut: bool = False,
     ) -> None:
         """Answer the next `method` call with a failure instead of success,
         after `delay` seconds (longer than the client waits: a timeout), or
         `reset` the connection instead of answering. `after_delivery`: the
-        call takes effect (a message is posted) and only its answer fails."""
+        call takes effect (a message is posted) and only its answer fails.
+        `cut`: the answer stops half-way (the client reads a short body)."""
         with self._changed:
-            failure = _Failure(status, error, retry_after, delay, reset, after_delivery)
+            failure = _Failure(
+                status, error, retry_after, delay, reset, after_delivery, cut
+            )
             self._failures.setdefault(method, []).append(failure)
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
@@ -289,6 +294,10 @@ class FakeSlack:
                 request.send_header(name, value)
             request.send_header("content-length", str(len(data)))
             request.end_headers()
+            if failure is not None and failure.cut:
+                request.wfile.write(data[: len(data) // 2])
+                request.close_connection = True
+                return
             request.wfile.write(data)
 
     def _now_ts(self) -> str:
