@@ -17,6 +17,7 @@ from bot.search.retriever import HYBRID, Retriever, RetrieverConfig
 from bot.search.semantic import EmbeddingCache, SemanticIndex, load_embedder
 from bot.settings import DEFAULT_MODEL_DIR
 from bot.text.normalize import fold, normalize
+from tests.support.cli import cli
 from tests.support.paths import FIXTURES, KNOWLEDGE_DIR
 
 ARTICLE = FIXTURES / "stpm_article.txt"
@@ -358,3 +359,24 @@ def test_no_title_is_ever_empty() -> None:
         "- " * 60,
     ):
         assert shorten(text).strip()
+
+
+def test_a_heading_with_nothing_under_it_is_no_entry() -> None:
+    """A document's title heading over its sections, and an empty section:
+    no entry whose answer would only repeat its title."""
+    text = "# Team handbook\n\n## Parking\n\nPark on level 2.\n\n## Lunch\n"
+    drafted = ingest(text, "handbook.txt")
+    assert ["Parking"] == [e["title"] for e in drafted]
+    assert "Park on level 2." in drafted[0]["answer"]
+
+
+def test_an_article_of_headings_only_is_refused(tmp_path: Path) -> None:
+    """Nothing under any heading: one line saying so, no draft written."""
+    article = tmp_path / "heads.txt"
+    article.write_text("# Only\n\n## Headings\n\n## Here\n", encoding="utf-8")
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    done = cli(tmp_path, "ingest", str(article), knowledge_dir=knowledge)
+    assert 1 == done.returncode
+    assert "has no text under its headings: nothing to ingest" in done.stderr
+    assert not (knowledge / "heads.yaml").exists()

@@ -216,6 +216,8 @@ def ingest(settings: Settings, args: Namespace) -> int:
     current, _ = loading.check(settings.knowledge_dir, today)
     others = Knowledge.of(e for e in current.entries if not _same_file(e.file, target))
     entries = draft_entries(text, article.name, others)
+    if not entries:
+        return _fail(f"{article} has no text under its headings: nothing to ingest")
     try:
         draft.write_draft(
             target, draft.draft_yaml(entries, article.name, today), args.force

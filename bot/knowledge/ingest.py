@@ -482,6 +482,8 @@ def ingest(
     known = existing or Knowledge.of([])
     groups: list[tuple[_Node, list[_Node]]] = []
     for section in parse(text):
+        if not section.blocks:
+            continue  # a heading with nothing under it answers nothing
         title, answer = shorten(section.title), _section_answer(section)
         faqs = any(isinstance(block, Faq) for block in section.blocks)
         head = _Node(title, answer, section.title, topical=not faqs)
