@@ -38,7 +38,7 @@ from bot.slack import (
     teaching,
     tip_poster,
 )
-from bot.slack.client import web_client
+from bot.slack.client import ours, web_client
 from bot.slack.deps import Deps
 from bot.slack.http import HttpServer
 from bot.slack.listeners import AckFirst
@@ -134,6 +134,9 @@ def build_app(
     def _respond_by_policy(context: BoltContext, next: Callable[[], None]) -> None:
         # A request resumed from the outbox comes with the outbox resuming it.
         context.setdefault(OUTBOX, outbox)
+        # Bolt's client for this request, with an answer cut short raised as
+        # the failure after sending it is (`bot.slack.client.Client`).
+        context["client"] = ours(context.client)
         # Every listener's `respond`: retried, counted, loud on failure.
         if context.response_url:
             context["respond"] = PolicyRespond(

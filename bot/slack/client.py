@@ -12,6 +12,7 @@ that sees every request of every client. It never asks for a retry.
 
 from __future__ import annotations
 
+import http.client
 import socket
 from typing import Any
 from urllib.error import URLError
@@ -142,12 +143,54 @@ def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHa
     ]
 
 
+class AnswerCutShort(ConnectionError):
+    """Slack's answer stopped before its end (a short body, a garbled status
+    line): the request reached Slack, which may have acted on it."""
+
+
+class Client(WebClient):
+    """The Web API client whose every transport failure is an `OSError`:
+    urllib's `http.client.HTTPException` for an answer cut short (which
+    slack_sdk passes on as it is) becomes `AnswerCutShort`, so every caller
+    that handles a reset handles it too, as a failure after sending."""
+
+    def _perform_urllib_http_request(
+        self, *, url: str, args: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        try:
+            return super()._perform_urllib_http_request(url=url, args=args)
+        except http.client.HTTPException as error:
+            if isinstance(error, OSError):  # RemoteDisconnected is a reset too
+                raise
+            raise AnswerCutShort(
+                f"Slack's answer was cut short ({type(error).__name__})"
+            ) from error
+
+
+def ours(client: WebClient) -> Client:
+    """`client` (the one Bolt makes for each request) as a `Client`: the
+    same token, team, URL, timeout and retry handlers."""
+    if isinstance(client, Client):
+        return client
+    return Client(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 def web_client(
     settings: Settings, metrics: Metrics | None = None, at_most_once: bool = False
 ) -> WebClient:
     """The client for every Web API call: `SLACK_API_BASE_URL`, failures retried."""
     token = settings.slack_bot_token
-    return WebClient(
+    return Client(
         token=token.get_secret_value() if token else None,
         base_url=settings.slack_api_base_url,
         timeout=TIMEOUT_SECONDS,
@@ -161,7 +204,7 @@ def quick_client(client: WebClient, timeout: int) -> WebClient:
     meters: list[RetryHandler] = [
         h for h in client.retry_handlers if isinstance(h, Meter)
     ]
-    return WebClient(
+    return Client(
         token=client.token,
         base_url=client.base_url,
         timeout=timeout,

@@ -249,6 +249,24 @@ def test_a_refused_status_or_title_never_costs_the_answer(
     ]
 
 
+@pytest.mark.parametrize("method", [SET_STATUS, SET_TITLE], ids=["status", "title"])
+def test_a_status_or_title_answer_cut_short_never_costs_the_answer(
+    slack: RunningApp, method: str
+) -> None:
+    """Slack's answer to the status or the title stops half-way: the
+    answer is posted all the same, once, and nobody gets an apology."""
+    started = _opened(slack)
+    slack.fake.fail_next(method, cut=True)
+    with capture_logs() as logs:
+        slack.send.event(envelope(panel_message(CYBER, started)))
+        [post] = slack.fake.wait_delivered("chat.postMessage")
+        slack.drain()
+    assert post.body["text"].startswith("Cybersecurity")
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert [] == slack.fake.delivered("chat.postEphemeral")
+    assert not any(e["event"] == "slack.error" for e in logs)
+
+
 def test_a_refused_title_is_tried_again_on_the_next_answer(slack: RunningApp) -> None:
     """The title is claimed only when Slack took it."""
     started = _opened(slack)

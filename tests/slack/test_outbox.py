@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_bolt.request import BoltRequest
 from sqlalchemy import text, update
 from sqlalchemy.exc import OperationalError
@@ -39,22 +40,37 @@ def _replies(fake: FakeSlack) -> Counter[str]:
     )
 
 
-def test_a_reset_after_slack_posted_is_not_posted_again(slack: RunningApp) -> None:
-    """Slack posts the answer, then the connection resets before its reply:
-    the bot looks in the thread, finds its answer and posts nothing more."""
-    slack.fake.fail_next("chat.postMessage", reset=True, after_delivery=True)
+@pytest.mark.parametrize("failure", ["reset", "cut"])
+def test_a_reset_after_slack_posted_is_not_posted_again(
+    slack: RunningApp, failure: str
+) -> None:
+    """Slack posts the answer, then the connection resets before its reply
+    (or its reply stops half-way): the bot looks in the thread, finds its
+    answer and posts nothing more, and apologises for nothing."""
+    slack.fake.fail_next(
+        "chat.postMessage",
+        after_delivery=True,
+        reset=failure == "reset",
+        cut=failure == "cut",
+    )
     event = mention(QUESTION)
     assert 200 == slack.send.event(envelope(event)).status
     slack.drain()
     assert {event["ts"]: 1} == _replies(slack.fake)
     looks = slack.fake.delivered("conversations.replies")
     assert [event["ts"]] == [c.body["ts"] for c in looks]
+    assert [] == slack.fake.delivered("chat.postEphemeral")
 
 
-def test_a_reset_before_slack_posted_is_posted_once(slack: RunningApp) -> None:
-    """The connection resets and Slack never got the post: the bot looks,
-    finds nothing, and posts the answer once."""
-    slack.fake.fail_next("chat.postMessage", reset=True)
+@pytest.mark.parametrize("failure", ["reset", "cut"])
+def test_a_reset_before_slack_posted_is_posted_once(
+    slack: RunningApp, failure: str
+) -> None:
+    """The connection resets (or the answer stops half-way) and Slack never
+    got the post: the bot looks, finds nothing, and posts the answer once."""
+    slack.fake.fail_next(
+        "chat.postMessage", reset=failure == "reset", cut=failure == "cut"
+    )
     event = mention(QUESTION)
     assert 200 == slack.send.event(envelope(event)).status
     slack.drain()
