@@ -131,6 +131,22 @@ def test_a_conversations_topic_is_kept_and_replaced(store: Store) -> None:
     assert store.topic_of("C1", "") is None and store.topic_of("C2", "1.1") is None
 
 
+def test_a_stopped_thread_stays_stopped_as_its_topic_moves_on(store: Store) -> None:
+    """After *Stop answering here*, answering a mention there moves the topic
+    on but makes nobody the asker again; other threads are untouched."""
+    store.remember_topic("C1", "1.1", "skill-cloud", "U1")
+    store.stop_thread("C1", "1.1")
+    store.stop_thread("C1", "3.3")  # never answered before: stopped too
+    store.remember_topic("C1", "1.1", "technical-skills", "U1", ["technical-skills"])
+    store.remember_topic("C1", "2.2", "skill-cloud", "U1")
+    stopped, other = store.topic_of("C1", "1.1"), store.topic_of("C1", "2.2")
+    assert stopped is not None and other is not None
+    assert "technical-skills" == stopped.entry_id
+    assert not store.asked_by(stopped, "U1") and store.asked_by(other, "U1")
+    fresh = store.topic_of("C1", "3.3")
+    assert fresh is not None and not store.asked_by(fresh, "U1")
+
+
 def test_conversations_quiet_longer_than_the_retention_are_forgotten(
     store: Store, clock: SettableNow
 ) -> None:

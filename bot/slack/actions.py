@@ -42,8 +42,6 @@ ACTIONS = (
 # An App Home click this soon after the last for the same entry is the
 # same request clicked twice.
 DOUBLE_CLICK = dt.timedelta(seconds=10)
-# The asker of a thread told to stop: no Slack user has this id.
-STOPPED = "stopped"
 THANKS = {
     1: "Thanks for the feedback! Glad it helped.",
     -1: "Thanks for the feedback! We'll use it to improve this answer.",
@@ -421,7 +419,7 @@ class Actions(Listeners):
         if where is None or thread_ts is None:
             return
         channel = where[0]
-        self.deps.store.remember_topic(channel, thread_ts, "", STOPPED)
+        self.deps.store.stop_thread(channel, thread_ts)
         structlog.get_logger().info("slack.thread_stopped", channel=channel)
         respond(
             response_type="ephemeral",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
@@ -16,6 +16,9 @@ from bot.store.schema import processed_events, thread_topics
 # Claims with this prefix are never pruned: things done once per person ever
 # (a welcome), not once per Slack retry window.
 KEEP = "keep:"
+# The asker of a thread told to stop answering: no one (a person's is a
+# hex digest).
+STOPPED = "stopped"
 
 
 class ClaimsMixin(StoreBase):
@@ -102,18 +105,39 @@ class ClaimsMixin(StoreBase):
         shown: Iterable[str] = (),
     ) -> None:
         """The conversation (`thread_ts` "" for a DM) is now about `entry_id`,
-        asked by `asker`; `shown`: what "tell me more" showed of it."""
+        asked by `asker`; `shown`: what "tell me more" showed of it. A
+        thread told to stop (`stop_thread`) stays stopped: its topic moves
+        on, but nobody's messages there are follow-ups again."""
+        self._save_topic(
+            channel, thread_ts, entry_id, hash_user(asker, self._salt), shown
+        )
+
+    def stop_thread(self, channel: str, thread_ts: str) -> None:
+        """*Stop answering here*: from now on only mentions are answered in
+        the thread, whatever is answered there after."""
+        self._save_topic(channel, thread_ts, "", STOPPED)
+
+    def _save_topic(
+        self,
+        channel: str,
+        thread_ts: str,
+        entry_id: str,
+        asker_hash: str,
+        shown: Iterable[str] = (),
+    ) -> None:
         key = (thread_topics.c.channel == channel) & (
             thread_topics.c.thread_ts == thread_ts
         )
         values = {
             "entry_id": entry_id[:200],
             "shown": " ".join(dict.fromkeys(shown)),
-            "asker_hash": hash_user(asker, self._salt),
+            "asker_hash": asker_hash,
             "updated_at": self._now(),
         }
+        stays = case((thread_topics.c.asker_hash == STOPPED, STOPPED), else_=asker_hash)
         with self._begin() as conn:
-            if conn.execute(update(thread_topics).where(key).values(values)).rowcount:
+            changed = update(thread_topics).where(key).values(values)
+            if conn.execute(changed.values(asker_hash=stays)).rowcount:
                 return
         try:
             with self._begin() as conn:
@@ -121,7 +145,8 @@ class ClaimsMixin(StoreBase):
                 conn.execute(insert(thread_topics), row)
         except IntegrityError:  # another process inserted it first: update
             with self._begin() as conn:
-                conn.execute(update(thread_topics).where(key).values(values))
+                changed = update(thread_topics).where(key).values(values)
+                conn.execute(changed.values(asker_hash=stays))
 
     def topic_of(self, channel: str, thread_ts: str) -> Topic | None:
         """What the conversation is about, if the bot answered in it."""

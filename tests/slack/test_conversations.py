@@ -349,7 +349,8 @@ def test_a_file_in_a_dm_gets_a_friendly_note(slack: RunningApp) -> None:
 
 def test_stop_answering_here_keeps_the_bot_out_of_the_thread(slack: RunningApp) -> None:
     """A follow-up answer carries *Stop answering here*; once clicked, the
-    asker's next question in the thread gets nothing unless it mentions the bot."""
+    asker's next question in the thread gets nothing unless it mentions the
+    bot, and an answered mention there doesn't undo it."""
     first = mention(CYBER)
     slack.send.event(envelope(first))
     slack.fake.wait_delivered("chat.postMessage")
@@ -382,6 +383,15 @@ def test_stop_answering_here_keeps_the_bot_out_of_the_thread(slack: RunningApp) 
         envelope(mention("what about data analytics?", thread_ts=first["ts"]))
     )
     posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    deadline = time.monotonic() + 5
+    while "skill-data-analytics" not in getattr(
+        slack.store.topic_of(first["channel"], first["ts"]), "entry_id", ""
+    ):  # the mention's answer moved the topic on
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    # Answering the mention doesn't undo the stop: still no follow-ups.
+    slack.send.event(envelope(in_thread(first, "and how about networking?")))
+    slack.send.event(envelope(in_thread(first, "tell me more")))
     slack.drain()
     assert 3 == len(slack.fake.delivered("chat.postMessage"))  # only the mention
 
