@@ -42,6 +42,7 @@ from bot.slack.conversations import (
 )
 from bot.slack.deps import Deps, bind
 from bot.slack.listeners import listen
+from bot.slack.outbox import REPLAY
 from bot.store.database import Store
 from bot.text.markup import question_from, shorten
 
@@ -197,7 +198,11 @@ class Panel(Conversations):
             else:
                 said = self._answer(body, event, context, client, thread_ts)
         finally:
-            if said is None and shown:  # nothing posted: don't leave it spinning
+            # Nothing posted, or (taken up again after a crash) perhaps the
+            # answer found already there, which Slack's own clearing came
+            # before: don't leave it spinning.
+            replayed = context.get(REPLAY) is not None
+            if (said is None or replayed) and shown:
                 _quietly("status", lambda: status(status=""))
         if said is not None:
             self._used(channel, thread_ts)

@@ -22,7 +22,7 @@ from bot.slack.blocks import SORRY
 from bot.store.database import Store
 from bot.store.engine import engine_for
 from bot.store.records import Candidate
-from tests.slack.conftest import RunningApp
+from tests.slack.conftest import RunningApp, left_by_a_dead_process
 from tests.slack.test_fuzz_requests import JSON_VALUES
 from tests.support.clock import SettableNow
 from tests.support.fake_slack import Call
@@ -265,6 +265,33 @@ def test_a_status_or_title_answer_cut_short_never_costs_the_answer(
     assert 1 == len(slack.fake.delivered("chat.postMessage"))
     assert [] == slack.fake.delivered("chat.postEphemeral")
     assert not any(e["event"] == "slack.error" for e in logs)
+
+
+def test_a_question_taken_up_after_a_crash_leaves_no_status_spinning(
+    slack: RunningApp,
+) -> None:
+    """Answered, then the process died before it forgot the request: the
+    replay finds the answer already there, posts nothing, and clears the
+    status it set (no new message makes Slack clear it)."""
+    started = _opened(slack)
+    question = panel_message(CYBER, started)
+    slack.send.event(envelope(question, "EvDead"))
+    slack.fake.wait_delivered("chat.postMessage")
+    _until_handled(slack)
+    looked = len(slack.fake.delivered(SET_STATUS))
+    assert 1 == left_by_a_dead_process(slack, question).resume(slack.app)
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    statuses = [c.body["status"] for c in slack.fake.delivered(SET_STATUS)]
+    assert [STATUS, ""] == statuses[looked:]
+
+
+def _until_handled(slack: RunningApp, timeout: float = 10.0) -> None:
+    """Wait until the outbox holds no request: every one was worked on."""
+    deadline = time.monotonic() + timeout
+    while slack.store.backlog()[0]:
+        assert time.monotonic() < deadline, "requests still in the outbox"
+        time.sleep(0.02)
 
 
 def test_a_refused_title_is_tried_again_on_the_next_answer(slack: RunningApp) -> None:
