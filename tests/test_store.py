@@ -147,6 +147,18 @@ def test_a_stopped_thread_stays_stopped_as_its_topic_moves_on(store: Store) -> N
     assert fresh is not None and not store.asked_by(fresh, "U1")
 
 
+def test_tell_me_more_moves_on_only_from_what_it_read(store: Store) -> None:
+    """Two "tell me more"s read the same topic: the first to record its next
+    entry wins, the second must read again."""
+    store.remember_topic("C1", "1.1", "skill-cloud", "U1", ["skill-cloud"])
+    read = store.topic_of("C1", "1.1")
+    assert read is not None
+    assert store.advance_topic("C1", "1.1", read, [*read.shown, "technical-skills"])
+    assert not store.advance_topic("C1", "1.1", read, [*read.shown, "technical-skills"])
+    again = store.topic_of("C1", "1.1")
+    assert again is not None and ("skill-cloud", "technical-skills") == again.shown
+
+
 def test_conversations_quiet_longer_than_the_retention_are_forgotten(
     store: Store, clock: SettableNow
 ) -> None:

@@ -17,6 +17,7 @@ from bot.answers.followup import (
     wants_more,
 )
 from bot.answers.replies import Reply
+from bot.knowledge.models import Knowledge
 from bot.slack import blocks, experts
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
@@ -26,6 +27,9 @@ from bot.store.records import Topic
 from bot.text.markup import is_greeting, question_from
 
 EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
+# "tell me more"s sent together: how often one tries for the next entry
+# when another took it first.
+ADVANCE_TRIES = 3
 # Replies in a thread that are also sent to the channel are still questions.
 # A message with a file attached is answered for its text (files aren't read).
 _ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -305,7 +309,7 @@ class Conversations(Listeners):
         if not self._claim(body, event, context):
             return None
         knowledge = self.deps.library.snapshot().knowledge
-        reply = more_about(knowledge, topic.entry_id, topic.shown)
+        reply = self._next(event, thread_ts, topic, knowledge)
         if reply is None:
             message = blocks.notice(nothing_more(knowledge, topic.entry_id))
         else:
@@ -315,9 +319,37 @@ class Conversations(Listeners):
             "slack.more", entry=topic.entry_id, shown=reply.entry_id if reply else None
         )
         if reply is not None:
-            shown = [*topic.shown, reply.entry_id]
+            latest = self._topic(event, thread_ts) or topic
+            shown = [*latest.shown, reply.entry_id]
             self._remember(event, thread_ts, topic.entry_id, shown)
         return Said()
+
+    def _next(
+        self, event: Event, thread_ts: str | None, topic: Topic, knowledge: Knowledge
+    ) -> Reply | None:
+        """The next entry about `topic`, taken for this "tell me more" before
+        it is posted: if another one took the entry meanwhile, the one after
+        it (a few tries; then the last one read)."""
+        where = self._where(event, thread_ts)
+        reply = more_about(knowledge, topic.entry_id, topic.shown)
+        for _ in range(ADVANCE_TRIES):
+            if reply is None or where is None:
+                return reply
+            shown = [*topic.shown, reply.entry_id]
+            try:
+                if self.deps.store.advance_topic(event["channel"], where, topic, shown):
+                    return reply
+            except SQLAlchemyError as error:  # shown, at worst, twice
+                structlog.get_logger().warning(
+                    "slack.topic_lost", error=str(error)[:200]
+                )
+                return reply
+            moved = self._topic(event, thread_ts)
+            if moved is None or moved.entry_id != topic.entry_id:
+                return reply
+            topic = moved
+            reply = more_about(knowledge, topic.entry_id, topic.shown)
+        return reply
 
 
 def register(app: App, deps: Deps) -> None:

@@ -161,6 +161,26 @@ class ClaimsMixin(StoreBase):
             return None
         return Topic(row.entry_id, tuple(row.shown.split()), row.asker_hash)
 
+    def advance_topic(
+        self, channel: str, thread_ts: str, topic: Topic, shown: Iterable[str]
+    ) -> bool:
+        """Record that "tell me more" shows `shown` of `topic` now, if nobody
+        moved the conversation on since `topic` was read (one conditional
+        update): two "tell me more"s at once never show one entry twice."""
+        was = " ".join(dict.fromkeys(topic.shown))
+        moved = (
+            update(thread_topics)
+            .where(
+                thread_topics.c.channel == channel,
+                thread_topics.c.thread_ts == thread_ts,
+                thread_topics.c.entry_id == topic.entry_id,
+                thread_topics.c.shown == was,
+            )
+            .values(shown=" ".join(dict.fromkeys(shown)), updated_at=self._now())
+        )
+        with self._begin() as conn:
+            return bool(conn.execute(moved).rowcount)
+
     def asked_by(self, topic: Topic, user: str) -> bool:
         return topic.asker_hash == hash_user(user, self._salt)
 

@@ -301,6 +301,23 @@ def _feedback_ids(body: dict[str, Any]) -> list[str]:
     ]
 
 
+def test_two_tell_me_mores_at_once_show_two_entries(slack: RunningApp) -> None:
+    """The first "tell me more" is slow to post (Slack takes a second); a
+    second sent meanwhile shows the entry after it, not the same one."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], first["ts"])
+    slack.fake.fail_next("chat.postMessage", delay=1.0, after_delivery=True)
+    slack.send.event(envelope(in_thread(first, "tell me more")))
+    time.sleep(0.4)
+    slack.send.event(envelope(in_thread(first, "tell me more")))
+    slack.drain()
+    more = slack.fake.delivered("chat.postMessage")[1:]
+    assert 2 == len(more)
+    assert _feedback_ids(more[0].body) != _feedback_ids(more[1].body)
+
+
 def test_tell_me_more_in_a_direct_message(slack: RunningApp) -> None:
     """In a DM the whole conversation has a topic, threads or not."""
     first = message(CYBER)
