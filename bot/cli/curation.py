@@ -25,13 +25,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.knowledge import edits, loading
 from bot.knowledge.models import Knowledge
 from bot.settings import Settings
 from bot.store.database import Store
+from bot.store.engine import shown, why
 from bot.store.records import Change
 from bot.store.teaching import CLAIMED, PHRASING
 from bot.text.markup import printable
@@ -57,12 +57,9 @@ def _store(settings: Settings) -> Store | None:
     try:
         store.create_schema()
     except (SQLAlchemyError, OSError) as error:
-        url = make_url(settings.resolved_database_url)
-        said = str(getattr(error, "orig", None) or error).splitlines()
-        reason = (said or [type(error).__name__])[0][:200]
         print(
             f"stpm-bot: cannot open the store "
-            f"{url.render_as_string(hide_password=True)} ({reason}); "
+            f"{shown(settings.resolved_database_url)} ({why(error)}); "
             f"check {settings.database_setting}",
             file=sys.stderr,
         )

@@ -19,7 +19,7 @@ from bot.answers import gaps as gap_report
 from bot.answers.schedule import Policy
 from bot.compose import Core
 from bot.store.database import Store
-from bot.store.engine import shown
+from bot.store.engine import shown, why
 from bot.text.markup import printable
 
 EX_USAGE = 2
@@ -49,11 +49,9 @@ def _store(core: Core) -> Store:
     try:
         core.store.create_schema()
     except (SQLAlchemyError, OSError) as error:
-        said = str(getattr(error, "orig", None) or error).splitlines()
-        reason = (said or [type(error).__name__])[0][:200]
         raise Unreachable(
             f"cannot reach the database {shown(core.settings.resolved_database_url)}"
-            f" ({reason}); check {core.settings.database_setting}"
+            f" ({why(error)}); check {core.settings.database_setting}"
         ) from None
     return core.store
 

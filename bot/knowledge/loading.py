@@ -220,13 +220,6 @@ def _screen(text: str) -> None:
                 )
 
 
-def compose(text: str) -> tuple[yaml.Node | None, Any]:
-    """YAML the way knowledge is read (screened for aliases, depth and size,
-    dates left as text): its node tree (for lines) and its data, parsed
-    once; `yaml.YAMLError` naming the line when it can't be."""
-    return _compose(text)
-
-
 def yaml_problem(exc: yaml.YAMLError) -> tuple[str, int]:
     """What a YAML error says, in one line, and its line (0: unknown)."""
     mark = getattr(exc, "problem_mark", None)
@@ -235,8 +228,10 @@ def yaml_problem(exc: yaml.YAMLError) -> tuple[str, int]:
     return str(reason), line
 
 
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
-    """The file's node tree (for lines) and its data, parsed once."""
+def compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """YAML the way knowledge is read (screened for aliases, depth and size,
+    dates left as text): its node tree (for lines) and its data, parsed
+    once; `yaml.YAMLError` naming the line when it can't be."""
     _screen(text)
     loader = _Fast(text)
     try:
@@ -270,7 +265,7 @@ def _parse_text(raw: bytes, name: str, parsed: _Parsed) -> _Parsed:
     try:
         text = raw.decode("utf-8")
         parsed.broken = _ids_in(text)  # until the entries have loaded
-        root, data = _compose(text)
+        root, data = compose(text)
     except UnicodeDecodeError:
         problems.append(Problem(name, "file is not UTF-8 text"))
         # Its entries can't load: links to them are not problems of their own.

@@ -167,22 +167,31 @@ class Client(WebClient):
             ) from error
 
 
-def ours(client: WebClient) -> Client:
-    """`client` (the one Bolt makes for each request) as a `Client`: the
-    same token, team, URL, timeout and retry handlers."""
-    if isinstance(client, Client):
-        return client
+def like(
+    client: WebClient,
+    *,
+    timeout: int | None = None,
+    retry_handlers: list[RetryHandler] | None = None,
+) -> Client:
+    """A `Client` like `client` (its token, team, URL and connection
+    settings), with `timeout` and `retry_handlers` in place of its own."""
+    handlers = client.retry_handlers if retry_handlers is None else retry_handlers
     return Client(
         token=client.token,
         base_url=client.base_url,
-        timeout=client.timeout,
+        timeout=client.timeout if timeout is None else timeout,
         ssl=client.ssl,
         proxy=client.proxy,
         headers=client.headers,
         team_id=client.default_params.get("team_id"),
         logger=client.logger,
-        retry_handlers=client.retry_handlers,
+        retry_handlers=handlers,
     )
+
+
+def ours(client: WebClient) -> Client:
+    """`client` (the one Bolt makes for each request) as a `Client`."""
+    return client if isinstance(client, Client) else like(client)
 
 
 def web_client(
@@ -204,12 +213,7 @@ def quick_client(client: WebClient, timeout: int) -> WebClient:
     meters: list[RetryHandler] = [
         h for h in client.retry_handlers if isinstance(h, Meter)
     ]
-    return Client(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=timeout,
-        retry_handlers=meters[:1],
-    )
+    return like(client, timeout=timeout, retry_handlers=meters[:1])
 
 
 def webhook_handlers(metrics: Metrics) -> list[RetryHandler]:

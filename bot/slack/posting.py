@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.metrics import Metrics
-from bot.slack.client import Client, Meter, never_sent, retry_handlers
+from bot.slack.client import Meter, like, never_sent, retry_handlers
 from bot.slack.outbox import check_fence
 
 REPLY_EVENT = "stpm_bot_reply"
@@ -61,12 +61,7 @@ def once_client(client: WebClient) -> WebClient:
     """`client` with the at-most-once retry policy, counted by the same meter."""
     meters = [h for h in client.retry_handlers if isinstance(h, Meter)]
     metrics = meters[0].metrics if meters else Metrics()
-    return Client(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        retry_handlers=retry_handlers(metrics, at_most_once=True),
-    )
+    return like(client, retry_handlers=retry_handlers(metrics, at_most_once=True))
 
 
 def conversation_of(client: WebClient, channel: str) -> str:

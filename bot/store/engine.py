@@ -33,6 +33,13 @@ def shown(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def why(error: BaseException) -> str:
+    """What a failure to open or reach the store says, in one line: the
+    driver's own message when there is one."""
+    said = str(getattr(error, "orig", None) or error).splitlines()
+    return (said or [type(error).__name__])[0][:200]
+
+
 def _parsed(url: str) -> URL:
     """`url` parsed and checked: a database this store runs on."""
     try:
