@@ -61,7 +61,12 @@ def test_not_requests_to_go_on(text: str) -> None:
             "is cloud important for a tpm? what about security?",
             ["is cloud important for a tpm", "what about security?"],
         ),
+        (
+            "what skills do STPMs need & how do they stay current?",
+            ["what skills do STPMs need", "how do they stay current?"],
+        ),
         ("what do business and technology leaders expect", None),
+        ("do r&d teams need tpms", None),
         ("is cloud and security important", None),
         ("what is an stpm and why", None),  # "why" alone can't stand
     ],

@@ -109,6 +109,7 @@ def test_a_channel_the_bot_left_is_paused_not_retried(
     monday = cli(tmp_path, "post-tips", "--date", MONDAY, env=slack_env)
     tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, env=slack_env)
     assert "1 paused (Slack refused the channel; see the log)" in monday.stdout
+    assert (1, 0) == (monday.returncode, tuesday.returncode)  # the refusal: once
     assert f"Tips for {TUESDAY}: 1 posted\n" == tuesday.stdout
     assert "tips.paused" in monday.stderr
     attempts = [c for c in fake.calls if c.body.get("channel") == "C0TIPS02"]
@@ -180,6 +181,48 @@ def test_a_digest_slack_posted_but_answered_with_a_failure_is_posted_once(
     assert 0 == done.returncode, done.stderr
     assert 1 == len(fake.delivered("chat.postMessage"))
     assert fake.delivered("conversations.history")
+
+
+def test_a_digest_whose_last_try_fails_after_posting_says_to_look(
+    tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str]
+) -> None:
+    """Slack answers 500 to every try, the last after posting it: the bot
+    can't tell, so it says to look in the channel before running it again,
+    never "refused" (which invites a second digest); exit 1."""
+    env = slack_env | {"STPM_BOT_CURATORS_CHANNEL": "C0CURATE"}
+    for _ in range(2):
+        fake.fail_next("chat.postMessage", status=500, error="internal_error")
+    fake.fail_next(
+        "chat.postMessage", status=500, error="internal_error", after_delivery=True
+    )
+    done = cli(tmp_path, "report", "--post", env=env)
+    assert 1 == done.returncode
+    assert 1 == len(fake.delivered("chat.postMessage"))
+    last = done.stderr.splitlines()[-1]
+    assert "may not have been posted to C0CURATE" in last and "look there" in last
+    assert "refused" not in last
+
+
+def test_a_database_that_fails_mid_run_costs_that_tip_and_one_line(
+    tmp_path: Path, fake: FakeSlack, slack_env: dict[str, str]
+) -> None:
+    """The store opens, then can't be written (the disk full under the
+    claim): that tip is not posted and is reported as not known to be,
+    in one line with the cause in the log; exit 1, so a retry tries again."""
+    env = slack_env | {"STPM_BOT_TIPS_CHANNELS": "C0TIPS01"}
+    assert 0 == cli(tmp_path, "post-tips", "--date", MONDAY, env=env).returncode
+    files = (tmp_path / "data").iterdir()
+    full = max(f.stat().st_size for f in files)  # no file may grow: a full disk
+    done = cli(tmp_path, "post-tips", "--date", TUESDAY, env=env, file_bytes=full)
+    assert 1 == done.returncode
+    assert (
+        f"Tips for {TUESDAY}: 1 not known to be posted (the database failed; "
+        "see the log)\n" == done.stdout
+    )
+    assert "tips.store_failed" in done.stderr
+    assert 1 == len(fake.delivered("chat.postMessage"))  # Monday's alone
+    again = cli(tmp_path, "post-tips", "--date", TUESDAY, env=env)
+    assert (0, f"Tips for {TUESDAY}: 1 posted\n") == (again.returncode, again.stdout)
 
 
 def test_report_post_needs_a_curators_channel(tmp_path: Path) -> None:

@@ -273,6 +273,24 @@ def test_seeding_keeps_what_a_channel_chose_in_slack(store: Store) -> None:
     ] == store.subscriptions()
 
 
+def test_a_channel_removed_from_the_setting_stops_unless_slack_chose_it(
+    store: Store,
+) -> None:
+    """A channel subscribed by STPM_BOT_TIPS_CHANNELS alone and then removed
+    from it is unsubscribed; one switched on from Slack stays."""
+    store.seed_subscriptions(["C1", "C2", "C3"], dt.time(9, 0))
+    store.subscribe("C3", dt.time(11, 0))  # someone chose it in Slack
+    assert ["C1"] == store.seed_subscriptions(["C2"], dt.time(9, 0))
+    assert [
+        Subscription("C1", dt.time(9, 0), active=False),
+        Subscription("C2", dt.time(9, 0)),
+        Subscription("C3", dt.time(11, 0)),
+    ] == store.subscriptions()
+    assert [] == store.seed_subscriptions(["C2"], dt.time(9, 0))
+    store.seed_subscriptions([], dt.time(9, 0))
+    assert ["C3"] == [s.channel for s in store.subscriptions() if s.active]
+
+
 def test_configured_time_changes_reach_untouched_seeded_channels(store: Store) -> None:
     """A new STPM_BOT_TIPS_TIME applies to channels nobody changed in Slack."""
     store.seed_subscriptions(["C1"], dt.time(9, 0))

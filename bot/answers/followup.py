@@ -28,14 +28,14 @@ _MORE = re.compile(
     r"|explain\s+more|keep\s+going|how\s+so|why(?:\s+(?:is\s+that|so))?|and|and\s+then)"
     r")(?:\s+please|\s+pls)?"
 )
-# Where a second question starts: after "?" or ";", or after " and " / ", "
-# when a question word or auxiliary verb follows.
+# Where a second question starts: after "?" or ";", or after " and " (or
+# "&", "+") / ", " when a question word or auxiliary verb follows.
 _STARTERS = (
     r"how|what|what's|whats|which|why|when|where|who|do|does|did|is|are|should"
     r"|can|could|would|will"
 )
 _SPLIT = re.compile(
-    rf"\?\s+(?=\S)|;\s+|,?\s+(?:and|also|plus)\s+(?=(?:{_STARTERS})\b)"
+    rf"\?\s+(?=\S)|;\s+|,?\s+(?:and|also|plus|&|\+)\s+(?=(?:{_STARTERS})\b)"
     rf"|,\s+(?=(?:{_STARTERS})\b)",
     re.IGNORECASE,
 )

@@ -73,9 +73,11 @@ class GapReport:
 
 
 def _key(question: str) -> str:
-    """Content words, sorted: word order and filler don't split a group."""
+    """Content words, sorted: word order and filler don't split a group.
+    Always sorted words, so `fuzz.ratio` on keys is `token_sort_ratio`
+    without sorting both for every pair."""
     norm = normalize(question)
-    return " ".join(sorted(set(norm.tokens))) or norm.text
+    return " ".join(sorted(set(norm.tokens) or norm.text.split()))
 
 
 def _nearest(gaps: Sequence[Gap]) -> Candidate | None:
@@ -106,7 +108,7 @@ def group_gaps(gaps: Sequence[Gap], limit: int = TOP_GROUPS) -> tuple[GapGroup, 
     members: list[list[Gap]] = []
     for key, same in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         found = process.extractOne(
-            key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILARITY
+            key, keys, scorer=fuzz.ratio, score_cutoff=SIMILARITY
         )
         if found is None:
             keys.append(key)

@@ -33,7 +33,15 @@ SAID = {
     "failed": "not posted (see the log)",
     "unknown": "not known to be posted (Slack's answer was lost; see the log)",
     "no_tips": "not posted (the knowledge has no tips)",
+    "store_failed": "not known to be posted (the database failed; see the log)",
 }
+
+
+# Outcomes that make `post-tips` exit 1: a tip not known to be posted (a
+# paused channel's too: its tip could not be posted).
+NOT_POSTED = frozenset(
+    {"retry", "failed", "unknown", "no_tips", "paused", "taken", "store_failed"}
+)
 
 
 def _usage(message: str) -> int:
@@ -74,6 +82,15 @@ def post_tips(core: Core, args: Namespace) -> int:
         return _post_tips(core, args)
     except Unreachable as problem:
         return _usage(str(problem))
+    except SQLAlchemyError as error:  # away since it was opened
+        return _usage(_store_failed(core, error))
+
+
+def _store_failed(core: Core, error: SQLAlchemyError) -> str:
+    return (
+        f"the database failed ({why(error)}); check "
+        f"{core.settings.database_setting}, then run this again"
+    )
 
 
 def report(core: Core, args: Namespace) -> int:
@@ -82,6 +99,10 @@ def report(core: Core, args: Namespace) -> int:
         return _report(core, args)
     except Unreachable as problem:
         return _usage(str(problem))
+    except SQLAlchemyError as error:  # away since it was opened
+        return _usage(_store_failed(core, error))
+    except OverflowError:  # a --since the time zone can't shift (0001-01-01)
+        return _usage(f"--since {args.since} is too far back; give a later date")
 
 
 def _post_tips(core: Core, args: Namespace) -> int:
@@ -106,10 +127,27 @@ def _post_tips(core: Core, args: Namespace) -> int:
     client = web_client(settings, core.metrics, at_most_once=True)
     poster = tip_poster.TipPoster(core.library, store, client, policy, core.metrics)
     postings = poster.post_date(date)
+    taken = sum(p.outcome == "taken" for p in postings)
+    if taken:
+        print(
+            f"Tips for {date.isoformat()}: {taken} being posted by another "
+            "process; waiting for it (at most 2 minutes)",
+            file=sys.stderr,
+            flush=True,
+        )
+        postings = poster.finish_taken(date, postings)
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
-    print(f"Tips for {date.isoformat()}: {summary or 'no channel subscribed'}")
-    return 1 if outcomes.keys() & {"retry", "failed", "unknown", "no_tips"} else 0
+    print(f"Tips for {date.isoformat()}: {summary or _nothing_due(store)}")
+    return 1 if outcomes.keys() & NOT_POSTED else 0
+
+
+def _nothing_due(store: Store) -> str:
+    """Why no tip was due: nothing subscribed, or every channel paused."""
+    paused = sum(1 for s in store.subscriptions() if s.active and s.paused_reason)
+    if paused:
+        return f"no channel due ({paused} paused: see `/stpm tips` there)"
+    return "no channel subscribed"
 
 
 def _report(core: Core, args: Namespace) -> int:
@@ -141,19 +179,25 @@ def _post_digest(core: Core, data: gap_report.GapReport) -> int:
 
     from bot.slack import digest
     from bot.slack.client import web_client
-    from bot.slack.posting import UnknownIfPosted
+    from bot.slack.posting import UnknownIfPosted, unclear
 
     settings = core.settings
     try:
         digest.post(web_client(settings, core.metrics), settings.curators_channel, data)
-    except SlackApiError as error:
-        code = error.response.get("error")
-        print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)
-        return 1
-    except (UnknownIfPosted, OSError) as error:
+    except (SlackApiError, UnknownIfPosted, OSError) as error:
+        if isinstance(error, SlackApiError) and not unclear(error):
+            code = error.response.get("error")
+            print(f"stpm-bot: Slack refused the digest: {code}", file=sys.stderr)
+            return 1
+        # A reset, a timeout or a 5xx may have come after Slack posted it.
+        said = (
+            error.response.get("error") or error.response.status_code
+            if isinstance(error, SlackApiError)
+            else type(error).__name__
+        )
         print(
             f"stpm-bot: the digest may not have been posted to "
-            f"{settings.curators_channel} ({type(error).__name__}); look there "
+            f"{settings.curators_channel} ({said}); look there "
             "before running this again.",
             file=sys.stderr,
         )

@@ -254,7 +254,9 @@ def safely(command: Callable[[], int]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EX_BROKEN_PIPE
     except Exception as exc:
-        what = f"{type(exc).__name__}: {exc}"
+        # One line: a driver's error may bring the statement and its values.
+        said = (str(exc).splitlines() or [""])[0][:200]
+        what = f"{type(exc).__name__}: {said}"
         # The traceback goes to the JSON log for whoever runs the service; a
         # person at a terminal gets one line.
         structlog.get_logger().error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.answers.gaps import REASONS
 from bot.answers.replies import entry_reply
 from bot.slack import blocks
+from bot.slack.client import never_sent
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
 from bot.slack.listeners import listen
@@ -29,6 +31,8 @@ from bot.slack.posting import (
     tag,
     unclear,
 )
+from bot.slack.respond import ResponseUrlError
+from bot.store.database import Store
 
 ACTIONS = (
     blocks.SHOW_ENTRY_ACTION,
@@ -96,6 +100,34 @@ def _home_note(title: str, error: Exception, sure: bool) -> str:
     )
 
 
+def share_once(
+    store: Store, body: Body, entry_id: str, post: Callable[[], object]
+) -> bool:
+    """Run `post` (an answer shared from a private message) once for that
+    message and entry: a double-click, or a second replica, shares nothing
+    more. The claim is given back when the post surely didn't go out (Slack
+    refused the `response_url`, or the request never left), so a click
+    again can share it; after a reset or a timeout it is kept: never twice.
+    Whether it ran."""
+    container = body.get("container") or {}
+    where = container.get("message_ts") or container.get("thread_ts")
+    if not where:  # nothing says which message: no claim to make
+        post()
+        return True
+    key = f"share:{container.get('channel_id') or ''}:{where}:{entry_id}"
+    if not store.claim([key]):
+        structlog.get_logger().info("slack.already_shared", entry=entry_id)
+        return False
+    try:
+        post()
+    except (ResponseUrlError, OSError) as error:
+        refused = isinstance(error, ResponseUrlError) and error.status < 500
+        if refused or never_sent(error):
+            store.release([key])
+        raise
+    return True
+
+
 def _click_id(body: Body) -> str:
     """What tells this click from any other, the same in a replay of it: its
     `action_ts`, else its `trigger_id`, else a digest of the payload."""
@@ -118,7 +150,8 @@ class Actions(Listeners):
         bind(context, "show_entry")
         # A button carries the id as its value; the "more…" menu as the choice.
         chosen = (action.get("selected_option") or {}).get("value")
-        entry = self.deps.knowledge.by_id.get(chosen or action.get("value", ""))
+        entry_id, asked = blocks.shown_value(chosen or action.get("value", ""))
+        entry = self.deps.knowledge.by_id.get(entry_id)
         if entry is None:
             if body.get("container", {}).get("type") == "view":
                 # App Home shows an id a reload removed: show it as it is now.
@@ -138,14 +171,14 @@ class Actions(Listeners):
         # Opened from a private answer ("did you mean" in /stpm): private too,
         # with Share like every private answer.
         message = blocks.answer(
-            entry_reply(self.deps.knowledge, entry), private=private
+            entry_reply(self.deps.knowledge, entry, asked), private=private
         )
         where = None if private else _thread_of(body)
         if where is None and body.get("container", {}).get("type") == "view":
             where = (body["user"]["id"], None)  # App Home: into the app's DMs
         panel = where is not None and self._in_panel(*where)
         if panel:  # a side-panel thread: Slack's own feedback buttons there
-            reply = entry_reply(self.deps.knowledge, entry)
+            reply = entry_reply(self.deps.knowledge, entry, asked)
             message = blocks.answer(reply, native_feedback=True)
         if where is None:
             respond(
@@ -447,7 +480,17 @@ class Actions(Listeners):
         self.deps.store.record_vote(
             value.question, value.entry_id, -1, body["user"]["id"], candidates
         )
-        client.chat_delete(channel=channel, ts=ts)
+        try:
+            client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":
+                raise
+            respond(  # a second click, or someone else's: it is gone already
+                response_type="ephemeral",
+                replace_original=False,
+                text="That answer was already removed; your vote is noted.",
+            )
+            return
         structlog.get_logger().info("slack.answer_hidden", entry=value.entry_id)
         respond(
             response_type="ephemeral",
@@ -506,11 +549,17 @@ class Actions(Listeners):
             return
         reply = entry_reply(self.deps.knowledge, entry, value.question)
         message = blocks.answer(reply, shared=True, by=body["user"]["id"])
-        respond(
-            response_type="in_channel", replace_original=False, **message.as_kwargs()
-        )
-        respond(delete_original=True)
-        structlog.get_logger().info("slack.answer_shared", entry=entry.id)
+
+        def post() -> None:
+            respond(
+                response_type="in_channel",
+                replace_original=False,
+                **message.as_kwargs(),
+            )
+
+        if share_once(self.deps.store, body, entry.id, post):
+            respond(delete_original=True)
+            structlog.get_logger().info("slack.answer_shared", entry=entry.id)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -112,6 +112,15 @@ class VoteValue:
             return None
 
 
+def shown_value(value: str) -> tuple[str, str]:
+    """The entry id and the question a "show entry" button carries: an id
+    alone, or (offered for a question) a `VoteValue`."""
+    if value.startswith("{"):
+        decoded = VoteValue.decode(value)
+        return (decoded.entry_id, decoded.question) if decoded else ("", "")
+    return value, ""
+
+
 @dataclass(frozen=True)
 class ExpertValue:
     """What "Ask an expert" passes on: the question and, when the button is in
@@ -181,13 +190,23 @@ def button(
     return _button(text, action_id, value, style)
 
 
-def _entry_buttons(links: Sequence[Link]) -> ActionsBlock:
+def _entry_buttons(links: Sequence[Link], asked: str = "") -> ActionsBlock:
     """A button for each of the first `MAX_BUTTONS` entries (each once), and a
-    menu with the rest, so a long list never becomes a wall of buttons."""
+    menu with the rest, so a long list never becomes a wall of buttons.
+    `asked`: the question the entries are offered for ("did you mean"); its
+    buttons carry it (`shown_value`), so the entry opened is voted on and
+    shared as the answer to it."""
     unique = list({link.id: link for link in links}.values())
     shown, rest = unique[:MAX_BUTTONS], unique[MAX_BUTTONS : MAX_BUTTONS + 100]
     elements: list[Any] = [
-        _button(link.title, f"{SHOW_ENTRY}:{link.id}", link.id) for link in shown
+        _button(
+            link.title,
+            f"{SHOW_ENTRY}:{link.id}",
+            VoteValue(link.id, asked[:QUESTION_KEY_CHARS]).encode()
+            if asked
+            else link.id,
+        )
+        for link in shown
     ]
     if rest:
         options = [
@@ -373,7 +392,7 @@ def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
         shown: list[Block] = [
             _section(reply.general_only),
             _context(RELATED_READS),
-            _entry_buttons(reply.suggestions),
+            _entry_buttons(reply.suggestions, reply.question),
         ]
         if reply.human_contact:
             # Configured by the admin, so it may use Slack links such as <#C123>.
@@ -386,7 +405,10 @@ def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
     intro = f"I'm not sure what you mean by “{echo(reply.question)}”. Did you mean:"
     return Message(
         shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
-        (_section(intro, echoes=True), _entry_buttons(reply.suggestions)),
+        (
+            _section(intro, echoes=True),
+            _entry_buttons(reply.suggestions, reply.question),
+        ),
     )
 
 
@@ -549,12 +571,14 @@ class MyTip:
     time: str = "09:00"
     zone: str = "UTC"
     choose_time: bool = True
+    weekends: bool = False
 
 
 def _my_tip_blocks(mine: MyTip) -> list[Block]:
     if mine.on:
         when = (
-            f"every weekday at {mine.time} ({mine.zone})"
+            f"{'every day' if mine.weekends else 'every weekday'} at {mine.time} "
+            f"({mine.zone})"
             if mine.choose_time
             else ("once a day, when the daily tips job runs")
         )

@@ -116,17 +116,49 @@ class NeverSent(RetryHandler):
         return never_sent(error)
 
 
+class BriefRateLimit(RateLimitErrorRetryHandler):
+    """Waits out a rate limit only when Slack asks for at most `MAX_WAIT`
+    seconds. A daily tip holds its claim while it waits, and another
+    process takes over a claim older than two minutes (`tip_poster`): a
+    longer wait is a refusal for now instead (the claim released, the tip
+    tried again at the next look)."""
+
+    MAX_WAIT = 30
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=RATE_LIMIT_RETRIES)
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        said = next(
+            (v for k, v in response.headers.items() if k.lower() == "retry-after"),
+            ["1"],
+        )
+        try:
+            return int(said[0]) <= self.MAX_WAIT
+        except (ValueError, IndexError):
+            return False
+
+
 def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHandler]:
     """For replies, a timed-out or 500-failed post may still have reached Slack;
     retrying risks a rare duplicate, which is better than a question left
     unanswered. `at_most_once` (the daily tips, promised never twice) retries
-    only what Slack surely did not do: rate limits, and requests that never
-    left (`never_sent`)."""
+    only what Slack surely did not do: rate limits (of `BriefRateLimit.MAX_WAIT`
+    seconds at most), and requests that never left (`never_sent`)."""
     if at_most_once:
         return [
             Meter(metrics),
             NeverSent(),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            BriefRateLimit(),
         ]
     return [
         Meter(metrics),  # first: it sees every attempt, then lets the rest decide

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ ADVANCE_TRIES = 3
 # Replies in a thread that are also sent to the channel are still questions.
 # A message with a file attached is answered for its text (files aren't read).
 _ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# A message that mentions a person, a user group or the channel is said to them.
+_ADDRESSED = re.compile(r"<@[UW][A-Z0-9]+|<!(?:here|channel|everyone|subteam\^)")
 FILES_NOTE = (
     "I can't read attached files yet. Type your question as a message and "
     "I'll answer it."
@@ -99,6 +102,8 @@ class Conversations(Listeners):
         client: WebClient,
     ) -> None:
         bind(context, "mention")
+        if self._experts_thread(event):
+            return  # a reply to a question there: `on_message` relays it
         if is_from_a_person(event, context.bot_user_id):
             self._answer(
                 body, event, context, client, event.get("thread_ts") or event["ts"]
@@ -120,7 +125,9 @@ class Conversations(Listeners):
             # goes to its asker.
             if event.get("thread_ts") and event["thread_ts"] != event["ts"]:
                 replay = context.get(REPLAY) is not None
-                experts.Experts(self.deps).on_reply(event, client, replay)
+                experts.Experts(self.deps).on_reply(
+                    event, client, replay, context.bot_user_id
+                )
             return
         if event.get("channel_type") == "im":
             if event.get("files") and not question_from(event.get("text", "")):
@@ -134,9 +141,22 @@ class Conversations(Listeners):
         # when the person the bot answered in that thread asks again: people's
         # remarks to each other are theirs.
         if thread_ts and not mentioned and self._asks_again(event, thread_ts):
+            # `_asks_again` leaves out a message addressed to someone else.
             self._answer(body, event, context, client, thread_ts, follow_up=True)
         elif not thread_ts and not mentioned and self._help_channel(event):
             self._autoanswer(body, event, context, client)
+
+    def _experts_thread(self, event: Event) -> bool:
+        """A message in a thread of the experts' channel: the experts talking
+        about a question, never a question for the bot."""
+        experts_channel = self.deps.settings.experts_channel
+        thread_ts = event.get("thread_ts")
+        return bool(
+            experts_channel
+            and event.get("channel") == experts_channel
+            and thread_ts
+            and thread_ts != event.get("ts")
+        )
 
     def _help_channel(self, event: Event) -> bool:
         """A top-level question, mentioning nobody, in a help channel."""
@@ -229,6 +249,10 @@ class Conversations(Listeners):
             return None
 
     def _asks_again(self, event: Event, thread_ts: str) -> bool:
+        """The person the bot answered in this thread asks again, to nobody
+        else (a message mentioning someone is said to them)."""
+        if _ADDRESSED.search(event.get("text", "")):
+            return False
         topic = self._topic(event, thread_ts)
         if topic is None or not self.deps.store.asked_by(topic, event["user"]):
             return False

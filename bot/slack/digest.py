@@ -19,7 +19,14 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.answers import gaps as report
-from bot.slack.blocks import SECTION_CHARS, TEACH_GAP, Message, button, verbatim
+from bot.slack.blocks import (
+    ANSWER_CHARS,
+    SECTION_CHARS,
+    TEACH_GAP,
+    Message,
+    button,
+    verbatim,
+)
 from bot.slack.posting import post_reply
 from bot.slack.teach_modal import TeachValue
 from bot.text.markup import echo, shorten
@@ -27,9 +34,14 @@ from bot.text.markup import echo, shorten
 MAX_BLOCKS = 50  # Slack's limit for a message
 MAX_SECTIONS = 30
 MAX_TEACH = 15  # *Teach* buttons, one per unanswered question, most asked first
+# A *Teach* row's text besides the question (quotes, the button, its value).
+TEACH_COST = 40
+MORE = "_(The rest is in `stpm-bot report`: Slack holds no more in one message.)_"
 
 
-def _sections(lines: list[str]) -> list[Block]:
+def _sections(lines: list[str], budget: list[int]) -> list[Block]:
+    """The report's lines in sections, while `budget` (characters left for
+    the whole message) lasts; then a note where the rest is."""
     chunks: list[str] = []
     for line in lines:
         line = shorten(line, SECTION_CHARS) or " "
@@ -37,15 +49,30 @@ def _sections(lines: list[str]) -> list[Block]:
             chunks[-1] += "\n" + line
         else:
             chunks.append(line)
-    return [
-        SectionBlock(text=verbatim(chunk))  # the lines quote what people typed
-        for chunk in chunks[:MAX_SECTIONS]
-    ]
+    sections: list[Block] = []
+    for chunk in chunks[:MAX_SECTIONS]:
+        if len(chunk) > budget[0]:
+            sections.append(SectionBlock(text=verbatim(MORE)))
+            budget[0] = 0
+            break
+        budget[0] -= len(chunk)
+        # The lines quote what people typed.
+        sections.append(SectionBlock(text=verbatim(chunk)))
+    return sections
 
 
-def _teach(groups: tuple[report.GapGroup, ...], room: int) -> list[Block]:
-    """Each unanswered question with a *Teach* button (for curators)."""
-    shown = groups[: min(MAX_TEACH, room - 1)]
+def _teach(
+    groups: tuple[report.GapGroup, ...], room: int, budget: list[int]
+) -> list[Block]:
+    """Each unanswered question with a *Teach* button (for curators), as
+    many as the blocks and `budget` left allow."""
+    shown = []
+    for group in groups[: min(MAX_TEACH, room - 1)]:
+        cost = len(echo(group.question, 150)) + TEACH_COST
+        if cost > budget[0]:
+            break
+        budget[0] -= cost
+        shown.append(group)
     if not shown:
         return []
     blocks: list[Block] = [
@@ -72,8 +99,9 @@ def digest(data: report.GapReport) -> Message:
     since = f" since {data.since.isoformat()}" if data.since else ""
     title = f"Knowledge gaps{since}"
     lines = report.lines(data, quote=lambda text: echo(text, 150))
-    sections = _sections(lines)
-    teach = _teach(data.groups, MAX_BLOCKS - 1 - len(sections))
+    budget = [ANSWER_CHARS - len(title)]
+    sections = _sections(lines, budget)
+    teach = _teach(data.groups, MAX_BLOCKS - 1 - len(sections), budget)
     return Message(f"{title}: {lines[0]}", (HeaderBlock(text=title), *sections, *teach))
 
 

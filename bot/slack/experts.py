@@ -12,6 +12,7 @@ a DM), once; *Answered* closes the question and tells the asker.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from typing import Any
 
@@ -201,9 +202,14 @@ def tell_asker(
     return "dm"
 
 
-def _key(where: Origin | None, question: str) -> str:
+def _key(where: Origin | None, question: str, asker: str) -> str:
+    """What makes a question for the experts the same one: asked in one
+    thread, whoever clicks (the relay goes to that thread, for all of them);
+    asked privately, per asker (each gets the relay in their own DM)."""
     digest = hashlib.sha256(question.encode()).hexdigest()[:16]
-    return f"expert:{where or ''}:{digest}"
+    if where is None or not where[1]:
+        return f"expert:{where or ''}:{asker}:{digest}"
+    return f"expert:{where}:{digest}"
 
 
 class Experts(Listeners):
@@ -239,7 +245,7 @@ class Experts(Listeners):
     ) -> str:
         """Post the question to `experts` once; what to tell the asker."""
         store = self.deps.store
-        key = _key(where, value.question)
+        key = _key(where, value.question, asker)
         if not store.claim([key]):
             return f"Your question is already with the experts in <#{experts}>."
         channel, ts = where if where else ("", None)
@@ -350,19 +356,29 @@ class Experts(Listeners):
         structlog.get_logger().info("experts.answered", question=question_id, told=told)
 
     def on_reply(
-        self, event: dict[str, Any], client: WebClient, replay: bool = False
+        self,
+        event: dict[str, Any],
+        client: WebClient,
+        replay: bool = False,
+        bot_user_id: str | None = None,
     ) -> None:
         """A person's message in a thread of the experts' channel: the first
-        one under a pending question goes to its asker, once. `replay`: the
-        request was taken up again after its process died; if that process
-        had claimed this reply, the relay is looked for before it is posted."""
+        one under a pending question, by someone other than its asker, goes to
+        the asker, once (a mention of the bot in it is left out: it was said
+        to the bot). `replay`: the request was taken up again after its
+        process died; if that process had claimed this reply, the relay is
+        looked for before it is posted."""
         store = self.deps.store
         question = store.expert_question_at(
             event["channel"], event.get("thread_ts", "")
         )
         if question is None or question.status != "pending":
             return
+        if question.asker and event.get("user") == question.asker:
+            return  # the asker adding to their question is not an answer
         text = event.get("text", "")
+        if bot_user_id:
+            text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>\s*", "", text)
         if not text.strip():
             return
         claimed = store.claim_reply(question.id, text)

@@ -97,7 +97,13 @@ def my_tip(deps: Deps, user: str) -> blocks.MyTip:
     sub = deps.store.subscription(user)
     on = sub is not None and sub.active
     time = sub.post_time.strftime("%H:%M") if sub else settings.tips_time
-    return blocks.MyTip(on, time, settings.timezone, bool(settings.tips_check_interval))
+    return blocks.MyTip(
+        on,
+        time,
+        settings.timezone,
+        bool(settings.tips_check_interval),
+        settings.tips_weekends,
+    )
 
 
 def publish_home(

@@ -22,7 +22,12 @@ from bot.slack.client import TIMEOUT_SECONDS, webhook_handlers
 
 
 class ResponseUrlError(Exception):
-    """Slack refused a `response_url` post (expired, invalid, or an error)."""
+    """Slack refused a `response_url` post (expired, invalid, or an error);
+    `status`: its HTTP status (a 5xx may come after Slack posted)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class PolicyRespond(Respond):
@@ -76,6 +81,7 @@ class PolicyRespond(Respond):
         else:
             said = str(response.body)[:100]
             raise ResponseUrlError(
-                f"response_url answered {response.status_code}: {said}"
+                f"response_url answered {response.status_code}: {said}",
+                response.status_code,
             )
         return response

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from bot.answers.replies import entry_reply
 from bot.slack import blocks
+from bot.slack.actions import share_once
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.text.markup import question_from
@@ -81,16 +82,20 @@ class Shortcuts(Listeners):
         message = blocks.answer(
             reply, shared=True, by=user, asked_with="the Ask STPM Bot shortcut"
         )
-        respond(
-            response_type="in_channel",
-            replace_original=False,
-            thread_ts=thread or None,
-            **message.as_kwargs(),
-        )
-        respond(delete_original=True)
-        structlog.get_logger().info(
-            "slack.answer_shared", entry=entry.id, into="thread"
-        )
+
+        def post() -> None:
+            respond(
+                response_type="in_channel",
+                replace_original=False,
+                thread_ts=thread or None,
+                **message.as_kwargs(),
+            )
+
+        if share_once(self.deps.store, body, entry.id, post):
+            respond(delete_original=True)
+            structlog.get_logger().info(
+                "slack.answer_shared", entry=entry.id, into="thread"
+            )
 
 
 def register(app: App, deps: Deps) -> None:

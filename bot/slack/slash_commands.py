@@ -6,14 +6,35 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import structlog
 from slack_bolt import App, BoltContext, Respond
 
 from bot.slack import blocks, tip_commands
+from bot.slack.client import never_sent
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.respond import ResponseUrlError
 from bot.text.markup import is_greeting, question_from
 
 AUTOANSWER = re.compile(r"autoanswer(?:\s+(on|off))?", re.IGNORECASE)
+
+
+def _announced(respond: Respond, note: blocks.Message) -> str:
+    """Tell the channel of a change already made; what to add to the private
+    reply when that failed (the change stands either way, so a failed
+    announcement is no reason to say the command failed, nor to run it
+    again)."""
+    try:
+        respond(response_type="in_channel", **note.as_kwargs())
+    except (ResponseUrlError, OSError) as error:
+        structlog.get_logger().warning(
+            "slack.announcement_failed", error=str(error)[:200]
+        )
+        unsure = error.status >= 500 if isinstance(error, ResponseUrlError) else True
+        if unsure and not never_sent(error):
+            return " (Slack may not have shown the channel who changed it.)"
+        return " (I couldn't tell the channel who changed it.)"
+    return ""
 
 
 class Commands(Listeners):
@@ -39,11 +60,12 @@ class Commands(Listeners):
                 command.get("user_id", ""),
                 command.get("channel_name", ""),
             )
+            said = outcome.private
             if outcome.public:  # the channel sees who changed its tips
                 note = blocks.announcement(outcome.public, command.get("user_id", ""))
-                respond(response_type="in_channel", **note.as_kwargs())
+                said += _announced(respond, note)
             # It may show back what was typed (a time that isn't one).
-            message = blocks.notice(outcome.private, echoes=True)
+            message = blocks.notice(said, echoes=True)
         elif is_greeting(question):
             message = blocks.intro()
         else:
@@ -83,11 +105,12 @@ class Commands(Listeners):
             "to ask. `/stpm autoanswer on` turns them back on."
         )
         note = blocks.announcement(public, user)
-        respond(response_type="in_channel", **note.as_kwargs())
+        announced = _announced(respond, note)
         hint = " If I'm not a member of this channel yet, invite me (`/invite`)."
         return blocks.notice(
             f"Done: automatic answers are {switch.lower()} here."
             + (hint if enabled else "")
+            + announced
         )
 
     def on_skill(

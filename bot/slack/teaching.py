@@ -113,15 +113,28 @@ def check_submission(
     knowledge: Knowledge,
     taken: Sequence[str] = (),
     known: dict[str, str] | None = None,
+    waiting: dict[str, str] | None = None,
 ) -> tuple[Lesson | None, dict[str, str]]:
     """The change a submission asks for, or the errors to show by field;
-    `taken`: ids of new entries already pending; `known`: `phrasings`."""
+    `taken`: ids of new entries already pending; `known`: `phrasings`;
+    `waiting`: the pending changes' questions (as `phrasings` keys them) and
+    their entries."""
     kind = _chosen(values, "kind", "choice") or PHRASING
     known = phrasings(knowledge) if known is None else known
-    already = known.get(normalize(question).text)
+    said = normalize(question).text
+    already = known.get(said)
     if already:
         return None, {
             "kind": f"“{shorten(question, 60)}” is already under '{already}'."
+        }
+    pending = (waiting or {}).get(said)
+    if pending:
+        # Applied twice, the files would hold it twice, and the loader
+        # refuses a phrasing under two entries: the second change would
+        # stay pending for good.
+        return None, {
+            "kind": f"“{shorten(question, 60)}” is already taught, pending for "
+            f"'{pending}'."
         }
     if kind == NEW_ENTRY:
         return _new_entry(values, question, knowledge, taken)
@@ -227,10 +240,16 @@ class Teaching(Listeners):
             return
         store = self.deps.store
         try:
-            taken = [c.entry_id for c in store.changes() if c.kind == NEW_ENTRY]
+            waiting = store.changes()
+            taken = [c.entry_id for c in waiting if c.kind == NEW_ENTRY]
             knowledge = self.deps.knowledge
             lesson, errors = check_submission(
-                values, value.question, knowledge, taken, self._phrasings(knowledge)
+                values,
+                value.question,
+                knowledge,
+                taken,
+                self._phrasings(knowledge),
+                {normalize(c.question).text: c.entry_id for c in waiting},
             )
             if lesson is not None:
                 store.teach(

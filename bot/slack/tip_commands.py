@@ -1,7 +1,9 @@
 """`/stpm tips [on [HH:MM] | off]`: a channel's daily tip, switched and shown.
 
 "/stpm tips on stakeholder management" is a question, not a bad time: only
-an argument with a digit in it is taken for a time (and checked as one).
+an argument that looks like a time, one word with a digit in it ("9:30",
+"25:00", "9am") or one with "am"/"pm" after it ("9 am"), is taken for a time
+(and checked as one); "tips on 1:1 meetings" is a question.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bot.store.records import Subscription
 from bot.text.markup import echo
 
 _COMMAND = re.compile(r"tips(?:\s+(on|off|status|state)(?:\s+(.*))?)?", re.I)
+_TIMEISH = re.compile(r"\S*\d\S*(?:\s*[ap]\.?m\.?)?", re.I)
 
 Action = Literal["state", "on", "off", "bad_time", "bad_usage"]
 _VERBS: dict[str, Action] = {
@@ -43,13 +46,27 @@ def parse(text: str) -> TipsCommand | None:
         return TipsCommand(action)
     if action != "on":
         return TipsCommand("bad_usage", argument)
-    if not any(c.isdigit() for c in argument):
+    if not _TIMEISH.fullmatch(argument):
         return None  # "tips on stakeholder management": a question
     try:
         parse_hhmm(argument)
     except ValueError:
         return TipsCommand("bad_time", argument)
     return TipsCommand("on", argument)
+
+
+def _my_state(sub: Subscription | None, settings: Settings) -> str:
+    """`/stpm tips` in a DM: the person's own daily tip (App Home's)."""
+    if sub is None or not sub.active:
+        return (
+            "Your daily tip is off. *Send me the daily tip* in my Home tab turns "
+            "it on; channels get tips with `/stpm tips on` there."
+        )
+    paused = f" It is paused: {sub.paused_reason}." if sub.paused_reason else ""
+    return (
+        f"Your daily tip is on: {_schedule(sub, settings)}, in your messages "
+        f"with me.{paused} `/stpm tips off` here, or my Home tab, stops it."
+    )
 
 
 def _schedule(sub: Subscription, settings: Settings) -> str:
@@ -106,6 +123,8 @@ def handle(
         return Outcome("Use `/stpm tips`, `/stpm tips on [HH:MM]` or `/stpm tips off`.")
     changing = command.action in ("on", "off")
     in_a_dm = is_a_dm(channel, channel_name)
+    if in_a_dm and not changing:  # no channel here: the person's own tip
+        return Outcome(_my_state(store.subscription(user) if user else None, settings))
     # In a DM, "off" is the person's own daily tip (kept under their user id).
     if command.action == "off" and in_a_dm and user and store.unsubscribe(user):
         return Outcome("Your daily tip is off. Turn it on again in my Home tab.")

@@ -33,12 +33,16 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import threading
+import time
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Literal
 
 import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.schedule import (
     Due,
@@ -64,6 +68,8 @@ from bot.slack.posting import (
     tag,
 )
 from bot.store.database import Store
+from bot.store.engine import why
+from bot.store.posted_tips import StaleClaim
 
 PAUSE_ERRORS = frozenset(
     {
@@ -75,6 +81,7 @@ PAUSE_ERRORS = frozenset(
 )
 
 STALE_CLAIM = dt.timedelta(minutes=2)
+TAKEN_POLL = dt.timedelta(seconds=5)  # how often `finish_taken` looks again
 LOOK_BACK = dt.timedelta(minutes=1)  # clock differences between us and Slack
 
 # What became of one channel's tip for one date.
@@ -87,6 +94,7 @@ Delivery = Literal[
     "failed",
     "unknown",
     "no_tips",
+    "store_failed",
 ]
 # What a look for a tip found; `never`: Slack refused the look for a reason
 # that won't pass (`missing_scope`, say: no `im:write` or history scope).
@@ -127,9 +135,34 @@ class TipPoster:
         """What the scheduler does at `now`: tips whose time has come."""
         return self._post_all(due_now(self.store.subscriptions(), now, self.policy))
 
-    def post_date(self, date: dt.date) -> list[Posting]:
-        """`stpm-bot post-tips`: every channel's tip for `date` not yet posted."""
-        return self._post_all(due_on(self.store.subscriptions(), date, self.policy))
+    def post_date(
+        self, date: dt.date, channels: AbstractSet[str] | None = None
+    ) -> list[Posting]:
+        """`stpm-bot post-tips`: every channel's tip for `date` not yet posted
+        (or only `channels`')."""
+        due = due_on(self.store.subscriptions(), date, self.policy)
+        if channels is not None:
+            due = [d for d in due if d.channel in channels]
+        return self._post_all(due)
+
+    def finish_taken(
+        self,
+        date: dt.date,
+        postings: list[Posting],
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> list[Posting]:
+        """`postings` (of `post_date`), with the tips another process was
+        posting waited for: until it is done, or its claim is stale and is
+        settled here (a run that died mid-post, rerun at once, finishes its
+        work instead of leaving the day's tip to nobody)."""
+        for _ in range(int(STALE_CLAIM / TAKEN_POLL) + 2):
+            taken = {p.due.channel for p in postings if p.outcome == "taken"}
+            if not taken:
+                break
+            sleep(TAKEN_POLL.total_seconds())
+            again = {p.due.channel: p for p in self.post_date(date, taken)}
+            postings = [again.get(p.due.channel, p) for p in postings]
+        return postings
 
     def _post_all(self, due: list[Due]) -> list[Posting]:
         if not due:
@@ -147,24 +180,38 @@ class TipPoster:
                 outcome: Delivery = "already_posted"
             elif key in settled:
                 outcome = "unknown" if settled[key] == "unknown" else "failed"
-            elif key in stale:
-                outcome = self._settle_stale(d, stale[key], knowledge)
-            elif key in claimed:
+            elif key in claimed and key not in stale:
                 outcome = "taken"  # another process is posting it right now
             else:
-                outcome = self._post(d, knowledge)
+                outcome = self._deliver(d, stale.get(key), knowledge)
             postings.append(Posting(d, outcome))
         return postings
 
-    def _settle_stale(
-        self, due: Due, claimed_at: dt.datetime, knowledge: Knowledge
+    def _deliver(
+        self, due: Due, stale: StaleClaim | None, knowledge: Knowledge
     ) -> Delivery:
-        """A claim whose process never said whether Slack posted."""
+        """Post (or settle) one tip; the store failing on the way (locked,
+        away) costs that tip, not the others: `store_failed`. Not posted
+        twice: without its claim, or with a claim not marked posted, the tip
+        is settled like any other stale claim at a later look."""
+        try:
+            if stale is not None:
+                return self._settle_stale(due, stale, knowledge)
+            return self._post(due, knowledge)
+        except SQLAlchemyError as error:
+            log.error("tips.store_failed", channel=due.channel, error=why(error))
+            return "store_failed"
+
+    def _settle_stale(
+        self, due: Due, claim: StaleClaim, knowledge: Knowledge
+    ) -> Delivery:
+        """A claim whose process never said whether Slack posted: looked for
+        from its first claim (an earlier takeover's look may have failed)."""
         where = {"channel": due.channel, "date": due.date.isoformat()}
-        tip_id = self.store.take_over_tip(due.channel, due.date, claimed_at)
+        tip_id = self.store.take_over_tip(due.channel, due.date, claim.at)
         if tip_id is None:
             return "taken"  # another process is settling it
-        found = self._look(due, claimed_at)
+        found = self._look(due, claim.since)
         if found in ("unknown", "never"):
             return self._unknown(due, "look_failed", where, found == "never")
         if found == "found":
@@ -296,7 +343,9 @@ def _tag(due: Due) -> str:
 
 def seed(settings: Settings, store: Store) -> None:
     """Subscribe the channels in STPM_BOT_TIPS_CHANNELS (kept in the store)."""
-    store.seed_subscriptions(settings.tips_channels, parse_hhmm(settings.tips_time))
+    at = parse_hhmm(settings.tips_time)
+    for channel in store.seed_subscriptions(settings.tips_channels, at):
+        log.info("tips.unconfigured", channel=channel)  # removed from the setting
     for sub in store.subscriptions():
         if sub.active and sub.paused_reason:
             log.warning(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
@@ -14,18 +15,30 @@ from bot.store.records import PostedTip, _aware
 from bot.store.schema import posted_tips, settled_tips
 
 
+@dataclass(frozen=True)
+class StaleClaim:
+    """A tip's claim nobody confirmed: `at`, its last claim (what a takeover
+    must find unchanged); `since`, its first (where a look for the post
+    starts, however often it was taken over)."""
+
+    at: dt.datetime
+    since: dt.datetime
+
+
 class PostedTipsMixin(StoreBase):
     """Daily tips: one claim per channel and local date, so one post."""
 
     def claim_tip(self, channel: str, date: dt.date, tip_id: str) -> bool:
         """True for the one caller, in any process, that may post `channel`'s
         tip for `date`. The primary key is the arbiter, as in `claim`."""
+        now = self._now()
         row = {
             "channel": channel,
             "local_date": date,
             "tip_id": tip_id,
-            "claimed_at": self._now(),
+            "claimed_at": now,
             "posted_at": None,
+            "first_claimed_at": now,
         }
         try:
             with self._begin() as conn:
@@ -69,23 +82,28 @@ class PostedTipsMixin(StoreBase):
 
     def stale_tip_claims(
         self, dates: Iterable[dt.date], older_than: dt.timedelta
-    ) -> dict[tuple[str, dt.date], dt.datetime]:
+    ) -> dict[tuple[str, dt.date], StaleClaim]:
         """Claims on `dates` never confirmed as posted and older than
         `older_than` (their process died, or never heard back from Slack):
-        (channel, date) to when they were claimed."""
+        (channel, date) to when they were claimed, last and first."""
         cutoff = self._now() - older_than
         t, settled = posted_tips, settled_tips
         decided = exists().where(
             settled.c.channel == t.c.channel, settled.c.local_date == t.c.local_date
         )
-        query = select(t.c.channel, t.c.local_date, t.c.claimed_at).where(
+        query = select(
+            t.c.channel, t.c.local_date, t.c.claimed_at, t.c.first_claimed_at
+        ).where(
             t.c.local_date.in_(list(dates)),
             t.c.posted_at.is_(None),
             t.c.claimed_at < cutoff,
             ~decided,
         )
         with self._connect() as conn:
-            return {(c, d): _aware(at) for c, d, at in conn.execute(query)}
+            return {
+                (c, d): StaleClaim(_aware(at), _aware(first or at))
+                for c, d, at, first in conn.execute(query)
+            }
 
     def take_over_tip(
         self, channel: str, date: dt.date, claimed_at: dt.datetime

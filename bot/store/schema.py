@@ -146,6 +146,10 @@ posted_tips = Table(
     Column("tip_id", String(80), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True), nullable=True),
+    # When the tip was first claimed (`claimed_at` moves with each takeover
+    # of a stale claim): a look for the post starts there. Empty in rows of
+    # earlier versions, which look from `claimed_at`.
+    Column("first_claimed_at", DateTime(timezone=True), nullable=True),
 )
 
 # Tips whose fate was decided without a post: Slack refused them for good

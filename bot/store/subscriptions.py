@@ -67,10 +67,23 @@ class SubscriptionsMixin(StoreBase):
         with self._begin() as conn:
             conn.execute(query)
 
-    def seed_subscriptions(self, channels: Iterable[str], at: dt.time) -> None:
+    def seed_subscriptions(self, channels: Iterable[str], at: dt.time) -> list[str]:
         """Subscribe the configured channels. A channel already in the store
-        keeps its state; if nobody changed it from Slack, it takes the time."""
-        for channel in dict.fromkeys(channels):
+        keeps its state; if nobody changed it from Slack, it takes the time.
+        A channel subscribed by the setting alone and no longer in it is
+        unsubscribed (an operator who removed it means it); those channels."""
+        wanted = list(dict.fromkeys(channels))
+        t = tip_subscriptions
+        dropped = (t.c.source == "settings") & t.c.active & t.c.channel.not_in(wanted)
+        with self._begin() as conn:
+            gone = [c for (c,) in conn.execute(select(t.c.channel).where(dropped))]
+            if gone:
+                conn.execute(
+                    update(t)
+                    .where(dropped & t.c.channel.in_(gone))
+                    .values(active=False, updated_at=self._now())
+                )
+        for channel in wanted:
             seeded = (tip_subscriptions.c.channel == channel) & (
                 tip_subscriptions.c.source == "settings"
             )
@@ -85,6 +98,7 @@ class SubscriptionsMixin(StoreBase):
                         conn.execute(insert(tip_subscriptions), self._seed(channel, at))
             except IntegrityError:
                 pass  # another process seeded it at the same moment
+        return gone
 
     def _seed(self, channel: str, at: dt.time) -> dict[str, Any]:
         now = self._now()

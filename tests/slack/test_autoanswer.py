@@ -102,3 +102,32 @@ def test_not_helpful_hides_the_answer_and_counts_as_a_gap(slack: RunningApp) -> 
     slack.drain()
     [vote] = slack.store.votes()
     assert (-1, "skill-cybersecurity") == (vote.vote, vote.entry_id)
+
+
+def test_a_second_hide_of_a_removed_answer_gets_no_apology(slack: RunningApp) -> None:
+    """The answer is gone (a double-click, or someone hid it first): Slack
+    says message_not_found, and the clicker is told it was already removed."""
+    stpm(slack, "autoanswer on", replies=2)
+    slack.fake.reset()
+    slack.send.event(envelope(in_help("how important is cybersecurity for an stpm?")))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    [hide] = [
+        e
+        for b in post.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "hide_answer"
+    ]
+    slack.fake.fail_next("chat.delete", error="message_not_found")
+    click = block_action(
+        "hide_answer",
+        hide["value"],
+        slack.fake.response_url("again"),
+        channel=HELP,
+        message_ts="1700000000.000777",
+    )
+    slack.send.action(click)
+    [told] = slack.fake.wait_delivered("response_url")
+    slack.drain()
+    assert "already removed" in told.body["text"]
+    assert "went wrong" not in told.body["text"]

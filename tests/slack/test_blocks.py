@@ -235,7 +235,7 @@ def test_related_reads_for_a_question_about_this_company_say_why() -> None:
     )
     assert message.text.startswith(f"{said} Related reads: Entry 0")
     assert "Did you mean" not in json.dumps(rendered) + message.text
-    assert "<!channel>" not in json.dumps(rendered) + message.text
+    assert "<!channel>" not in " ".join(_shown(message.as_kwargs()))
     assert "show_entry:e0" in json.dumps(rendered)
 
 
@@ -352,3 +352,14 @@ def test_a_panel_answer_has_native_feedback_instead_of_the_votes(
 def test_a_native_vote_that_is_not_ours_decodes_to_none(value: str) -> None:
     """A forged or truncated value is no vote."""
     assert blocks.NativeVote.decode(value) is None
+
+
+@pytest.mark.parametrize(
+    ("weekends", "days"), [(False, "every weekday"), (True, "every day")]
+)
+def test_app_home_says_which_days_my_tip_comes(weekends: bool, days: str) -> None:
+    """With STPM_BOT_TIPS_WEEKENDS on, the personal tip comes every day."""
+    knowledge = Knowledge.of([])
+    mine = blocks.MyTip(True, "08:00", "UTC", weekends=weekends)
+    view = json.dumps(blocks.home(knowledge, [], None, mine=mine).to_dict())
+    assert f"{days} at 08:00 (UTC)" in view

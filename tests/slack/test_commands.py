@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from tests.slack.conftest import RunningApp
 from tests.support.harness import USER, block_action, command
@@ -90,3 +91,134 @@ def test_an_escaped_broadcast_in_stpm_is_dropped_not_matched(slack: RunningApp) 
     shown = json.dumps(body)
     assert "feedback:skill-cybersecurity" in shown
     assert "<!channel>" not in shown
+
+
+def _button(body: dict[str, object], action_id: str) -> dict[str, str]:
+    return next(
+        e
+        for b in body["blocks"]  # type: ignore[attr-defined]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(action_id)
+    )
+
+
+def test_a_double_clicked_share_posts_the_answer_once(slack: RunningApp) -> None:
+    """Two clicks of one private answer's *Share in channel* (each its own
+    click, as a double-click sends them, at once): one public post."""
+    body = _respond(slack, "/stpm", "how important is cybersecurity for an stpm?")
+    share = _button(body, "share_answer")
+    slack.fake.reset()
+    clicks = [
+        block_action(
+            "share_answer",
+            share["value"],
+            slack.fake.response_url(f"share{i}"),
+            ephemeral=True,
+        )
+        for i in range(2)
+    ]
+    for click in clicks:
+        assert 200 == slack.send.action(click).status
+    slack.drain()
+    public = [
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body.get("response_type") == "in_channel"
+    ]
+    assert 1 == len(public)
+
+
+def test_a_share_slack_refused_can_be_clicked_again(slack: RunningApp) -> None:
+    """A share whose response_url Slack refused posted nothing: the next
+    click shares it."""
+    body = _respond(slack, "/stpm", "how important is cybersecurity for an stpm?")
+    share = _button(body, "share_answer")
+    slack.fake.reset()
+    slack.fake.fail_next("response_url", status=404, error="expired_url")
+    for i in range(2):
+        click = block_action(
+            "share_answer",
+            share["value"],
+            slack.fake.response_url(f"s{i}"),
+            ephemeral=True,
+        )
+        assert 200 == slack.send.action(click).status
+        deadline = time.monotonic() + 5
+        while slack.store.backlog()[0]:  # until the click's work is done
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    public = [
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body.get("response_type") == "in_channel"
+    ]
+    assert 1 == len(public)
+
+
+def test_an_entry_picked_from_did_you_mean_is_the_answer_to_the_question(
+    slack: RunningApp,
+) -> None:
+    """Picked from "did you mean", the entry is shown, voted on and shared
+    as the answer to what was asked: a 👎 gives the curators the asker's
+    words, and the shared post says how it was asked."""
+    question = "how do i grow"
+    body = _respond(slack, "/stpm", question)
+    assert "Did you mean" in str(body["text"])
+    choice = _button(body, "show_entry")
+    slack.fake.reset()
+    pick = block_action(
+        choice["action_id"],
+        choice["value"],
+        slack.fake.response_url("c"),
+        ephemeral=True,
+    )
+    assert 200 == slack.send.action(pick).status
+    [entry] = slack.fake.wait_delivered("response_url")
+    assert f"You asked: “{question}”" in json.dumps(
+        entry.body["blocks"], ensure_ascii=False
+    )
+    down = _button(entry.body, "feedback_down")
+    share = _button(entry.body, "share_answer")
+    slack.fake.reset()
+    vote = block_action(
+        down["action_id"], down["value"], slack.fake.response_url("v"), ephemeral=True
+    )
+    assert 200 == slack.send.action(vote).status
+    shared = block_action(
+        "share_answer", share["value"], slack.fake.response_url("s"), ephemeral=True
+    )
+    assert 200 == slack.send.action(shared).status
+    slack.drain()
+    public = next(
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body.get("response_type") == "in_channel"
+    )
+    assert f"Asked with /stpm: “{question}”" in json.dumps(
+        public.body["blocks"], ensure_ascii=False
+    )
+    assert [question] == [
+        g.question for g in slack.store.gaps() if g.source == "downvote"
+    ]
+
+
+def test_tips_on_a_subject_with_a_number_is_a_question(slack: RunningApp) -> None:
+    """ "tips on 1:1 meetings" asks for advice; "tips on 25:00" is a bad time."""
+    body = _respond(slack, "/stpm", "tips on 1:1 meetings with engineers")
+    assert "not a time of day" not in str(body["text"])
+    slack.fake.reset()
+    body = _respond(slack, "/stpm", "tips on 25:00")
+    assert "not a time of day" in str(body["text"])
+
+
+def test_a_two_part_question_joined_by_an_ampersand_gets_both_answers(
+    slack: RunningApp,
+) -> None:
+    """Slack sends "&" as "&amp;": it joins two questions like "and"."""
+    body = _respond(
+        slack, "/stpm", "what skills do STPMs need &amp; how do they stay current?"
+    )
+    shown = json.dumps(body["blocks"])
+    assert "feedback:key-skills" in shown
+    assert "*Stay current with technologies and trends*" in shown

@@ -97,6 +97,31 @@ def test_chatter_in_an_answered_thread_gets_no_reply(slack: RunningApp) -> None:
     assert [] == slack.fake.delivered("chat.postEphemeral")  # no crash, no apology
 
 
+def test_a_question_in_the_thread_to_someone_else_gets_no_reply(
+    slack: RunningApp,
+) -> None:
+    """The asker asks a colleague in the thread the bot answered (mentioning
+    them, a group or the channel): that question is theirs, not the bot's."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_until_answered(slack, first)
+    for text in (
+        "<@U0BOBB01> how important is cloud computing for your team?",
+        "<!subteam^S0TPMS|tpms> what do you think, is cloud important?",
+        "<!here> how important is cloud computing?",
+    ):
+        to_others = message(
+            text,
+            channel=first["channel"],
+            channel_type="channel",
+            thread_ts=first["ts"],
+        )
+        slack.send.event(envelope(to_others))
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+
+
 def test_follow_ups_survive_a_restart(
     start_app: Callable[..., RunningApp],
 ) -> None:

@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 from bot.slack import blocks
 from bot.slack import experts as experts_module
 from tests.slack.conftest import RunningApp, left_by_a_dead_process
-from tests.support.fake_slack import Call, FakeSlack, dm_of
+from tests.support.fake_slack import BOT_USER_ID, Call, FakeSlack, dm_of
 from tests.support.harness import USER, block_action, envelope, mention, message
 
 EXPERTS = "C0EXPERTS"
@@ -581,3 +581,73 @@ def test_one_pending_question_per_person(experts: RunningApp) -> None:
     _click(experts, value, question_ts)
     [post] = experts.fake.wait_delivered("chat.postMessage")
     assert "xyzzy plugh second" in post.text
+
+
+def test_the_asker_adding_to_their_question_is_not_relayed_as_the_answer(
+    experts: RunningApp,
+) -> None:
+    """The asker follows the replies in the experts' thread and adds detail
+    there: that is not an expert's answer; the expert's reply after it is."""
+    post, question_ts = _ask(experts, "xyzzy plugh who signs vendor contracts")
+    post_ts = _post_ts(experts, post)
+    experts.fake.reset()
+    _expert_says(experts, post_ts, "To add: it's a contract over $50k", user=USER)
+    _until_handled(experts)
+    _expert_says(experts, post_ts, "Procurement signs those; open a ticket")
+    [relayed] = experts.fake.wait_delivered("chat.postMessage")
+    experts.drain()
+    assert ("C0CHAN01", question_ts) == (
+        relayed.body["channel"],
+        relayed.body["thread_ts"],
+    )
+    assert "Procurement signs those" in relayed.text
+    assert 1 == len(experts.fake.delivered("chat.postMessage"))
+
+
+def test_a_reply_that_mentions_the_bot_is_relayed_not_answered(
+    experts: RunningApp,
+) -> None:
+    """An expert who @mentions the bot in the question's thread is talking
+    about the question: Slack sends both a mention and a message; the bot
+    answers neither in the experts' channel, and the relay leaves the
+    mention out."""
+    post, question_ts = _ask(experts, "xyzzy plugh mention")
+    post_ts = _post_ts(experts, post)
+    experts.fake.reset()
+    said = mention(
+        "you could check the wiki for cybersecurity", channel=EXPERTS, thread_ts=post_ts
+    )
+    said["user"] = EXPERT
+    experts.send.event(envelope(said))
+    experts.send.event(envelope(dict(said, type="message", channel_type="channel")))
+    [relayed] = experts.fake.wait_delivered("chat.postMessage")
+    _until_handled(experts)
+    experts.drain()
+    assert [("C0CHAN01", question_ts)] == [
+        (c.body["channel"], c.body.get("thread_ts"))
+        for c in experts.fake.delivered("chat.postMessage")
+    ]
+    assert "you could check the wiki for cybersecurity" in relayed.text
+    assert BOT_USER_ID not in json.dumps(relayed.body)
+
+
+def test_two_people_asking_the_same_question_privately_are_both_answered(
+    experts: RunningApp,
+) -> None:
+    """The same /stpm question sent to the experts by two people in one
+    channel: each reply goes by DM, so each is a question of its own."""
+    value = blocks.ExpertValue("xyzzy plugh who approves budgets").encode()
+    for user in ("U0ANNA01", "U0BOBB01"):
+        _click(experts, value, "", ephemeral=True, user=user)
+        [told] = experts.fake.wait_delivered("response_url")
+        assert "Thanks! I asked the experts" in told.body["text"]
+    posts = {}
+    for user in ("U0ANNA01", "U0BOBB01"):
+        question = experts.store.pending_question_of(user)
+        assert question is not None
+        posts[user] = question.post_ts
+    assert posts["U0ANNA01"] != posts["U0BOBB01"]
+    experts.fake.reset()
+    _expert_says(experts, posts["U0BOBB01"], "Finance approves budgets")
+    [dm] = experts.fake.wait_delivered("chat.postMessage")
+    assert "U0BOBB01" == dm.body["channel"]

@@ -93,3 +93,36 @@ def test_the_shortcut_on_an_unanswerable_message_offers_no_share(
     )
     [note] = slack.fake.wait_delivered("response_url")
     assert "share_in_thread" not in json.dumps(note.body.get("blocks", []))
+
+
+def test_a_double_clicked_share_in_thread_posts_once(slack: RunningApp) -> None:
+    """Two clicks of *Share in thread* at once (a double-click): one post."""
+    payload = message_action(
+        "how important is cybersecurity for an stpm?",
+        slack.fake.response_url("shortcut"),
+    )
+    assert 200 == slack.send.action(payload).status
+    [private] = slack.fake.wait_delivered("response_url")
+    [share] = [
+        e
+        for b in private.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_in_thread"
+    ]
+    slack.fake.reset()
+    for i in range(2):
+        click = block_action(
+            "share_in_thread",
+            share["value"],
+            slack.fake.response_url(f"share{i}"),
+            ephemeral=True,
+        )
+        assert 200 == slack.send.action(click).status
+    slack.drain()
+    public = [
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body.get("response_type") == "in_channel"
+    ]
+    assert 1 == len(public)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from bot.slack.tip_commands import TipsCommand, parse
 from bot.store.records import Subscription
@@ -52,6 +55,45 @@ def test_changing_a_channels_tips_is_announced_in_it(slack: RunningApp) -> None:
     _stpm(slack, "tips off", 2)
     [off] = _public(slack)
     assert off.startswith(f"<@{USER}> turned off") and "`/stpm tips on`" in off
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ({"status": 404, "error": "expired_url"}, "couldn't tell the channel"),
+        (
+            {"status": 500, "error": "internal_error", "after_delivery": True},
+            "may not have shown the channel",
+        ),
+    ],
+    ids=["refused", "500-after-posting"],
+)
+def test_a_change_whose_announcement_fails_is_still_reported_done(
+    slack: RunningApp, failure: dict[str, Any], said: str
+) -> None:
+    """The tips are switched before the channel is told: when telling it
+    fails, the person still hears the change was made (not "something went
+    wrong", which would have them switch, and announce, it again)."""
+    slack.fake.reset()
+    slack.fake.fail_next("response_url", **failure)
+    form = command("/stpm", "tips on 10:30", slack.fake.response_url())
+    assert 200 == slack.send.command(form).status
+    slack.fake.wait_for(
+        lambda calls: any(
+            c.method == "response_url" and c.body.get("response_type") == "ephemeral"
+            for c in calls
+        )
+    )
+    slack.drain()
+    [private] = [
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body["response_type"] == "ephemeral"
+    ]
+    assert "10:30" in private.body["text"] and said in private.body["text"]
+    assert "went wrong" not in private.body["text"]
+    subscription = slack.store.subscription("C0CHAN01")
+    assert subscription is not None and dt.time(10, 30) == subscription.post_time
 
 
 def test_tips_are_refused_in_a_dm_with_the_reason(slack: RunningApp) -> None:
@@ -132,6 +174,10 @@ def test_tips_on_a_topic_is_a_question() -> None:
     """ "tips on stakeholder management" is asked, not taken for a bad time."""
     assert None is parse("tips on stakeholder management")
     assert None is parse("tips for new tpms")
+    assert None is parse("tips on 1:1 meetings")  # a number, but a subject
+    assert None is parse("tips on running 1:1s with engineers")
+    assert TipsCommand("bad_time", "9 am") == parse("tips on 9 am")
+    assert TipsCommand("bad_time", "25:00") == parse("tips on 25:00")
     assert TipsCommand("on", "9:30") == parse("Tips on 9:30")
     assert TipsCommand("bad_time", "9am") == parse("tips on 9am")
     assert TipsCommand("bad_usage", "now") == parse("tips off now")
@@ -156,3 +202,15 @@ def test_tips_off_in_my_dm_stops_my_own_daily_tip(slack: RunningApp) -> None:
     assert said.startswith("Your daily tip is off")
     mine = slack.store.subscription(USER)
     assert mine is not None and not mine.active
+
+
+def test_tips_in_my_dm_shows_my_own_daily_tip(slack: RunningApp) -> None:
+    """`/stpm tips` in the DM with the bot: the person's own tip (on from
+    App Home), not a channel's that can't exist there."""
+    dm = {"channel_id": "D0DM0001", "channel_name": "directmessage"}
+    said = _stpm(slack, "tips", 1, **dm)
+    assert said.startswith("Your daily tip is off") and "Home tab" in said
+    slack.store.subscribe(USER, dt.time(7, 30), source="home")
+    said = _stpm(slack, "tips", 1, **dm)
+    assert said.startswith("Your daily tip is on") and "07:30" in said
+    assert "every weekday" in said

@@ -144,6 +144,35 @@ def test_the_digest_has_a_teach_button_per_unanswered_question(
     assert first is not None and first.question.startswith("xyzzy ")
 
 
+def _text_length(block: dict[str, Any]) -> int:
+    """The characters of text in a block, its elements' and accessory's."""
+    total = len(str(block.get("text", {}).get("text", "")))
+    for element in block.get("elements", []):
+        total += len(str(element.get("text", "")))
+    return total + len(str(block.get("accessory", {}).get("text", {}).get("text", "")))
+
+
+def test_a_busy_week_s_digest_fits_one_slack_message(teaching: RunningApp) -> None:
+    """Forty long unanswered questions, every entry voted 👎, 25 reasons
+    with notes: the digest keeps within what Slack takes in one message
+    (it refuses about 12,000 characters of blocks) and says where the rest is."""
+    store = teaching.store
+    knowledge = teaching.core.library.snapshot().knowledge
+    for n in range(40):
+        word = hashlib.sha256(str(n).encode()).hexdigest()[:12]
+        store.record_question(f"xyzzy {word} " + "long words " * 13, "no_match", [])
+    for n, entry in enumerate(knowledge.entries):
+        question = f"question {n} about {entry.title} " + "and more " * 10
+        store.record_vote(question, entry.id, -1, f"U{n:08d}", [])
+        if n < 25:
+            store.record_reason(question, entry.id, f"U{n:08d}", "other", "x" * 200)
+    data = gaps.build(store, knowledge)
+    shown = digest.digest(data).as_kwargs()["blocks"]
+    assert len(shown) <= 50
+    assert sum(map(_text_length, shown)) <= blocks.ANSWER_CHARS
+    assert "stpm-bot report" in json.dumps(shown)
+
+
 def test_only_curators_can_teach(teaching: RunningApp) -> None:
     """Someone outside the curators' channel gets a private note, no modal."""
     _members(teaching)
@@ -358,6 +387,28 @@ def test_a_question_already_taught_or_pending_id_is_refused(
         _values("entry", new_id="vpn", title="VPN", answer="A"),
     )
     assert "or one pending" in answer["errors"]["new_id"]
+
+
+def test_a_question_already_pending_is_refused_under_any_entry(
+    teaching: RunningApp,
+) -> None:
+    """Two curators teach the same digest question: the second submission,
+    under another entry or the same, is refused (applied, the files would
+    hold it twice, and the loader refuses that), so one change is pending."""
+    _members(teaching)
+    teaching.fake.members[CURATORS].append("U0CURATOR2")
+    metadata = TeachValue(QUESTION).encode()
+    assert _submit(teaching, metadata, _values("phrasing", "skill-cloud")) is None
+    for values in (
+        _values("phrasing", "key-points"),
+        _values("phrasing", "skill-cloud"),
+        _values("entry", new_id="budgets", title="Budgets", answer="A."),
+    ):
+        answer = _submit(teaching, metadata, values, user="U0CURATOR2")
+        assert "pending for 'skill-cloud'" in answer["errors"]["kind"]
+    assert [("skill-cloud", QUESTION)] == [
+        (c.entry_id, c.question) for c in teaching.store.changes()
+    ]
 
 
 def test_add_to_knowledge_drafts_an_entry_from_the_expert_s_reply(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
@@ -207,6 +208,24 @@ def test_a_rate_limited_tip_is_retried_at_the_next_look(
     assert 1 == len(posts_to(fake_slack, "C1"))
 
 
+def test_a_long_rate_limit_is_not_waited_out_while_the_claim_is_held(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """Slack asks the tip to wait 70 s: waiting twice would hold the claim
+    past the two minutes after which another process takes it over and
+    posts too. The post is refused for now at once, and the claim released."""
+    store = open_store(db_url, stores)
+    store.subscribe("C1", dt.time(9, 0))
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=70)
+    client = web_client(slack_core.settings, at_most_once=True)
+    poster = poster_for(slack_core, store, client)
+    started = time.monotonic()
+    assert ["retry"] == [p.outcome for p in poster.post_due(NINE)]
+    assert time.monotonic() - started < 10
+    assert ["posted"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
+
+
 def _poster(
     slack_core: Core, db_url: str, stores: list[Store], channel: str = "C1"
 ) -> tuple[TipPoster, Store]:
@@ -330,6 +349,30 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 2 * TICK)]
     assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 3 * TICK)]
     assert 1 == len(posts_to(fake_slack, channel))
+
+
+def test_a_tip_looked_for_after_failed_looks_is_found_from_its_first_claim(
+    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+) -> None:
+    """Slack posted the tip but its answer was lost, and the look failed, at
+    the post and again when the stale claim was taken over: the next look
+    still starts from the first claim, finds the tip, and posts nothing."""
+    clock = [dt.datetime.now(dt.UTC)]
+    store = Store(engine_for(db_url), now=lambda: clock[0])
+    store.create_schema()
+    stores.append(store)
+    store.subscribe("C1", dt.time(9, 0))
+    client = web_client(slack_core.settings, at_most_once=True)
+    poster = poster_for(slack_core, store, client)
+    fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
+    fake_slack.fail_next("conversations.history", status=500, error="internal_error")
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    clock[0] += dt.timedelta(minutes=5)
+    fake_slack.fail_next("conversations.history", status=500, error="internal_error")
+    assert ["unknown"] == [p.outcome for p in poster.post_due(NINE + TICK)]
+    clock[0] += dt.timedelta(minutes=5)
+    assert ["already_posted"] == [p.outcome for p in poster.post_due(NINE + 2 * TICK)]
+    assert 1 == len(posts_to(fake_slack, "C1"))
 
 
 @pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])
@@ -496,3 +539,43 @@ def test_two_posters_settling_one_stale_claim_post_it_once(
     assert 1 == len(posts_to(fake_slack, "C1"))
     assert 1 == outcomes.count("posted")
     assert [tip_id] == tip_ids(slack_core, posts_to(fake_slack, "C1"))
+
+
+@pytest.mark.parametrize("other_finishes", [False, True], ids=["died", "finishes"])
+def test_a_rerun_waits_for_a_tip_another_process_was_posting(
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    other_finishes: bool,
+) -> None:
+    """`post-tips` rerun at once after a run that died mid-post (its claim
+    fresh, nothing posted): it waits until the claim is stale and posts the
+    tip itself, instead of reporting it "being posted by another process"
+    while nobody is. A process that is alive and finishes meanwhile: its
+    post stands, and nothing more is posted."""
+    clock = [dt.datetime.now(dt.UTC)]
+    store = Store(engine_for(db_url), now=lambda: clock[0])
+    store.create_schema()
+    stores.append(store)
+    store.subscribe("C1", dt.time(9, 0))
+    [tip, *_] = tip_order(slack_core.library.snapshot().knowledge)
+    assert store.claim_tip("C1", START, tip.id)  # the run that died
+    poster = poster_for(
+        slack_core, store, web_client(slack_core.settings, at_most_once=True)
+    )
+    postings = poster.post_date(START)
+    assert ["taken"] == [p.outcome for p in postings]
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock[0] += dt.timedelta(seconds=seconds)
+        if other_finishes and len(waited) == 3:
+            store.mark_tip_posted("C1", START)
+
+    finished = poster.finish_taken(START, postings, sleep)
+    expected = "already_posted" if other_finishes else "posted"
+    assert [expected] == [p.outcome for p in finished]
+    assert (0 if other_finishes else 1) == len(posts_to(fake_slack, "C1"))
+    assert sum(waited) <= 130  # the two minutes to a stale claim, no more
