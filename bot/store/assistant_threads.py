@@ -10,8 +10,8 @@ from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
-from bot.store.engine import hash_user
-from bot.store.schema import assistant_threads
+from bot.store.engine import hash_user, serialize
+from bot.store.schema import PRUNE_LOCK, assistant_threads
 
 CONTEXT_CHARS = 2000  # Slack sends a few ids; anything longer is not a context
 
@@ -111,4 +111,5 @@ class AssistantThreadsMixin(StoreBase):
         used = func.coalesce(table.used_at, table.started_at)
         query = delete(assistant_threads).where(used < cutoff)
         with self._begin() as conn:
+            serialize(conn, PRUNE_LOCK)
             return int(conn.execute(query).rowcount)

@@ -9,9 +9,9 @@ from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
-from bot.store.engine import hash_user
+from bot.store.engine import hash_user, serialize
 from bot.store.records import Topic
-from bot.store.schema import processed_events, thread_topics
+from bot.store.schema import PRUNE_LOCK, processed_events, thread_topics
 
 # Claims with this prefix are never pruned: things done once per person ever
 # (a welcome), not once per Slack retry window.
@@ -86,6 +86,7 @@ class ClaimsMixin(StoreBase):
         """Forget claims Slack can no longer retry (it retries for minutes)."""
         cutoff = self._now() - older_than
         with self._begin() as conn:
+            serialize(conn, PRUNE_LOCK)
             result = conn.execute(
                 delete(processed_events).where(
                     processed_events.c.claimed_at < cutoff,
@@ -190,6 +191,7 @@ class ClaimsMixin(StoreBase):
         follow-up there afterwards needs a mention. How many rows went."""
         cutoff = self._now() - age
         with self._begin() as conn:
+            serialize(conn, PRUNE_LOCK)
             topics = conn.execute(
                 delete(thread_topics).where(thread_topics.c.updated_at < cutoff)
             ).rowcount

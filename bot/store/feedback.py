@@ -11,6 +11,7 @@ from bot.store.base import StoreBase
 from bot.store.engine import hash_user, lock_key, serialize
 from bot.store.records import Candidate, Reason, Vote, _candidates_column
 from bot.store.schema import (
+    PRUNE_LOCK,
     QUESTION_CHARS,
     expert_questions,
     feedback,
@@ -113,6 +114,7 @@ class FeedbackMixin(StoreBase):
         cutoff = self._now() - age
         deleted = 0
         with self._begin() as conn:
+            serialize(conn, PRUNE_LOCK)
             for table, column in (
                 (unanswered, unanswered.c.asked_at),
                 (feedback, feedback.c.created_at),

@@ -24,6 +24,9 @@ from sqlalchemy import (
 
 QUESTION_CHARS = 500
 SCHEMA_LOCK = 0x57B0_7B07  # any fixed number: the advisory lock for create_schema
+# The advisory lock replicas take turns with when deleting old rows: started
+# together, their deletes of the same rows deadlocked on PostgreSQL.
+PRUNE_LOCK = 0x57B0_7B08
 
 metadata = MetaData()
 
