@@ -110,7 +110,10 @@ def test_a_channel_the_bot_left_is_paused_not_retried(
     tuesday = cli(tmp_path, "post-tips", "--date", TUESDAY, env=slack_env)
     assert "1 paused (Slack refused the channel; see the log)" in monday.stdout
     assert (1, 0) == (monday.returncode, tuesday.returncode)  # the refusal: once
-    assert f"Tips for {TUESDAY}: 1 posted\n" == tuesday.stdout
+    assert (
+        f"Tips for {TUESDAY}: 1 posted, 1 still paused (see `/stpm tips` there)\n"
+        == tuesday.stdout
+    )
     assert "tips.paused" in monday.stderr
     attempts = [c for c in fake.calls if c.body.get("channel") == "C0TIPS02"]
     assert 1 == len(attempts)

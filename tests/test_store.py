@@ -287,8 +287,10 @@ def test_a_channel_removed_from_the_setting_stops_unless_slack_chose_it(
         Subscription("C3", dt.time(11, 0)),
     ] == store.subscriptions()
     assert [] == store.seed_subscriptions(["C2"], dt.time(9, 0))
-    store.seed_subscriptions([], dt.time(9, 0))
-    assert ["C3"] == [s.channel for s in store.subscriptions() if s.active]
+    store.seed_subscriptions([], dt.time(9, 0))  # a process without the setting
+    assert ["C2", "C3"] == [s.channel for s in store.subscriptions() if s.active]
+    store.seed_subscriptions(["C1", "C2"], dt.time(9, 0))  # put back
+    assert ["C1", "C2", "C3"] == [s.channel for s in store.subscriptions() if s.active]
 
 
 def test_configured_time_changes_reach_untouched_seeded_channels(store: Store) -> None:

@@ -34,6 +34,7 @@ SAID = {
     "unknown": "not known to be posted (Slack's answer was lost; see the log)",
     "no_tips": "not posted (the knowledge has no tips)",
     "store_failed": "not known to be posted (the database failed; see the log)",
+    "switched_off": "switched off meanwhile",
 }
 
 
@@ -124,30 +125,30 @@ def _post_tips(core: Core, args: Namespace) -> int:
     if not policy.posting_day(date):
         print(f"Tips for {date.isoformat()}: none at weekends (STPM_BOT_TIPS_WEEKENDS)")
         return 0
-    client = web_client(settings, core.metrics, at_most_once=True)
+    client = web_client(settings, core.metrics, tips=True)
     poster = tip_poster.TipPoster(core.library, store, client, policy, core.metrics)
     postings = poster.post_date(date)
     taken = sum(p.outcome == "taken" for p in postings)
     if taken:
         print(
             f"Tips for {date.isoformat()}: {taken} being posted by another "
-            "process; waiting for it (at most 2 minutes)",
+            "process; waiting for it (until its claim is 2 minutes old)",
             file=sys.stderr,
             flush=True,
         )
         postings = poster.finish_taken(date, postings)
     outcomes = Counter(p.outcome for p in postings)
     summary = ", ".join(f"{n} {SAID[o]}" for o, n in sorted(outcomes.items()))
-    print(f"Tips for {date.isoformat()}: {summary or _nothing_due(store)}")
+    shown = {p.due.channel for p in postings}
+    paused = sum(
+        1
+        for sub in store.subscriptions()
+        if sub.active and sub.paused_reason and sub.channel not in shown
+    )
+    still = f"{paused} still paused (see `/stpm tips` there)" if paused else ""
+    said = ", ".join(x for x in (summary, still) if x) or "no channel subscribed"
+    print(f"Tips for {date.isoformat()}: {said}")
     return 1 if outcomes.keys() & NOT_POSTED else 0
-
-
-def _nothing_due(store: Store) -> str:
-    """Why no tip was due: nothing subscribed, or every channel paused."""
-    paused = sum(1 for s in store.subscriptions() if s.active and s.paused_reason)
-    if paused:
-        return f"no channel due ({paused} paused: see `/stpm tips` there)"
-    return "no channel subscribed"
 
 
 def _report(core: Core, args: Namespace) -> int:

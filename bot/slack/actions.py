@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.answers.gaps import REASONS
 from bot.answers.replies import entry_reply
 from bot.slack import blocks
+from bot.slack.assistant import name_thread
 from bot.slack.client import never_sent
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.home import publish_home
@@ -101,22 +102,28 @@ def _home_note(title: str, error: Exception, sure: bool) -> str:
 
 
 def share_once(
-    store: Store, body: Body, entry_id: str, post: Callable[[], object]
+    store: Store,
+    body: Body,
+    entry_id: str,
+    post: Callable[[], object],
+    respond: Respond,
 ) -> bool:
     """Run `post` (an answer shared from a private message) once for that
     message and entry: a double-click, or a second replica, shares nothing
-    more. The claim is given back when the post surely didn't go out (Slack
-    refused the `response_url`, or the request never left), so a click
-    again can share it; after a reset or a timeout it is kept: never twice.
-    Whether it ran."""
+    more, and a click after the first is told so. The claim is given back
+    when the post surely didn't go out (Slack refused the `response_url`, or
+    the request never left), so a click again can share it; after a reset,
+    a timeout or a 5xx it is kept (never twice) and the clicker is told to
+    look in the channel. Whether it was posted."""
     container = body.get("container") or {}
-    where = container.get("message_ts") or container.get("thread_ts")
-    if not where:  # nothing says which message: no claim to make
+    message_ts = container.get("message_ts")
+    if not message_ts:  # nothing says which message: no claim to make
         post()
         return True
-    key = f"share:{container.get('channel_id') or ''}:{where}:{entry_id}"
+    key = f"share:{container.get('channel_id') or ''}:{message_ts}:{entry_id}"
     if not store.claim([key]):
         structlog.get_logger().info("slack.already_shared", entry=entry_id)
+        _tell(respond, "That answer is already shared in the channel.")
         return False
     try:
         post()
@@ -124,8 +131,21 @@ def share_once(
         refused = isinstance(error, ResponseUrlError) and error.status < 500
         if refused or never_sent(error):
             store.release([key])
-        raise
+            raise
+        structlog.get_logger().warning(
+            "slack.share_unknown", entry=entry_id, error=str(error)[:200]
+        )
+        _tell(
+            respond,
+            "Slack didn't confirm the share; it may be in the channel already, "
+            "so look there before sharing it again.",
+        )
+        return False
     return True
+
+
+def _tell(respond: Respond, text: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, text=text)
 
 
 def _click_id(body: Body) -> str:
@@ -208,6 +228,7 @@ class Actions(Listeners):
                 )
             return
         key, resumed, keys = claimed
+        posted: Any = None  # Slack's answer to the post, when this click made it
         if by_url:
             found = None
             if resumed:  # its first process may have posted it before dying
@@ -238,7 +259,7 @@ class Actions(Listeners):
                 structlog.get_logger().info("slack.already_posted", key=key)
         else:  # once: looked for after a reset, and first when taken up again
             try:
-                post_reply(
+                posted = post_reply(
                     client,
                     key,
                     channel=channel,
@@ -259,9 +280,14 @@ class Actions(Listeners):
                     self._tell_home(client, channel, note, view.get("hash"))
                 raise
         # The clicker's "tell me more" here goes on from this entry (a DM's
-        # topic is the whole DM's, a side-panel thread's its own).
+        # topic is the whole DM's, a side-panel thread's its own; from App
+        # Home, the DM's the entry went to, where "tell me more" is asked).
         dm = (home or channel.startswith("D")) and not panel
         where_topic = "" if dm else thread_ts
+        if home:
+            channel = str((posted or {}).get("channel") or channel)
+        if panel and thread_ts and asked:  # "did you mean" answered the question
+            name_thread(self.deps.store, client, channel, thread_ts, entry.title)
         if where_topic is not None:
             try:
                 self.deps.store.remember_topic(
@@ -557,7 +583,7 @@ class Actions(Listeners):
                 **message.as_kwargs(),
             )
 
-        if share_once(self.deps.store, body, entry.id, post):
+        if share_once(self.deps.store, body, entry.id, post, respond):
             respond(delete_original=True)
             structlog.get_logger().info("slack.answer_shared", entry=entry.id)
 

@@ -237,7 +237,7 @@ def serve(core: Core) -> None:
         log.info(
             "slack.started", mode=front.mode, host=settings.host, port=settings.port
         )
-        tip_client = web_client(settings, core.metrics, at_most_once=True)
+        tip_client = web_client(settings, core.metrics, tips=True)
         policy = Policy.from_settings(settings)
         poster = tip_poster.TipPoster(
             core.library, store, tip_client, policy, core.metrics

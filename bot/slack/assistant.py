@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.prompts import Prompt, asks_for_tip, suggested
 from bot.slack import blocks
+from bot.slack.client import quick_client
 from bot.slack.conversations import (
     Conversations,
     Event,
@@ -51,6 +52,11 @@ STATUS = "is looking that up…"
 PROMPTS_TITLE = "Popular questions"
 POPULAR_DAYS = 30  # what people asked lately, not in the bot's first week
 TITLE_CHARS = 100
+# The status and the suggested prompts are the panel's dressing: one try,
+# this many seconds at most, so a slow or rate-limited Slack never holds
+# the answer (or a worker) back.
+STATUS_SECONDS = 2
+PROMPTS_SECONDS = 5
 
 Body = dict[str, Any]
 
@@ -140,9 +146,10 @@ class Panel(Conversations):
             )
         prompts = [{"title": p.title, "message": p.message} for p in self._prompts()]
         structlog.get_logger().info("assistant.started", prompts=len(prompts))
+        quick = quick_client(client, PROMPTS_SECONDS)
         _quietly(
             "prompts",
-            lambda: client.assistant_threads_setSuggestedPrompts(
+            lambda: quick.assistant_threads_setSuggestedPrompts(
                 channel_id=channel,
                 thread_ts=thread_ts,
                 title=PROMPTS_TITLE,
@@ -188,7 +195,9 @@ class Panel(Conversations):
             self._used(channel, thread_ts)
             return
         status = functools.partial(
-            client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts
+            quick_client(client, STATUS_SECONDS).assistant_threads_setStatus,
+            channel_id=channel,
+            thread_ts=thread_ts,
         )
         shown = _quietly("status", lambda: status(status=STATUS))
         said = None
@@ -236,24 +245,30 @@ class Panel(Conversations):
     def _title(
         self, client: WebClient, channel: str, thread_ts: str, title: str
     ) -> None:
-        """The thread is named after its first answer's topic, once."""
-        store = self.deps.store
-        try:
-            if not store.claim_title(channel, thread_ts):
-                return
-        except SQLAlchemyError:
-            return  # untitled is fine
-        titled = _quietly(
-            "title",
-            lambda: client.assistant_threads_setTitle(
-                channel_id=channel,
-                thread_ts=thread_ts,
-                title=shorten(title, TITLE_CHARS),
-            ),
-        )
-        if not titled:
-            with contextlib.suppress(SQLAlchemyError):
-                store.release_title(channel, thread_ts)
+        name_thread(self.deps.store, client, channel, thread_ts, title)
+
+
+def name_thread(
+    store: Store, client: WebClient, channel: str, thread_ts: str, title: str
+) -> None:
+    """A panel thread is named after its first answer's topic, once (an
+    answer to a question, or an entry picked from "did you mean")."""
+    try:
+        if not store.claim_title(channel, thread_ts):
+            return
+    except SQLAlchemyError:
+        return  # untitled is fine
+    titled = _quietly(
+        "title",
+        lambda: client.assistant_threads_setTitle(
+            channel_id=channel,
+            thread_ts=thread_ts,
+            title=shorten(title, TITLE_CHARS),
+        ),
+    )
+    if not titled:
+        with contextlib.suppress(SQLAlchemyError):
+            store.release_title(channel, thread_ts)
 
 
 def _drop_misshapen(body: Body, next: Callable[[], None]) -> BoltResponse | None:
@@ -275,6 +290,28 @@ def _drop_misshapen(body: Body, next: Callable[[], None]) -> BoltResponse | None
     return None
 
 
+def _known_at_once(
+    store: Store, body: Body, next: Callable[[], None]
+) -> BoltResponse | None:
+    """A panel thread Slack opened is recorded before its event is acked,
+    not when its work comes up: the person's first message, sent a moment
+    later, is told from a DM thread by the store (`Panel.in_panel`) when
+    Slack delivers it, and must find the thread there even while earlier
+    work waits for a worker. The queued work records it again (no change)."""
+    event = body.get("event")
+    if isinstance(event, dict) and event.get("type") == "assistant_thread_started":
+        thread = _thread(event)
+        if thread is not None:
+            try:
+                store.start_assistant_thread(*thread)
+            except SQLAlchemyError as error:  # the queued work tries again
+                structlog.get_logger().warning(
+                    "assistant.thread_lost", error=str(error)[:200]
+                )
+    next()
+    return None
+
+
 def register(app: App, deps: Deps) -> None:
     panel = Panel(deps)
     assistant = Assistant(thread_context_store=StoreContexts(deps.store))
@@ -288,6 +325,7 @@ def register(app: App, deps: Deps) -> None:
     # Bolt adds `matchers` to its own list, so it takes a list (its hint says
     # one matcher).
     app.middleware(_drop_misshapen)
+    app.middleware(functools.partial(_known_at_once, deps.store))
     in_panel = functools.partial(
         assistant.user_message,
         matchers=[panel.in_panel],  # type: ignore[arg-type]

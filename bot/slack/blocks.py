@@ -66,6 +66,7 @@ SHOW_ENTRY_ACTION = re.compile(rf"^{SHOW_ENTRY}(:.*)?$")
 FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
 
 SECTION_CHARS = 3000
+OPTION_VALUE_CHARS = 150  # a menu option's value, Slack's limit
 # All of one answer's sections together: Slack rejects a message whose blocks
 # hold much more (msg_blocks_too_long), under its 50 blocks.
 ANSWER_CHARS = 11_000
@@ -110,6 +111,19 @@ class VoteValue:
             return cls(entry_id[:ID_CHARS], question[:QUESTION_KEY_CHARS])
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
+
+
+def _option_value(entry_id: str, asked: str) -> str:
+    """A menu option's value: the id, or with `asked` as much of the
+    question as fits Slack's 150 characters."""
+    if not asked:
+        return entry_id
+    question = asked[:QUESTION_KEY_CHARS]
+    value = VoteValue(entry_id, question).encode()
+    while len(value) > OPTION_VALUE_CHARS and question:
+        question = question[: len(question) - max(1, len(value) - OPTION_VALUE_CHARS)]
+        value = VoteValue(entry_id, question).encode()
+    return value if len(value) <= OPTION_VALUE_CHARS else entry_id
 
 
 def shown_value(value: str) -> tuple[str, str]:
@@ -210,7 +224,10 @@ def _entry_buttons(links: Sequence[Link], asked: str = "") -> ActionsBlock:
     ]
     if rest:
         options = [
-            Option(text=PlainTextObject(text=shorten(link.title, 75)), value=link.id)
+            Option(
+                text=PlainTextObject(text=shorten(link.title, 75)),
+                value=_option_value(link.id, asked),
+            )
             for link in rest
         ]
         elements.append(

@@ -118,12 +118,14 @@ class NeverSent(RetryHandler):
 
 class BriefRateLimit(RateLimitErrorRetryHandler):
     """Waits out a rate limit only when Slack asks for at most `MAX_WAIT`
-    seconds. A daily tip holds its claim while it waits, and another
-    process takes over a claim older than two minutes (`tip_poster`): a
-    longer wait is a refusal for now instead (the claim released, the tip
-    tried again at the next look)."""
+    seconds (the daily tips' policy, `tips=True`). A daily tip holds its
+    claim while it waits, and another process takes over a claim older than
+    two minutes (`tip_poster`): a longer wait is a refusal for now instead
+    (the claim released, the tip tried again at the next look). Twice that
+    wait and the client's three 10 s tries leave the look for the post
+    time within those two minutes."""
 
-    MAX_WAIT = 30
+    MAX_WAIT = 20
 
     def __init__(self) -> None:
         super().__init__(max_retry_count=RATE_LIMIT_RETRIES)
@@ -148,18 +150,22 @@ class BriefRateLimit(RateLimitErrorRetryHandler):
             return False
 
 
-def retry_handlers(metrics: Metrics, at_most_once: bool = False) -> list[RetryHandler]:
+def retry_handlers(
+    metrics: Metrics, at_most_once: bool = False, tips: bool = False
+) -> list[RetryHandler]:
     """For replies, a timed-out or 500-failed post may still have reached Slack;
     retrying risks a rare duplicate, which is better than a question left
-    unanswered. `at_most_once` (the daily tips, promised never twice) retries
-    only what Slack surely did not do: rate limits (of `BriefRateLimit.MAX_WAIT`
-    seconds at most), and requests that never left (`never_sent`)."""
-    if at_most_once:
-        return [
-            Meter(metrics),
-            NeverSent(),
-            BriefRateLimit(),
-        ]
+    unanswered. `at_most_once` (posts promised never twice) retries only
+    what Slack surely did not do: rate limits, and requests that never left
+    (`never_sent`). `tips`: at most once, and a rate limit waited out only
+    when short (`BriefRateLimit`)."""
+    if at_most_once or tips:
+        limit = (
+            BriefRateLimit()
+            if tips
+            else RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+        )
+        return [Meter(metrics), NeverSent(), limit]
     return [
         Meter(metrics),  # first: it sees every attempt, then lets the rest decide
         ConnectionErrorRetryHandler(
@@ -227,15 +233,19 @@ def ours(client: WebClient) -> Client:
 
 
 def web_client(
-    settings: Settings, metrics: Metrics | None = None, at_most_once: bool = False
+    settings: Settings,
+    metrics: Metrics | None = None,
+    at_most_once: bool = False,
+    tips: bool = False,
 ) -> WebClient:
-    """The client for every Web API call: `SLACK_API_BASE_URL`, failures retried."""
+    """The client for every Web API call: `SLACK_API_BASE_URL`, failures
+    retried (see `retry_handlers` for `at_most_once` and `tips`)."""
     token = settings.slack_bot_token
     return Client(
         token=token.get_secret_value() if token else None,
         base_url=settings.slack_api_base_url,
         timeout=TIMEOUT_SECONDS,
-        retry_handlers=retry_handlers(metrics or Metrics(), at_most_once),
+        retry_handlers=retry_handlers(metrics or Metrics(), at_most_once, tips),
     )
 
 

@@ -147,16 +147,19 @@ class Conversations(Listeners):
             self._autoanswer(body, event, context, client)
 
     def _experts_thread(self, event: Event) -> bool:
-        """A message in a thread of the experts' channel: the experts talking
-        about a question, never a question for the bot."""
+        """A reply under a question passed to the experts: the experts talking
+        about it (relayed by `on_message`), never a question for the bot."""
         experts_channel = self.deps.settings.experts_channel
         thread_ts = event.get("thread_ts")
-        return bool(
+        if not (
             experts_channel
             and event.get("channel") == experts_channel
             and thread_ts
             and thread_ts != event.get("ts")
-        )
+        ):
+            return False
+        asked = self.deps.store.expert_question_at(experts_channel, str(thread_ts))
+        return asked is not None
 
     def _help_channel(self, event: Event) -> bool:
         """A top-level question, mentioning nobody, in a help channel."""

@@ -11,10 +11,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.slack.outbox import NotAccepted
+from bot.slack.posting import UnknownIfPosted
 from bot.slack.respond import ResponseUrlError
 
 if TYPE_CHECKING:
     from bot.slack.deps import Deps
+
+
+UNSURE = (
+    "Slack didn't confirm that my answer was posted. If you don't see it "
+    "here, please ask again in a minute."
+)
 
 
 def _code(error: Exception) -> str | None:
@@ -41,13 +48,14 @@ def on_error(
         error=type(error).__name__,
         slack_error=_code(error),
         request_type=body.get("type"),
-        exc_info=not isinstance(error, SlackApiError),
+        exc_info=not isinstance(error, SlackApiError | UnknownIfPosted),
     )
+    # Slack may have posted the answer (its reply was lost, and the look for
+    # it failed too): asking again might show it twice; say what to look for.
+    said = UNSURE if isinstance(error, UnknownIfPosted) else blocks.SORRY
     try:
         if respond is not None and respond.response_url:
-            respond(
-                response_type="ephemeral", replace_original=False, text=blocks.SORRY
-            )
+            respond(response_type="ephemeral", replace_original=False, text=said)
             return
         event = body.get("event") or {}
         # Only to someone who spoke to the bot (a mention, a DM), never to a
@@ -66,7 +74,7 @@ def on_error(
                 channel=event["channel"],
                 user=event["user"],
                 thread_ts=event.get("thread_ts"),
-                text=blocks.SORRY,
+                text=said,
             )
     except (SlackApiError, OSError, ResponseUrlError) as reply_error:
         # e.g. not_in_channel: nowhere left to apologise, the log has it.

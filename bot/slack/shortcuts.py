@@ -91,7 +91,7 @@ class Shortcuts(Listeners):
                 **message.as_kwargs(),
             )
 
-        if share_once(self.deps.store, body, entry.id, post):
+        if share_once(self.deps.store, body, entry.id, post, respond):
             respond(delete_original=True)
             structlog.get_logger().info(
                 "slack.answer_shared", entry=entry.id, into="thread"

@@ -30,7 +30,7 @@ from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
 from bot.slack.posting import UnknownIfPosted, post_reply
 from bot.slack.teach_modal import TeachValue, entry_options, teach_modal
-from bot.store.teaching import NEW_ENTRY, PHRASING
+from bot.store.teaching import CLAIMED, NEW_ENTRY, PHRASING
 from bot.text.markup import echo, live_mentions, shorten
 from bot.text.normalize import normalize
 
@@ -240,7 +240,8 @@ class Teaching(Listeners):
             return
         store = self.deps.store
         try:
-            waiting = store.changes()
+            # Pending, or being applied right now (not in the files yet).
+            waiting = store.changes() + store.changes(CLAIMED)
             taken = [c.entry_id for c in waiting if c.kind == NEW_ENTRY]
             knowledge = self.deps.knowledge
             lesson, errors = check_submission(

@@ -1,9 +1,9 @@
 """`/stpm tips [on [HH:MM] | off]`: a channel's daily tip, switched and shown.
 
 "/stpm tips on stakeholder management" is a question, not a bad time: only
-an argument that looks like a time, one word with a digit in it ("9:30",
-"25:00", "9am") or one with "am"/"pm" after it ("9 am"), is taken for a time
-(and checked as one); "tips on 1:1 meetings" is a question.
+an argument written like a time ("9:30", "25:00", "9am", "9 pm", "0930"),
+or holding one ("at 14:30"), is taken for a time (and checked as one);
+"tips on 1:1 meetings", "tips on 5G" are questions.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from bot.store.records import Subscription
 from bot.text.markup import echo
 
 _COMMAND = re.compile(r"tips(?:\s+(on|off|status|state)(?:\s+(.*))?)?", re.I)
-_TIMEISH = re.compile(r"\S*\d\S*(?:\s*[ap]\.?m\.?)?", re.I)
+# A time as people write one: 9:30, 09.30, 9h30, 9am, 9 p.m., 0930.
+_TIME = re.compile(r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?|\d{3,4}", re.I)
+# One written inside more words ("at 14:30", "14:30 please"): meant as a time.
+_TIME_IN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b", re.I)
 
 Action = Literal["state", "on", "off", "bad_time", "bad_usage"]
 _VERBS: dict[str, Action] = {
@@ -46,8 +49,8 @@ def parse(text: str) -> TipsCommand | None:
         return TipsCommand(action)
     if action != "on":
         return TipsCommand("bad_usage", argument)
-    if not _TIMEISH.fullmatch(argument):
-        return None  # "tips on stakeholder management": a question
+    if not (_TIME.fullmatch(argument) or _TIME_IN.search(argument)):
+        return None  # "tips on stakeholder management", "tips on 1:1s": asked
     try:
         parse_hhmm(argument)
     except ValueError:
@@ -124,7 +127,9 @@ def handle(
     changing = command.action in ("on", "off")
     in_a_dm = is_a_dm(channel, channel_name)
     if in_a_dm and not changing:  # no channel here: the person's own tip
-        return Outcome(_my_state(store.subscription(user) if user else None, settings))
+        if not user:
+            return Outcome("I can't tell whose daily tip to show; see my Home tab.")
+        return Outcome(_my_state(store.subscription(user), settings))
     # In a DM, "off" is the person's own daily tip (kept under their user id).
     if command.action == "off" and in_a_dm and user and store.unsubscribe(user):
         return Outcome("Your daily tip is off. Turn it on again in my Home tab.")

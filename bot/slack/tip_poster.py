@@ -82,6 +82,7 @@ PAUSE_ERRORS = frozenset(
 
 STALE_CLAIM = dt.timedelta(minutes=2)
 TAKEN_POLL = dt.timedelta(seconds=5)  # how often `finish_taken` looks again
+TAKEN_WAIT = dt.timedelta(minutes=5)  # and for how long at most
 LOOK_BACK = dt.timedelta(minutes=1)  # clock differences between us and Slack
 
 # What became of one channel's tip for one date.
@@ -95,6 +96,7 @@ Delivery = Literal[
     "unknown",
     "no_tips",
     "store_failed",
+    "switched_off",
 ]
 # What a look for a tip found; `never`: Slack refused the look for a reason
 # that won't pass (`missing_scope`, say: no `im:write` or history scope).
@@ -154,15 +156,40 @@ class TipPoster:
         """`postings` (of `post_date`), with the tips another process was
         posting waited for: until it is done, or its claim is stale and is
         settled here (a run that died mid-post, rerun at once, finishes its
-        work instead of leaving the day's tip to nobody)."""
-        for _ in range(int(STALE_CLAIM / TAKEN_POLL) + 2):
+        work instead of leaving the day's tip to nobody). How long is read
+        from the claims' age by the store's clock (a claim made by a host
+        whose clock is ahead takes longer to go stale), `TAKEN_WAIT` at most.
+        A channel the other process paused, or someone switched off, meanwhile
+        is no longer due: its outcome is what became of it."""
+        waited = 0.0
+        while True:
             taken = {p.due.channel for p in postings if p.outcome == "taken"}
             if not taken:
-                break
-            sleep(TAKEN_POLL.total_seconds())
+                return postings
+            ages = self.store.tip_claim_ages(date, taken)
+            left = max(
+                ((STALE_CLAIM - age).total_seconds() for age in ages.values()),
+                default=0.0,
+            )
+            pause = min(TAKEN_POLL.total_seconds(), max(left, 0.0) + 1.0)
+            if waited + pause > TAKEN_WAIT.total_seconds():
+                return postings
+            sleep(pause)
+            waited += pause
             again = {p.due.channel: p for p in self.post_date(date, taken)}
-            postings = [again.get(p.due.channel, p) for p in postings]
-        return postings
+            postings = [
+                again.get(p.due.channel) or self._no_longer_due(p)
+                if p.due.channel in taken
+                else p
+                for p in postings
+            ]
+
+    def _no_longer_due(self, posting: Posting) -> Posting:
+        """A tip that was being posted and is due no more: its channel was
+        paused (Slack refused it), or its tips were switched off."""
+        sub = self.store.subscription(posting.due.channel)
+        paused = sub is not None and sub.active and sub.paused_reason
+        return Posting(posting.due, "paused" if paused else "switched_off")
 
     def _post_all(self, due: list[Due]) -> list[Posting]:
         if not due:
@@ -345,7 +372,7 @@ def seed(settings: Settings, store: Store) -> None:
     """Subscribe the channels in STPM_BOT_TIPS_CHANNELS (kept in the store)."""
     at = parse_hhmm(settings.tips_time)
     for channel in store.seed_subscriptions(settings.tips_channels, at):
-        log.info("tips.unconfigured", channel=channel)  # removed from the setting
+        log.warning("tips.unconfigured", channel=channel)  # out of the setting
     for sub in store.subscriptions():
         if sub.active and sub.paused_reason:
             log.warning(

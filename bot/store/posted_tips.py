@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import StoreBase
@@ -105,6 +105,22 @@ class PostedTipsMixin(StoreBase):
                 for c, d, at, first in conn.execute(query)
             }
 
+    def tip_claim_ages(
+        self, date: dt.date, channels: Iterable[str]
+    ) -> dict[str, dt.timedelta]:
+        """How old, by this store's clock, each of `channels`' claims on
+        `date` not confirmed as posted is (what `stale_tip_claims` compares
+        with its `older_than`), for the channels that have one."""
+        t = posted_tips
+        query = select(t.c.channel, t.c.claimed_at).where(
+            t.c.local_date == date,
+            t.c.channel.in_(list(channels)),
+            t.c.posted_at.is_(None),
+        )
+        now = self._now()
+        with self._connect() as conn:
+            return {c: now - _aware(at) for c, at in conn.execute(query)}
+
     def take_over_tip(
         self, channel: str, date: dt.date, claimed_at: dt.datetime
     ) -> str | None:
@@ -118,7 +134,12 @@ class PostedTipsMixin(StoreBase):
                 t.c.posted_at.is_(None),
                 t.c.claimed_at == claimed_at,
             )
-            .values(claimed_at=self._now())
+            # A row of an earlier version has no first claim: the claim it
+            # took over is the earliest known.
+            .values(
+                claimed_at=self._now(),
+                first_claimed_at=func.coalesce(t.c.first_claimed_at, t.c.claimed_at),
+            )
         )
         with self._begin() as conn:
             if not conn.execute(query).rowcount:

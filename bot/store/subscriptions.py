@@ -69,14 +69,19 @@ class SubscriptionsMixin(StoreBase):
 
     def seed_subscriptions(self, channels: Iterable[str], at: dt.time) -> list[str]:
         """Subscribe the configured channels. A channel already in the store
-        keeps its state; if nobody changed it from Slack, it takes the time.
-        A channel subscribed by the setting alone and no longer in it is
-        unsubscribed (an operator who removed it means it); those channels."""
+        keeps its state; if nobody changed it from Slack, it takes the time
+        (and is on again if it had been taken out of the setting). When some
+        channels are configured, one subscribed by the setting alone and no
+        longer in it is unsubscribed (an operator who removed it means it;
+        a process started without the setting changes nothing); those
+        channels."""
         wanted = list(dict.fromkeys(channels))
         t = tip_subscriptions
         dropped = (t.c.source == "settings") & t.c.active & t.c.channel.not_in(wanted)
+        gone: list[str] = []
         with self._begin() as conn:
-            gone = [c for (c,) in conn.execute(select(t.c.channel).where(dropped))]
+            if wanted:
+                gone = [c for (c,) in conn.execute(select(t.c.channel).where(dropped))]
             if gone:
                 conn.execute(
                     update(t)
@@ -92,7 +97,7 @@ class SubscriptionsMixin(StoreBase):
                     conn.execute(
                         update(tip_subscriptions)
                         .where(seeded)
-                        .values(post_time=at.strftime("%H:%M"))
+                        .values(post_time=at.strftime("%H:%M"), active=True)
                     )
                     if not self._subscriptions(conn, channel):
                         conn.execute(insert(tip_subscriptions), self._seed(channel, at))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.slack.blocks import QUESTION_KEY_CHARS, VoteValue
 from bot.store.schema import processed_events
 from tests.slack.conftest import RunningApp, left_by_a_dead_process
 from tests.support.fake_slack import Call, FakeSlack, dm_of
-from tests.support.harness import USER, block_action, envelope
+from tests.support.harness import USER, block_action, envelope, message
 
 
 def test_related_entry_button_posts_the_entry_in_the_same_thread(
@@ -211,6 +212,39 @@ def _home_click(slack: RunningApp, user: str = USER) -> dict[str, Any]:
     payload.pop("channel")
     payload.pop("response_url")
     return payload
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["new-dm", "dm-with-an-answer"])
+def test_tell_me_more_after_an_entry_from_app_home_goes_on_from_it(
+    slack: RunningApp, earlier: bool
+) -> None:
+    """The entry opened from App Home lands in the DM, and is the last
+    answer there: "tell me more" in that DM goes on from it (not the intro,
+    nor an earlier answer's topic)."""
+    dm = dm_of(USER)
+    if earlier:
+        asked = message("how important is cybersecurity for an stpm", channel=dm)
+        slack.send.event(envelope(asked))
+        slack.fake.wait_delivered("chat.postMessage")
+        _until_topic(slack, dm)
+    slack.send.action(_home_click(slack))
+    slack.fake.wait_delivered("chat.postMessage", 2 if earlier else 1)
+    deadline = time.monotonic() + 5
+    while (topic := slack.store.topic_of(dm, "")) is None or topic.entry_id != (
+        "skill-cloud"
+    ):
+        assert time.monotonic() < deadline, "the entry is not the DM's topic"
+        time.sleep(0.01)
+    slack.send.event(envelope(message("tell me more", channel=dm)))
+    posts = slack.fake.wait_delivered("chat.postMessage", 3 if earlier else 2)
+    assert posts[-1].text.startswith("More on Cloud computing")
+
+
+def _until_topic(slack: RunningApp, channel: str) -> None:
+    deadline = time.monotonic() + 5
+    while slack.store.topic_of(channel, "") is None:
+        assert time.monotonic() < deadline, "no topic"
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("delivered", [True, False], ids=["posted", "not-posted"])

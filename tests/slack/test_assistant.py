@@ -267,6 +267,26 @@ def test_a_status_or_title_answer_cut_short_never_costs_the_answer(
     assert not any(e["event"] == "slack.error" for e in logs)
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [{"delay": 12.0}, {"status": 429, "retry_after": 20}],
+    ids=["hangs", "rate-limited"],
+)
+def test_a_slow_status_never_holds_the_answer_back(
+    slack: RunningApp, failure: dict[str, Any]
+) -> None:
+    """Slack takes its time over the status (it hangs, or asks the bot to
+    wait 20 s): the status is the panel's dressing, tried once and briefly,
+    and the answer comes at once all the same."""
+    started = _opened(slack)
+    slack.fake.fail_next(SET_STATUS, **failure)
+    slack.send.event(envelope(panel_message(CYBER, started)))
+    [post] = slack.fake.wait_delivered("chat.postMessage", timeout=5)
+    assert post.body["text"].startswith("Cybersecurity")
+    slack.fake.heal()
+    slack.drain()
+
+
 def test_a_question_taken_up_after_a_crash_leaves_no_status_spinning(
     slack: RunningApp,
 ) -> None:
@@ -598,3 +618,66 @@ def test_misshapen_panel_events_never_get_a_server_error(
     assert [] == [e for e in logs if e["log_level"] == "error"]
     # Listeners run after the 200: any earlier example's failure shows here.
     assert not any(SORRY in c.text for c in slack.fake.calls)
+
+
+def test_a_panel_thread_answered_through_did_you_mean_is_titled(
+    slack: RunningApp,
+) -> None:
+    """The entry picked from "did you mean" is the answer to what was asked:
+    the thread is named after it, as after any first answer."""
+    started = _opened(slack)
+    opened = started["assistant_thread"]
+    slack.send.event(envelope(panel_message("help me", started)))
+    [suggested] = slack.fake.wait_delivered("chat.postMessage")
+    button = next(
+        e
+        for b in suggested.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("show_entry")
+    )
+    click = block_action(
+        button["action_id"],
+        button["value"],
+        slack.fake.response_url("picked"),
+        channel=opened["channel_id"],
+        message_ts=str(suggested.body.get("ts") or "1.1"),
+        thread_ts=opened["thread_ts"],
+    )
+    assert 200 == slack.send.action(click).status
+    [title] = slack.fake.wait_delivered(SET_TITLE)
+    slack.drain()
+    assert opened["thread_ts"] == title.body["thread_ts"]
+    assert title.body["title"] == button["text"]["text"]
+
+
+def test_the_first_question_of_a_panel_thread_opened_while_busy_is_the_panel_s(
+    slack: RunningApp,
+) -> None:
+    """Every worker is waiting on a slow Slack when a panel thread opens and
+    its first question comes: the thread is known from the moment Slack's
+    event is acked, so the question is answered as the panel's (Slack's own
+    feedback buttons, its topic the thread's), not as a plain DM."""
+    for n in range(8):  # other people's DMs, their answers slow to post
+        slack.fake.fail_next("chat.postMessage", delay=6, after_delivery=True)
+        slack.send.event(envelope(message(CLOUD, channel=f"D0BUSY{n:03d}")))
+    time.sleep(0.3)
+    started = assistant_thread(channel="D0PANEL1")
+    assert 200 == slack.send.event(envelope(started)).status
+    assert 200 == slack.send.event(envelope(panel_message(CYBER, started))).status
+    slack.fake.wait_for(
+        lambda calls: any(
+            c.method == "chat.postMessage" and c.body.get("channel") == "D0PANEL1"
+            for c in calls
+        ),
+        timeout=30,
+    )
+    slack.drain()
+    [answer] = [
+        c
+        for c in slack.fake.delivered("chat.postMessage")
+        if c.body.get("channel") == "D0PANEL1"
+    ]
+    assert "feedback_buttons" in json.dumps(answer.body["blocks"])
+    thread = started["assistant_thread"]["thread_ts"]
+    assert slack.store.topic_of("D0PANEL1", thread) is not None

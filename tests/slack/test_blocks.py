@@ -363,3 +363,25 @@ def test_app_home_says_which_days_my_tip_comes(weekends: bool, days: str) -> Non
     mine = blocks.MyTip(True, "08:00", "UTC", weekends=weekends)
     view = json.dumps(blocks.home(knowledge, [], None, mine=mine).to_dict())
     assert f"{days} at 08:00 (UTC)" in view
+
+
+def test_did_you_mean_s_menu_carries_the_question_within_slack_s_limit() -> None:
+    """Past the buttons, "did you mean" entries are in a menu, whose option
+    values Slack caps at 150 characters: each carries as much of the
+    question as fits, so a vote on it still has the asker's words."""
+    question = "wie wichtig ist 🔐 cybersecurity für eine stpm? " * 5
+    links = tuple(Link(f"entry-{i}-" + "x" * 40, f"Entry {i}") for i in range(12))
+    reply = Reply("suggested", question, suggestions=links)
+    shown = blocks.suggestions(reply).as_kwargs()["blocks"]
+    menus = [
+        e
+        for b in shown
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "static_select"
+    ]
+    [menu] = menus
+    for option in menu["options"]:
+        assert len(option["value"]) <= 150
+        entry_id, asked = blocks.shown_value(option["value"])
+        assert entry_id.startswith("entry-") and asked and question.startswith(asked)

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.metrics import Metrics
 from bot.slack.client import CONNECTION_RETRIES, retry_handlers
@@ -75,3 +78,24 @@ def test_an_answer_that_timed_out_is_unclear_and_not_retried(silent: str) -> Non
     error, tries = _post(silent)
     assert unclear(error)
     assert 1 == tries
+
+
+@pytest.mark.parametrize(
+    ("tips", "waits"), [(False, True), (True, False)], ids=["answers", "tips"]
+)
+def test_only_the_tips_refuse_a_long_rate_limit(tips: bool, waits: bool) -> None:
+    """Answers and relays wait out whatever `Retry-After` Slack asks for
+    (better late than lost); a daily tip, which holds its claim meanwhile,
+    waits 20 s at most and else is refused for now."""
+    handlers = retry_handlers(Metrics(), at_most_once=True, tips=tips)
+    request = HttpRequest(method="POST", url="http://127.0.0.1/api/x", headers={})
+
+    def retried(after: int) -> bool:
+        response = HttpResponse(status_code=429, headers={"Retry-After": str(after)})
+        return any(
+            h.can_retry(state=RetryState(), request=request, response=response)
+            for h in handlers
+        )
+
+    assert retried(5)
+    assert waits == retried(70)

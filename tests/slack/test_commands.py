@@ -156,6 +156,52 @@ def test_a_share_slack_refused_can_be_clicked_again(slack: RunningApp) -> None:
     assert 1 == len(public)
 
 
+def test_a_share_slack_may_have_posted_says_to_look_and_is_not_repeated(
+    slack: RunningApp,
+) -> None:
+    """Slack posted the share and answered 500: the clicker is told to look
+    in the channel (no "something went wrong"), and a click again says it
+    is shared already instead of posting it twice."""
+    body = _respond(slack, "/stpm", "how important is cybersecurity for an stpm?")
+    share = _button(body, "share_answer")
+    slack.fake.reset()
+    slack.fake.fail_next(
+        "response_url", status=500, error="internal_error", after_delivery=True
+    )
+    told: list[str] = []
+
+    def private(hook: str) -> list[str]:
+        return [
+            str(c.body["text"])
+            for c in slack.fake.delivered("response_url")
+            if c.path == f"/hooks/{hook}" and c.body.get("response_type") == "ephemeral"
+        ]
+
+    for i in range(2):
+        hook = f"s{i}"
+        click = block_action(
+            "share_answer",
+            share["value"],
+            slack.fake.response_url(hook),
+            ephemeral=True,
+        )
+        assert 200 == slack.send.action(click).status
+        deadline = time.monotonic() + 5
+        while not private(hook):
+            assert time.monotonic() < deadline, "no private note"
+            time.sleep(0.01)
+        told += private(hook)
+    slack.drain()
+    public = [
+        c
+        for c in slack.fake.delivered("response_url")
+        if c.body.get("response_type") == "in_channel"
+    ]
+    assert 1 == len(public)
+    assert "look there" in told[0] and "already shared" in told[1]
+    assert not any("went wrong" in t for t in told)
+
+
 def test_an_entry_picked_from_did_you_mean_is_the_answer_to_the_question(
     slack: RunningApp,
 ) -> None:

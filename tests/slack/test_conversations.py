@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.search.retriever import Retriever
+from bot.slack import blocks, errors
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import BOT_ID, BOT_USER_ID
 from tests.support.harness import block_action, envelope, mention, message
@@ -489,3 +490,21 @@ def test_a_mention_about_this_company_gets_related_reads(slack: RunningApp) -> N
     assert general in _blocks_text(post.body)
     assert "show_entry:skill-cybersecurity" in _blocks_text(post.body)
     assert "feedback:" not in _blocks_text(post.body)  # not given as an answer
+
+
+def test_an_answer_slack_may_have_posted_gets_no_try_again_apology(
+    slack: RunningApp,
+) -> None:
+    """Slack posts the DM answer but answers 500, and the look for it fails
+    too: the bot can't tell, posts nothing more, and says so plainly (look
+    for it first) instead of the generic "something went wrong, try again"."""
+    slack.fake.fail_next(
+        "chat.postMessage", status=500, error="internal_error", after_delivery=True
+    )
+    slack.fake.fail_next("conversations.history", status=500, error="internal_error")
+    slack.send.event(envelope(message(CYBER)))
+    [note] = slack.fake.wait_delivered("chat.postEphemeral")
+    slack.drain()
+    assert 1 == len(slack.fake.delivered("chat.postMessage"))
+    assert note.body["text"] == errors.UNSURE
+    assert blocks.SORRY != note.body["text"]

@@ -176,6 +176,9 @@ def test_tips_on_a_topic_is_a_question() -> None:
     assert None is parse("tips for new tpms")
     assert None is parse("tips on 1:1 meetings")  # a number, but a subject
     assert None is parse("tips on running 1:1s with engineers")
+    for subject in ("1:1", "1:1s", "5G", "B2B", "Q4", "2FA"):
+        assert None is parse(f"tips on {subject}")
+    assert TipsCommand("bad_time", "at 14:30") == parse("tips on at 14:30")
     assert TipsCommand("bad_time", "9 am") == parse("tips on 9 am")
     assert TipsCommand("bad_time", "25:00") == parse("tips on 25:00")
     assert TipsCommand("on", "9:30") == parse("Tips on 9:30")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
+from sqlalchemy import update
 
 from bot.answers.schedule import Policy, tip_order
 from bot.clock import Clock
@@ -27,6 +28,7 @@ from bot.slack.client import web_client
 from bot.slack.tip_poster import Scheduler, TipPoster
 from bot.store.database import Store
 from bot.store.engine import engine_for
+from bot.store.schema import posted_tips
 from tests.slack.conftest import RunningApp
 from tests.support.fake_slack import Call, FakeSlack, dm_of, full_backlog
 from tests.support.harness import block_action
@@ -217,7 +219,7 @@ def test_a_long_rate_limit_is_not_waited_out_while_the_claim_is_held(
     store = open_store(db_url, stores)
     store.subscribe("C1", dt.time(9, 0))
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=70)
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     poster = poster_for(slack_core, store, client)
     started = time.monotonic()
     assert ["retry"] == [p.outcome for p in poster.post_due(NINE)]
@@ -231,7 +233,7 @@ def _poster(
 ) -> tuple[TipPoster, Store]:
     store = open_store(db_url, stores)
     store.subscribe(channel, dt.time(9, 0))
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     return poster_for(slack_core, store, client), store
 
 
@@ -301,14 +303,12 @@ def test_a_tip_whose_connection_timed_out_is_released_and_posted_next_time(
     store.subscribe("C1", dt.time(9, 0))
     with full_backlog() as busy:
         settings = slack_core.settings.model_copy(update={"slack_api_base_url": busy})
-        client = web_client(settings, at_most_once=True)
+        client = web_client(settings, tips=True)
         client.timeout = 1
         first = poster_for(slack_core, store, client).post_due(NINE)
     assert ["retry"] == [p.outcome for p in first]
     assert [] == fake_slack.calls
-    back = poster_for(
-        slack_core, store, web_client(slack_core.settings, at_most_once=True)
-    )
+    back = poster_for(slack_core, store, web_client(slack_core.settings, tips=True))
     assert ["posted"] == [p.outcome for p in back.post_due(NINE + TICK)]
     assert 1 == len(posts_to(fake_slack, "C1"))
 
@@ -339,7 +339,7 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     store.create_schema()
     stores.append(store)
     store.subscribe(channel, dt.time(9, 0))
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     poster = poster_for(slack_core, store, client)
     fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
     fake_slack.fail_next(failing, status=500, error="internal_error")
@@ -351,22 +351,32 @@ def test_when_the_look_fails_too_the_tip_is_unknown_and_never_doubled(
     assert 1 == len(posts_to(fake_slack, channel))
 
 
+@pytest.mark.parametrize("earlier_version", [False, True], ids=["new", "old-row"])
 def test_a_tip_looked_for_after_failed_looks_is_found_from_its_first_claim(
-    fake_slack: FakeSlack, slack_core: Core, db_url: str, stores: list[Store]
+    fake_slack: FakeSlack,
+    slack_core: Core,
+    db_url: str,
+    stores: list[Store],
+    earlier_version: bool,
 ) -> None:
     """Slack posted the tip but its answer was lost, and the look failed, at
     the post and again when the stale claim was taken over: the next look
-    still starts from the first claim, finds the tip, and posts nothing."""
+    still starts from the first claim, finds the tip, and posts nothing;
+    also for a claim an earlier version wrote (no first claim kept: the
+    first takeover keeps the claim it took over)."""
     clock = [dt.datetime.now(dt.UTC)]
     store = Store(engine_for(db_url), now=lambda: clock[0])
     store.create_schema()
     stores.append(store)
     store.subscribe("C1", dt.time(9, 0))
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     poster = poster_for(slack_core, store, client)
     fake_slack.fail_next("chat.postMessage", reset=True, after_delivery=True)
     fake_slack.fail_next("conversations.history", status=500, error="internal_error")
     assert ["unknown"] == [p.outcome for p in poster.post_due(NINE)]
+    if earlier_version:
+        with store.engine.begin() as conn:
+            conn.execute(update(posted_tips).values(first_claimed_at=None))
     clock[0] += dt.timedelta(minutes=5)
     fake_slack.fail_next("conversations.history", status=500, error="internal_error")
     assert ["unknown"] == [p.outcome for p in poster.post_due(NINE + TICK)]
@@ -498,7 +508,7 @@ def test_a_tip_slack_refused_for_good_is_not_posted_again_once_stale(
     clock = [dt.datetime.now(dt.UTC)]
     store = _clocked(db_url, stores, clock)
     store.subscribe("C1", dt.time(9, 0))
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     poster = poster_for(slack_core, store, client)
     fake_slack.fail_next("chat.postMessage", error="invalid_blocks")
     assert ["failed"] == [p.outcome for p in poster.post_due(NINE)]
@@ -519,7 +529,7 @@ def test_two_posters_settling_one_stale_claim_post_it_once(
     tip_id = tip_order(slack_core.library.snapshot().knowledge)[0].id
     assert first.claim_tip("C1", START, tip_id)  # and then the process died
     clock[0] += dt.timedelta(minutes=5)
-    client = web_client(slack_core.settings, at_most_once=True)
+    client = web_client(slack_core.settings, tips=True)
     posters = [
         poster_for(slack_core, _clocked(db_url, stores, clock), client)
         for _ in range(4)
@@ -541,29 +551,44 @@ def test_two_posters_settling_one_stale_claim_post_it_once(
     assert [tip_id] == tip_ids(slack_core, posts_to(fake_slack, "C1"))
 
 
-@pytest.mark.parametrize("other_finishes", [False, True], ids=["died", "finishes"])
+@pytest.mark.parametrize(
+    ("other", "skew", "expected", "posts"),
+    [
+        ("died", 0, "posted", 1),
+        ("died", 15, "posted", 1),
+        ("finishes", 0, "already_posted", 0),
+        ("pauses", 0, "paused", 0),
+    ],
+    ids=["died", "died-clock-ahead", "finishes", "pauses"],
+)
 def test_a_rerun_waits_for_a_tip_another_process_was_posting(
     fake_slack: FakeSlack,
     slack_core: Core,
     db_url: str,
     stores: list[Store],
-    other_finishes: bool,
+    other: str,
+    skew: int,
+    expected: str,
+    posts: int,
 ) -> None:
     """`post-tips` rerun at once after a run that died mid-post (its claim
-    fresh, nothing posted): it waits until the claim is stale and posts the
+    fresh, nothing posted): it waits until the claim is stale, by the
+    store's clock, however far ahead the claimer's clock was, and posts the
     tip itself, instead of reporting it "being posted by another process"
     while nobody is. A process that is alive and finishes meanwhile: its
-    post stands, and nothing more is posted."""
+    post stands. One that pauses the channel (Slack refused it): `paused`,
+    and no more waiting."""
     clock = [dt.datetime.now(dt.UTC)]
     store = Store(engine_for(db_url), now=lambda: clock[0])
     store.create_schema()
     stores.append(store)
     store.subscribe("C1", dt.time(9, 0))
     [tip, *_] = tip_order(slack_core.library.snapshot().knowledge)
-    assert store.claim_tip("C1", START, tip.id)  # the run that died
-    poster = poster_for(
-        slack_core, store, web_client(slack_core.settings, at_most_once=True)
-    )
+    ahead = dt.timedelta(seconds=skew)
+    claimer = Store(engine_for(db_url), now=lambda: clock[0] + ahead)
+    stores.append(claimer)
+    assert claimer.claim_tip("C1", START, tip.id)  # the other run
+    poster = poster_for(slack_core, store, web_client(slack_core.settings, tips=True))
     postings = poster.post_date(START)
     assert ["taken"] == [p.outcome for p in postings]
     waited: list[float] = []
@@ -571,11 +596,16 @@ def test_a_rerun_waits_for_a_tip_another_process_was_posting(
     def sleep(seconds: float) -> None:
         waited.append(seconds)
         clock[0] += dt.timedelta(seconds=seconds)
-        if other_finishes and len(waited) == 3:
-            store.mark_tip_posted("C1", START)
+        if len(waited) == 3 and other == "finishes":
+            claimer.mark_tip_posted("C1", START)
+        if len(waited) == 3 and other == "pauses":
+            claimer.release_tip("C1", START)
+            claimer.pause("C1", "not_in_channel")
 
     finished = poster.finish_taken(START, postings, sleep)
-    expected = "already_posted" if other_finishes else "posted"
     assert [expected] == [p.outcome for p in finished]
-    assert (0 if other_finishes else 1) == len(posts_to(fake_slack, "C1"))
-    assert sum(waited) <= 130  # the two minutes to a stale claim, no more
+    assert posts == len(posts_to(fake_slack, "C1"))
+    if other == "died":  # waited for the claim to go stale, and no longer
+        assert 120 + skew <= sum(waited) <= 120 + skew + 10
+    else:
+        assert 3 == len(waited)
