@@ -149,9 +149,8 @@ def test_slack_says_it_knows_the_role_not_this_company(core: Core) -> None:
     assert "Did you mean" not in message.text
     buttons = [e for b in rendered if b["type"] == "actions" for e in b["elements"]]
     # The entry, and the question it is offered for (its votes carry it).
-    assert ("skill-cybersecurity", reply.question) == blocks.shown_value(
-        buttons[0]["value"]
-    )
+    shown = blocks.shown_value(buttons[0]["value"])
+    assert ("skill-cybersecurity", reply.question) == (shown.entry_id, shown.question)
     assert "Cybersecurity" == buttons[0]["text"]["text"]
 
 

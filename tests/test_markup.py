@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text.markup import clean_slack, echo, inert, plain, question_from, unescape
+from bot.text.markup import (
+    clean_slack,
+    echo,
+    inert,
+    is_greeting,
+    plain,
+    question_from,
+    unescape,
+)
 
 # Text made of the pieces Slack markup is built from, so the fuzzer reaches
 # mentions, links, entities and emoji instead of only random letters.
@@ -59,3 +68,19 @@ def test_questions_and_plain_text_never_fail(text: str) -> None:
     assert not set(refs.findall(question)) & set(refs.findall(text))
     assert isinstance(clean_slack(text), str)
     assert isinstance(plain(text), str)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning", "gm"],
+)
+def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
+    """A greeting, however drawn out or spaced, is not a question."""
+    assert is_greeting(said)
+
+
+@pytest.mark.parametrize(
+    "said", ["hi, what is an stpm?", "good morning, how do stpms stay current"]
+)
+def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
+    assert not is_greeting(said)

@@ -170,8 +170,8 @@ class Actions(Listeners):
         bind(context, "show_entry")
         # A button carries the id as its value; the "more…" menu as the choice.
         chosen = (action.get("selected_option") or {}).get("value")
-        entry_id, asked = blocks.shown_value(chosen or action.get("value", ""))
-        entry = self.deps.knowledge.by_id.get(entry_id)
+        shown = blocks.shown_value(chosen or action.get("value", ""))
+        entry, asked = self.deps.knowledge.by_id.get(shown.entry_id), shown.question
         if entry is None:
             if body.get("container", {}).get("type") == "view":
                 # App Home shows an id a reload removed: show it as it is now.
@@ -191,7 +191,9 @@ class Actions(Listeners):
         # Opened from a private answer ("did you mean" in /stpm): private too,
         # with Share like every private answer.
         message = blocks.answer(
-            entry_reply(self.deps.knowledge, entry, asked), private=private
+            entry_reply(self.deps.knowledge, entry, asked),
+            private=private,
+            thread_ts=shown.thread_ts,  # where its Share goes (the shortcut's)
         )
         where = None if private else _thread_of(body)
         if where is None and body.get("container", {}).get("type") == "view":
@@ -212,15 +214,18 @@ class Actions(Listeners):
         # Through the response_url, which works in a channel the bot is not
         # in (a shared answer); App Home's posts go to the user id.
         by_url = bool(respond.response_url) and not home
-        if home:
+        # A DM's top level is one person's, not a thread others read: an
+        # entry clicked again there later is posted again, as from App Home.
+        own = home or (channel.startswith("D") and not thread_ts)
+        if own:
             claimed = self._claim_home(channel, entry.id, click, replay)
         else:
             user = body["user"]["id"]
             claimed = self._claim_thread(
                 channel, thread_ts, entry.id, user, click, replay
             )
-        if claimed is None:
-            if not home and respond.response_url:  # in the thread already:
+        if claimed is None:  # a double-click in one's own DM: nothing more
+            if not own and respond.response_url:  # in the thread already:
                 respond(  # to the clicker alone
                     response_type="ephemeral",
                     replace_original=False,
@@ -286,6 +291,12 @@ class Actions(Listeners):
         where_topic = "" if dm else thread_ts
         if home:
             channel = str((posted or {}).get("channel") or channel)
+            view = body.get("view") or {}
+            shown_blocks = view.get("blocks") or [{}]
+            if isinstance(shown_blocks[0], dict) and shown_blocks[0].get("type") == (
+                "context"
+            ):  # the tab still says an earlier click failed: no more
+                self._tell_home(client, body["user"]["id"], "", view.get("hash"))
         if panel and thread_ts and asked:  # "did you mean" answered the question
             name_thread(self.deps.store, client, channel, thread_ts, entry.title)
         if where_topic is not None:
@@ -356,8 +367,9 @@ class Actions(Listeners):
         self, client: WebClient, user: str, note: str, shown: str | None
     ) -> None:
         """An App Home click has no `response_url` for an apology: the tab is
-        published again with `note`, unless it changed since the click
-        (`shown`, its hash: Slack refuses with hash_conflict)."""
+        published again with `note` (none: the note shown before goes),
+        unless it changed since the click (`shown`, its hash: Slack refuses
+        with hash_conflict)."""
         try:
             publish_home(self.deps, client, user, note, shown)
         except (SlackClientError, OSError, SQLAlchemyError) as error:
@@ -580,6 +592,7 @@ class Actions(Listeners):
             respond(
                 response_type="in_channel",
                 replace_original=False,
+                thread_ts=value.thread_ts or None,
                 **message.as_kwargs(),
             )
 

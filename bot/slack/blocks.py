@@ -67,6 +67,7 @@ FEEDBACK_ACTION = re.compile(rf"^({VOTE_UP}|{VOTE_DOWN})$")
 
 SECTION_CHARS = 3000
 OPTION_VALUE_CHARS = 150  # a menu option's value, Slack's limit
+_TS = re.compile(r"\d{1,12}\.\d{1,8}")  # a message's ts, as Slack writes one
 # All of one answer's sections together: Slack rejects a message whose blocks
 # hold much more (msg_blocks_too_long), under its 50 blocks.
 ANSWER_CHARS = 11_000
@@ -94,13 +95,18 @@ class Message:
 
 @dataclass(frozen=True)
 class VoteValue:
+    """An entry and the question it answers; `thread_ts`: the thread a share
+    of it goes to (the message the shortcut was used on), if not the click's."""
+
     entry_id: str
     question: str
+    thread_ts: str = ""
 
     def encode(self) -> str:
-        return json.dumps(
-            {"e": self.entry_id, "q": self.question}, separators=(",", ":")
-        )
+        data = {"e": self.entry_id, "q": self.question}
+        if self.thread_ts:
+            data["t"] = self.thread_ts
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, value: str) -> VoteValue | None:
@@ -108,31 +114,35 @@ class VoteValue:
             data = json.loads(value)
             # Never more than the bot put there (a forged one may be huge).
             entry_id, question = str(data["e"]), str(data.get("q", ""))
-            return cls(entry_id[:ID_CHARS], question[:QUESTION_KEY_CHARS])
+            thread = str(data.get("t", ""))
+            return cls(
+                entry_id[:ID_CHARS],
+                question[:QUESTION_KEY_CHARS],
+                thread if _TS.fullmatch(thread) else "",
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
-def _option_value(entry_id: str, asked: str) -> str:
-    """A menu option's value: the id, or with `asked` as much of the
-    question as fits Slack's 150 characters."""
-    if not asked:
+def _option_value(entry_id: str, asked: str, thread_ts: str = "") -> str:
+    """A menu option's value: the id, or with `asked` (as much of the
+    question as fits Slack's 150 characters) and `thread_ts`."""
+    if not asked and not thread_ts:
         return entry_id
     question = asked[:QUESTION_KEY_CHARS]
-    value = VoteValue(entry_id, question).encode()
+    value = VoteValue(entry_id, question, thread_ts).encode()
     while len(value) > OPTION_VALUE_CHARS and question:
         question = question[: len(question) - max(1, len(value) - OPTION_VALUE_CHARS)]
-        value = VoteValue(entry_id, question).encode()
+        value = VoteValue(entry_id, question, thread_ts).encode()
     return value if len(value) <= OPTION_VALUE_CHARS else entry_id
 
 
-def shown_value(value: str) -> tuple[str, str]:
-    """The entry id and the question a "show entry" button carries: an id
-    alone, or (offered for a question) a `VoteValue`."""
+def shown_value(value: str) -> VoteValue:
+    """What a "show entry" button carries: an id alone, or (offered for a
+    question, or to be shared in a thread) a `VoteValue`."""
     if value.startswith("{"):
-        decoded = VoteValue.decode(value)
-        return (decoded.entry_id, decoded.question) if decoded else ("", "")
-    return value, ""
+        return VoteValue.decode(value) or VoteValue("", "")
+    return VoteValue(value, "")
 
 
 @dataclass(frozen=True)
@@ -204,20 +214,23 @@ def button(
     return _button(text, action_id, value, style)
 
 
-def _entry_buttons(links: Sequence[Link], asked: str = "") -> ActionsBlock:
+def _entry_buttons(
+    links: Sequence[Link], asked: str = "", thread_ts: str = ""
+) -> ActionsBlock:
     """A button for each of the first `MAX_BUTTONS` entries (each once), and a
     menu with the rest, so a long list never becomes a wall of buttons.
     `asked`: the question the entries are offered for ("did you mean"); its
     buttons carry it (`shown_value`), so the entry opened is voted on and
-    shared as the answer to it."""
+    shared as the answer to it. `thread_ts`: where an entry opened privately
+    is shared (the shortcut's message's thread)."""
     unique = list({link.id: link for link in links}.values())
     shown, rest = unique[:MAX_BUTTONS], unique[MAX_BUTTONS : MAX_BUTTONS + 100]
     elements: list[Any] = [
         _button(
             link.title,
             f"{SHOW_ENTRY}:{link.id}",
-            VoteValue(link.id, asked[:QUESTION_KEY_CHARS]).encode()
-            if asked
+            VoteValue(link.id, asked[:QUESTION_KEY_CHARS], thread_ts).encode()
+            if asked or thread_ts
             else link.id,
         )
         for link in shown
@@ -226,7 +239,7 @@ def _entry_buttons(links: Sequence[Link], asked: str = "") -> ActionsBlock:
         options = [
             Option(
                 text=PlainTextObject(text=shorten(link.title, 75)),
-                value=_option_value(link.id, asked),
+                value=_option_value(link.id, asked, thread_ts),
             )
             for link in rest
         ]
@@ -326,11 +339,13 @@ def answer(
     auto: bool = False,
     native_feedback: bool = False,
     asked_with: str = "/stpm",
+    thread_ts: str = "",
 ) -> Message:
     """An answer: text, source, related entries, feedback; a share button if private.
     The other parts of a question in parts follow, each with its source.
     `native_feedback`: Slack's own feedback buttons (the side panel), last.
-    `asked_with`: how a shared answer was asked for."""
+    `asked_with`: how a shared answer was asked for. `thread_ts`: the thread
+    a private answer's entries are shared to (the shortcut's message's)."""
     blocks: list[Block] = [_context(reply.lead)] if reply.lead else []
     budget = [ANSWER_CHARS]
     blocks += _text_sections(f"*{reply.title}*\n{reply.text}", budget)
@@ -347,7 +362,7 @@ def answer(
         blocks.append(ContextBlock(elements=notes))
     if reply.related:
         blocks.append(_section("*Related*"))
-        blocks.append(_entry_buttons(reply.related))
+        blocks.append(_entry_buttons(reply.related, thread_ts=thread_ts))
     if not native_feedback:
         blocks.append(feedback_block(reply.entry_id, reply.question or reply.title))
     if auto:  # a help channel's unasked-for answer: anyone may hide it
@@ -367,7 +382,9 @@ def answer(
             )
         )
     if private:
-        share = VoteValue(reply.entry_id, reply.question[:QUESTION_KEY_CHARS])
+        share = VoteValue(
+            reply.entry_id, reply.question[:QUESTION_KEY_CHARS], thread_ts
+        )
         blocks.append(
             ActionsBlock(
                 elements=[_button("Share in channel", SHARE, share.encode(), "primary")]
@@ -399,7 +416,9 @@ def _fallback(reply: Reply) -> str:
     return inert(shorten(plain(_plain("\n".join(lines))), FALLBACK_CHARS))
 
 
-def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
+def suggestions(
+    reply: Reply, *, ask_expert: bool = False, thread_ts: str = ""
+) -> Message:
     """ "Did you mean"; or, for a question the knowledge can't know the
     answer to (`Reply.general_only`), why, the related reads and, as when
     nothing matched, who to ask."""
@@ -409,7 +428,7 @@ def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
         shown: list[Block] = [
             _section(reply.general_only),
             _context(RELATED_READS),
-            _entry_buttons(reply.suggestions, reply.question),
+            _entry_buttons(reply.suggestions, reply.question, thread_ts),
         ]
         if reply.human_contact:
             # Configured by the admin, so it may use Slack links such as <#C123>.
@@ -424,7 +443,7 @@ def suggestions(reply: Reply, *, ask_expert: bool = False) -> Message:
         shorten(f"Did you mean: {titles}?", FALLBACK_CHARS),
         (
             _section(intro, echoes=True),
-            _entry_buttons(reply.suggestions, reply.question),
+            _entry_buttons(reply.suggestions, reply.question, thread_ts),
         ),
     )
 
@@ -491,20 +510,22 @@ def for_reply(
     ask_expert: bool = False,
     follow_up: bool = False,
     native_feedback: bool = False,
+    thread_ts: str = "",
 ) -> Message:
     """The message for `reply`; `ask_expert` offers the experts when nothing
     matched or the knowledge can't know the answer; `follow_up`: answered in
     a thread without a mention; `native_feedback`: Slack's own feedback
-    buttons instead of the votes."""
+    buttons instead of the votes; `thread_ts`: see `answer`."""
     if reply.outcome == "answered":
         return answer(
             reply,
             private=private,
             follow_up=follow_up,
             native_feedback=native_feedback,
+            thread_ts=thread_ts,
         )
     if reply.outcome == "suggested":
-        return suggestions(reply, ask_expert=ask_expert)
+        return suggestions(reply, ask_expert=ask_expert, thread_ts=thread_ts)
     if reply.outcome == "no_match":
         return no_match(reply, ask_expert=ask_expert)
     return intro()

@@ -77,7 +77,12 @@ class MyTipButtons(Listeners):
             store.unsubscribe(user)
         else:
             chosen = (action.get("selected_option") or {}).get("value")
-            text = chosen or action.get("value") or settings.tips_time
+            text = (
+                chosen
+                or _picked(body)  # the picker as the person left it
+                or action.get("value")
+                or settings.tips_time
+            )
             try:
                 at = parse_hhmm(str(text))
             except ValueError:
@@ -88,6 +93,23 @@ class MyTipButtons(Listeners):
                 store.unsubscribe(user)  # keeps the chosen time for "on"
         structlog.get_logger().info("slack.my_tip", change=action_id)
         publish_home(self.deps, client, user)
+
+
+def _picked(body: dict[str, Any]) -> str | None:
+    """The time showing in the tab's picker when *Send me the daily tip* was
+    clicked (Slack sends the view's state with the click): it wins over the
+    button's, which is the tab's as last published (a refresh that failed,
+    or a click before it came, would leave that behind)."""
+    state = (body.get("view") or {}).get("state") or body.get("state") or {}
+    values = state.get("values") or {}
+    for block in values.values():
+        if isinstance(block, dict):
+            picker = block.get(blocks.MY_TIP_TIME)
+            if isinstance(picker, dict):
+                value = (picker.get("selected_option") or {}).get("value")
+                if isinstance(value, str):
+                    return value
+    return None
 
 
 def my_tip(deps: Deps, user: str) -> blocks.MyTip:

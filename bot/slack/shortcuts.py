@@ -48,10 +48,13 @@ class Shortcuts(Listeners):
             )
             return
         reply = self.deps.answer(question, (body.get("user") or {}).get("id"))
-        shown = blocks.for_reply(reply, ask_expert=self.deps.ask_expert)
+        thread = str(message.get("thread_ts") or message.get("ts") or "")
+        # An entry opened from it is shared in that message's thread too.
+        shown = blocks.for_reply(
+            reply, ask_expert=self.deps.ask_expert, thread_ts=thread
+        )
         extra: tuple[ActionsBlock, ...] = ()
         if reply.outcome == "answered":
-            thread = str(message.get("thread_ts") or message.get("ts") or "")
             extra = (_share_button(reply.entry_id, question, thread),)
         respond(
             response_type="ephemeral",

@@ -146,6 +146,11 @@ def check_submission(
     return Lesson(PHRASING, entry_id), {}
 
 
+TAUGHT_JUST_NOW = (
+    "Someone taught this question just now; see `stpm-bot knowledge pending`."
+)
+
+
 class Teaching(Listeners):
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
@@ -252,15 +257,24 @@ class Teaching(Listeners):
                 self._phrasings(knowledge),
                 {normalize(c.question).text: c.entry_id for c in waiting},
             )
+            # Two curators submitting it at the same moment both pass the
+            # check above: one claim per question lets only one keep it.
+            once = f"teach:{normalize(value.question).text}"[:200]
+            if lesson is not None and not store.claim([once]):
+                lesson, errors = None, {"kind": TAUGHT_JUST_NOW}
             if lesson is not None:
-                store.teach(
-                    lesson.kind,
-                    lesson.entry_id,
-                    value.question,
-                    user,
-                    title=lesson.title,
-                    answer=lesson.answer,
-                )
+                try:
+                    store.teach(
+                        lesson.kind,
+                        lesson.entry_id,
+                        value.question,
+                        user,
+                        title=lesson.title,
+                        answer=lesson.answer,
+                    )
+                except SQLAlchemyError:
+                    store.release([once])
+                    raise
         except SQLAlchemyError:
             errors = {"kind": "I couldn't save this just now; please try again."}
             lesson = None

@@ -22,7 +22,10 @@ _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _SPACES = re.compile(r"\s+")
 GREETINGS = frozenset(
     {"", "help", "hi", "hello", "hey", "hiya", "yo", "start", "?", "hi there"}
+    | {"hey there", "hello there", "morning", "good morning", "good afternoon"}
+    | {"good evening", "gm"}
 )
+_DRAWN_OUT = re.compile(r"(\w)\1{2,}")  # "hiii", "heyyy": a letter held
 
 
 def unescape(text: str) -> str:
@@ -62,7 +65,8 @@ def echo(question: str, limit: int = 200) -> str:
 
 
 def is_greeting(question: str) -> bool:
-    return question.strip(" !.?,").lower() in GREETINGS
+    said = " ".join(question.strip(" !.?,").lower().split())
+    return said in GREETINGS or _DRAWN_OUT.sub(r"\1", said) in GREETINGS
 
 
 def clean_slack(text: str) -> str:

@@ -297,6 +297,36 @@ def test_an_app_home_entry_slack_never_got_is_sent_when_taken_up_again(
     assert [] == slack.fake.delivered("response_url")
 
 
+def test_an_entry_clicked_again_later_in_a_dm_is_posted_again(
+    slack: RunningApp,
+) -> None:
+    """A DM's top level is the person's own: the same *Related* entry
+    clicked under a later answer is posted again (not only shown to them,
+    gone on reload); clicked twice at once, it is posted once."""
+    dm = "D0REL001"
+
+    def click(hook: str) -> None:
+        payload = block_action(
+            "show_entry:skill-cloud",
+            "skill-cloud",
+            slack.fake.response_url(hook, channel=dm),
+            channel=dm,
+            message_ts=f"1700000000.00000{hook[-1]}",
+            thread_ts=None,
+        )
+        assert 200 == slack.send.action(payload).status
+
+    click("first1")
+    click("first2")  # the same click twice (a double-click)
+    slack.fake.wait_delivered("response_url")
+    _age_claims(slack, 60)
+    click("later3")
+    slack.fake.wait_delivered("response_url", 2)
+    slack.drain()
+    kinds = [c.body.get("response_type") for c in slack.fake.delivered("response_url")]
+    assert ["in_channel", "in_channel"] == kinds
+
+
 def _age_claims(slack: RunningApp, seconds: float) -> None:
     """Every claim in the store made `seconds` earlier than it was."""
     with slack.store.engine.begin() as conn:
@@ -444,10 +474,18 @@ def test_an_app_home_entry_slack_refuses_says_so_on_the_tab(
     assert NOTES[error] == _home_note(slack)
     assert [] == slack.fake.delivered("chat.postMessage")
     slack.fake.fail_channel(USER, "")
-    slack.send.action(_home_click(slack))
+    again = _home_click(slack)
+    view = published.body["view"]
+    again["view"] = json.loads(view) if isinstance(view, str) else view  # the note
+    slack.send.action(again)
     [post] = slack.fake.wait_delivered("chat.postMessage")
     slack.drain()
     assert "Cloud computing" in post.text
+    # The tab said to click again; once that worked, it says so no more.
+    _, cleared = slack.fake.wait_delivered("views.publish", 2)
+    view = cleared.body["view"]
+    shown = json.loads(view) if isinstance(view, str) else view
+    assert "context" != shown["blocks"][0]["type"]
 
 
 def test_an_app_home_entry_slack_may_have_sent_says_to_look_first(
@@ -630,6 +668,25 @@ def test_a_time_picked_while_my_tip_is_off_is_kept_for_on(slack: RunningApp) -> 
     assert mine is not None and not mine.active  # still off
     slack.send.action(block_action("my_tip_on", "07:00", slack.fake.response_url()))
     slack.fake.wait_delivered("views.publish", count=2)
+    mine = slack.store.subscription(USER)
+    assert mine is not None and mine.active and "07:00" == f"{mine.post_time:%H:%M}"
+
+
+def test_my_tip_switched_on_takes_the_time_showing_in_the_picker(
+    slack: RunningApp,
+) -> None:
+    """The person picked 07:00 but the tab's refresh never came (Slack
+    refused it), so the button still carries 09:00: the click's view state
+    says 07:00, and the tip is on at 07:00."""
+    for _ in range(3):
+        slack.fake.fail_next("views.publish", status=500, error="internal_error")
+    on = block_action("my_tip_on", "09:00", slack.fake.response_url())
+    on["container"] = {"type": "view", "view_id": "V0HOME01"}
+    picked = {"type": "static_select", "selected_option": {"value": "07:00"}}
+    on["view"] = {"id": "V0HOME01", "state": {"values": {"b": {"my_tip_time": picked}}}}
+    slack.send.action(on)
+    slack.fake.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
+    slack.drain()
     mine = slack.store.subscription(USER)
     assert mine is not None and mine.active and "07:00" == f"{mine.post_time:%H:%M}"
 

@@ -383,5 +383,6 @@ def test_did_you_mean_s_menu_carries_the_question_within_slack_s_limit() -> None
     [menu] = menus
     for option in menu["options"]:
         assert len(option["value"]) <= 150
-        entry_id, asked = blocks.shown_value(option["value"])
-        assert entry_id.startswith("entry-") and asked and question.startswith(asked)
+        shown = blocks.shown_value(option["value"])
+        assert shown.entry_id.startswith("entry-")
+        assert shown.question and question.startswith(shown.question)

@@ -126,3 +126,52 @@ def test_a_double_clicked_share_in_thread_posts_once(slack: RunningApp) -> None:
         if c.body.get("response_type") == "in_channel"
     ]
     assert 1 == len(public)
+
+
+def test_an_entry_opened_from_the_shortcut_s_answer_is_shared_in_the_thread(
+    slack: RunningApp,
+) -> None:
+    """A *Related* entry opened from the shortcut's private answer, then
+    *Share in channel*: it goes under the message the shortcut was used on,
+    like the answer's own *Share in thread*."""
+    payload = message_action(
+        "how important is cybersecurity for an stpm?",
+        slack.fake.response_url("shortcut"),
+        thread_ts="1700000000.000400",
+    )
+    assert 200 == slack.send.action(payload).status
+    [private] = slack.fake.wait_delivered("response_url")
+    related = next(
+        e
+        for b in private.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("show_entry")
+    )
+    slack.fake.reset()
+    opened = block_action(
+        related["action_id"],
+        related["value"],
+        slack.fake.response_url("related"),
+        ephemeral=True,
+    )
+    assert 200 == slack.send.action(opened).status
+    [entry] = slack.fake.wait_delivered("response_url")
+    share = next(
+        e
+        for b in entry.body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "share_answer"
+    )
+    slack.fake.reset()
+    click = block_action(
+        "share_answer", share["value"], slack.fake.response_url("share"), ephemeral=True
+    )
+    assert 200 == slack.send.action(click).status
+    public, _ = slack.fake.wait_delivered("response_url", count=2)
+    slack.drain()
+    assert ("in_channel", "1700000000.000400") == (
+        public.body["response_type"],
+        public.body.get("thread_ts"),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -409,6 +410,33 @@ def test_a_question_already_pending_is_refused_under_any_entry(
     assert [("skill-cloud", QUESTION)] == [
         (c.entry_id, c.question) for c in teaching.store.changes()
     ]
+
+
+def test_two_curators_teaching_one_question_at_once_keep_one_change(
+    teaching: RunningApp,
+) -> None:
+    """Submitted at the same moment (both pass the pending check before
+    either is kept): one change is kept, the other gets an error."""
+    _members(teaching)
+    teaching.fake.members[CURATORS].append("U0CURATOR2")
+    metadata = TeachValue(QUESTION).encode()
+    answers: list[Any] = []
+    start = threading.Barrier(2)
+
+    def submit(user: str, entry: str) -> None:
+        start.wait()
+        answers.append(_submit(teaching, metadata, _values("phrasing", entry), user))
+
+    threads = [
+        threading.Thread(target=submit, args=(CURATOR, "skill-cloud")),
+        threading.Thread(target=submit, args=("U0CURATOR2", "key-points")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 == len(teaching.store.changes())
+    assert 1 == sum(1 for a in answers if a and a.get("response_action") == "errors")
 
 
 def test_add_to_knowledge_drafts_an_entry_from_the_expert_s_reply(
