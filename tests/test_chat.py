@@ -102,3 +102,14 @@ def test_tip_with_a_date_says_where_dates_go(core: Core) -> None:
     """`/tip 2025-13-01` is not today's tip in disguise: it says how."""
     said = reply_to(core)("/tip 2025-13-01") or ""
     assert "stpm-bot tip --date" in said
+
+
+def test_thanks_and_bye_get_a_word_back_not_an_apology(core: Core) -> None:
+    """A message that asks nothing gets a line back, no examples, no apology."""
+    respond = reply_to(core)
+
+    assert "You're welcome! Ask me anything else about the STPM role." == respond(
+        "thanks, that helps!"
+    )
+    assert (respond("bye") or "").startswith("Bye!")
+    assert "Sorry" not in (respond("cool") or "")

@@ -172,3 +172,12 @@ def test_the_nearest_entries_are_kept_whatever_the_outcome(
     assert ["skill-cybersecurity"] == [c.entry_id for c in asked.candidates]
     assert 3 == len(asked.nearest)
     assert "skill-cybersecurity" == asked.nearest[0].entry_id
+
+
+def test_thanks_and_bye_are_no_gaps(knowledge: Knowledge, store: Store) -> None:
+    """ "thanks, that helps" or "bye" is no question the knowledge failed to
+    answer: nothing for the curators' digest."""
+    counted = answerer_for(knowledge, store)
+    for said in ("thanks, that helps!", "bye", "cool", "ok thx"):
+        assert "empty" == counted.answer(said, "U1").outcome
+    assert [] == store.gaps()

@@ -15,6 +15,7 @@ from bot.text.markup import (
     is_greeting,
     plain,
     question_from,
+    small_talk,
     unescape,
 )
 
@@ -84,3 +85,41 @@ def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
 )
 def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
     assert not is_greeting(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("thanks!", "thanks"),
+        ("Thank you so much :pray:", "thanks"),
+        ("thanks, that helps a lot", "thanks"),
+        ("thanksss", "thanks"),
+        ("that's great, thx", "thanks"),
+        ("bye", "bye"),
+        ("ok thanks, bye!", "bye"),
+        ("see ya", "bye"),
+        ("cool", "ack"),
+        ("coool", "ack"),
+        ("got it", "ack"),
+        ("makes sense", "ack"),
+    ],
+)
+def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None:
+    assert kind == small_talk(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "thanks, what skills does an stpm need",
+        "ok so what is an stpm",
+        "cool?",
+        "is it ok to ask about pay",
+        "hi",
+        ":+1:",
+        "cloud",
+        "thanks for the 2 tips",
+    ],
+)
+def test_a_question_beside_thanks_or_ok_is_a_question(said: str) -> None:
+    assert small_talk(said) is None

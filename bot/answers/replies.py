@@ -10,9 +10,16 @@ from dataclasses import dataclass
 
 from bot.knowledge.models import Entry, Knowledge
 from bot.search.retriever import Outcome, Result
+from bot.text.markup import SmallTalk, small_talk
 from bot.text.reference import Kind
 
 EMPTY_PROMPT = "Ask me something about the Senior Technical Program Manager role."
+# The word back to a message that asks nothing (`markup.small_talk`).
+CLOSINGS: dict[SmallTalk, str] = {
+    "thanks": "You're welcome! Ask me anything else about the STPM role.",
+    "bye": "Bye! I'm here whenever you have a question about the STPM role.",
+    "ack": "👍 Ask me anything else about the STPM role whenever you like.",
+}
 EXAMPLES = (
     "What does a senior TPM do?",
     "How important is cybersecurity for an STPM?",
@@ -45,6 +52,9 @@ class Reply:
     # moment the knowledge never speaks of, or for a figure it never gives
     # (`Result.particular`).
     particular: tuple[Kind, ...] = ()
+    # "empty" only: a message that asked nothing ("thanks", "bye"), whose
+    # `text` is the word back.
+    closing: bool = False
 
     @property
     def general_only(self) -> str:
@@ -112,6 +122,9 @@ def entry_reply(knowledge: Knowledge, entry: Entry, question: str = "") -> Reply
 def reply_for(knowledge: Knowledge, result: Result, human_contact: str = "") -> Reply:
     """Turn a retrieval result into what the user sees."""
     if result.status == "empty":
+        said = small_talk(result.question)
+        if said is not None:
+            return Reply("empty", result.question, text=CLOSINGS[said], closing=True)
         return Reply("empty", result.question, text=EMPTY_PROMPT)
     if result.best is not None:
         best = entry_reply(knowledge, result.best.entry, result.question)

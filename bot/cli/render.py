@@ -65,6 +65,8 @@ def _no_match(reply: Reply) -> list[str]:
 
 
 def _empty(reply: Reply) -> list[str]:
+    if reply.closing:
+        return [reply.text]
     return [reply.text, "For example:", *(f"  • {q}" for q in EXAMPLES)]
 
 

@@ -48,7 +48,7 @@ from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
 from bot.search.subject import FROM as SUBJECT_FROM
 from bot.search.subject import Subject, subject_of
-from bot.text.markup import focus
+from bot.text.markup import focus, small_talk
 from bot.text.normalize import Normalizer
 from bot.text.reference import (
     KINDS,
@@ -503,7 +503,7 @@ class Retriever:
         cfg = self.config
         truncated = len(question) > cfg.max_question_chars
         tokens = self._tokens(question)
-        if not tokens:
+        if not tokens or small_talk(question) is not None:
             return Result(question, "empty", truncated=truncated)
         # Enough for the lead over unrelated entries, related ones skipped.
         wanted = max(cfg.max_answers, cfg.max_suggestions, 2 * LEAD_OVER) + 1

@@ -528,6 +528,8 @@ def for_reply(
         return suggestions(reply, ask_expert=ask_expert, thread_ts=thread_ts)
     if reply.outcome == "no_match":
         return no_match(reply, ask_expert=ask_expert)
+    if reply.closing:
+        return Message(reply.text, (_section(reply.text),))
     return intro()
 
 

@@ -47,7 +47,7 @@ class Commands(Listeners):
     ) -> None:
         bind(context, "/stpm")
         question = question_from(command.get("text", ""))
-        tips = tip_commands.parse(question)
+        tips = tip_commands.parse(question, command.get("text", ""))
         auto = AUTOANSWER.fullmatch(question.strip())
         if auto is not None:
             message = self._autoanswer(command, auto[1], respond)

@@ -23,7 +23,10 @@ _TIME = re.compile(r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?|\d{3,4}", re.I)
 # One written inside more words ("at 14:30", "14:30 please"): meant as a time.
 _TIME_IN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b", re.I)
 
-Action = Literal["state", "on", "off", "bad_time", "bad_usage"]
+# A channel, person, group or broadcast as Slack escapes it in a command.
+_REFERENCE = re.compile(r"<[@#!][^>]*>")
+
+Action = Literal["state", "on", "off", "bad_time", "bad_usage", "elsewhere"]
 _VERBS: dict[str, Action] = {
     "on": "on",
     "off": "off",
@@ -38,12 +41,22 @@ class TipsCommand:
     argument: str = ""
 
 
-def parse(text: str) -> TipsCommand | None:
-    """The tips command in `/stpm TEXT`, or None when TEXT is a question."""
+def parse(text: str, raw: str = "") -> TipsCommand | None:
+    """The tips command in `/stpm TEXT`, or None when TEXT is a question;
+    `raw`: the command's text as Slack sent it (a channel or @here named
+    in it is gone from `text`)."""
     match = _COMMAND.fullmatch(text.strip())
     if match is None:
         return None
     action = _VERBS[(match[1] or "state").lower()]
+    named = _COMMAND.fullmatch(raw.strip())
+    if named is not None and named[2] and _REFERENCE.search(named[2]):
+        # "tips on #onboarding", "tips on @here 9:30": tips are the
+        # channel's the command is typed in, and name nobody. Anything else
+        # around a name ("tips on working with @ana") is a question.
+        rest = _REFERENCE.sub(" ", named[2]).strip()
+        if not rest or _TIME.fullmatch(rest) or _TIME_IN.search(rest):
+            return TipsCommand("elsewhere", named[2].strip())
     argument = (match[2] or "").strip()
     if not argument:
         return TipsCommand(action)
@@ -121,6 +134,11 @@ def handle(
         return Outcome(
             f"“{echo(command.argument, 40)}” is not a time of day. Use "
             "`/stpm tips on HH:MM` with a 24-hour time, e.g. `/stpm tips on 09:30`."
+        )
+    if command.action == "elsewhere":
+        return Outcome(
+            "Tips go to the channel you type the command in, and name nobody: "
+            "run `/stpm tips on [HH:MM]` or `/stpm tips off` in that channel."
         )
     if command.action == "bad_usage":
         return Outcome("Use `/stpm tips`, `/stpm tips on [HH:MM]` or `/stpm tips off`.")

@@ -7,6 +7,7 @@ Slack sends `&`, `<` and `>` escaped and wraps mentions and links in `<...>`
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 _MARKUP = re.compile(r"<([^<>]*)>")
 _SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^>|]*(?:\|([^>]*))?>")
@@ -67,6 +68,56 @@ def echo(question: str, limit: int = 200) -> str:
 def is_greeting(question: str) -> bool:
     said = " ".join(question.strip(" !.?,").lower().split())
     return said in GREETINGS or _DRAWN_OUT.sub(r"\1", said) in GREETINGS
+
+
+# Words that close a conversation rather than ask anything ("thanks!",
+# "ok cool", "bye"), and the words said around them ("thanks, that helps a
+# lot"). A message made only of these gets a word back, not a search: it
+# is no question the knowledge failed to answer.
+_THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
+_BYE = frozenset({"bye", "goodbye", "cya", "ttyl", "later", "night", "gn"})
+_ACK = frozenset(
+    {"ok", "okay", "k", "kk", "cool", "great", "nice", "perfect", "awesome", "sure"}
+    | {"alright", "noted", "yes", "yep", "yeah", "no", "nope", "lol", "wow", "neat"}
+    | {"got", "gotcha", "understood", "amazing", "excellent", "brilliant", "sweet"}
+)
+_AROUND = frozenset(
+    {"you", "so", "much", "a", "lot", "very", "for", "the", "that", "this", "it"}
+    | {"thats", "its"}
+    | {"help", "helps", "helped", "helpful", "info", "answer", "again", "all"}
+    | {"makes", "sense", "sounds", "good", "see", "ya", "bye", "many", "oh", "ah"}
+    | {"will", "do", "read", "now", "then", "and", "just", "thing", "i", "needed"}
+)
+_SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND
+_RUN = re.compile(r"(\w)\1+")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+SmallTalk = Literal["thanks", "bye", "ack"]
+
+
+def _held(word: str) -> str:
+    """`word` as meant when a letter was held ("byeee", "coool", "thxx")."""
+    for run in (r"\1", r"\1\1"):
+        said = _RUN.sub(run, word)
+        if said in _SMALL_TALK:
+            return said
+    return word
+
+
+def small_talk(question: str) -> SmallTalk | None:
+    """What a message that asks nothing says: thanks, goodbye or "ok";
+    None for anything else (a question, a greeting, an emoji alone)."""
+    said = _EMOJI.sub(" ", question.lower())
+    if "?" in said or any(c.isdigit() for c in said):
+        return None
+    words = [_held(w.replace("'", "")) for w in _WORD.findall(said)]
+    spoken = set(words)
+    if not spoken or len(words) > 8 or not spoken <= _SMALL_TALK:
+        return None
+    if spoken & _BYE or {"see", "ya"} <= spoken:
+        return "bye"
+    if spoken & _THANKS:
+        return "thanks"
+    return "ack" if spoken & _ACK or {"makes", "sense"} <= spoken else None
 
 
 def clean_slack(text: str) -> str:

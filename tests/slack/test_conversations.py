@@ -53,6 +53,18 @@ def test_direct_message_is_answered(slack: RunningApp) -> None:
     assert "feedback:" in _blocks_text(post.body)
 
 
+def test_thanks_in_a_dm_gets_a_word_back(slack: RunningApp) -> None:
+    """ "thanks!" or "bye" in a DM is answered in a line, not "no answer",
+    and is no knowledge gap for the curators."""
+    for said, expected in (("thanks, that helps!", "You're welcome"), ("bye", "Bye!")):
+        slack.send.event(envelope(message(said)))
+        [post] = slack.fake.wait_delivered("chat.postMessage")
+        assert expected in post.body["text"]
+        assert "feedback:" not in _blocks_text(post.body)
+        slack.fake.calls.clear()
+    assert [] == slack.store.gaps()
+
+
 def wait_until_answered(slack: RunningApp, first: dict[str, Any]) -> None:
     """The thread and its topic are remembered just after Slack accepts the post."""
     deadline = time.monotonic() + 5

@@ -160,6 +160,26 @@ def test_a_bad_time_is_echoed_without_pinging(slack: RunningApp) -> None:
     assert "<!channel>" not in json.dumps(call.body)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["tips on <!here>", "tips on <#C0OTHER1|onboarding> 9:30", "tips off <#C0X>"],
+)
+def test_tips_naming_a_channel_or_here_say_where_tips_go(
+    slack: RunningApp, text: str
+) -> None:
+    """`/stpm tips on @here` or `on #onboarding` changes nothing and says
+    that tips are the channel's the command is typed in."""
+    said = _stpm(slack, text)
+    assert "the channel you type the command in" in said
+    assert slack.store.subscription(CHANNEL) is None
+    assert slack.store.subscription("C0OTHER1") is None
+    assert [] == _public(slack)
+
+
+def test_tips_on_working_with_someone_is_a_question() -> None:
+    assert None is parse("tips on working with", "tips on working with <@U0ANA>")
+
+
 def test_a_paused_channel_is_told_why_and_how_to_resume(slack: RunningApp) -> None:
     """After Slack refused a post, `/stpm tips` names the reason; on resumes."""
     _stpm(slack, "tips on", 2)
