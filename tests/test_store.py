@@ -15,9 +15,10 @@ import pytest
 from bot.settings import Settings
 from bot.store.base import WriteTurns
 from bot.store.database import Store
-from bot.store.engine import engine_for
+from bot.store.engine import engine_for, serialize
 from bot.store.outbox import NewRequest
 from bot.store.records import Candidate, Gap, PostedTip, Subscription
+from bot.store.schema import PRUNE_LOCK
 from tests.support.clock import SettableNow
 from tests.support.paths import ROOT
 
@@ -452,6 +453,79 @@ def test_what_people_typed_is_forgotten_after_the_retention(
     assert ["new question"] == [g.question for g in store.gaps()]
     assert [] == store.votes() and [] == store.reasons()
     assert 2 == store.question_counts()["no_match"]
+
+
+def test_replicas_pruning_at_once_each_delete_a_row_once(
+    database_url: str, clock: SettableNow
+) -> None:
+    """Replicas started together prune the same old rows at once: none fails
+    (on PostgreSQL their deletes deadlocked before they took turns), each row
+    goes once, and what is recent stays."""
+    seed = Store(engine_for(database_url), now=clock)
+    seed.create_schema()
+    for n in range(150):
+        seed.record_question(f"old question {n}", "no_match", (), f"U{n}")
+        seed.record_vote(f"old question {n}", "skill-cloud", -1, f"U{n}")
+        seed.record_reason(f"old question {n}", "skill-cloud", f"U{n}", "outdated", "")
+        seed.claim([f"event:old{n}"])
+    clock.now += dt.timedelta(days=100)
+    seed.record_question("new question", "no_match", (), "U1")
+    seed.claim(["event:new"])
+    replicas = [Store(engine_for(database_url), now=clock) for _ in range(6)]
+    deleted: list[int] = []
+    failed: list[BaseException] = []
+    start = threading.Barrier(len(replicas))
+
+    def prune(store: Store) -> None:
+        start.wait()
+        try:
+            deleted.append(store.forget_older_than(dt.timedelta(days=90)))
+            deleted.append(store.prune_events())
+        except BaseException as error:  # counted below
+            failed.append(error)
+
+    running = [threading.Thread(target=prune, args=(r,)) for r in replicas]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    try:
+        assert [] == failed
+        # a question, a vote with its gap, a reason, and a claim each
+        assert 5 * 150 == sum(deleted)
+        assert ["new question"] == [g.question for g in seed.gaps()]
+        assert not seed.claim(["event:new"]) and seed.claim(["event:old0"])
+    finally:
+        for store in (seed, *replicas):
+            store.close()
+
+
+def test_a_prune_waits_its_turn_on_postgresql(
+    database_url: str, clock: SettableNow
+) -> None:
+    """While one replica's delete of old rows is under way, another's waits
+    for it to commit instead of deleting the same rows beside it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writing transaction at a time by itself")
+    first = Store(engine_for(database_url), now=clock)
+    first.create_schema()
+    first.claim(["event:old"])
+    clock.now += dt.timedelta(days=3)
+    second = Store(engine_for(database_url), now=clock)
+    deleted: list[int] = []
+    waiting = threading.Thread(target=lambda: deleted.append(second.prune_events()))
+    try:
+        with first.engine.begin() as conn:
+            serialize(conn, PRUNE_LOCK)  # the first replica's turn
+            waiting.start()
+            waiting.join(timeout=1.0)
+            assert waiting.is_alive() and [] == deleted
+        waiting.join(timeout=10.0)
+        assert [1] == deleted
+    finally:
+        waiting.join()
+        first.close()
+        second.close()
 
 
 def test_outbox_rows_of_a_process_that_died_are_taken_once(database_url: str) -> None:
