@@ -91,6 +91,9 @@ _AROUND = frozenset(
 _SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND
 _RUN = re.compile(r"(\w)\1+")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_DIGIT = re.compile(r"\d")
+# Eight words of small talk, with an emoji or two, fit well within this.
+_SMALL_TALK_CHARS = 160
 SmallTalk = Literal["thanks", "bye", "ack"]
 
 
@@ -106,12 +109,17 @@ def _held(word: str) -> str:
 def small_talk(question: str) -> SmallTalk | None:
     """What a message that asks nothing says: thanks, goodbye or "ok";
     None for anything else (a question, a greeting, an emoji alone)."""
-    said = _EMOJI.sub(" ", question.lower())
-    if "?" in said or any(c.isdigit() for c in said):
+    # Asked of every question: the cheap refusals first.
+    if len(question) > _SMALL_TALK_CHARS or "?" in question:
         return None
-    words = [_held(w.replace("'", "")) for w in _WORD.findall(said)]
-    spoken = set(words)
-    if not spoken or len(words) > 8 or not spoken <= _SMALL_TALK:
+    said = _EMOJI.sub(" ", question.lower())
+    if _DIGIT.search(said):
+        return None
+    found = _WORD.findall(said)
+    if not found or len(found) > 8:
+        return None
+    spoken = {w if w in _SMALL_TALK else _held(w.replace("'", "")) for w in found}
+    if not spoken <= _SMALL_TALK:
         return None
     if spoken & _BYE or {"see", "ya"} <= spoken:
         return "bye"
