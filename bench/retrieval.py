@@ -98,6 +98,7 @@ STPM_SETS = (
     ("ninth.yaml", True),
     ("tenth.yaml", False),
     ("nearmiss2.yaml", False),
+    ("eleventh.yaml", False),
     ("nearmiss3.yaml", False),
 )
 EXTERNAL = (("covidfaq", True), ("covidq", False))

@@ -1,7 +1,7 @@
 """Answer quality at the shipped threshold, measured on labelled question sets.
 
 `questions.yaml` was written before tuning and is the development set; the
-holdout, blind, independent, unseen, final, fresh and sixth to tenth sets were
+holdout, blind, independent, unseen, final, fresh and sixth to eleventh sets were
 written independently and guard against tuning to the development set. Figures are
 printed (pytest -s) and in the README.
 """
@@ -33,6 +33,7 @@ FLOORS = {
     "eighth.yaml": (0.60, 0.80),
     "ninth.yaml": (0.60, 0.85),
     "tenth.yaml": (0.60, 0.85),
+    "eleventh.yaml": (0.65, 0.85),
     # Career-sounding questions the article doesn't answer: refused only.
     "nearmiss.yaml": (0.0, 0.90),
     "nearmiss2.yaml": (0.0, 0.88),
