@@ -102,6 +102,8 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("coool", "ack"),
         ("got it", "ack"),
         ("makes sense", "ack"),
+        ("sounds good", "ack"),
+        ("all good, that helps", "ack"),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None:
@@ -119,6 +121,8 @@ def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None
         ":+1:",
         "cloud",
         "thanks for the 2 tips",
+        "help",
+        "good stpm",
     ],
 )
 def test_a_question_beside_thanks_or_ok_is_a_question(said: str) -> None:

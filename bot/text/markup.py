@@ -89,6 +89,9 @@ _AROUND = frozenset(
     | {"will", "do", "read", "now", "then", "and", "just", "thing", "i", "needed"}
 )
 _SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND
+# Said around a word of thanks, or alone as one ("sounds good", "that
+# helps", "makes sense"); "help" alone asks for help, so it is not here.
+_FINE = frozenset({"good", "sense", "helps", "helped", "helpful"})
 _RUN = re.compile(r"(\w)\1+")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _DIGIT = re.compile(r"\d")
@@ -125,7 +128,7 @@ def small_talk(question: str) -> SmallTalk | None:
         return "bye"
     if spoken & _THANKS:
         return "thanks"
-    return "ack" if spoken & _ACK or {"makes", "sense"} <= spoken else None
+    return "ack" if spoken & _ACK or spoken & _FINE else None
 
 
 def clean_slack(text: str) -> str:
