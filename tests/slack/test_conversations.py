@@ -331,6 +331,22 @@ def test_tell_me_more_goes_on_with_the_threads_topic(slack: RunningApp) -> None:
     assert _feedback_ids(posts[1].body) != _feedback_ids(posts[2].body)
 
 
+def test_thanks_to_the_bot_in_a_thread_keeps_its_topic(slack: RunningApp) -> None:
+    """ "@bot thanks!" in the thread gets a line back; "tell me more" after it
+    still goes on with what the thread was about."""
+    first = mention(CYBER)
+    slack.send.event(envelope(first))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, first["channel"], first["ts"])
+    thanks = mention("thanks!", thread_ts=first["ts"], channel=first["channel"])
+    slack.send.event(envelope(thanks))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=2)
+    assert "You're welcome" in posts[1].body["text"]
+    slack.send.event(envelope(in_thread(first, "tell me more")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    assert "More on Cybersecurity" in _blocks_text(posts[2].body)
+
+
 def _feedback_ids(body: dict[str, Any]) -> list[str]:
     return [
         str(b["block_id"])
