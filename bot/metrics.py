@@ -8,6 +8,8 @@ reloader. Each has its own registry, so tests and the CLI never share counters.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -17,10 +19,10 @@ from prometheus_client import (
     generate_latest,
 )
 
-from bot.search.retriever import Outcome
-
-# An empty question is counted as no match: nothing was found for it.
-COUNTED: tuple[Outcome, ...] = ("answered", "suggested", "no_match")
+# How a question is counted: an empty one as no match (nothing was found for
+# it); one that asks nothing ("thanks!", "ok") as small talk, no gap.
+Counted = Literal["answered", "suggested", "no_match", "small_talk"]
+COUNTED: tuple[Counted, ...] = ("answered", "suggested", "no_match", "small_talk")
 # A bucket edge every doubling from 0.25 ms: a slower retriever shows here
 # long before users notice it.
 LATENCY_BUCKETS = (
@@ -48,7 +50,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.questions = Counter(
             "stpm_bot_questions",
-            "Questions answered, by outcome (answered, suggested, no_match).",
+            "Questions answered, by outcome (answered, suggested, no_match, "
+            "small_talk).",
             ["outcome"],
             registry=self.registry,
         )
@@ -112,8 +115,8 @@ class Metrics:
         for event in ("resumed", "gave_up", "refused", "taken_over"):
             self.outbox_events.labels(event)
 
-    def question(self, outcome: Outcome, seconds: float) -> None:
-        self.questions.labels("no_match" if outcome == "empty" else outcome).inc()
+    def question(self, counted: Counted, seconds: float) -> None:
+        self.questions.labels(counted).inc()
         self.retrieval_seconds.observe(seconds)
 
     def knowledge_reload(self, result: str) -> None:

@@ -77,6 +77,15 @@ def test_an_off_topic_question_logs_no_match(core: Core) -> None:
     assert {"entry", "score", "latency_ms"} <= set(logs[0])
 
 
+def test_thanks_logs_small_talk_not_a_gap(core: Core) -> None:
+    """ "thanks!" is logged as `faq.small_talk`, never as a question unanswered."""
+    with capture_logs() as logs:
+        reply = core.answerer.answer("thanks, that helps!")
+
+    assert reply.closing
+    assert [e["event"] for e in logs] == ["faq.small_talk"]
+
+
 def test_an_unsure_question_logs_the_best_suggestion(core: Core) -> None:
     """When the bot only suggests, `faq.suggested` names the first suggestion."""
     shy = Answerer(

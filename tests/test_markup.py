@@ -73,7 +73,10 @@ def test_questions_and_plain_text_never_fail(text: str) -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning", "gm"],
+    [
+        *("hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning"),
+        *("gm", "hii", "heyy", "helloo", "goood morning", "hello there"),
+    ],
 )
 def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
     """A greeting, however drawn out or spaced, is not a question."""
@@ -104,6 +107,18 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("makes sense", "ack"),
         ("sounds good", "ack"),
         ("all good, that helps", "ack"),
+        ("thanks bot", "thanks"),
+        ("thanks stpm bot!", "thanks"),
+        ("thank u", "thanks"),
+        ("much appreciated", "thanks"),
+        ("appreciate it", "thanks"),
+        ("no thanks", "thanks"),
+        ("will do", "ack"),
+        ("yes please", "ack"),
+        ("i see", "ack"),
+        ("nope", "ack"),
+        ("no worries", "ack"),
+        ("bye bot", "bye"),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None:
@@ -123,6 +138,14 @@ def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None
         "thanks for the 2 tips",
         "help",
         "good stpm",
+        "makes no sense",
+        "no help",
+        "no good answer",
+        "nope that is not it",
+        "bot",
+        "stpm",
+        "will",
+        "problem",
     ],
 )
 def test_a_question_beside_thanks_or_ok_is_a_question(said: str) -> None:

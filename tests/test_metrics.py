@@ -19,16 +19,19 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float:
 
 
 def test_every_question_is_counted_by_outcome(knowledge: Knowledge) -> None:
-    """answered, suggested and no_match (an empty question counts as no_match)."""
+    """answered, suggested, no_match (an empty question counts as no_match)
+    and small talk ("thanks!"), which is no knowledge gap."""
     counted = make_core(knowledge)
     questions = ("what does an stpm do?", "what is the wifi password", "   ")
     outcomes = [counted.answerer.lookup(q).result.status for q in questions]
+    counted.answerer.lookup("thanks, that helps!")
     metrics = counted.metrics
     assert ["answered", "no_match", "empty"] == outcomes
     assert 1 == sample(metrics, "stpm_bot_questions_total", outcome="answered")
     assert 2 == sample(metrics, "stpm_bot_questions_total", outcome="no_match")
     assert 0 == sample(metrics, "stpm_bot_questions_total", outcome="suggested")
-    assert 3 == sample(metrics, "stpm_bot_retrieval_seconds_count")
+    assert 1 == sample(metrics, "stpm_bot_questions_total", outcome="small_talk")
+    assert 4 == sample(metrics, "stpm_bot_retrieval_seconds_count")
 
 
 def test_metrics_are_per_core_not_per_process(knowledge: Knowledge) -> None:

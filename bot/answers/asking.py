@@ -1,8 +1,9 @@
 """Answer one question, log its one canonical line and count it.
 
 Both front ends ask an `Answerer`, so the terminal chat and the Slack app give
-the same answer and log the same event: `faq.answered`, `faq.suggested` or
-`faq.no_match`, with the entry, its score and the latency. Every question is
+the same answer and log the same event: `faq.answered`, `faq.suggested`,
+`faq.no_match` or, for a message that asks nothing ("thanks!"),
+`faq.small_talk`, with the entry, its score and the latency. Every question is
 counted in the question log; one without a confident answer is kept there,
 with its best candidates, for `stpm-bot report`.
 """
@@ -20,11 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.answers.followup import parts
 from bot.answers.replies import Reply, reply_for
 from bot.knowledge.models import Entry, Knowledge
-from bot.metrics import Metrics
+from bot.metrics import Counted, Metrics
 from bot.search.library import Library, Snapshot
 from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
-from bot.text.markup import focus
+from bot.text.markup import focus, small_talk
 from bot.text.reference import Kind
 
 LOGGED_QUESTION_CHARS = 200
@@ -121,9 +122,10 @@ class Answerer:
     def settle(self, asked: Asked, user: str | None = None) -> Asked:
         """Log, count and record a retrieved question (`user` only as a hash)."""
         result = asked.result
-        self.metrics.question(result.status, asked.seconds)
+        counted = _counted(result)
+        self.metrics.question(counted, asked.seconds)
         candidates = asked.candidates
-        _log(result, candidates[0] if candidates else None, asked.seconds)
+        _log(counted, result, candidates[0] if candidates else None, asked.seconds)
         if result.status != "empty":
             try:
                 self.questions.record_question(
@@ -188,10 +190,17 @@ def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
     return any(k in ("organisation", "person", "time") for k in kinds)
 
 
-def _log(result: Result, best: Candidate | None, seconds: float) -> None:
-    outcome = "no_match" if result.status == "empty" else result.status
+def _counted(result: Result) -> Counted:
+    if result.status != "empty":
+        return result.status
+    return "small_talk" if small_talk(result.question) else "no_match"
+
+
+def _log(
+    counted: Counted, result: Result, best: Candidate | None, seconds: float
+) -> None:
     structlog.get_logger().info(
-        f"faq.{outcome}",
+        f"faq.{counted}",
         status=result.status,
         entry=best.entry_id if best else None,
         score=best.score if best else 0.0,

@@ -47,7 +47,9 @@ class Commands(Listeners):
     ) -> None:
         bind(context, "/stpm")
         question = question_from(command.get("text", ""))
-        tips = tip_commands.parse(question, command.get("text", ""))
+        tips = tip_commands.parse(
+            question, command.get("text", ""), command.get("channel_id", "")
+        )
         auto = AUTOANSWER.fullmatch(question.strip())
         if auto is not None:
             message = self._autoanswer(command, auto[1], respond)

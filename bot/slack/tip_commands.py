@@ -2,12 +2,14 @@
 
 "/stpm tips on stakeholder management" is a question, not a bad time: only
 an argument written like a time ("9:30", "25:00", "9am", "9 pm", "0930"),
-or holding one ("at 14:30"), is taken for a time (and checked as one);
-"tips on 1:1 meetings", "tips on 5G" are questions.
+or holding one among words said around times ("at 14:30", "9am daily"), is
+taken for a time (and checked as one); "tips on 1:1 meetings", "tips on 5G",
+"tips on python 3.12" and "tips on 10am standups" are questions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -20,8 +22,18 @@ from bot.text.markup import echo
 _COMMAND = re.compile(r"tips(?:\s+(on|off|status|state)(?:\s+(.*))?)?", re.I)
 # A time as people write one: 9:30, 09.30, 9h30, 9am, 9 p.m., 0930.
 _TIME = re.compile(r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?|\d{3,4}", re.I)
-# One written inside more words ("at 14:30", "14:30 please"): meant as a time.
-_TIME_IN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b", re.I)
+# One written inside more words ("at 14:30", "14:30 please"): meant as a time
+# when the other words are only these; "tips on python 3.12" and "tips on
+# 10am standups" are questions.
+_TIME_IN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b\.?", re.I)
+_AROUND_A_TIME = frozenset(
+    "at around from please pls daily every each day weekday weekdays".split()
+)
+_CLOCK = re.compile(
+    r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?:(?P<half>[ap])\.?m\.?)?"
+    r"|(?P<hh>\d{1,2})(?P<mm>\d{2})",
+    re.I,
+)
 
 # A channel, person, group or broadcast as Slack escapes it in a command.
 _REFERENCE = re.compile(r"<[@#!][^>]*>")
@@ -41,34 +53,79 @@ class TipsCommand:
     argument: str = ""
 
 
-def parse(text: str, raw: str = "") -> TipsCommand | None:
+def clock(written: str) -> dt.time:
+    """A time of day as people write one ("9:30", "9.30", "9am", "9:30 pm",
+    "0930", "14:30"); raises `ValueError` for one that isn't ("25:00",
+    "13pm", a bare "9")."""
+    match = _CLOCK.fullmatch(written.strip())
+    if match is None:
+        raise ValueError(written)
+    if match["hh"] is not None:
+        hour, minute = int(match["hh"]), int(match["mm"])
+    elif match["m"] is None and match["half"] is None:
+        raise ValueError(written)  # "9": morning or evening?
+    else:
+        hour, minute = int(match["h"]), int(match["m"] or 0)
+    if match["half"] is not None:
+        if not 1 <= hour <= 12:
+            raise ValueError(written)
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(written)
+    return dt.time(hour, minute)
+
+
+def _written_time(argument: str) -> str | None:
+    """The time in `argument` when it is one, alone or among a few words
+    said around times ("at 14:30", "9am daily"); None when it is a subject."""
+    if _TIME.fullmatch(argument):
+        return argument
+    match = _TIME_IN.search(argument)
+    if match is None:
+        return None
+    rest = (argument[: match.start()] + " " + argument[match.end() :]).lower()
+    if not set(re.findall(r"[^\s,.!]+", rest)) <= _AROUND_A_TIME:
+        return None
+    return match[0]
+
+
+def _here(reference: str, channel: str) -> bool:
+    """`reference` names the channel the command was typed in."""
+    return bool(channel) and reference.split("|")[0].rstrip(">") == f"<#{channel}"
+
+
+def parse(text: str, raw: str = "", channel: str = "") -> TipsCommand | None:
     """The tips command in `/stpm TEXT`, or None when TEXT is a question;
     `raw`: the command's text as Slack sent it (a channel or @here named
-    in it is gone from `text`)."""
-    match = _COMMAND.fullmatch(text.strip())
+    in it is gone from `text`); `channel`: the channel it was typed in."""
+    named = _REFERENCE.findall(raw)
+    elsewhere = [r for r in named if not _here(r, channel)]
+    if named:
+        text = _REFERENCE.sub(" ", raw)
+    match = _COMMAND.fullmatch(" ".join(text.split()))
     if match is None:
         return None
     action = _VERBS[(match[1] or "state").lower()]
-    named = _COMMAND.fullmatch(raw.strip())
-    if named is not None and named[2] and _REFERENCE.search(named[2]):
-        # "tips on #onboarding", "tips on @here 9:30": tips are the
-        # channel's the command is typed in, and name nobody. Anything else
-        # around a name ("tips on working with @ana") is a question.
-        rest = _REFERENCE.sub(" ", named[2]).strip()
-        if not rest or _TIME.fullmatch(rest) or _TIME_IN.search(rest):
-            return TipsCommand("elsewhere", named[2].strip())
     argument = (match[2] or "").strip()
+    time = _written_time(argument) if argument else None
+    if elsewhere:
+        # "tips on #onboarding", "tips #onboarding", "tips on @here 9:30":
+        # tips are the channel's the command is typed in, and name nobody.
+        # Anything else around a name ("tips on working with @ana") is a
+        # question.
+        if not argument or time is not None:
+            return TipsCommand("elsewhere", raw.strip())
+        return None
     if not argument:
         return TipsCommand(action)
     if action != "on":
         return TipsCommand("bad_usage", argument)
-    if not (_TIME.fullmatch(argument) or _TIME_IN.search(argument)):
+    if time is None:
         return None  # "tips on stakeholder management", "tips on 1:1s": asked
     try:
-        parse_hhmm(argument)
+        return TipsCommand("on", f"{clock(time):%H:%M}")
     except ValueError:
         return TipsCommand("bad_time", argument)
-    return TipsCommand("on", argument)
 
 
 def _my_state(sub: Subscription | None, settings: Settings) -> str:
@@ -133,7 +190,7 @@ def handle(
     if command.action == "bad_time":
         return Outcome(
             f"“{echo(command.argument, 40)}” is not a time of day. Use "
-            "`/stpm tips on HH:MM` with a 24-hour time, e.g. `/stpm tips on 09:30`."
+            "`/stpm tips on HH:MM`, e.g. `/stpm tips on 09:30` or `/stpm tips on 2pm`."
         )
     if command.action == "elsewhere":
         return Outcome(

@@ -26,7 +26,6 @@ GREETINGS = frozenset(
     | {"hey there", "hello there", "morning", "good morning", "good afternoon"}
     | {"good evening", "gm"}
 )
-_DRAWN_OUT = re.compile(r"(\w)\1{2,}")  # "hiii", "heyyy": a letter held
 
 
 def unescape(text: str) -> str:
@@ -65,20 +64,46 @@ def echo(question: str, limit: int = 200) -> str:
     return inert(shorten(_SPACES.sub(" ", question).strip(), limit))
 
 
+_RUN = re.compile(r"(\w)\1+")  # a letter held: "hiii", "coool"
+
+
+def _collapsed(word: str) -> str:
+    return _RUN.sub(r"\1", word)
+
+
+def _by_collapsed(vocabulary: frozenset[str]) -> dict[str, str]:
+    return {_collapsed(w): w for w in sorted(vocabulary, key=len, reverse=True)}
+
+
+def _held(word: str, vocabulary: frozenset[str], collapsed: dict[str, str]) -> str:
+    """`word` as meant when a letter was held ("byeee", "coool", "helloo")."""
+    if word in vocabulary:
+        return word
+    return collapsed.get(_collapsed(word), word)
+
+
+_GREETING_WORDS = frozenset(w for g in GREETINGS for w in g.split())
+_GREETING_HELD = _by_collapsed(_GREETING_WORDS)
+
+
 def is_greeting(question: str) -> bool:
-    said = " ".join(question.strip(" !.?,").lower().split())
-    return said in GREETINGS or _DRAWN_OUT.sub(r"\1", said) in GREETINGS
+    words = question.strip(" !.?,").lower().split()
+    said = " ".join(_held(w, _GREETING_WORDS, _GREETING_HELD) for w in words)
+    return said in GREETINGS
 
 
 # Words that close a conversation rather than ask anything ("thanks!",
 # "ok cool", "bye"), and the words said around them ("thanks, that helps a
 # lot"). A message made only of these gets a word back, not a search: it
 # is no question the knowledge failed to answer.
-_THANKS = frozenset({"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers"})
+_THANKS = frozenset(
+    {"thanks", "thank", "thx", "thnx", "ty", "tysm", "tyvm", "cheers", "appreciated"}
+    | {"appreciate", "ta"}
+)
 _BYE = frozenset({"bye", "goodbye", "cya", "ttyl", "later", "night", "gn"})
 _ACK = frozenset(
     {"ok", "okay", "k", "kk", "cool", "great", "nice", "perfect", "awesome", "sure"}
-    | {"alright", "noted", "yes", "yep", "yeah", "no", "nope", "lol", "wow", "neat"}
+    | {"alright", "noted", "yes", "yep", "yeah", "lol", "wow", "neat"}
     | {"got", "gotcha", "understood", "amazing", "excellent", "brilliant", "sweet"}
 )
 _AROUND = frozenset(
@@ -87,26 +112,27 @@ _AROUND = frozenset(
     | {"help", "helps", "helped", "helpful", "info", "answer", "again", "all"}
     | {"makes", "sense", "sounds", "good", "see", "ya", "bye", "many", "oh", "ah"}
     | {"will", "do", "read", "now", "then", "and", "just", "thing", "i", "needed"}
+    | {"u", "please", "pls", "plz"}
 )
-_SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND
+# "no" closes only alone or beside thanks ("no thanks", "nope, all good");
+# beside other words it is a complaint ("makes no sense", "no help").
+_NO = frozenset({"no", "nope", "nah"})
+_AFTER_NO = frozenset({"worries", "problem", "prob", "probs"})  # "no worries"
+_NO_BESIDE = _THANKS | _AFTER_NO | {"you", "u", "ok", "okay"}
+# The bot addressed by name, said only around thanks or goodbye.
+_ADDRESS = frozenset({"bot", "stpm", "stpmbot"})
+# Closings made only of words said around others.
+_ACK_PHRASES = frozenset({"will do", "i see", "i see now", "oh i see", "ah i see"})
+_SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND | _NO | _AFTER_NO | _ADDRESS
 # Said around a word of thanks, or alone as one ("sounds good", "that
 # helps", "makes sense"); "help" alone asks for help, so it is not here.
 _FINE = frozenset({"good", "sense", "helps", "helped", "helpful"})
-_RUN = re.compile(r"(\w)\1+")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _DIGIT = re.compile(r"\d")
 # Eight words of small talk, with an emoji or two, fit well within this.
 _SMALL_TALK_CHARS = 160
 SmallTalk = Literal["thanks", "bye", "ack"]
-
-
-def _held(word: str) -> str:
-    """`word` as meant when a letter was held ("byeee", "coool", "thxx")."""
-    for run in (r"\1", r"\1\1"):
-        said = _RUN.sub(run, word)
-        if said in _SMALL_TALK:
-            return said
-    return word
+_SMALL_TALK_HELD = _by_collapsed(_SMALL_TALK)
 
 
 def small_talk(question: str) -> SmallTalk | None:
@@ -121,14 +147,24 @@ def small_talk(question: str) -> SmallTalk | None:
     found = _WORD.findall(said)
     if not found or len(found) > 8:
         return None
-    spoken = {w if w in _SMALL_TALK else _held(w.replace("'", "")) for w in found}
+    words = [_held(w.replace("'", ""), _SMALL_TALK, _SMALL_TALK_HELD) for w in found]
+    spoken = set(words)
     if not spoken <= _SMALL_TALK:
         return None
-    if spoken & _BYE or {"see", "ya"} <= spoken:
+    if spoken & _NO and not spoken - _NO <= _NO_BESIDE:
+        return None
+    if spoken & _AFTER_NO and not spoken & _NO:
+        return None
+    farewell = bool(spoken & _BYE) or {"see", "ya"} <= spoken
+    if spoken & _ADDRESS and not (farewell or spoken & _THANKS):
+        return None
+    if farewell:
         return "bye"
     if spoken & _THANKS:
         return "thanks"
-    return "ack" if spoken & _ACK or spoken & _FINE else None
+    if spoken & (_ACK | _FINE | _NO) or " ".join(words) in _ACK_PHRASES:
+        return "ack"
+    return None
 
 
 def clean_slack(text: str) -> str:

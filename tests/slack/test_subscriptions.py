@@ -198,13 +198,58 @@ def test_tips_on_a_topic_is_a_question() -> None:
     assert None is parse("tips on running 1:1s with engineers")
     for subject in ("1:1", "1:1s", "5G", "B2B", "Q4", "2FA"):
         assert None is parse(f"tips on {subject}")
-    assert TipsCommand("bad_time", "at 14:30") == parse("tips on at 14:30")
-    assert TipsCommand("bad_time", "9 am") == parse("tips on 9 am")
+    for subject in ("python 3.12", "10am standups", "running 9:30 standups"):
+        assert None is parse(f"tips on {subject}")
     assert TipsCommand("bad_time", "25:00") == parse("tips on 25:00")
-    assert TipsCommand("on", "9:30") == parse("Tips on 9:30")
-    assert TipsCommand("bad_time", "9am") == parse("tips on 9am")
+    assert TipsCommand("bad_time", "13pm") == parse("tips on 13pm")
+    assert TipsCommand("bad_time", "9") == parse("tips on 9")
+    assert TipsCommand("on", "09:30") == parse("Tips on 9:30")
     assert TipsCommand("bad_usage", "now") == parse("tips off now")
     assert TipsCommand("state") == parse("tips")
+
+
+@pytest.mark.parametrize(
+    ("written", "time"),
+    [
+        ("9:30", "09:30"),
+        ("09.30", "09:30"),
+        ("9h30", "09:30"),
+        ("0930", "09:30"),
+        ("9am", "09:00"),
+        ("9 am", "09:00"),
+        ("9:30 p.m.", "21:30"),
+        ("12am", "00:00"),
+        ("12pm", "12:00"),
+        ("at 14:30", "14:30"),
+        ("14:30 please", "14:30"),
+        ("9am daily", "09:00"),
+    ],
+)
+def test_a_time_as_people_write_it_sets_the_tips(
+    slack: RunningApp, written: str, time: str
+) -> None:
+    """`/stpm tips on 9am` posts at 09:00, as `/stpm tips on 09:00` does."""
+    said = _stpm(slack, f"tips on {written}", 2)
+    assert f"at {time} (" in said
+    assert f"{subscription(slack).post_time:%H:%M}" == time
+
+
+def test_tips_naming_this_channel_are_this_channels(slack: RunningApp) -> None:
+    """`/stpm tips on #this-channel`, typed in it, turns them on here."""
+    said = _stpm(slack, f"tips on <#{CHANNEL}|onboarding> 10:15", 2)
+    assert "Daily tips are on in this channel" in said
+    assert f"{subscription(slack).post_time:%H:%M}" == "10:15"
+
+
+def test_tips_naming_another_channel_without_a_verb_say_where_tips_go(
+    slack: RunningApp,
+) -> None:
+    """`/stpm tips #general` is about tips, not a question to search."""
+    said = _stpm(slack, "tips <#C0OTHER1|general>")
+    assert "the channel you type the command in" in said
+    assert parse("tips general", "tips <#C0OTHER1|general>", CHANNEL) == TipsCommand(
+        "elsewhere", "tips <#C0OTHER1|general>"
+    )
 
 
 def test_help_mentions_tips(slack: RunningApp) -> None:
