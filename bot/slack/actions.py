@@ -107,6 +107,7 @@ def share_once(
     entry_id: str,
     post: Callable[[], object],
     respond: Respond,
+    replay: bool = False,
 ) -> bool:
     """Run `post` (an answer shared from a private message) once for that
     message and entry: a double-click, or a second replica, shares nothing
@@ -114,14 +115,26 @@ def share_once(
     when the post surely didn't go out (Slack refused the `response_url`, or
     the request never left), so a click again can share it; after a reset,
     a timeout or a 5xx it is kept (never twice) and the clicker is told to
-    look in the channel. Whether it was posted."""
+    look in the channel. `replay`: the click is taken up again after its
+    process died; when it had claimed the share, nobody can tell whether
+    it went out (a `response_url` post can't be looked for), so the clicker
+    is told to look. Whether it was posted."""
     container = body.get("container") or {}
     message_ts = container.get("message_ts")
     if not message_ts:  # nothing says which message: no claim to make
         post()
         return True
     key = f"share:{container.get('channel_id') or ''}:{message_ts}:{entry_id}"
-    if not store.claim([key]):
+    mine = f"{key}:{_click_id(body)}"
+    if not store.claim([key, mine]):
+        if replay and store.claimed(mine):
+            structlog.get_logger().info("slack.share_unknown", entry=entry_id)
+            _tell(
+                respond,
+                "I was restarting when you clicked Share, so I can't tell whether "
+                "the answer reached the channel; look there before sharing it again.",
+            )
+            return False
         structlog.get_logger().info("slack.already_shared", entry=entry_id)
         _tell(respond, "That answer is already shared in the channel.")
         return False
@@ -130,7 +143,7 @@ def share_once(
     except (ResponseUrlError, OSError) as error:
         refused = isinstance(error, ResponseUrlError) and error.status < 500
         if refused or never_sent(error):
-            store.release([key])
+            store.release([key, mine])
             raise
         structlog.get_logger().warning(
             "slack.share_unknown", entry=entry_id, error=str(error)[:200]
@@ -596,7 +609,8 @@ class Actions(Listeners):
                 **message.as_kwargs(),
             )
 
-        if share_once(self.deps.store, body, entry.id, post, respond):
+        replay = context.get(REPLAY) is not None
+        if share_once(self.deps.store, body, entry.id, post, respond, replay):
             respond(delete_original=True)
             structlog.get_logger().info("slack.answer_shared", entry=entry.id)
 

@@ -126,15 +126,26 @@ class VoteValue:
 
 def _option_value(entry_id: str, asked: str, thread_ts: str = "") -> str:
     """A menu option's value: the id, or with `asked` (as much of the
-    question as fits Slack's 150 characters) and `thread_ts`."""
+    question as fits Slack's 150 characters) and `thread_ts`. A character
+    outside ASCII takes six or twelve escaped, so the longest prefix that
+    fits is searched for, not guessed from the overshoot."""
     if not asked and not thread_ts:
         return entry_id
-    question = asked[:QUESTION_KEY_CHARS]
-    value = VoteValue(entry_id, question, thread_ts).encode()
-    while len(value) > OPTION_VALUE_CHARS and question:
-        question = question[: len(question) - max(1, len(value) - OPTION_VALUE_CHARS)]
-        value = VoteValue(entry_id, question, thread_ts).encode()
-    return value if len(value) <= OPTION_VALUE_CHARS else entry_id
+
+    def value(kept: int) -> str:
+        return VoteValue(entry_id, asked[:kept], thread_ts).encode()
+
+    fits, over = 0, min(len(asked), QUESTION_KEY_CHARS) + 1
+    if len(value(over - 1)) <= OPTION_VALUE_CHARS:
+        return value(over - 1)
+    while over - fits > 1:  # value(fits) fits (or nothing does); value(over) not
+        middle = (fits + over) // 2
+        if len(value(middle)) <= OPTION_VALUE_CHARS:
+            fits = middle
+        else:
+            over = middle
+    found = value(fits)
+    return found if len(found) <= OPTION_VALUE_CHARS else entry_id
 
 
 def shown_value(value: str) -> VoteValue:

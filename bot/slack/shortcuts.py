@@ -16,6 +16,7 @@ from bot.slack import blocks
 from bot.slack.actions import share_once
 from bot.slack.deps import Deps, Listeners, bind
 from bot.slack.listeners import listen
+from bot.slack.outbox import REPLAY
 from bot.text.markup import question_from
 
 ASK = "ask_stpm_bot"  # the shortcut's callback_id in the manifest
@@ -94,7 +95,8 @@ class Shortcuts(Listeners):
                 **message.as_kwargs(),
             )
 
-        if share_once(self.deps.store, body, entry.id, post, respond):
+        replay = context.get(REPLAY) is not None
+        if share_once(self.deps.store, body, entry.id, post, respond, replay):
             respond(delete_original=True)
             structlog.get_logger().info(
                 "slack.answer_shared", entry=entry.id, into="thread"

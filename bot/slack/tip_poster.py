@@ -178,15 +178,19 @@ class TipPoster:
             waited += pause
             again = {p.due.channel: p for p in self.post_date(date, taken)}
             postings = [
-                again.get(p.due.channel) or self._no_longer_due(p)
+                again.get(p.due.channel) or self._no_longer_due(p, date)
                 if p.due.channel in taken
                 else p
                 for p in postings
             ]
 
-    def _no_longer_due(self, posting: Posting) -> Posting:
-        """A tip that was being posted and is due no more: its channel was
-        paused (Slack refused it), or its tips were switched off."""
+    def _no_longer_due(self, posting: Posting, date: dt.date) -> Posting:
+        """A tip that was being posted and is due no more: posted, then its
+        tips switched off; or its channel was paused (Slack refused it), or
+        its tips were switched off before it went out."""
+        posted = self.store.claimed_tips({date}, posted_only=True)
+        if (posting.due.channel, date) in posted:
+            return Posting(posting.due, "already_posted")
         sub = self.store.subscription(posting.due.channel)
         paused = sub is not None and sub.active and sub.paused_reason
         return Posting(posting.due, "paused" if paused else "switched_off")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack.conftest import RunningApp
+from tests.slack.conftest import RunningApp, left_by_a_dead_process
 from tests.support.harness import USER, block_action, command
 
 
@@ -200,6 +200,31 @@ def test_a_share_slack_may_have_posted_says_to_look_and_is_not_repeated(
     assert 1 == len(public)
     assert "look there" in told[0] and "already shared" in told[1]
     assert not any("went wrong" in t for t in told)
+
+
+def test_a_share_taken_up_after_its_process_died_says_to_look(
+    slack: RunningApp,
+) -> None:
+    """The process that took the Share click died once it had claimed it,
+    having posted or not: taken up again from the outbox, the click posts
+    nothing more and tells the clicker to look in the channel, never that
+    it is shared already."""
+    body = _respond(slack, "/stpm", "how important is cybersecurity for an stpm?")
+    share = _button(body, "share_answer")
+    slack.fake.reset()
+    click = block_action(
+        "share_answer", share["value"], slack.fake.response_url("s0"), ephemeral=True
+    )
+    slack.send.action(click)
+    slack.fake.wait_delivered("response_url", count=2)  # the share, the delete
+    slack.drain()
+    slack.fake.reset()
+    assert 1 == left_by_a_dead_process(slack, click).resume(slack.app)
+    slack.drain()
+    [told] = slack.fake.delivered("response_url")
+    assert "ephemeral" == told.body["response_type"]
+    assert "can't tell whether" in told.body["text"]
+    assert "look there" in told.body["text"]
 
 
 def test_an_entry_picked_from_did_you_mean_is_the_answer_to_the_question(

@@ -558,8 +558,17 @@ def test_two_posters_settling_one_stale_claim_post_it_once(
         ("died", 15, "posted", 1),
         ("finishes", 0, "already_posted", 0),
         ("pauses", 0, "paused", 0),
+        ("finishes-then-off", 0, "already_posted", 0),
+        ("switched-off", 0, "switched_off", 0),
     ],
-    ids=["died", "died-clock-ahead", "finishes", "pauses"],
+    ids=[
+        "died",
+        "died-clock-ahead",
+        "finishes",
+        "pauses",
+        "finishes-then-off",
+        "switched-off",
+    ],
 )
 def test_a_rerun_waits_for_a_tip_another_process_was_posting(
     fake_slack: FakeSlack,
@@ -576,8 +585,9 @@ def test_a_rerun_waits_for_a_tip_another_process_was_posting(
     store's clock, however far ahead the claimer's clock was, and posts the
     tip itself, instead of reporting it "being posted by another process"
     while nobody is. A process that is alive and finishes meanwhile: its
-    post stands. One that pauses the channel (Slack refused it): `paused`,
-    and no more waiting."""
+    post stands, even when the channel's tips are switched off after it.
+    One that pauses the channel (Slack refused it): `paused`; tips switched
+    off before the post: `switched_off`; no more waiting."""
     clock = [dt.datetime.now(dt.UTC)]
     store = Store(engine_for(db_url), now=lambda: clock[0])
     store.create_schema()
@@ -601,6 +611,12 @@ def test_a_rerun_waits_for_a_tip_another_process_was_posting(
         if len(waited) == 3 and other == "pauses":
             claimer.release_tip("C1", START)
             claimer.pause("C1", "not_in_channel")
+        if len(waited) == 3 and other == "finishes-then-off":
+            claimer.mark_tip_posted("C1", START)
+            claimer.unsubscribe("C1")
+        if len(waited) == 3 and other == "switched-off":
+            claimer.release_tip("C1", START)
+            claimer.unsubscribe("C1")
 
     finished = poster.finish_taken(START, postings, sleep)
     assert [expected] == [p.outcome for p in finished]
