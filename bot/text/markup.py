@@ -147,10 +147,13 @@ def small_talk(question: str) -> SmallTalk | None:
     found = _WORD.findall(said)
     if not found or len(found) > 8:
         return None
-    words = [_held(w.replace("'", ""), _SMALL_TALK, _SMALL_TALK_HELD) for w in found]
+    words = []
+    for word in found:  # the first word that is no small talk ends it
+        said = _held(word.replace("'", ""), _SMALL_TALK, _SMALL_TALK_HELD)
+        if said not in _SMALL_TALK:
+            return None
+        words.append(said)
     spoken = set(words)
-    if not spoken <= _SMALL_TALK:
-        return None
     if spoken & _NO and not spoken - _NO <= _NO_BESIDE:
         return None
     if spoken & _AFTER_NO and not spoken & _NO:
