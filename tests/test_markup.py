@@ -119,6 +119,12 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("nope", "ack"),
         ("no worries", "ack"),
         ("bye bot", "bye"),
+        ("nope, all good", "ack"),
+        ("no thanks, bye", "bye"),
+        ("no, that's all, thanks", "thanks"),
+        ("no thanks bot", "thanks"),
+        ("no thanks, that helps", "thanks"),
+        ("thanks for the help", "thanks"),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None:
@@ -146,6 +152,11 @@ def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None
         "stpm",
         "will",
         "problem",
+        "ok please help",
+        "yes please help",
+        "ok again please",
+        "no use",
+        "ok help",
     ],
 )
 def test_a_question_beside_thanks_or_ok_is_a_question(said: str) -> None:

@@ -2,9 +2,10 @@
 
 "/stpm tips on stakeholder management" is a question, not a bad time: only
 an argument written like a time ("9:30", "25:00", "9am", "9 pm", "0930"),
-or holding one among words said around times ("at 14:30", "9am daily"), is
-taken for a time (and checked as one); "tips on 1:1 meetings", "tips on 5G",
-"tips on python 3.12" and "tips on 10am standups" are questions.
+alone or among words said around times ("at 14:30", "9:30 pm daily"), is
+taken for a time (and checked as one: a bare number is none); "tips on 1:1
+meetings", "tips on 5G", "tips on python 3.12" and "tips on 10am standups"
+are questions.
 """
 
 from __future__ import annotations
@@ -22,17 +23,14 @@ from bot.text.markup import echo
 _COMMAND = re.compile(r"tips(?:\s+(on|off|status|state)(?:\s+(.*))?)?", re.I)
 # A time as people write one: 9:30, 09.30, 9h30, 9am, 9 p.m., 0930.
 _TIME = re.compile(r"\d{1,2}(?:[:.h]\d{2})?\s*(?:[ap]\.?m\.?)?|\d{3,4}", re.I)
-# One written inside more words ("at 14:30", "14:30 please"): meant as a time
+# Said around a time ("at 14:30", "9:30 pm daily"): the argument is a time
 # when the other words are only these; "tips on python 3.12" and "tips on
 # 10am standups" are questions.
-_TIME_IN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*[ap]\.?m\b\.?", re.I)
 _AROUND_A_TIME = frozenset(
-    "at around from please pls daily every each day weekday weekdays".split()
+    "at around from on please pls daily every each day weekday weekdays".split()
 )
 _CLOCK = re.compile(
-    r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?:(?P<half>[ap])\.?m\.?)?"
-    r"|(?P<hh>\d{1,2})(?P<mm>\d{2})",
-    re.I,
+    r"(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?:(?P<half>[ap])\.?m\.?)?", re.I
 )
 
 # A channel, person, group or broadcast as Slack escapes it in a command.
@@ -55,17 +53,12 @@ class TipsCommand:
 
 def clock(written: str) -> dt.time:
     """A time of day as people write one ("9:30", "9.30", "9am", "9:30 pm",
-    "0930", "14:30"); raises `ValueError` for one that isn't ("25:00",
-    "13pm", a bare "9")."""
+    "14:30"); raises `ValueError` for one that isn't ("25:00", "13pm"), and
+    for a bare number ("9", "0930", "2025": an hour, a year?)."""
     match = _CLOCK.fullmatch(written.strip())
-    if match is None:
+    if match is None or (match["m"] is None and match["half"] is None):
         raise ValueError(written)
-    if match["hh"] is not None:
-        hour, minute = int(match["hh"]), int(match["mm"])
-    elif match["m"] is None and match["half"] is None:
-        raise ValueError(written)  # "9": morning or evening?
-    else:
-        hour, minute = int(match["h"]), int(match["m"] or 0)
+    hour, minute = int(match["h"]), int(match["m"] or 0)
     if match["half"] is not None:
         if not 1 <= hour <= 12:
             raise ValueError(written)
@@ -76,17 +69,12 @@ def clock(written: str) -> dt.time:
 
 
 def _written_time(argument: str) -> str | None:
-    """The time in `argument` when it is one, alone or among a few words
-    said around times ("at 14:30", "9am daily"); None when it is a subject."""
-    if _TIME.fullmatch(argument):
-        return argument
-    match = _TIME_IN.search(argument)
-    if match is None:
-        return None
-    rest = (argument[: match.start()] + " " + argument[match.end() :]).lower()
-    if not set(re.findall(r"[^\s,.!]+", rest)) <= _AROUND_A_TIME:
-        return None
-    return match[0]
+    """The time `argument` gives, alone or among words said around times
+    ("at 14:30", "9:30 pm daily"); None when it is a subject."""
+    words = [w for w in re.split(r"[\s,!]+", argument) if w]
+    kept = [w for w in words if w.lower().rstrip(".") not in _AROUND_A_TIME]
+    said = " ".join(kept)
+    return said if kept and _TIME.fullmatch(said) else None
 
 
 def _here(reference: str, channel: str) -> bool:

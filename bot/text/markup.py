@@ -6,6 +6,7 @@ Slack sends `&`, `<` and `>` escaped and wraps mentions and links in `<...>`
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Literal
 
@@ -112,17 +113,22 @@ _AROUND = frozenset(
     | {"help", "helps", "helped", "helpful", "info", "answer", "again", "all"}
     | {"makes", "sense", "sounds", "good", "see", "ya", "bye", "many", "oh", "ah"}
     | {"will", "do", "read", "now", "then", "and", "just", "thing", "i", "needed"}
-    | {"u", "please", "pls", "plz"}
+    | {"u"}
 )
-# "no" closes only alone or beside thanks ("no thanks", "nope, all good");
-# beside other words it is a complaint ("makes no sense", "no help").
+# "no" closes ("no thanks", "nope, all good") unless the word after it is
+# what the answer failed to be: "makes no sense", "no help", "no good answer".
 _NO = frozenset({"no", "nope", "nah"})
+_NO_WHAT = frozenset(
+    {"sense", "help", "helps", "helped", "helpful", "good", "answer", "info", "use"}
+)
 _AFTER_NO = frozenset({"worries", "problem", "prob", "probs"})  # "no worries"
-_NO_BESIDE = _THANKS | _AFTER_NO | {"you", "u", "ok", "okay"}
 # The bot addressed by name, said only around thanks or goodbye.
 _ADDRESS = frozenset({"bot", "stpm", "stpmbot"})
 # Closings made only of words said around others.
-_ACK_PHRASES = frozenset({"will do", "i see", "i see now", "oh i see", "ah i see"})
+_ACK_PHRASES = frozenset(
+    {"will do", "i see", "i see now", "oh i see", "ah i see", "yes please"}
+    | {"yes pls", "yes plz", "yeah please", "yep please"}
+)
 _SMALL_TALK = _THANKS | _BYE | _ACK | _AROUND | _NO | _AFTER_NO | _ADDRESS
 # Said around a word of thanks, or alone as one ("sounds good", "that
 # helps", "makes sense"); "help" alone asks for help, so it is not here.
@@ -147,6 +153,8 @@ def small_talk(question: str) -> SmallTalk | None:
     found = _WORD.findall(said)
     if not found or len(found) > 8:
         return None
+    if " ".join(found) in _ACK_PHRASES:
+        return "ack"
     words = []
     for word in found:  # the first word that is no small talk ends it
         said = _held(word.replace("'", ""), _SMALL_TALK, _SMALL_TALK_HELD)
@@ -154,7 +162,9 @@ def small_talk(question: str) -> SmallTalk | None:
             return None
         words.append(said)
     spoken = set(words)
-    if spoken & _NO and not spoken - _NO <= _NO_BESIDE:
+    if any(a in _NO and b in _NO_WHAT for a, b in itertools.pairwise(words)):
+        return None
+    if "help" in spoken and not spoken & _THANKS:  # "ok help": asked for
         return None
     if spoken & _AFTER_NO and not spoken & _NO:
         return None

@@ -203,6 +203,8 @@ def test_tips_on_a_topic_is_a_question() -> None:
     assert TipsCommand("bad_time", "25:00") == parse("tips on 25:00")
     assert TipsCommand("bad_time", "13pm") == parse("tips on 13pm")
     assert TipsCommand("bad_time", "9") == parse("tips on 9")
+    for number in ("0930", "2025", "at 9", "at 0930"):  # an hour? a year?
+        assert TipsCommand("bad_time", number) == parse(f"tips on {number}")
     assert TipsCommand("on", "09:30") == parse("Tips on 9:30")
     assert TipsCommand("bad_usage", "now") == parse("tips off now")
     assert TipsCommand("state") == parse("tips")
@@ -214,7 +216,6 @@ def test_tips_on_a_topic_is_a_question() -> None:
         ("9:30", "09:30"),
         ("09.30", "09:30"),
         ("9h30", "09:30"),
-        ("0930", "09:30"),
         ("9am", "09:00"),
         ("9 am", "09:00"),
         ("9:30 p.m.", "21:30"),
@@ -223,6 +224,11 @@ def test_tips_on_a_topic_is_a_question() -> None:
         ("at 14:30", "14:30"),
         ("14:30 please", "14:30"),
         ("9am daily", "09:00"),
+        ("at 9:30 pm", "21:30"),
+        ("9:30pm daily", "21:30"),
+        ("2:30 pm, every weekday", "14:30"),
+        ("9.30am daily", "09:30"),
+        ("9am on weekdays", "09:00"),
     ],
 )
 def test_a_time_as_people_write_it_sets_the_tips(
