@@ -86,6 +86,7 @@ def test_batch_survives_invalid_utf8_and_blank_lines(tmp_path: Path) -> None:
         "general_only": [],
         "answers": [],
         "suggestions": [],
+        "parts": [],
     }
 
 

@@ -101,6 +101,22 @@ def test_an_unsure_question_logs_the_best_suggestion(core: Core) -> None:
     assert logs[0]["entry"] == reply.suggestions[0].id
 
 
+def test_json_carries_each_part_of_a_question_in_parts(core: Core) -> None:
+    """ "what skills do stpms need & how do they stay current": the JSON has
+    the second part's answer, under its words, as the text does."""
+    asked = core.answerer.retrieve(
+        "what skills do stpms need & how do they stay current"
+    )
+    data = as_json(asked)
+    reply = core.answerer.reply(asked)
+
+    assert "key-skills" == data["answers"][0]["id"]
+    [part] = data["parts"]
+    assert "how do they stay current" == part["question"]
+    assert ["bp-stay-current"] == [a["id"] for a in part["answers"]]
+    assert [a.entry_id for a in reply.also] == ["bp-stay-current"]
+
+
 def test_json_carries_answers_with_their_related_entries(core: Core) -> None:
     """The `ask --json` object: question, answers with related, suggestions."""
     question = "how important is cybersecurity for an stpm"

@@ -281,6 +281,42 @@ def test_a_statement_around_the_question_is_not_what_it_asks() -> None:
     )
 
 
+TELLS_OF_THE_ASKER = (
+    "hey so im new here, what is an stpm exactly?",
+    "right now im an engineer, what should i learn to become an stpm",
+    "currently a tpm, how do i get better",
+    "just joined as a tpm here, how do i stay current?",
+    "we're hiring our first stpm, what skills should they have?",
+)
+
+
+def test_what_the_asker_tells_of_themselves_before_asking_is_not_asked() -> None:
+    """A clause that only tells who the asker is, before the question, makes
+    nothing local ("here", "right now" are theirs); one that says whose case
+    is asked ("at our company"), or what they heard, still counts."""
+    for general in TELLS_OF_THE_ASKER:
+        assert frozenset() == local_reference(general, question=True), general
+    for asked, kinds in (
+        ("im new here, what cloud do we use here?", {"organisation"}),
+        ("at our company, what's the tpm career ladder?", {"organisation"}),
+        ("in my org, how long does promotion take?", {"organisation"}),
+        ("i think layoffs are coming this year, are they?", {"time"}),
+        ("we heard layoffs are coming this year, are they?", {"organisation", "time"}),
+    ):
+        assert kinds == local_reference(asked, question=True), asked
+
+
+def test_a_question_after_the_asker_says_who_they_are_is_answered(
+    core: Core,
+) -> None:
+    """ "just joined as a tpm here, how do i stay current?" is answered, by
+    words only and with the model: "here" is where the asker joined."""
+    result = core.library.snapshot().retriever.ask(TELLS_OF_THE_ASKER[3])
+    assert () == result.particular
+    assert "answered" == result.status
+    assert "bp-stay-current" == result.answers[0].entry.id
+
+
 def test_what_the_asker_wants_to_know_about_now_is_not_answered(core: Core) -> None:
     """ "i want to know …" asks about the moment it names: no confident
     answer, by words only and with the model."""

@@ -218,13 +218,12 @@ def _link(entry: Entry) -> dict[str, str]:
 def as_json(asked: Asked) -> dict[str, Any]:
     """The `ask --json` contract: answers best first, empty when not confident;
     what became of the question; what it asks that the knowledge can only
-    answer in general (`bot.text.reference` kinds, e.g. "figure")."""
+    answer in general (`bot.text.reference` kinds, e.g. "figure"); for a
+    question in parts, the other parts' answers, each under its own words."""
     knowledge, result = asked.knowledge, asked.result
-    return {
-        "question": result.question,
-        "outcome": result.status,
-        "general_only": list(result.particular),
-        "answers": [
+
+    def answers(found: Result) -> list[dict[str, Any]]:
+        return [
             {
                 "id": m.entry.id,
                 "title": m.entry.title,
@@ -232,7 +231,16 @@ def as_json(asked: Asked) -> dict[str, Any]:
                 "score": m.score,
                 "related": [_link(e) for e in knowledge.related(m.entry)],
             }
-            for m in result.answers
-        ],
+            for m in found.answers
+        ]
+
+    return {
+        "question": result.question,
+        "outcome": result.status,
+        "general_only": list(result.particular),
+        "answers": answers(result),
         "suggestions": [_link(m.entry) for m in result.suggestions],
+        "parts": [
+            {"question": part.question, "answers": answers(part)} for part in asked.also
+        ],
     }

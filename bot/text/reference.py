@@ -336,6 +336,12 @@ _ASKER_NOW = re.compile(
 )
 # The asker as the one who acts.
 _ASKER_SUBJECT = frozenset({"i", "i'm", "im", "i've", "ive", "i'd", "i'll"})
+# How a clause that describes the asker starts ("currently a tpm", "just
+# joined", "new here"), and the words people open a message with.
+_SELF_TOLD = frozenset(
+    "currently recently just new newly former formerly ex aspiring".split()
+)
+_OPENERS = frozenset("hey hi hello so ok okay well also btw fyi and but yo".split())
 # What follows "i" when the rest is what someone said or what is asked.
 _HEARSAY = re.compile(
     r"(?:(?:am|was|were|have been|'ve been|been) )?(?:told|heard|hear|hearing"
@@ -489,6 +495,44 @@ def _clauses(lowered: str) -> list[list[str]]:
     return [words for part in _CLAUSE.split(text) if (words := _WORD.findall(part))]
 
 
+def _opens(clause: list[str]) -> list[str]:
+    """The clause past the words people open with ("hey so im new here")."""
+    n = 0
+    while n < len(clause) - 1 and clause[n] in _OPENERS:
+        n += 1
+    return clause[n:]
+
+
+def _tells_of_the_asker(clause: list[str]) -> bool:
+    """The clause tells who the asker is or what they do ("im new here",
+    "currently a tpm", "just joined as a tpm here", "we're hiring our first
+    stpm") rather than asking: with them as its subject, or describing them.
+    Not "at our company" nor "in my org", which say whose case is asked."""
+    words = _opens(clause)
+    if not words or words[0] in _ASKING:
+        return False
+    first = words[0]
+    for n, word in enumerate(words):
+        if word in _ASKER_SUBJECT:
+            # Not what they heard or think: "i think layoffs are coming
+            # this year, are they?" asks about the year.
+            return not _HEARSAY.match(" ".join(words[n + 1 : n + 4]))
+    if first == "we" or _WE.match(first):
+        return not _HEARSAY.match(" ".join(words[1:4]))
+    return first in _SELF_TOLD
+
+
+def _past_the_asker(parts: list[list[str]]) -> list[list[str]]:
+    """`parts` without the clauses before the last asking one that only tell
+    of the asker: "hey so im new here, what is an stpm exactly?" asks in
+    general, whatever "here" is."""
+    asking = [n for n, c in enumerate(parts) if (w := _opens(c)) and w[0] in _ASKING]
+    if not asking:
+        return parts
+    last = asking[-1]
+    return [c for n, c in enumerate(parts) if n >= last or not _tells_of_the_asker(c)]
+
+
 def _locative_here(clause: list[str]) -> bool:
     """A "here" in the clause that means this place."""
     for n, word in enumerate(clause):
@@ -556,6 +600,8 @@ def local_reference(
     if question:
         lowered = _asked(lowered)
     parts = _clauses(lowered)
+    if question:
+        parts = _past_the_asker(parts)
     said = [" ".join(words) for words in parts]
     joined = " ".join(said)
     here = places and "here" in joined and any(_locative_here(c) for c in parts)
@@ -714,6 +760,8 @@ def topic_asked(text: str, question: bool = False) -> frozenset[Kind]:
     if question:
         lowered = _asked(lowered)
     parts = _clauses(lowered)
+    if question:
+        parts = _past_the_asker(parts)
     asking = [words for words in parts if _opening(words) in _ASKING]
     said = [" ".join(w) for w in asking or parts if not _asker_plans(w)]
     found = _topics(said, kinds)

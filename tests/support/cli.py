@@ -20,7 +20,7 @@ _LIMITED = (
 
 # The keys of the object `stpm-bot ask --json` prints.
 ASK_JSON_KEYS = frozenset(
-    {"question", "outcome", "general_only", "answers", "suggestions"}
+    {"question", "outcome", "general_only", "answers", "suggestions", "parts"}
 )
 
 
