@@ -8,7 +8,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.answers.asking import Answerer, as_json
-from bot.answers.replies import reply_for
+from bot.answers.replies import EMPTY_PROMPT, reply_for
 from bot.compose import Core
 from bot.knowledge.models import Entry, Knowledge
 from bot.metrics import Metrics
@@ -75,6 +75,20 @@ def test_an_off_topic_question_logs_no_match(core: Core) -> None:
     assert reply.outcome == "no_match"
     assert [e["event"] for e in logs] == ["faq.no_match"]
     assert {"entry", "score", "latency_ms"} <= set(logs[0])
+
+
+def test_a_greeting_gets_the_introduction_wherever_it_is_asked(core: Core) -> None:
+    """ "good morning", "hii" and "help" get the introduction in the terminal
+    too, as in Slack, logged as small talk; a greeting before a question
+    changes nothing of its answer."""
+    for said in ("good morning", "hii", "help", "hi all :wave:"):
+        with capture_logs() as logs:
+            reply = core.answerer.answer(said)
+        assert reply.text == EMPTY_PROMPT, said
+        assert [e["event"] for e in logs] == ["faq.small_talk"], said
+    greeted = core.answerer.answer("good morning, what does an stpm do?")
+    plain = core.answerer.answer("what does an stpm do?")
+    assert ("answered", plain.entry_id) == (greeted.outcome, greeted.entry_id)
 
 
 def test_thanks_logs_small_talk_not_a_gap(core: Core) -> None:

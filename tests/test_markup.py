@@ -13,6 +13,7 @@ from bot.text.markup import (
     echo,
     inert,
     is_greeting,
+    past_greeting,
     plain,
     question_from,
     small_talk,
@@ -76,6 +77,7 @@ def test_questions_and_plain_text_never_fail(text: str) -> None:
     [
         *("hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning"),
         *("gm", "hii", "heyy", "helloo", "goood morning", "hello there"),
+        *("hi all", "good morning team :sunny:", "hi :wave:", "morning all!"),
     ],
 )
 def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
@@ -88,6 +90,29 @@ def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
 )
 def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
     assert not is_greeting(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("hi, what is an stpm?", "what is an stpm?"),
+        ("Hi! What is an STPM?", "What is an STPM?"),
+        ("good morning how do stpms stay current", "how do stpms stay current"),
+        ("hey there what does an stpm do", "what does an stpm do"),
+        ("hiii what is an stpm", "what is an stpm"),
+        ("hey all :wave: what do stpms own?", "what do stpms own?"),
+        ("morning, what is an stpm", "what is an stpm"),
+        # Not a greeting before a question: as asked.
+        ("morning standup tips?", "morning standup tips?"),
+        ("help me with stakeholders", "help me with stakeholders"),
+        ("good stpm skills?", "good stpm skills?"),
+        ("hi", "hi"),
+    ],
+)
+def test_the_greeting_before_a_question_is_not_what_it_asks(
+    said: str, asked: str
+) -> None:
+    assert asked == past_greeting(said)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from bot.metrics import Counted, Metrics
 from bot.search.library import Library, Snapshot
 from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
-from bot.text.markup import focus, small_talk
+from bot.text.markup import focus, is_greeting, small_talk
 from bot.text.reference import Kind
 
 LOGGED_QUESTION_CHARS = 200
@@ -193,7 +193,10 @@ def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
 def _counted(result: Result) -> Counted:
     if result.status != "empty":
         return result.status
-    return "small_talk" if small_talk(result.question) else "no_match"
+    said = result.question
+    if small_talk(said) or (said.strip() and is_greeting(said)):
+        return "small_talk"  # "thanks!", "hi": no question the knowledge missed
+    return "no_match"
 
 
 def _log(

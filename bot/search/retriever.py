@@ -48,7 +48,7 @@ from bot.search.index import Index, collections
 from bot.search.semantic import SemanticIndex
 from bot.search.subject import FROM as SUBJECT_FROM
 from bot.search.subject import Subject, subject_of
-from bot.text.markup import focus, small_talk
+from bot.text.markup import focus, is_greeting, past_greeting, small_talk
 from bot.text.normalize import Normalizer
 from bot.text.reference import (
     KINDS,
@@ -503,11 +503,15 @@ class Retriever:
         cfg = self.config
         truncated = len(question) > cfg.max_question_chars
         tokens = self._tokens(question)
-        if not tokens or small_talk(question) is not None:
+        if not tokens or small_talk(question) is not None or is_greeting(question):
             return Result(question, "empty", truncated=truncated)
+        # Ranked on what it asks: "good morning" says nothing about it.
+        asked = past_greeting(question)
+        if asked is not question:
+            tokens = self._tokens(asked) or tokens
         # Enough for the lead over unrelated entries, related ones skipped.
         wanted = max(cfg.max_answers, cfg.max_suggestions, 2 * LEAD_OVER) + 1
-        ranked = self._rank(question, tokens, wanted)
+        ranked = self._rank(asked, tokens, wanted)
         top = ranked[0] if ranked else None
         seen = tuple(ranked)
         limits = self._thresholds

@@ -88,9 +88,73 @@ _GREETING_HELD = _by_collapsed(_GREETING_WORDS)
 
 
 def is_greeting(question: str) -> bool:
+    """A greeting alone: "hi", "Hiii!", "good morning team :wave:"."""
     words = question.strip(" !.?,").lower().split()
     said = " ".join(_held(w, _GREETING_WORDS, _GREETING_HELD) for w in words)
-    return said in GREETINGS
+    if said in GREETINGS:
+        return True
+    start = _past_greeting_at(question)
+    return bool(start) and not question[start:].strip(" !.?,")
+
+
+# A greeting before the question ("hi, what is an stpm?", "good morning
+# how do stpms stay current"): said to the bot, not about anything. One
+# word of greeting not followed by punctuation only when it can't start a
+# question ("morning standups" asks about standups).
+_OPENING_WORD = re.compile(r"\w+")
+_BETWEEN = re.compile(r"[\s,.!:;\u2014-]*")
+_HELLO = frozenset({"hi", "hello", "hey", "hiya", "yo", "gm"})
+# Whom a greeting is said to ("hi all", "good morning team"), and what may
+# follow it before the question: emoji, punctuation.
+_ADDRESSED = frozenset(
+    "all everyone everybody team folks guys yall friends bot there".split()
+)
+_AFTER_GREETING = re.compile(
+    rf"(?:{_EMOJI.pattern}|[\s,.!:;\u2014-])*(?:(?:{'|'.join(sorted(_ADDRESSED))})"
+    rf"\b(?:{_EMOJI.pattern}|[\s,.!:;\u2014-])*)?",
+    re.IGNORECASE,
+)
+
+
+def _past_greeting_at(question: str) -> int:
+    """Where what follows the greeting `question` opens with starts (0: it
+    opens with none), past whom it greets and the emoji after it. One word
+    of greeting with nothing after it but a space only when it can't start
+    a question: "morning standup tips" asks about the morning's."""
+    spans = list(itertools.islice(_OPENING_WORD.finditer(question), 4))
+    for n in (3, 2, 1):  # the longest greeting first: "hi there", "hi"
+        if len(spans) < n:
+            continue
+        heard = (
+            _held(m[0].lower(), _GREETING_WORDS, _GREETING_HELD) for m in spans[:n]
+        )
+        said = " ".join(heard)
+        if said not in GREETINGS or said in ("help", "start"):
+            continue
+        if any(
+            not _BETWEEN.fullmatch(question[a.end() : b.start()])
+            for a, b in itertools.pairwise(spans[:n])
+        ):
+            continue  # "hi-5s", "good, morning"? not one greeting
+        end = spans[n - 1].end()
+        after = _AFTER_GREETING.match(question, end)
+        assert after is not None  # it matches the empty string
+        spoken_to = question[end : after.end()].isspace()
+        if n == 1 and spoken_to and after.end() < len(question) and said not in _HELLO:
+            continue
+        return after.end()
+    return 0
+
+
+def past_greeting(question: str) -> str:
+    """`question` without the greeting it opens with ("hi, what is an
+    stpm?", "good morning team :wave: how do stpms stay current"); as it is
+    without one, or when nothing follows it (the same object, so a caller
+    can tell)."""
+    start = _past_greeting_at(question)
+    if not start or start >= len(question.rstrip()):
+        return question
+    return question[start:]
 
 
 # Words that close a conversation rather than ask anything ("thanks!",
