@@ -305,6 +305,25 @@ def test_settings_problems_name_the_environment_variables() -> None:
     assert lines[1].startswith("stpm-bot: invalid setting PORT=0: ")
 
 
+def test_a_check_of_several_settings_never_shows_their_values() -> None:
+    """Thresholds that don't fit together are named by the check's message;
+    no setting's value is shown back (the tokens, the key and the database
+    password among them), nor a bad token's or database URL's."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(
+            _env_file=None,
+            answer_threshold=50,
+            suggest_threshold=60,
+            SLACK_BOT_TOKEN="xoxb-secret-token",
+            user_hash_key="secret-key-value",
+            database_url="postgresql://u:secret-password@127.0.0.1/x",
+        )
+    [line] = cli.settings_problems(caught.value)
+    assert line.startswith("stpm-bot: invalid settings: ")
+    assert "STPM_BOT_SUGGEST_THRESHOLD=60" in line
+    assert "secret" not in line
+
+
 def test_an_unexpected_error_is_one_line_and_exit_70(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -95,6 +95,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# A setting whose value is never shown back: a token, a key, a password (a
+# database URL may hold one).
+_SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD", "DATABASE_URL")
+
+
 def settings_problems(error: ValidationError) -> list[str]:
     """One line per bad setting, named as it is set in the environment."""
     lines = []
@@ -102,8 +107,11 @@ def settings_problems(error: ValidationError) -> list[str]:
         field = str(err["loc"][0]) if err["loc"] else ""
         info = Settings.model_fields.get(field)
         plain = info is not None and info.validation_alias is None
-        name = f"STPM_BOT_{field.upper()}" if plain else field or "settings"
-        secret = any(word in name for word in ("TOKEN", "SECRET"))
+        if not field:  # a check of several settings: its message names them
+            lines.append(f"stpm-bot: invalid settings: {err['msg']}")
+            continue
+        name = f"STPM_BOT_{field.upper()}" if plain else field
+        secret = any(word in name for word in _SECRET_WORDS)
         value = "" if secret else f"={err.get('input')!r}"
         lines.append(f"stpm-bot: invalid setting {name}{value}: {err['msg']}")
     return lines

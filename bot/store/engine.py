@@ -28,7 +28,7 @@ def shown(url: str | URL) -> str:
     """`url` as it may be printed or logged: the password hidden."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that isn't one
         return "(not a URL)"
     return parsed.render_as_string(hide_password=True)
 
@@ -44,7 +44,7 @@ def _parsed(url: str) -> URL:
     """`url` parsed and checked: a database this store runs on."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that isn't one
         raise DatabaseUrlError(
             f"STPM_BOT_DATABASE_URL is not a database URL; use {EXAMPLES}"
         ) from None

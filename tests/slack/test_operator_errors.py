@@ -105,6 +105,11 @@ UNUSABLE = [
         "or postgresql+psycopg://USER@HOST/DB",
     ),
     (
+        f"postgresql+psycopg://bot:{PASSWORD}@127.0.0.1:notaport/stpm",
+        "stpm-bot: STPM_BOT_DATABASE_URL is not a database URL; use sqlite:///PATH "
+        "or postgresql+psycopg://USER@HOST/DB",
+    ),
+    (
         f"postgresql+psycopg2://bot:{PASSWORD}@127.0.0.1/stpm",
         "stpm-bot: STPM_BOT_DATABASE_URL=postgresql+psycopg2://bot:***@127.0.0.1/stpm"
         " needs the Python driver psycopg2, which is not installed; use "
