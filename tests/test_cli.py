@@ -90,6 +90,20 @@ def test_batch_survives_invalid_utf8_and_blank_lines(tmp_path: Path) -> None:
     }
 
 
+def test_a_question_with_bytes_that_are_not_utf8_is_answered(tmp_path: Path) -> None:
+    """A terminal passes bytes that aren't UTF-8 on as they are: the question
+    is answered, and recorded when it has no answer, with U+FFFD in their
+    place; never an internal error."""
+    unanswered = os.fsdecode(b"what is \xff the wifi password")
+    done = cli(tmp_path, "ask", "--json", unanswered)
+    assert 0 == done.returncode, done.stderr
+    assert "what is \ufffd the wifi password" == json.loads(done.stdout)["question"]
+    assert "internal error" not in done.stderr
+    done = cli(tmp_path, "ask", os.fsdecode(b"what is \xff an stpm"))
+    assert 0 == done.returncode, done.stderr
+    assert done.stdout.startswith("Defining the STPM role")
+
+
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:
     """Asking nothing is not an error: the bot says what it can answer."""
     done = cli(tmp_path, "ask", "   ")

@@ -25,7 +25,7 @@ from bot.metrics import Counted, Metrics
 from bot.search.library import Library, Snapshot
 from bot.search.retriever import Outcome, Result, Retriever
 from bot.store.records import Candidate
-from bot.text.markup import focus, is_greeting, small_talk
+from bot.text.markup import focus, is_greeting, readable, small_talk
 from bot.text.reference import Kind
 
 LOGGED_QUESTION_CHARS = 200
@@ -106,6 +106,7 @@ class Answerer:
         """Rank `question` on the current snapshot; counts nothing. A question
         in parts gets an answer for each part that has a confident one."""
         start = time.perf_counter()
+        question = readable(question)
         snapshot = self.library.snapshot()
         result = snapshot.retriever.ask(question)
         also: tuple[Result, ...] = ()

@@ -29,6 +29,17 @@ GREETINGS = frozenset(
 )
 
 
+def readable(text: str) -> str:
+    """`text` with what is no text replaced by U+FFFD: a lone surrogate
+    (bytes that weren't UTF-8, as a terminal passes them on; half an emoji),
+    which no file, database or terminal takes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
 def unescape(text: str) -> str:
     """Slack's three entities back to characters, in one pass."""
     return _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
