@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def test_a_missing_article_is_refused(tmp_path: Path) -> None:
     """A path that does not exist is named in the message."""
     with pytest.raises(ArticleError, match=r"cannot read .*nope\.txt"):
         read_article(tmp_path / "nope.txt")
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "article.txt")
+    with pytest.raises(ArticleError, match="is not a regular file"):
+        read_article(tmp_path / "article.txt")
 
 
 def test_a_utf8_bom_is_not_part_of_the_text(tmp_path: Path) -> None:

@@ -114,6 +114,40 @@ def test_a_link_to_nothing_is_one_problem_naming_it(tmp_path: Path) -> None:
     assert len(loading.check(KNOWLEDGE_DIR)[0].entries) == len(knowledge.entries)
 
 
+def test_a_named_pipe_is_one_problem_and_never_waited_on(tmp_path: Path) -> None:
+    """A knowledge file that is a named pipe (nobody writing it) is one
+    problem with its name: the load does not wait for a writer."""
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    pipe = tmp_path / "knowledge" / "zz.yaml"
+    os.mkfifo(pipe)
+    result: list[list[str]] = []
+    reader = threading.Thread(
+        target=lambda: result.append(
+            [str(p) for p in loading.check(tmp_path / "knowledge")[1] if not p.warning]
+        ),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout=20)
+    assert not reader.is_alive(), "the load waited on the pipe"
+    assert [
+        f"{pipe}: error: cannot read the file: it is not a regular file "
+        "(a named pipe, a socket or a device)"
+    ] == result[0]
+
+
+def test_an_editors_hidden_lock_file_is_not_knowledge(tmp_path: Path) -> None:
+    """While a curator edits `skills.yaml`, an editor leaves `.#skills.yaml`
+    (a link to nothing) or `.skills.yaml.swp` beside it: not read, so the
+    bot starts and reloads as if they weren't there."""
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    (tmp_path / "knowledge" / ".#skills.yaml").symlink_to("user@host.1234:1")
+    (tmp_path / "knowledge" / ".draft.yaml").write_text("entries: [oops\n")
+    knowledge, problems = loading.check(tmp_path / "knowledge")
+    assert [] == [p for p in problems if not p.warning]
+    assert len(loading.check(KNOWLEDGE_DIR)[0].entries) == len(knowledge.entries)
+
+
 @pytest.fixture
 def core(tmp_path: Path) -> Core:
     """The core over a copy of the real knowledge that the tests edit."""

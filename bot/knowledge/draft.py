@@ -4,6 +4,7 @@ safely, the YAML a curator reviews, and writing it without clobbering one."""
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,12 @@ def read_article(path: Path) -> str:
     """The article's text, or `ArticleError` (missing, a folder, too big,
     binary, not UTF-8, empty)."""
     try:
-        size = path.stat().st_size
+        found = path.stat()
+        if not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode):
+            raise ArticleError(
+                f"{path} is not a regular file (a named pipe, a socket or a device)"
+            )
+        size = found.st_size
         if size > MAX_ARTICLE_BYTES and path.is_file():
             raise ArticleError(
                 f"{path} is {size:,} bytes; an article is ingested up to "

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -393,8 +395,10 @@ def _markup_problems(
 
 
 def knowledge_files(directory: Path) -> list[Path]:
-    """The files that make up the knowledge, in the order they are read."""
-    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    """The files that make up the knowledge, in the order they are read; not
+    hidden ones (an editor's lock or swap file: `.#skills.yaml`)."""
+    found = [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+    return sorted(path for path in found if not path.name.startswith("."))
 
 
 def _targets(directory: Path) -> tuple[Path, list[tuple[Path, Path]]]:
@@ -422,10 +426,23 @@ def _read(target: Path) -> bytes | str:
     """The file's bytes, or why it can't be read (`GONE`: not there, as
     when the directory changes while it is read)."""
     try:
-        with target.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
+        # Not blocking: a named pipe opened to read waits for a writer.
+        descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return GONE
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    try:
+        with os.fdopen(descriptor, "rb") as file:
+            mode = os.fstat(descriptor).st_mode
+            if stat.S_ISDIR(mode):
+                return "cannot read the file: it is a directory"
+            if not stat.S_ISREG(mode):
+                return (
+                    "cannot read the file: it is not a regular file "
+                    "(a named pipe, a socket or a device)"
+                )
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return f"cannot read the file: {exc.strerror or exc}"
     if len(raw) > MAX_FILE_BYTES:
