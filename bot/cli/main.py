@@ -212,10 +212,16 @@ def _run(core: compose.Core, args: argparse.Namespace) -> int:
     if problem:
         print(f"stpm-bot: {problem}", file=sys.stderr)
         return EX_USAGE
-    from bot.slack.app import serve  # only here: the terminal commands don't need Bolt
+    # Only here: the terminal commands don't need Bolt.
+    from bot.slack.app import serve
+    from bot.slack.http import CannotListen
 
     _reloading(core)
-    serve(core)
+    try:
+        serve(core)
+    except CannotListen as problem:
+        print(f"stpm-bot: {problem}", file=sys.stderr)
+        return EX_USAGE
     return 0
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import errno
 import json
 import socket
 import threading
@@ -281,15 +282,33 @@ class SlackAsgi:
             return BoltResponse(status=500, body="{}")
 
 
+class CannotListen(OSError):
+    """`STPM_BOT_HOST:PORT` can't be listened on; the message is one line
+    for the operator."""
+
+
+_WHY_NOT = {
+    errno.EADDRINUSE: "the port is in use by another process",
+    errno.EADDRNOTAVAIL: "no network interface of this machine has that address",
+    errno.EACCES: "not allowed: a port under 1024 needs privileges",
+}
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as error:
         sock.close()
-        raise
+        if isinstance(error, socket.gaierror):
+            why = "not an address, nor a name this machine can look up"
+        else:
+            why = _WHY_NOT.get(error.errno or 0, error.strerror or str(error))
+        raise CannotListen(
+            f"cannot listen on {host}:{port} ({why}): check STPM_BOT_HOST and PORT"
+        ) from None
     sock.set_inheritable(True)
     return sock
 

@@ -4,6 +4,7 @@ a traceback, never the "internal error" of a crash."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,25 @@ def test_an_unreachable_slack_is_one_line_naming_the_url(
     assert [
         f"stpm-bot: cannot reach Slack at {url} (connection refused): check "
         "SLACK_API_BASE_URL and the network"
+    ] == _said(done)
+
+
+def test_an_address_the_bot_cannot_listen_on_is_one_line(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """HTTP mode on a port another process holds: exit 2 naming
+    STPM_BOT_HOST and PORT, and why (an address of no interface here, or no
+    address at all, is said the same way)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        env = bot_env(fake_slack, tmp_path, STPM_BOT_HOST="127.0.0.1", PORT=str(port))
+        done = _stpm_bot(env, "run")
+    assert 2 == done.returncode
+    assert [
+        f"stpm-bot: cannot listen on 127.0.0.1:{port} (the port is in use by "
+        "another process): check STPM_BOT_HOST and PORT"
     ] == _said(done)
 
 
