@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -102,6 +103,40 @@ def test_a_question_with_bytes_that_are_not_utf8_is_answered(tmp_path: Path) -> 
     done = cli(tmp_path, "ask", os.fsdecode(b"what is \xff an stpm"))
     assert 0 == done.returncode, done.stderr
     assert done.stdout.startswith("Defining the STPM role")
+
+
+@pytest.mark.parametrize(
+    ("closed", "args", "status", "said"),
+    [
+        ("2>&-", "skill cloud", 0, "Cloud computing: High"),
+        ("<&-", "ask -", 0, ""),
+        ("<&-", "run", 2, ""),
+    ],
+    ids=["stderr", "stdin-ask", "stdin-run"],
+)
+def test_a_closed_standard_stream_is_no_crash(
+    tmp_path: Path, closed: str, args: str, status: int, said: str
+) -> None:
+    """Started with stderr or stdin closed (`2>&-`, `<&-`), a command does
+    what it would do: `skill` answers, `ask -` reads no question, `run`
+    without a terminal (nor Slack settings) is exit 2; no internal error."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
+    }
+    env |= {"PYTHONPATH": str(ROOT), "STPM_BOT_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        f"exec {shlex.quote(sys.executable)} -m bot {args} {closed}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert status == done.returncode, done.stderr
+    assert said in done.stdout
+    assert "internal error" not in done.stderr + done.stdout
 
 
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:

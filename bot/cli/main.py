@@ -280,7 +280,21 @@ def safely(command: Callable[[], int]) -> int:
         return EX_SOFTWARE
 
 
+def _closed_streams_to_devnull() -> None:
+    """A standard stream the caller closed (`2>&-`, `<&-`) is None to
+    Python: it reads nothing and swallows what is written, so the command
+    says what it would say, not an AttributeError."""
+    nowhere = Path(os.devnull)
+    if sys.stdin is None:
+        sys.stdin = nowhere.open(encoding="utf-8")
+    if sys.stdout is None:
+        sys.stdout = nowhere.open("w", encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = nowhere.open("w", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _closed_streams_to_devnull()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
