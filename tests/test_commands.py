@@ -19,6 +19,7 @@ from structlog.testing import capture_logs
 from bot.cli import commands
 from bot.cli import main as cli
 from bot.compose import Core
+from bot.knowledge import loading
 from bot.knowledge.models import Knowledge
 from bot.settings import Settings
 from tests.support.core import make_core
@@ -182,6 +183,24 @@ def test_ingest_replacing_its_own_draft_keeps_the_same_ids(
     second = (tmp_path / "stpm-article.yaml").read_text().splitlines()[1:]
 
     assert first == second
+
+
+def test_ingest_never_replaces_a_file_others_depend_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out knowledge/skills.yaml --force` would drop ids other files
+    relate to: refused, exit 1, the file as it was, the knowledge loading."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    skills = directory / "skills.yaml"
+    was = skills.read_bytes()
+    args = ingest_args(FIXTURES / "home_coffee_faq.txt", out=skills, force=True)
+    assert 1 == commands.ingest(settings_for(directory), args)
+    said = capsys.readouterr().err
+    assert f"replacing {skills} with the draft would break the knowledge" in said
+    assert "related id" in said and "it is as it was" in said
+    assert was == skills.read_bytes()
+    assert [] == [p for p in loading.check(directory)[1] if not p.warning]
 
 
 def test_ingest_of_a_file_that_is_not_there_is_a_usage_mistake(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sys
+import tempfile
 from argparse import Namespace
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,33 @@ def _same_file(a: str, b: Path) -> bool:
     return Path(a).resolve() == b.resolve()
 
 
+def _breaks_knowledge(
+    settings: Settings, target: Path, content: str, today: dt.date
+) -> str:
+    """What replacing `target` (a file of the knowledge) with `content`
+    would break that works now, checked on a copy of the knowledge (another
+    file's entries relating to the ids it drops, say); "" for nothing."""
+    directory = settings.knowledge_dir
+    try:
+        inside = target.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return ""  # not a knowledge file: nothing of the knowledge changes
+    _, before = loading.check(directory, today)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "knowledge"
+        shutil.copytree(directory, copy)
+        (copy / inside).write_text(content, encoding="utf-8")
+        _, after = loading.check(copy, today)
+    was = {str(p).replace(str(directory), "") for p in before if not p.warning}
+    new = [p for p in after if not p.warning]
+    fresh = [p for p in new if str(p).replace(str(copy), "") not in was]
+    if not fresh:
+        return ""
+    first = str(fresh[0]).replace(str(copy), str(directory))
+    more = f", and {len(fresh) - 1} more" if len(fresh) > 1 else ""
+    return f"{first}{more}"
+
+
 def ingest(settings: Settings, args: Namespace) -> int:
     article: Path = args.article
     if not article.exists():
@@ -218,10 +247,17 @@ def ingest(settings: Settings, args: Namespace) -> int:
     entries = draft_entries(text, article.name, others)
     if not entries:
         return _fail(f"{article} has no text under its headings: nothing to ingest")
+    content = draft.draft_yaml(entries, article.name, today)
+    if args.force and target.exists():
+        broken = _breaks_knowledge(settings, target, content, today)
+        if broken:
+            return _fail(
+                f"replacing {target} with the draft would break the knowledge "
+                f"({broken}); it is as it was: write the draft to another file "
+                "with --out"
+            )
     try:
-        draft.write_draft(
-            target, draft.draft_yaml(entries, article.name, today), args.force
-        )
+        draft.write_draft(target, content, args.force)
     except FileExistsError:
         return _fail(f"{target} already exists; use --force to overwrite it")
     except draft.ArticleError as exc:
