@@ -250,12 +250,19 @@ def test_eval_reports_rates_and_misses(
     assert lines[2].startswith(f"MISS  '{CYBER}': expected role-overview; got ")
 
 
-@pytest.mark.parametrize("content", ["just text", "in_scope: [{q: x}]"])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("just text", "set.yaml:1: not a labelled question set (expected in_scope"),
+        ("in_scope: [{q: x}]", "set.yaml:1: each in_scope item is {q: question"),
+    ],
+)
 def test_eval_on_a_file_that_is_not_a_question_set(
     core: Core,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     content: str,
+    said: str,
 ) -> None:
     """A malformed question set is refused with the expected format, exit 1."""
     labelled = tmp_path / "set.yaml"
@@ -263,7 +270,18 @@ def test_eval_on_a_file_that_is_not_a_question_set(
     args = parsed("eval", str(labelled))
 
     assert commands.evaluate(core, args) == 1
-    assert "is not a labelled question set" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
+
+
+def test_eval_takes_one_id_as_expect(
+    core: Core, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labelled = tmp_path / "set.yaml"
+    labelled.write_text(
+        "in_scope:\n  - q: what is an stpm\n    expect: role-definition\n"
+    )
+    assert 0 == commands.evaluate(core, parsed("eval", str(labelled)))
+    assert "top-1: 1.000 (1/1)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -273,8 +291,24 @@ def test_eval_on_a_file_that_is_not_a_question_set(
         ("in_scope: [\n", "set.yaml:2: ", 1),
         ("in_scope: []\nout_of_scope: []\n", "set.yaml has no questions", 1),
         (None, "cannot read", 2),
+        (
+            "out_of_scope: whats the wifi password\n",
+            "set.yaml:1: out_of_scope must be a list of questions",
+            1,
+        ),
+        (
+            "in_scope:\n  - q: what is an stpm\n",
+            "set.yaml:2: each in_scope item is {q: question, expect: [entry ids]}",
+            1,
+        ),
+        (
+            "in_scope:\n  - q: what is an stpm\n    expect: [no-such-id]\n",
+            "set.yaml: expect names ids the knowledge has no entry for: no-such-id",
+            1,
+        ),
+        ("- just\n- a list\n", "set.yaml:1: not a labelled question set", 1),
     ],
-    ids=["alias", "syntax", "empty", "missing"],
+    ids=["alias", "syntax", "empty", "missing", "oos-text", "no-expect", "id", "list"],
 )
 def test_eval_on_a_broken_set_says_so_in_one_line(
     core: Core,
@@ -285,7 +319,9 @@ def test_eval_on_a_broken_set_says_so_in_one_line(
     status: int,
 ) -> None:
     """A self-referencing alias (which once spun forever), a syntax error,
-    a set with no questions, a missing file: one line, at once."""
+    a set with no questions, a missing file, questions not in a list, an
+    item without its entry ids, an id no entry has: one line, at once, never
+    a score of the wrong questions."""
     labelled = tmp_path / "set.yaml"
     if content is not None:
         labelled.write_text(content)

@@ -144,7 +144,17 @@ def evaluate(core: Core, args: Namespace) -> int:
         )
     if not labelled and not out_of_scope:
         return _fail(f"{args.file} has no questions ({expected})")
-    report = run_eval(core.library.snapshot().retriever, labelled, out_of_scope)
+    snapshot = core.library.snapshot()
+    unknown = sorted(
+        {i for _, ids in labelled for i in ids if i not in snapshot.knowledge.by_id}
+    )
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        return _fail(
+            f"{args.file}: expect names ids the knowledge has no entry for: "
+            f"{', '.join(unknown[:5])}{more}"
+        )
+    report = run_eval(snapshot.retriever, labelled, out_of_scope)
     if args.json:
         _print_json(_report_json(report))
         return 0

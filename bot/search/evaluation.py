@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bot.knowledge.loading import Problem, compose, repeated_keys
 from bot.search.retriever import Retriever
 
@@ -42,19 +44,97 @@ class Scorecard:
 
 
 def load_set(path: Path) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
-    """A labelled question set; `ValueError` if a key is given twice, as YAML
-    would silently keep only the last `in_scope:`."""
+    """A labelled question set; `ValueError` naming the file and line of
+    each mistake: a key given twice (YAML would silently keep only the last
+    `in_scope:`), `out_of_scope` not a list of questions, an `in_scope`
+    item without its question or its entry ids. `expect` may be one id."""
     text = path.read_text(encoding="utf-8")
-    root, data = compose(text)  # as knowledge is read: no aliases
-    repeated = [str(p) for p in repeated_keys(root, str(path))]
-    if repeated:
-        raise ValueError("; ".join(repeated))
-    data = data or {}
-    labelled = [
-        (str(item["q"]), tuple(str(x) for x in item["expect"]))
-        for item in data.get("in_scope", [])
-    ]
-    return labelled, [str(q) for q in data.get("out_of_scope", [])]
+    root, _ = compose(text)  # as knowledge is read: no aliases
+    problems = [str(p) for p in repeated_keys(root, str(path))]
+    if problems:
+        raise ValueError("; ".join(problems))
+    if root is None:
+        return [], []
+    if not isinstance(root, yaml.MappingNode):
+        raise ValueError(
+            f"{_at(path, root)}: not a labelled question set ({SET_SHAPE})"
+        )
+    labelled: list[tuple[str, tuple[str, ...]]] = []
+    out_of_scope: list[str] = []
+    for key, value in root.value:
+        if key.value == "in_scope":
+            labelled = _in_scope(path, value, problems)
+        elif key.value == "out_of_scope":
+            out_of_scope = _questions(path, value, "out_of_scope", problems)
+    if problems:
+        raise ValueError("; ".join(problems[:5]) + _more(len(problems) - 5))
+    return labelled, out_of_scope
+
+
+SET_SHAPE = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
+
+
+def _at(path: Path, node: yaml.Node) -> str:
+    return f"{path}:{node.start_mark.line + 1}"
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more)" if count > 0 else ""
+
+
+def _text(node: yaml.Node) -> str | None:
+    """A scalar's text, or None for an empty one or a list or mapping."""
+    if isinstance(node, yaml.ScalarNode) and node.value.strip():
+        return str(node.value)
+    return None
+
+
+def _questions(path: Path, node: yaml.Node, key: str, problems: list[str]) -> list[str]:
+    if _text(node) is None and isinstance(node, yaml.ScalarNode):
+        return []  # `out_of_scope:` with nothing under it
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(f"{_at(path, node)}: {key} must be a list of questions")
+        return []
+    found = []
+    for item in node.value:
+        said = _text(item)
+        if said is None:
+            problems.append(f"{_at(path, item)}: each {key} item is one question")
+        else:
+            found.append(said)
+    return found
+
+
+def _in_scope(
+    path: Path, node: yaml.Node, problems: list[str]
+) -> list[tuple[str, tuple[str, ...]]]:
+    if _text(node) is None and isinstance(node, yaml.ScalarNode):
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(f"{_at(path, node)}: in_scope must be a list of {{q, expect}}")
+        return []
+    found = []
+    for item in node.value:
+        fields = (
+            {k.value: v for k, v in item.value}
+            if isinstance(item, yaml.MappingNode)
+            else {}
+        )
+        question = _text(fields["q"]) if "q" in fields else None
+        expect = fields.get("expect")
+        ids: list[str] = []
+        if expect is not None and _text(expect) is not None:
+            ids = [str(_text(expect))]  # one id
+        elif isinstance(expect, yaml.SequenceNode):
+            ids = [t for t in map(_text, expect.value) if t is not None]
+        if question is None or not ids:
+            problems.append(
+                f"{_at(path, item)}: each in_scope item is {{q: question, "
+                "expect: [entry ids]}, both given"
+            )
+            continue
+        found.append((question, tuple(ids)))
+    return found
 
 
 def evaluate(
