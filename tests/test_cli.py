@@ -139,6 +139,27 @@ def test_a_closed_standard_stream_is_no_crash(
     assert "internal error" not in done.stderr + done.stdout
 
 
+def test_a_misspelt_setting_in_dot_env_is_named(tmp_path: Path) -> None:
+    """A name in `.env` that is no setting gets "did you mean", as one in
+    the environment does; the command still runs."""
+    (tmp_path / ".env").write_text("STPM_BOT_MAX_SUGESTIONS=3\n")
+    done = cli(tmp_path, "skill", "cloud")
+    assert 0 == done.returncode
+    assert (
+        "stpm-bot: STPM_BOT_MAX_SUGESTIONS is not a setting and is ignored; did "
+        "you mean STPM_BOT_MAX_SUGGESTIONS?"
+    ) in done.stderr
+
+
+def test_a_dot_env_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"STPM_BOT_LOG_LEVEL=INFO\nX=\xff\n")
+    done = cli(tmp_path, "skill", "cloud")
+    assert 2 == done.returncode
+    assert [
+        f"stpm-bot: .env in {tmp_path} is not UTF-8 text (byte 26): fix or remove it"
+    ] == [line for line in done.stderr.splitlines() if not line.startswith("{")]
+
+
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:
     """Asking nothing is not an error: the bot says what it can answer."""
     done = cli(tmp_path, "ask", "   ")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import structlog
+from dotenv import dotenv_values
 from pydantic import ValidationError
 
 from bot import compose, logs
@@ -241,6 +242,16 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+ENV_FILE = ".env"  # as `Settings` reads it: in the working directory
+
+
+def _env_file_names() -> dict[str, str]:
+    """The names `.env` sets (its values are the settings' to read)."""
+    if not Path(ENV_FILE).is_file():
+        return {}
+    return dict.fromkeys(dotenv_values(ENV_FILE), "")
+
+
 def _start(args: argparse.Namespace) -> int:
     logs.configure()  # until the settings are read: anything logged goes to stderr
     try:
@@ -248,7 +259,14 @@ def _start(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print("\n".join(settings_problems(exc)), file=sys.stderr)
         return EX_USAGE
-    for line in unknown_settings(os.environ):
+    except UnicodeDecodeError as exc:  # only .env is read as a file here
+        print(
+            f"stpm-bot: {ENV_FILE} in {Path.cwd()} is not UTF-8 text (byte "
+            f"{exc.start}): fix or remove it",
+            file=sys.stderr,
+        )
+        return EX_USAGE
+    for line in unknown_settings({**_env_file_names(), **os.environ}):
         print(line, file=sys.stderr)
     logs.configure(settings.log_level, settings.log_format)
     return HANDLERS[args.command](settings, args)
