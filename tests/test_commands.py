@@ -148,7 +148,13 @@ def test_validate_a_missing_directory(
     status = commands.validate(settings_for(tmp_path / "nope"), parsed("validate"))
 
     assert status == 1
-    assert "knowledge directory not found" in out_of(capsys)
+    assert (
+        "knowledge directory not found: set STPM_BOT_KNOWLEDGE_DIR to the folder "
+        "of the knowledge files"
+    ) in out_of(capsys)
+    (tmp_path / "file").write_text("not a folder")
+    assert 1 == commands.validate(settings_for(tmp_path / "file"), parsed("validate"))
+    assert "knowledge directory is a file, not a folder: set" in out_of(capsys)
 
 
 def ingest_args(

@@ -475,8 +475,13 @@ def check(
     problem. More than `max_entries` entries is one problem, nothing served."""
     today = today or dt.date.today()
     if not directory.is_dir():
+        what = "is a file, not a folder:" if directory.exists() else "not found:"
         return Knowledge.of([]), [
-            Problem(str(directory), "knowledge directory not found")
+            Problem(
+                str(directory),
+                f"knowledge directory {what} set STPM_BOT_KNOWLEDGE_DIR to the "
+                "folder of the knowledge files",
+            )
         ]
     entries: list[Entry] = []
     tips: list[Tip] = []
