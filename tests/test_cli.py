@@ -160,6 +160,32 @@ def test_a_dot_env_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
     ] == [line for line in done.stderr.splitlines() if not line.startswith("{")]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_output_to_a_full_disk_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    """`stpm-bot skill cloud > /dev/full`: the write fails with "no space";
+    one line saying so, exit 74 (an output error), never "internal error"."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
+    }
+    env |= {"PYTHONPATH": str(ROOT), "STPM_BOT_DATA_DIR": str(tmp_path / "data")}
+    with Path("/dev/full").open("w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "skill", "cloud"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert 74 == done.returncode
+    assert [
+        "stpm-bot: cannot write (No space left on device): free some space, or "
+        "send the output elsewhere"
+    ] == [line for line in done.stderr.splitlines() if not line.startswith("{")]
+
+
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:
     """Asking nothing is not an error: the bot says what it can answer."""
     done = cli(tmp_path, "ask", "   ")

@@ -11,7 +11,9 @@ details in the log: never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import errno
 import gc
 import os
 import sys
@@ -285,17 +287,41 @@ def safely(command: Callable[[], int]) -> int:
         # pipeline with `set -o pipefail` then knows the output was cut).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EX_BROKEN_PIPE
-    except Exception as exc:
-        # One line: a driver's error may bring the statement and its values.
-        said = (str(exc).splitlines() or [""])[0][:200]
-        what = f"{type(exc).__name__}: {said}"
-        # The traceback goes to the JSON log for whoever runs the service; a
-        # person at a terminal gets one line.
-        structlog.get_logger().error(
-            "cli.crashed", error=what, exc_info=not sys.stderr.isatty()
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            return _crashed(exc)
+        # A full disk (or quota, or a size limit): the output or a file the
+        # command writes could not be written; nothing more is tried.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            f"stpm-bot: cannot write ({exc.strerror or exc}): free some space, "
+            "or send the output elsewhere",
+            file=sys.stderr,
         )
-        print(f"stpm-bot: internal error: {what} (details logged)", file=sys.stderr)
-        return EX_SOFTWARE
+        return EX_IOERR
+    except Exception as exc:
+        return _crashed(exc)
+
+
+# What a write that can't be made says: no space, no quota, a size limit.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+EX_IOERR = 74  # sysexits.h: an error writing the output
+
+
+def _crashed(exc: Exception) -> int:
+    """Anything else: one line for the person, the traceback in the log
+    (called while `exc` is handled)."""
+    # One line: a driver's error may bring the statement and its values.
+    said = (str(exc).splitlines() or [""])[0][:200]
+    what = f"{type(exc).__name__}: {said}"
+    # The traceback goes to the JSON log for whoever runs the service; a
+    # person at a terminal gets one line.
+    structlog.get_logger().error(
+        "cli.crashed", error=what, exc_info=not sys.stderr.isatty()
+    )
+    print(f"stpm-bot: internal error: {what} (details logged)", file=sys.stderr)
+    return EX_SOFTWARE
 
 
 def _closed_streams_to_devnull() -> None:
