@@ -239,12 +239,14 @@ def test_tip_is_the_same_for_a_date_in_every_process(
     }
 
 
-def test_tip_with_a_bad_date_exits_2(tmp_path: Path) -> None:
-    """A date that isn't YYYY-MM-DD is a usage error, explained."""
-    done = cli(tmp_path, "tip", "--date", "2025-13-45")
+@pytest.mark.parametrize("date", ["2025-13-45", "20270203", "2027-W05-3"])
+def test_tip_with_a_bad_date_exits_2(tmp_path: Path, date: str) -> None:
+    """A date that isn't YYYY-MM-DD is a usage error, explained: not a day
+    of the year, nor another way of writing one."""
+    done = cli(tmp_path, "tip", "--date", date)
 
     assert done.returncode == 2
-    assert "'2025-13-45' is not a date; use YYYY-MM-DD" in done.stderr
+    assert f"'{date}' is not a date; use YYYY-MM-DD" in done.stderr
 
 
 def test_validate_the_shipped_knowledge(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import gc
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,8 +40,15 @@ EX_BROKEN_PIPE = 141  # 128 + SIGPIPE
 Handler = Callable[[Settings, argparse.Namespace], int]
 
 
+_YMD = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(text: str) -> dt.date:
+    """A date written YYYY-MM-DD, as the help says (not 20270203 nor
+    2027-W05-3, which `fromisoformat` would also take)."""
     try:
+        if not _YMD.fullmatch(text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
