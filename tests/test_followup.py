@@ -120,9 +120,20 @@ def test_the_terminal_chat_goes_on_with_the_last_answer(core: Core) -> None:
     assert replies[-1].startswith("That's everything I have on Cloud computing")
 
 
-def test_tell_me_more_before_any_answer_is_just_a_question(core: Core) -> None:
-    reply = chat(core).respond("tell me more") or ""
-    assert "More on" not in reply
+def test_tell_me_more_with_nothing_answered_says_what_to_do(core: Core) -> None:
+    """Before any answer: ask a question; after a "did you mean": pick one or
+    rephrase; after an answer, then an "I don't know": not the old topic."""
+    talk = chat(core)
+    assert (talk.respond("tell me more") or "").startswith(
+        "There's no answer here yet to say more about: ask me a question"
+    )
+    offered = Chat(core.answerer, core.library, Clock.fixed(NOON), ["skill-cloud"])
+    assert "pick one of the entries above" in (offered.respond("tell me more") or "")
+    assert (offered.respond("thanks") or "").startswith("You're welcome")
+    assert (offered.respond("1") or "").startswith("Cloud computing")  # still there
+    talk.respond("how important is cloud computing for an stpm?")
+    talk.respond("what is the wifi password")
+    assert "More on" not in (talk.respond("tell me more") or "")
 
 
 def test_the_terminal_chat_answers_both_parts(core: Core) -> None:

@@ -107,5 +107,19 @@ def nothing_more(knowledge: Knowledge, entry_id: str) -> str:
     return f"That's everything I have on {title}. Ask me something else!"
 
 
+def nothing_yet(suggested: bool) -> str:
+    """ "tell me more" before any answer, or after a "did you mean" or an
+    "I don't know": there is no topic to go on with."""
+    if suggested:
+        return (
+            "I haven't answered anything here yet, so there's nothing to go on "
+            "with: pick one of the entries above, or ask in other words."
+        )
+    return (
+        "There's no answer here yet to say more about: ask me a question about "
+        "the STPM role."
+    )
+
+
 def _with_lead(reply: Reply, lead: str) -> Reply:
     return replace(reply, lead=lead)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.answers.asking import Answerer
-from bot.answers.followup import more_about, nothing_more, wants_more
+from bot.answers.followup import more_about, nothing_more, nothing_yet, wants_more
 from bot.answers.replies import Reply, entry_reply
 from bot.answers.schedule import tip_for
 from bot.cli.render import HELP, render, render_skills, render_tip, skill_not_found
@@ -56,17 +56,23 @@ class Chat:
             return self.command(text[1:])
         if text.isdigit() and len(text) < 3:
             return self.choose(int(text))
-        if self.topic and wants_more(text):
-            return self.more()
+        if wants_more(text):
+            return self.more() if self.topic else nothing_yet(bool(self.choices))
         reply = self.answerer.answer(line)
-        self.choices = [s.id for s in reply.suggestions]
+        if not reply.closing:  # "thanks" leaves the suggestions and topic be
+            self.choices = [s.id for s in reply.suggestions]
         self._remember(reply)
         return render(reply)
 
     def _remember(self, reply: Reply) -> None:
+        """The topic "tell me more" goes on with: the last answer's; none
+        after a "did you mean" or an "I don't know" ("thanks" changes
+        nothing)."""
         if reply.outcome == "answered" and reply.entry_id:
             self.topic = reply.entry_id
             self.shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
+        elif not reply.closing and reply.outcome != "empty":
+            self.topic, self.shown = "", []
 
     def more(self) -> str:
         """The next entry about the last answer's topic."""

@@ -15,6 +15,7 @@ from bot.answers.followup import (
     looks_like_question,
     more_about,
     nothing_more,
+    nothing_yet,
     wants_more,
 )
 from bot.answers.replies import Reply
@@ -277,6 +278,13 @@ class Conversations(Listeners):
             topic = self._topic(event, thread_ts)
             if topic is not None and topic.entry_id:
                 return self._go_on(body, event, context, client, thread_ts, topic)
+            if follow_up:  # no topic of the bot's: someone else's thread talk
+                return None
+            if not self._claim(body, event, context):
+                return None
+            said = nothing_yet(suggested=topic is not None)
+            self._post(body, event, context, client, thread_ts, blocks.notice(said))
+            return Said()
         greeting = is_greeting(question)
         asked = None if greeting else self.deps.retrieve(question)
         if follow_up and (asked is None or asked.result.best is None):

@@ -347,6 +347,18 @@ def test_thanks_to_the_bot_in_a_thread_keeps_its_topic(slack: RunningApp) -> Non
     assert "More on Cybersecurity" in _blocks_text(posts[2].body)
 
 
+def test_tell_me_more_with_nothing_answered_says_what_to_do(
+    slack: RunningApp,
+) -> None:
+    """ "@bot tell me more" with no answer before it: one line saying to ask
+    a question, not the introduction nor a search for "tell me more"."""
+    slack.send.event(envelope(mention("tell me more")))
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    assert post.body["text"].startswith(
+        "There's no answer here yet to say more about: ask me a question"
+    )
+
+
 def _feedback_ids(body: dict[str, Any]) -> list[str]:
     return [
         str(b["block_id"])
