@@ -8,7 +8,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from bot.answers.asking import Answerer, as_json
-from bot.answers.replies import EMPTY_PROMPT, reply_for
+from bot.answers.replies import CLOSINGS, EMPTY_PROMPT, reply_for
 from bot.compose import Core
 from bot.knowledge.models import Entry, Knowledge
 from bot.metrics import Metrics
@@ -89,6 +89,16 @@ def test_a_greeting_gets_the_introduction_wherever_it_is_asked(core: Core) -> No
     greeted = core.answerer.answer("good morning, what does an stpm do?")
     plain = core.answerer.answer("what does an stpm do?")
     assert ("answered", plain.entry_id) == (greeted.outcome, greeted.entry_id)
+
+
+def test_a_complaint_gets_an_apology_not_unrelated_entries(core: Core) -> None:
+    """ "that's wrong", "makes no sense": one line saying how to do better,
+    no "did you mean" of entries that have nothing to do with it."""
+    for said in ("that's wrong", "makes no sense", "huh?"):
+        reply = core.answerer.answer(said)
+        assert reply.text == CLOSINGS["complaint"], said
+        assert () == reply.suggestions
+        assert reply.closing
 
 
 def test_thanks_logs_small_talk_not_a_gap(core: Core) -> None:

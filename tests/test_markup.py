@@ -150,6 +150,15 @@ def test_the_greeting_before_a_question_is_not_what_it_asks(
         ("no thanks bot", "thanks"),
         ("no thanks, that helps", "thanks"),
         ("thanks for the help", "thanks"),
+        ("makes no sense", "complaint"),
+        ("no help", "complaint"),
+        ("no good answer", "complaint"),
+        ("that's wrong", "complaint"),
+        ("huh?", "complaint"),
+        ("nvm", "complaint"),
+        ("nope that is not it", "complaint"),
+        ("good answer", "ack"),
+        ("thats not what i asked :confused:", "complaint"),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None:
@@ -169,10 +178,6 @@ def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None
         "thanks for the 2 tips",
         "help",
         "good stpm",
-        "makes no sense",
-        "no help",
-        "no good answer",
-        "nope that is not it",
         "bot",
         "stpm",
         "will",
@@ -182,6 +187,8 @@ def test_a_message_that_asks_nothing_is_small_talk(said: str, kind: str) -> None
         "ok again please",
         "no use",
         "ok help",
+        "whats wrong with my program",
+        "what about cloud?",
     ],
 )
 def test_a_question_beside_thanks_or_ok_is_a_question(said: str) -> None:

@@ -19,6 +19,10 @@ CLOSINGS: dict[SmallTalk, str] = {
     "thanks": "You're welcome! Ask me anything else about the STPM role.",
     "bye": "Bye! I'm here whenever you have a question about the STPM role.",
     "ack": "👍 Ask me anything else about the STPM role whenever you like.",
+    "complaint": (
+        "Sorry that didn't help. Try asking in other words, or about one part "
+        "of it; on an answer in Slack, 👎 tells the curators what was missing."
+    ),
 }
 EXAMPLES = (
     "What does a senior TPM do?",

@@ -212,7 +212,21 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _DIGIT = re.compile(r"\d")
 # Eight words of small talk, with an emoji or two, fit well within this.
 _SMALL_TALK_CHARS = 160
-SmallTalk = Literal["thanks", "bye", "ack"]
+SmallTalk = Literal["thanks", "bye", "ack", "complaint"]
+# What the last answer failed to be, said of it: "that's wrong", "makes no
+# sense", "not helpful", "huh?", "nvm". Short; no topic in it.
+_COMPLAINT = re.compile(
+    r"(?:(?:no|nope|hmm+|um+|ugh|meh|well|but|sorry)\s+)?"
+    r"(?:(?:that|this|it|thats|that's|its|it's|this is|that is|it is|that was)\s+)?"
+    r"(?:(?:totally|completely|so|very|just|still|kinda|not really)\s+)?"
+    r"(?:wrong|incorrect|useless|unhelpful|not helpful|no help|not it|not right"
+    r"|not what i (?:asked|meant|wanted|was looking for)|nonsense|no sense"
+    r"|makes no sense|doesn'?t (?:help|make sense)|didn'?t help|not useful"
+    r"|huh+|what|wut|wat|nvm|never ?mind|wrong answer|bad answer|not (?:an )?answer"
+    r"|no good(?: answer)?|not (?:a )?good answer)"
+    r"(?:\s+(?:answer|lol|bot|tbh|sorry|though|again|at all|then))*"
+)
+_COMPLAINT_CHARS = 60
 _SMALL_TALK_HELD = _by_collapsed(_SMALL_TALK)
 
 
@@ -220,6 +234,12 @@ def small_talk(question: str) -> SmallTalk | None:
     """What a message that asks nothing says: thanks, goodbye or "ok";
     None for anything else (a question, a greeting, an emoji alone)."""
     # Asked of every question: the cheap refusals first.
+    if len(question) <= _COMPLAINT_CHARS:
+        said = " ".join(
+            re.sub(r"[^\w\s']", " ", _EMOJI.sub(" ", question.lower())).split()
+        )
+        if said and _COMPLAINT.fullmatch(said):
+            return "complaint"
     if len(question) > _SMALL_TALK_CHARS or "?" in question:
         return None
     said = _EMOJI.sub(" ", question.lower())
