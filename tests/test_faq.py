@@ -141,6 +141,18 @@ def test_json_carries_each_part_of_a_question_in_parts(core: Core) -> None:
     assert [a.entry_id for a in reply.also] == ["bp-stay-current"]
 
 
+def test_a_question_naming_two_skills_gets_both_in_full(core: Core) -> None:
+    """ "how important are cloud and security for a sr tpm": Cloud computing,
+    then Cybersecurity under its own name; one skill named, one answer."""
+    both = core.answerer.answer("how important are cloud and security for a sr tpm")
+    assert "skill-cloud" == both.entry_id
+    assert [("Cybersecurity", "skill-cybersecurity")] == [
+        (p.question, p.entry_id) for p in both.also
+    ]
+    one = core.answerer.answer("how important is cloud computing for an stpm")
+    assert ("skill-cloud", ()) == (one.entry_id, one.also)
+
+
 def test_json_carries_answers_with_their_related_entries(core: Core) -> None:
     """The `ask --json` object: question, answers with related, suggestions."""
     question = "how important is cybersecurity for an stpm"

@@ -10,6 +10,7 @@ with its best candidates, for `stpm-bot report`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -118,6 +119,8 @@ class Answerer:
         # make"): each part is judged on its own.
         if len(pieces) > 1 and not _of_the_whole(result.particular):
             result, also = _each_part(snapshot.retriever, result, pieces)
+        if not also:
+            result, also = _each_named(result, question)
         return Asked(snapshot, result, time.perf_counter() - start, also)
 
     def settle(self, asked: Asked, user: str | None = None) -> Asked:
@@ -181,6 +184,36 @@ def _each_part(
         return whole, ()
     main = replace(distinct[0], question=whole.question, truncated=whole.truncated)
     return main, tuple(distinct[1:])
+
+
+def _each_named(result: Result, question: str) -> tuple[Result, tuple[Result, ...]]:
+    """ "how important are cloud and security for a tpm": when the question
+    names the skills of two or more of its confident answers (by name or
+    alias), the first is the answer and each other one is shown in full
+    too, under its own name, as a question in parts is; else as it was."""
+    if result.status != "answered" or len(result.answers) < 2:
+        return result, ()
+    lowered = question.lower()
+    named = [m for m in result.answers if _names_skill(m.entry, lowered)]
+    if len(named) < 2 or named[0] is not result.answers[0]:
+        return result, ()
+    rest = tuple(m for m in result.answers if m not in named[1:])
+    also = tuple(
+        Result(m.entry.skill.name if m.entry.skill else m.entry.title, "answered", (m,))
+        for m in named[1:]
+    )
+    return replace(result, answers=rest), also
+
+
+def _names_skill(entry: Entry, lowered: str) -> bool:
+    """`lowered` (a question, lower-cased) says the entry's skill's name or
+    one of its aliases, as words of their own."""
+    if entry.skill is None:
+        return False
+    return any(
+        re.search(rf"(?<![\w/]){re.escape(name.lower())}(?![\w/])", lowered)
+        for name in (entry.skill.name, *entry.skill.aliases)
+    )
 
 
 def _of_the_whole(kinds: tuple[Kind, ...]) -> bool:
