@@ -141,6 +141,20 @@ def test_validate_summary_counts_warnings(
     assert lines[-1].endswith(" tips, 1 warning")
 
 
+def test_validate_warns_when_there_are_no_tips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Knowledge without tips.yaml is valid, but the daily tips would have
+    nothing to post: a warning says so, exit 0."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    (directory / "tips.yaml").unlink()
+    assert 0 == commands.validate(settings_for(directory), parsed("validate"))
+    said = out_of(capsys)
+    assert f"{directory}: warning: no tips: the daily tips have nothing to post" in said
+    assert said.splitlines()[-1].endswith("0 tips, 1 warning")
+
+
 def test_validate_a_missing_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -185,6 +185,9 @@ def validate(settings: Settings, args: Namespace) -> int:
     """Every problem, one per line, then a summary; exit 1 on any error."""
     today = Clock(settings.zone).today()
     loaded, problems = loading.check(settings.knowledge_dir, today)
+    if loaded.entries and not loaded.tips and not any(not p.warning for p in problems):
+        msg = "no tips: the daily tips have nothing to post; add them to tips.yaml"
+        problems.append(loading.Problem(str(settings.knowledge_dir), msg, warning=True))
     phrasings = sum(len(e.questions) for e in loaded.entries)
     skipped = phrasings > PHRASING_CHECK_LIMIT and not args.all_phrasings
     if not skipped and not any(not p.warning for p in problems):
