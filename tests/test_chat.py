@@ -113,3 +113,15 @@ def test_thanks_and_bye_get_a_word_back_not_an_apology(core: Core) -> None:
     )
     assert (respond("bye") or "").startswith("Bye!")
     assert "Sorry" not in (respond("cool") or "")
+
+
+def test_the_topics_it_knows_are_listed_once_a_conversation(core: Core) -> None:
+    """The first "I don't know" lists the topics; later ones point back to
+    the list instead of repeating it."""
+    chat = Chat(core.answerer, core.library, NOON)
+    first = chat.respond("what is the wifi password") or ""
+    second = chat.respond("who won the game last night") or ""
+    assert "I can answer questions about:" in first
+    assert "I can answer questions about:" not in second
+    assert second.startswith("Sorry, I don't have an answer to that.")
+    assert second.endswith("ask about one of the topics I listed above.")

@@ -8,7 +8,7 @@ Input and output are parameters so tests drive a real session without a tty.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answers.asking import Answerer
 from bot.answers.followup import more_about, nothing_more, nothing_yet, wants_more
@@ -29,6 +29,9 @@ QUIT = frozenset({"quit", "exit", "/quit", "/exit"})
 HELP_WORDS = frozenset({"help", "/help", "?"})
 
 
+LISTED = "Try other words, or ask about one of the topics I listed above."
+
+
 @dataclass
 class Chat:
     """One conversation; remembers the last suggestions so `1` can open one,
@@ -40,6 +43,7 @@ class Chat:
     choices: list[str] = field(default_factory=list)
     topic: str = ""
     shown: list[str] = field(default_factory=list)
+    listed: bool = False  # the topics it knows were listed once already
 
     @classmethod
     def of(cls, core: Core) -> Chat:
@@ -62,6 +66,11 @@ class Chat:
         if not reply.closing:  # "thanks" leaves the suggestions and topic be
             self.choices = [s.id for s in reply.suggestions]
         self._remember(reply)
+        if reply.outcome == "no_match" and reply.topics:
+            if self.listed:  # once a conversation is enough for the list
+                shown = render(replace(reply, topics=()))
+                return f"{shown}\n{LISTED}"
+            self.listed = True
         return render(reply)
 
     def _remember(self, reply: Reply) -> None:
