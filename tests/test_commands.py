@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import sys
 from argparse import Namespace
@@ -205,14 +206,24 @@ def test_ingest_replacing_its_own_draft_keeps_the_same_ids(
     assert first == second
 
 
+@pytest.mark.parametrize("linked", [False, True], ids=["file", "link"])
 def test_ingest_never_replaces_a_file_others_depend_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], linked: bool
 ) -> None:
     """`--out knowledge/skills.yaml --force` would drop ids other files
-    relate to: refused, exit 1, the file as it was, the knowledge loading."""
+    relate to: refused, exit 1, the file as it was, the knowledge loading;
+    also when the file is a link (as a ConfigMap's are) and the folder holds
+    an editor's dangling lock link and a named pipe."""
     directory = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, directory)
     skills = directory / "skills.yaml"
+    if linked:
+        real = tmp_path / "elsewhere" / "skills.yaml"
+        real.parent.mkdir()
+        skills.rename(real)
+        skills.symlink_to(real)
+    (directory / ".#skills.yaml").symlink_to("user@host.1234:1")
+    os.mkfifo(directory / "pipe")
     was = skills.read_bytes()
     args = ingest_args(FIXTURES / "home_coffee_faq.txt", out=skills, force=True)
     assert 1 == commands.ingest(settings_for(directory), args)

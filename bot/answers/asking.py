@@ -61,12 +61,15 @@ class NoQuestionLog:
 @dataclass(frozen=True)
 class Asked:
     """A question's result and the knowledge version it was ranked on;
-    `also`: the answers to the other parts of a question in two parts."""
+    `also`: the answers to the other parts of a question in two parts, or
+    to the other skills it names (`in_parts` False: one question about two
+    skills, "how important are cloud and security")."""
 
     snapshot: Snapshot
     result: Result
     seconds: float
     also: tuple[Result, ...] = ()
+    in_parts: bool = False
 
     @property
     def knowledge(self) -> Knowledge:
@@ -119,9 +122,11 @@ class Answerer:
         # make"): each part is judged on its own.
         if len(pieces) > 1 and not _of_the_whole(result.particular):
             result, also = _each_part(snapshot.retriever, result, pieces)
+        in_parts = bool(also)
         if not also:
             result, also = _each_named(result, question)
-        return Asked(snapshot, result, time.perf_counter() - start, also)
+        seconds = time.perf_counter() - start
+        return Asked(snapshot, result, seconds, also, in_parts)
 
     def settle(self, asked: Asked, user: str | None = None) -> Asked:
         """Log, count and record a retrieved question (`user` only as a hash)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import sys
 import tempfile
 from argparse import Namespace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -217,26 +217,30 @@ def _same_file(a: str, b: Path) -> bool:
 def _breaks_knowledge(
     settings: Settings, target: Path, content: str, today: dt.date
 ) -> str:
-    """What replacing `target` (a file of the knowledge) with `content`
-    would break that works now, checked on a copy of the knowledge (another
-    file's entries relating to the ids it drops, say); "" for nothing."""
+    """What replacing `target` (a file of the knowledge, by its name in the
+    folder, a link or not) with `content` would break that works now, checked
+    on a copy of the knowledge files (another file's entries relating to the
+    ids it drops, say); "" for nothing."""
     directory = settings.knowledge_dir
-    try:
-        inside = target.resolve().relative_to(directory.resolve())
-    except ValueError:
+    if target.absolute().parent.resolve() != directory.absolute().resolve():
         return ""  # not a knowledge file: nothing of the knowledge changes
     _, before = loading.check(directory, today)
     with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "knowledge"
-        shutil.copytree(directory, copy)
-        (copy / inside).write_text(content, encoding="utf-8")
+        copy = Path(scratch)
+        for name, raw in loading.read_files(directory):
+            if isinstance(raw, bytes):  # one that can't be read stays out
+                (copy / Path(name).name).write_bytes(raw)
+        (copy / target.name).write_text(content, encoding="utf-8")
         _, after = loading.check(copy, today)
-    was = {str(p).replace(str(directory), "") for p in before if not p.warning}
-    new = [p for p in after if not p.warning]
-    fresh = [p for p in new if str(p).replace(str(copy), "") not in was]
+
+    def said(problem: loading.Problem) -> tuple[str, str, str]:
+        return Path(problem.file).name, problem.entry, problem.message
+
+    was = {said(p) for p in before if not p.warning}
+    fresh = [p for p in after if not p.warning and said(p) not in was]
     if not fresh:
         return ""
-    first = str(fresh[0]).replace(str(copy), str(directory))
+    first = replace(fresh[0], file=str(directory / Path(fresh[0].file).name))
     more = f", and {len(fresh) - 1} more" if len(fresh) > 1 else ""
     return f"{first}{more}"
 

@@ -182,7 +182,7 @@ class Conversations(Listeners):
         """Answer in the message's thread, only when confident."""
         question = question_from(event.get("text", ""), None)
         asked = self.deps.retrieve(question)
-        if asked.result.best is None or asked.also:
+        if asked.result.best is None or asked.in_parts:
             return  # not sure, or several things at once: a person can help
         if not self._claim(body, event, context):
             return

@@ -77,6 +77,20 @@ def test_a_help_channel_gets_confident_answers_in_a_thread(slack: RunningApp) ->
     assert "hide_answer" in json.dumps(post.body["blocks"])
 
 
+def test_a_help_channel_question_naming_two_skills_is_answered(
+    slack: RunningApp,
+) -> None:
+    """One question about two skills is no question in parts: answered in
+    its thread, both skills in the answer."""
+    stpm(slack, "autoanswer on", replies=2)
+    slack.send.event(
+        envelope(in_help("how important are cloud and security for a sr tpm?"))
+    )
+    [post] = slack.fake.wait_delivered("chat.postMessage")
+    shown = json.dumps(post.body["blocks"])
+    assert "Cloud computing" in shown and "Cybersecurity" in shown
+
+
 def test_not_helpful_hides_the_answer_and_counts_as_a_gap(slack: RunningApp) -> None:
     stpm(slack, "autoanswer on", replies=2)
     slack.fake.reset()
