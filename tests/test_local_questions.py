@@ -286,7 +286,7 @@ TELLS_OF_THE_ASKER = (
     "right now im an engineer, what should i learn to become an stpm",
     "currently a tpm, how do i get better",
     "just joined as a tpm here, how do i stay current?",
-    "we're hiring our first stpm, what skills should they have?",
+    "i've been a pm here for 2 years, how do i become an stpm?",
 )
 
 
@@ -302,6 +302,16 @@ def test_what_the_asker_tells_of_themselves_before_asking_is_not_asked() -> None
         ("in my org, how long does promotion take?", {"organisation"}),
         ("i think layoffs are coming this year, are they?", {"time"}),
         ("we heard layoffs are coming this year, are they?", {"organisation", "time"}),
+        # Who the asker is, said with a team, an organisation or "we": whose
+        # case the question may be about.
+        (
+            "im on the payments team here, who is the stpm i should work with?",
+            {"organisation", "person"},
+        ),
+        ("i just joined the infra team here, what does my team use?", {"organisation"}),
+        ("just joined our company, who runs the tpm org?", {"organisation"}),
+        ("we use jira here, what is the process for approvals?", {"organisation"}),
+        ("i need a laptop here, who do i ask?", {"organisation"}),
     ):
         assert kinds == local_reference(asked, question=True), asked
 

@@ -342,6 +342,18 @@ _SELF_TOLD = frozenset(
     "currently recently just new newly former formerly ex aspiring".split()
 )
 _OPENERS = frozenset("hey hi hello so ok okay well also btw fyi and but yo".split())
+# "i'm", "im", "i've" say what the asker is or has been; these verbs, after
+# "i" (or "i just", "i recently"), what they became.
+_I_AM = frozenset({"i'm", "im", "i've", "ive"})
+_BECAME = frozenset(
+    "joined started moved switched transferred got became joining starting".split()
+)
+# Words that name a team, an organisation or "we" in a clause: whose case
+# the question may be about.
+_ORGANISED = frozenset(
+    """team teams org orgs organization organisation company department dept
+    office we we're we've us our ours group squad""".split()
+)
 # What follows "i" when the rest is what someone said or what is asked.
 _HEARSAY = re.compile(
     r"(?:(?:am|was|were|have been|'ve been|been) )?(?:told|heard|hear|hearing"
@@ -504,22 +516,28 @@ def _opens(clause: list[str]) -> list[str]:
 
 
 def _tells_of_the_asker(clause: list[str]) -> bool:
-    """The clause tells who the asker is or what they do ("im new here",
-    "currently a tpm", "just joined as a tpm here", "we're hiring our first
-    stpm") rather than asking: with them as its subject, or describing them.
-    Not "at our company" nor "in my org", which say whose case is asked."""
+    """The clause only says who the asker is ("im new here", "currently a
+    tpm", "just joined as a tpm here", "right now im an engineer") rather
+    than asking: "i'm", "i am", "i've been" or "i just joined" as it
+    starts, or a word describing them. Not when it names a team, an
+    organisation or "we" ("im on the payments team here", "just joined our
+    company", "we use jira here"), whose case the question may be about, nor
+    what they need, heard or think ("i need a laptop here", "i think layoffs
+    are coming this year")."""
     words = _opens(clause)
-    if not words or words[0] in _ASKING:
+    if not words or words[0] in _ASKING or _ORGANISED & set(words):
         return False
-    first = words[0]
-    for n, word in enumerate(words):
+    if words[0] in _SELF_TOLD:
+        return True
+    for n, word in enumerate(words[:-1]):
         if word in _ASKER_SUBJECT:
-            # Not what they heard or think: "i think layoffs are coming
-            # this year, are they?" asks about the year.
-            return not _HEARSAY.match(" ".join(words[n + 1 : n + 4]))
-    if first == "we" or _WE.match(first):
-        return not _HEARSAY.match(" ".join(words[1:4]))
-    return first in _SELF_TOLD
+            after = words[n + 1 : n + 3]
+            return (
+                word in _I_AM
+                or after[:1] in (["am"], ["been"])
+                or (bool(after) and after[-1] in _BECAME)
+            )
+    return False
 
 
 def _past_the_asker(parts: list[list[str]]) -> list[list[str]]:
