@@ -98,7 +98,8 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("hi, what is an stpm?", "what is an stpm?"),
         ("Hi! What is an STPM?", "What is an STPM?"),
         ("good morning how do stpms stay current", "how do stpms stay current"),
-        ("hey there what does an stpm do", "what does an stpm do"),
+        ("hey there, what does an stpm do", "what does an stpm do"),
+        ("hey there what does an stpm do", "there what does an stpm do"),
         ("hiii what is an stpm", "what is an stpm"),
         ("hey all :wave: what do stpms own?", "what do stpms own?"),
         ("morning, what is an stpm", "what is an stpm"),
@@ -106,6 +107,12 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("morning standup tips?", "morning standup tips?"),
         ("help me with stakeholders", "help me with stakeholders"),
         ("good stpm skills?", "good stpm skills?"),
+        # Whom a greeting is said to only with a mark after it.
+        ("hey, there are many tpms, which?", "there are many tpms, which?"),
+        ("Hi, all hands tips?", "all hands tips?"),
+        ("hello team building ideas", "team building ideas"),
+        ("gm vs tpm: what is the difference?", "gm vs tpm: what is the difference?"),
+        ("hello, there\u2019s a new stpm", "there\u2019s a new stpm"),
         ("hi", "hi"),
     ],
 )

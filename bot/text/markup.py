@@ -114,15 +114,20 @@ def is_greeting(question: str) -> bool:
 # question ("morning standups" asks about standups).
 _OPENING_WORD = re.compile(r"\w+")
 _BETWEEN = re.compile(r"[\s,.!:;\u2014-]*")
-_HELLO = frozenset({"hi", "hello", "hey", "hiya", "yo", "gm"})
+_HELLO = frozenset({"hi", "hello", "hey", "hiya", "yo"})
 # Whom a greeting is said to ("hi all", "good morning team"), and what may
 # follow it before the question: emoji, punctuation.
 _ADDRESSED = frozenset(
     "all everyone everybody team folks guys yall friends bot there".split()
 )
+_MARK = rf"(?:{_EMOJI.pattern}|[,.!:;\u2014-])"  # emoji or punctuation
+_MARKED = re.compile(_MARK)
+# After a greeting: spaces, emoji and punctuation, then whom it greets when
+# punctuation or emoji (or the end) follows it: "hi all, …", "morning team
+# :wave: …", not "hi all hands tips", "hello team building ideas".
 _AFTER_GREETING = re.compile(
-    rf"(?:{_EMOJI.pattern}|[\s,.!:;\u2014-])*(?:(?:{'|'.join(sorted(_ADDRESSED))})"
-    rf"\b(?:{_EMOJI.pattern}|[\s,.!:;\u2014-])*)?",
+    rf"(?:{_MARK}|\s)*(?:(?:{'|'.join(sorted(_ADDRESSED))})"
+    rf"(?:\s*{_MARK}(?:{_MARK}|\s)*|\s*$))?",
     re.IGNORECASE,
 )
 
@@ -150,9 +155,16 @@ def _past_greeting_at(question: str) -> int:
         end = spans[n - 1].end()
         after = _AFTER_GREETING.match(question, end)
         assert after is not None  # it matches the empty string
-        spoken_to = question[end : after.end()].isspace()
-        if n == 1 and spoken_to and after.end() < len(question) and said not in _HELLO:
+        told = question[end : after.end()]
+        marked = bool(_MARKED.search(told)) or not question[after.end() :].strip()
+        # "hey there are many tpms", "hello, there's a new stpm", "morning
+        # standup tips": no greeting without a mark after it, unless it is
+        # one word that only greets ("hi what …").
+        bare = said.endswith(" there") or (n == 1 and said not in _HELLO)
+        if bare and not marked:
             continue
+        if not told and not marked:
+            continue  # "hello's" (a curly apostrophe): it runs on into a word
         return after.end()
     return 0
 
