@@ -74,7 +74,10 @@ def _written_time(argument: str) -> str | None:
     words = [w for w in re.split(r"[\s,!]+", argument) if w]
     kept = [w for w in words if w.lower().rstrip(".") not in _AROUND_A_TIME]
     said = " ".join(kept)
-    return said if kept and _TIME.fullmatch(said) else None
+    for time in (said, said.rstrip(".")):  # "at 14:30." ends a sentence
+        if time and _TIME.fullmatch(time):
+            return time
+    return None
 
 
 def _here(reference: str, channel: str) -> bool:

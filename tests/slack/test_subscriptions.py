@@ -229,6 +229,9 @@ def test_tips_on_a_topic_is_a_question() -> None:
         ("2:30 pm, every weekday", "14:30"),
         ("9.30am daily", "09:30"),
         ("9am on weekdays", "09:00"),
+        ("at 14:30.", "14:30"),
+        ("at 9.30.", "09:30"),
+        ("9 p.m.", "21:00"),
     ],
 )
 def test_a_time_as_people_write_it_sets_the_tips(
