@@ -312,10 +312,11 @@ class Conversations(Listeners):
         if reply is not None and reply.outcome == "answered":
             shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
             self._remember(event, thread_ts, reply.entry_id, shown)
-        elif reply is not None and thread_ts and not follow_up and not reply.closing:
-            # "did you mean" or "I don't know": no topic yet, but the asker
-            # may rephrase in the thread without mentioning the bot again.
-            # ("thanks" leaves the thread's topic as it was.)
+        elif reply is not None and not follow_up and not reply.closing:
+            # "did you mean" or "I don't know": no topic now (in a DM too: a
+            # "tell me more" has nothing to go on with), but in a thread the
+            # asker may rephrase without mentioning the bot again. ("thanks"
+            # leaves the topic as it was.)
             self._remember(event, thread_ts, "", [])
         return Said(reply)
 

@@ -359,6 +359,24 @@ def test_tell_me_more_with_nothing_answered_says_what_to_do(
     )
 
 
+def test_an_i_dont_know_in_a_dm_ends_its_topic(slack: RunningApp) -> None:
+    """An answer in a DM, then a question it can't answer: "tell me more"
+    says there is nothing to go on with, not more on the first answer."""
+    slack.send.event(envelope(message(CYBER)))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, "D0DM0001", "")
+    slack.send.event(envelope(message("what is the wifi password")))
+    slack.fake.wait_delivered("chat.postMessage", count=2)
+    deadline = time.monotonic() + 5
+    while getattr(slack.store.topic_of("D0DM0001", ""), "entry_id", "") != "":
+        assert time.monotonic() < deadline, "the DM's topic was not reset"
+        time.sleep(0.01)
+    slack.send.event(envelope(message("tell me more")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    assert "More on" not in _blocks_text(posts[2].body)
+    assert posts[2].body["text"].startswith("I haven't answered anything here yet")
+
+
 def _feedback_ids(body: dict[str, Any]) -> list[str]:
     return [
         str(b["block_id"])
