@@ -186,6 +186,31 @@ def test_output_to_a_full_disk_is_one_line_not_a_crash(tmp_path: Path) -> None:
     ] == [line for line in done.stderr.splitlines() if not line.startswith("{")]
 
 
+@pytest.mark.parametrize("force", [False, True], ids=["new", "replacing"])
+def test_ingest_on_a_full_disk_leaves_no_cut_file(tmp_path: Path, force: bool) -> None:
+    """The draft can't be written in full (a file-size limit, as a full disk
+    would): one line, exit 1; no cut draft in the knowledge folder (nor a
+    replaced one cut), so the knowledge still loads."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    article = FIXTURES / "stpm_article.txt"
+    draft = knowledge / "stpm-article.yaml"
+    if force:
+        assert (
+            0
+            == cli(tmp_path, "ingest", str(article), knowledge_dir=knowledge).returncode
+        )
+    was = draft.read_bytes() if force else None
+    args = ["ingest", str(article), *(["--force"] if force else [])]
+    done = cli(tmp_path, *args, knowledge_dir=knowledge, file_bytes=2048)
+    assert 1 == done.returncode
+    assert "cannot write" in done.stderr and "internal error" not in done.stderr
+    assert was == (draft.read_bytes() if draft.exists() else None)
+    assert [] == [p.name for p in knowledge.iterdir() if p.name.startswith(".")]
+    checked = cli(tmp_path, "validate", knowledge_dir=knowledge)
+    assert 0 == checked.returncode, checked.stdout
+
+
 def test_an_empty_question_gets_a_friendly_prompt(tmp_path: Path) -> None:
     """Asking nothing is not an error: the bot says what it can answer."""
     done = cli(tmp_path, "ask", "   ")

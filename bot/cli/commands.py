@@ -266,7 +266,10 @@ def ingest(settings: Settings, args: Namespace) -> int:
         return _fail(f"{article} has no text under its headings: nothing to ingest")
     content = draft.draft_yaml(entries, article.name, today)
     if args.force and target.exists():
-        broken = _breaks_knowledge(settings, target, content, today)
+        try:
+            broken = _breaks_knowledge(settings, target, content, today)
+        except OSError as exc:  # the copy to check it on can't be written
+            return _fail(f"cannot write the draft: {exc.strerror or exc}")
         if broken:
             return _fail(
                 f"replacing {target} with the draft would break the knowledge "

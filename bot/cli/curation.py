@@ -21,7 +21,6 @@ import hashlib
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from bot.text.markup import printable
 from bot.text.normalize import normalize
 
 FAQ_FILE = "faq.yaml"  # where new entries go, in the knowledge directory
-TEMPORARY = ".apply-"  # in a file being written: `.faq.yaml.apply-k3j2x9`
+TEMPORARY = loading.WRITING  # a file being written: `.faq.yaml.writing-k3j2x9`
 # A claim another machine's `apply` holds longer than this is taken over: one
 # change is written and loaded in seconds, so its run has stopped.
 CLAIM_STALE = dt.timedelta(minutes=10)
@@ -100,25 +99,10 @@ def claimer(directory: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Replace `path` at once, so a reload never reads half a file and a
-    run that stops leaves the old file whole (and a temporary one, which
-    the next run removes). A link is written through: its target changes,
-    the link stays."""
-    path = path.resolve() if path.is_symlink() else path
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}{TEMPORARY}"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if path.exists():
-            Path(temporary).chmod(path.stat().st_mode & 0o777)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Replace `path` at once (`loading.write_whole`): a run that stops
+    leaves the old file whole and a temporary one, which the next run
+    removes."""
+    loading.write_whole(path, text)
 
 
 def _remove_leftovers(directory: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.loading import MAX_FILE_BYTES
+from bot.knowledge.loading import MAX_FILE_BYTES, write_whole
 
 
 class _Flow(list[str]):
@@ -116,5 +116,4 @@ def write_draft(path: Path, content: str, force: bool = False) -> None:
             "knowledge file may hold: split the article into smaller documents"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w" if force else "x", encoding="utf-8") as out:
-        out.write(content)
+    write_whole(path, content, exclusive=not force)

@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -417,6 +418,38 @@ def resolved(path: Path) -> Path:
         return path.resolve()
     except (RuntimeError, OSError):  # RuntimeError: a loop, before 3.13
         return path
+
+
+WRITING = ".writing-"  # a file being written: `.faq.yaml.writing-k3j2x9`
+
+
+def write_whole(path: Path, text: str, exclusive: bool = False) -> None:
+    """Write `path` at once: a reload never reads half a file, and a write
+    that fails (a full disk) or stops leaves the old file whole, or none,
+    never a cut one (a hidden temporary file beside it, which no load
+    reads). A link is written through: its target changes, the link stays.
+    `exclusive`: `FileExistsError` if `path` is there already."""
+    path = path.resolve() if path.is_symlink() else path
+    if exclusive and path.exists():
+        raise FileExistsError(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}{WRITING}"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if exclusive:
+            os.link(temporary, path)  # fails if another made it meanwhile
+            Path(temporary).unlink()
+            return
+        if path.exists():
+            Path(temporary).chmod(path.stat().st_mode & 0o777)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 GONE = "cannot read the file: it is a link to nothing"
