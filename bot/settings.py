@@ -401,11 +401,12 @@ def unknown_settings(environ: Mapping[str, str]) -> list[str]:
     known = setting_names()
     lines = []
     for name in sorted(environ):
-        if not name.startswith("STPM_BOT_") or name in known or name in FOREIGN_NAMES:
+        said = name.upper()  # the settings are read whatever the case
+        if not said.startswith("STPM_BOT_") or said in known or said in FOREIGN_NAMES:
             continue
-        if _SERVICE_LINK.match(name):
+        if _SERVICE_LINK.match(said):
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(said, sorted(known), n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]}?" if close else ""
         lines.append(f"stpm-bot: {name} is not a setting and is ignored{hint}")
     return lines

@@ -141,14 +141,22 @@ def test_a_closed_standard_stream_is_no_crash(
 
 def test_a_misspelt_setting_in_dot_env_is_named(tmp_path: Path) -> None:
     """A name in `.env` that is no setting gets "did you mean", as one in
-    the environment does; the command still runs."""
-    (tmp_path / ".env").write_text("STPM_BOT_MAX_SUGESTIONS=3\n")
+    the environment does, in lower case too; the command still runs, and a
+    line `.env` can't parse is warned of once."""
+    (tmp_path / ".env").write_text(
+        "STPM_BOT_MAX_SUGESTIONS=3\nstpm_bot_anser_threshold=50\nnot a line\n"
+    )
     done = cli(tmp_path, "skill", "cloud")
     assert 0 == done.returncode
     assert (
         "stpm-bot: STPM_BOT_MAX_SUGESTIONS is not a setting and is ignored; did "
         "you mean STPM_BOT_MAX_SUGGESTIONS?"
     ) in done.stderr
+    assert (
+        "stpm-bot: stpm_bot_anser_threshold is not a setting and is ignored; did "
+        "you mean STPM_BOT_ANSWER_THRESHOLD?"
+    ) in done.stderr
+    assert 1 == done.stderr.count("could not parse statement")
 
 
 def test_a_dot_env_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:

@@ -338,8 +338,17 @@ def test_eval_takes_one_id_as_expect(
             1,
         ),
         ("- just\n- a list\n", "set.yaml:1: not a labelled question set", 1),
+        (
+            "out_of_scop:\n  - whats the wifi password\n",
+            "set.yaml:1: unknown key 'out_of_scop' (a set has in_scope and "
+            "out_of_scope); did you mean 'out_of_scope'?",
+            1,
+        ),
     ],
-    ids=["alias", "syntax", "empty", "missing", "oos-text", "no-expect", "id", "list"],
+    ids=[
+        *("alias", "syntax", "empty", "missing", "oos-text", "no-expect", "id"),
+        *("list", "misspelt"),
+    ],
 )
 def test_eval_on_a_broken_set_says_so_in_one_line(
     core: Core,

@@ -163,6 +163,8 @@ def test_the_greeting_before_a_question_is_not_what_it_asks(
         ("that's wrong", "complaint"),
         ("huh?", "complaint"),
         ("nvm", "complaint"),
+        ("that\u2019s wrong", "complaint"),
+        ("doesn\u2019t help", "complaint"),
         ("nope that is not it", "complaint"),
         ("good answer", "ack"),
         ("thats not what i asked :confused:", "complaint"),

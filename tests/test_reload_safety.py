@@ -136,6 +136,25 @@ def test_a_named_pipe_is_one_problem_and_never_waited_on(tmp_path: Path) -> None
     ] == result[0]
 
 
+def test_a_folder_named_like_a_file_is_one_problem_and_holds_nothing_open(
+    tmp_path: Path,
+) -> None:
+    """A directory called `x.yaml`: one problem at each load, and no file
+    descriptor left open by it (a reload every second would run out)."""
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    (tmp_path / "knowledge" / "x.yaml").mkdir()
+    open_before = len(list(Path("/proc/self/fd").iterdir()))
+    for _ in range(20):
+        problems = [
+            p for p in loading.check(tmp_path / "knowledge")[1] if not p.warning
+        ]
+    assert [
+        f"{tmp_path / 'knowledge' / 'x.yaml'}: error: cannot read the file: it is a "
+        "directory"
+    ] == [str(p) for p in problems]
+    assert len(list(Path("/proc/self/fd").iterdir())) <= open_before + 2
+
+
 def test_an_editors_hidden_lock_file_is_not_knowledge(tmp_path: Path) -> None:
     """While a curator edits `skills.yaml`, an editor leaves `.#skills.yaml`
     (a link to nothing) or `.skills.yaml.swp` beside it: not read, so the

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import errno
 import gc
+import logging
 import os
 import re
 import sys
@@ -259,7 +260,12 @@ def _env_file_names() -> dict[str, str]:
     """The names `.env` sets (its values are the settings' to read)."""
     if not Path(ENV_FILE).is_file():
         return {}
-    return dict.fromkeys(dotenv_values(ENV_FILE), "")
+    parser = logging.getLogger("dotenv.main")
+    quiet, parser.disabled = parser.disabled, True  # it warned once already
+    try:
+        return dict.fromkeys(dotenv_values(ENV_FILE), "")
+    finally:
+        parser.disabled = quiet
 
 
 def _start(args: argparse.Namespace) -> int:

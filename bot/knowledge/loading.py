@@ -466,18 +466,20 @@ def _read(target: Path) -> bytes | str:
     except OSError as exc:
         return f"cannot read the file: {exc.strerror or exc}"
     try:
-        with os.fdopen(descriptor, "rb") as file:
-            mode = os.fstat(descriptor).st_mode
-            if stat.S_ISDIR(mode):
-                return "cannot read the file: it is a directory"
-            if not stat.S_ISREG(mode):
-                return (
-                    "cannot read the file: it is not a regular file "
-                    "(a named pipe, a socket or a device)"
-                )
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            return "cannot read the file: it is a directory"
+        if not stat.S_ISREG(mode):
+            return (
+                "cannot read the file: it is not a regular file "
+                "(a named pipe, a socket or a device)"
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return f"cannot read the file: {exc.strerror or exc}"
+    finally:
+        os.close(descriptor)
     if len(raw) > MAX_FILE_BYTES:
         return f"file is over {MAX_FILE_BYTES:,} bytes; split it into several"
     return raw

@@ -8,6 +8,7 @@ answers confidently and its first answer is one of `expect`.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +67,19 @@ def load_set(path: Path) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
             labelled = _in_scope(path, value, problems)
         elif key.value == "out_of_scope":
             out_of_scope = _questions(path, value, "out_of_scope", problems)
+        else:  # "out_of_scop:": its questions would count for nothing
+            close = difflib.get_close_matches(str(key.value), SET_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                f"{_at(path, key)}: unknown key {key.value!r} (a set has "
+                f"in_scope and out_of_scope){hint}"
+            )
     if problems:
         raise ValueError("; ".join(problems[:5]) + _more(len(problems) - 5))
     return labelled, out_of_scope
 
 
+SET_KEYS = ("in_scope", "out_of_scope")
 SET_SHAPE = "expected in_scope: [{q, expect: [ids]}] and out_of_scope: [questions]"
 
 

@@ -247,9 +247,8 @@ def small_talk(question: str) -> SmallTalk | None:
     None for anything else (a question, a greeting, an emoji alone)."""
     # Asked of every question: the cheap refusals first.
     if len(question) <= _COMPLAINT_CHARS:
-        said = " ".join(
-            re.sub(r"[^\w\s']", " ", _EMOJI.sub(" ", question.lower())).split()
-        )
+        lowered = question.lower().replace("\u2019", "'")  # a curly apostrophe
+        said = " ".join(re.sub(r"[^\w\s']", " ", _EMOJI.sub(" ", lowered)).split())
         if said and _COMPLAINT.fullmatch(said):
             return "complaint"
     if len(question) > _SMALL_TALK_CHARS or "?" in question:
