@@ -96,10 +96,30 @@ def _held(word: str, vocabulary: frozenset[str], collapsed: dict[str, str]) -> s
 
 _GREETING_WORDS = frozenset(w for g in GREETINGS for w in g.split())
 _GREETING_HELD = _by_collapsed(_GREETING_WORDS)
+_GREETING_INITIALS = frozenset(w[:1] for w in _GREETING_WORDS if w)
+
+
+_FIRST_WORD = re.compile(r"\s*(\w*)")
+# A greeting alone is a few words: "good morning team :sunny:".
+_GREETING_CHARS = 60
+
+
+def _opens_with_greeting(question: str) -> bool:
+    """The first word is one of a greeting's: asked of every question, so
+    the rest of the reading is done for few of them."""
+    first = _FIRST_WORD.match(question)
+    word = first[1].lower() if first else ""
+    if word[:1] not in _GREETING_INITIALS:
+        return False
+    return _held(word, _GREETING_WORDS, _GREETING_HELD) in _GREETING_WORDS
 
 
 def is_greeting(question: str) -> bool:
     """A greeting alone: "hi", "Hiii!", "good morning team :wave:"."""
+    if not question.strip(" !.?,"):
+        return True  # an empty mention
+    if len(question) > _GREETING_CHARS or not _opens_with_greeting(question):
+        return False
     words = question.strip(" !.?,").lower().split()
     said = " ".join(_held(w, _GREETING_WORDS, _GREETING_HELD) for w in words)
     if said in GREETINGS:
@@ -174,6 +194,8 @@ def past_greeting(question: str) -> str:
     stpm?", "good morning team :wave: how do stpms stay current"); as it is
     without one, or when nothing follows it (the same object, so a caller
     can tell)."""
+    if not _opens_with_greeting(question):
+        return question
     start = _past_greeting_at(question)
     if not start or start >= len(question.rstrip()):
         return question
