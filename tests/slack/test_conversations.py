@@ -54,9 +54,14 @@ def test_direct_message_is_answered(slack: RunningApp) -> None:
 
 
 def test_thanks_in_a_dm_gets_a_word_back(slack: RunningApp) -> None:
-    """ "thanks!" or "bye" in a DM is answered in a line, not "no answer",
-    and is no knowledge gap for the curators."""
-    for said, expected in (("thanks, that helps!", "You're welcome"), ("bye", "Bye!")):
+    """ "thanks!", "bye" or "that's wrong" in a DM is answered in a line, not
+    "no answer" nor a "did you mean", and is no knowledge gap for the
+    curators."""
+    for said, expected in (
+        ("thanks, that helps!", "You're welcome"),
+        ("bye", "Bye!"),
+        ("that's wrong", "Sorry that didn't help."),
+    ):
         slack.send.event(envelope(message(said)))
         [post] = slack.fake.wait_delivered("chat.postMessage")
         assert expected in post.body["text"]
