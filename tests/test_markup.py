@@ -78,6 +78,7 @@ def test_questions_and_plain_text_never_fail(text: str) -> None:
         *("hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning"),
         *("gm", "hii", "heyy", "helloo", "goood morning", "hello there"),
         *("hi all", "good morning team :sunny:", "hi :wave:", "morning all!"),
+        *("ok help", "i need help", "help please"),
     ],
 )
 def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
@@ -86,7 +87,13 @@ def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "said", ["hi, what is an stpm?", "good morning, how do stpms stay current"]
+    "said",
+    [
+        "hi, what is an stpm?",
+        "good morning, how do stpms stay current",
+        "help me with stakeholders",
+        "can you help with roadmaps",
+    ],
 )
 def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
     assert not is_greeting(said)

@@ -100,6 +100,7 @@ _GREETING_INITIALS = frozenset(w[:1] for w in _GREETING_WORDS if w)
 
 
 _FIRST_WORD = re.compile(r"\s*(\w*)")
+_ASKING_HELP = frozenset("help ok okay so um hmm please pls i need some me".split())
 # A greeting alone is a few words: "good morning team :sunny:".
 _GREETING_CHARS = 60
 
@@ -118,7 +119,13 @@ def is_greeting(question: str) -> bool:
     """A greeting alone: "hi", "Hiii!", "good morning team :wave:"."""
     if not question.strip(" !.?,"):
         return True  # an empty mention
-    if len(question) > _GREETING_CHARS or not _opens_with_greeting(question):
+    if len(question) > _GREETING_CHARS:
+        return False
+    if "help" in question.lower():
+        asked = set(re.findall(r"[a-z]+", question.lower()))
+        if "help" in asked and asked <= _ASKING_HELP:
+            return True  # "ok help", "i need help", "help please": the intro
+    if not _opens_with_greeting(question):
         return False
     words = question.strip(" !.?,").lower().split()
     said = " ".join(_held(w, _GREETING_WORDS, _GREETING_HELD) for w in words)
