@@ -234,6 +234,25 @@ def test_ingest_never_replaces_a_file_others_depend_on(
     assert [] == [p for p in loading.check(directory)[1] if not p.warning]
 
 
+def test_ingest_force_is_not_refused_for_a_problem_already_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error the knowledge has already (an id given twice, whose message
+    names the other file's path) is not one the draft brings: replacing the
+    draft is not refused for it."""
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, directory)
+    (directory / "zz-dup.yaml").write_text(
+        "entries:\n  - id: skill-cloud\n    title: Again\n    answer: A.\n"
+    )
+    article = FIXTURES / "home_coffee_faq.txt"
+    settings = settings_for(directory)
+    assert 0 == commands.ingest(settings, ingest_args(article))
+    capsys.readouterr()
+    assert 0 == commands.ingest(settings, ingest_args(article, force=True))
+    assert "would break" not in capsys.readouterr().err
+
+
 def test_ingest_of_a_file_that_is_not_there_is_a_usage_mistake(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

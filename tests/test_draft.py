@@ -57,6 +57,18 @@ def test_a_missing_article_is_refused(tmp_path: Path) -> None:
         read_article(tmp_path / "nope.txt")
 
 
+def test_a_draft_gets_the_mode_a_new_file_would(tmp_path: Path) -> None:
+    """Written under a hidden name first, the draft still gets the umask's
+    mode (readable by the bot's user), not a temporary file's 0600."""
+    umask = os.umask(0o022)
+    try:
+        write_draft(tmp_path / "new.yaml", "entries: []\n")
+    finally:
+        os.umask(umask)
+    assert 0o644 == (tmp_path / "new.yaml").stat().st_mode & 0o777
+    assert [] == [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "article.txt")
     with pytest.raises(ArticleError, match="is not a regular file"):

@@ -287,6 +287,7 @@ TELLS_OF_THE_ASKER = (
     "currently a tpm, how do i get better",
     "just joined as a tpm here, how do i stay current?",
     "i've been a pm here for 2 years, how do i become an stpm?",
+    "i became an stpm last month here, what should i focus on?",
 )
 
 
@@ -312,6 +313,10 @@ def test_what_the_asker_tells_of_themselves_before_asking_is_not_asked() -> None
         ("just joined our company, who runs the tpm org?", {"organisation"}),
         ("we use jira here, what is the process for approvals?", {"organisation"}),
         ("i need a laptop here, who do i ask?", {"organisation"}),
+        (
+            "i've heard the career path here is slow, how do i grow into an stpm?",
+            {"organisation"},
+        ),
     ):
         assert kinds == local_reference(asked, question=True), asked
 

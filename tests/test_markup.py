@@ -78,7 +78,7 @@ def test_questions_and_plain_text_never_fail(text: str) -> None:
         *("hi", "Hiii!", "heyyy", "good morning", "Good  Morning!", "morning"),
         *("gm", "hii", "heyy", "helloo", "goood morning", "hello there"),
         *("hi all", "good morning team :sunny:", "hi :wave:", "morning all!"),
-        *("ok help", "i need help", "help please"),
+        *("ok help", "i need help", "help please", "\U0001f44b hi", "...hi"),
     ],
 )
 def test_greetings_as_people_type_them_get_the_introduction(said: str) -> None:
@@ -120,6 +120,8 @@ def test_a_question_after_a_greeting_is_a_question(said: str) -> None:
         ("hello team building ideas", "team building ideas"),
         ("gm vs tpm: what is the difference?", "gm vs tpm: what is the difference?"),
         ("hello, there\u2019s a new stpm", "there\u2019s a new stpm"),
+        ("hi all-hands tips?", "all-hands tips?"),
+        ("hi all - what is an stpm", "what is an stpm"),
         ("hi", "hi"),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 from argparse import Namespace
@@ -233,14 +234,23 @@ def _breaks_knowledge(
         (copy / target.name).write_text(content, encoding="utf-8")
         _, after = loading.check(copy, today)
 
+    # A message may name another file ("first defined in …/dup.yaml:2"):
+    # the copy's folder is read as the knowledge's.
+    here, there = f"{copy}{os.sep}", f"{directory}{os.sep}"
+
     def said(problem: loading.Problem) -> tuple[str, str, str]:
-        return Path(problem.file).name, problem.entry, problem.message
+        message = problem.message.replace(here, there)
+        return Path(problem.file).name, problem.entry, message
 
     was = {said(p) for p in before if not p.warning}
     fresh = [p for p in after if not p.warning and said(p) not in was]
     if not fresh:
         return ""
-    first = replace(fresh[0], file=str(directory / Path(fresh[0].file).name))
+    first = replace(
+        fresh[0],
+        file=str(directory / Path(fresh[0].file).name),
+        message=fresh[0].message.replace(here, there),
+    )
     more = f", and {len(fresh) - 1} more" if len(fresh) > 1 else ""
     return f"{first}{more}"
 

@@ -37,7 +37,7 @@ from bot.text.markup import printable
 from bot.text.normalize import normalize
 
 FAQ_FILE = "faq.yaml"  # where new entries go, in the knowledge directory
-TEMPORARY = loading.WRITING  # a file being written: `.faq.yaml.writing-k3j2x9`
+TEMPORARY = ".apply-"  # a file being written: `.faq.yaml.apply-k3j2x9`
 # A claim another machine's `apply` holds longer than this is taken over: one
 # change is written and loaded in seconds, so its run has stopped.
 CLAIM_STALE = dt.timedelta(minutes=10)
@@ -102,7 +102,7 @@ def _write(path: Path, text: str) -> None:
     """Replace `path` at once (`loading.write_whole`): a run that stops
     leaves the old file whole and a temporary one, which the next run
     removes."""
-    loading.write_whole(path, text)
+    loading.write_whole(path, text, marker=TEMPORARY)
 
 
 def _remove_leftovers(directory: Path) -> None:

@@ -423,33 +423,44 @@ def resolved(path: Path) -> Path:
 WRITING = ".writing-"  # a file being written: `.faq.yaml.writing-k3j2x9`
 
 
-def write_whole(path: Path, text: str, exclusive: bool = False) -> None:
+def write_whole(
+    path: Path, text: str, exclusive: bool = False, marker: str = WRITING
+) -> None:
     """Write `path` at once: a reload never reads half a file, and a write
     that fails (a full disk) or stops leaves the old file whole, or none,
-    never a cut one (a hidden temporary file beside it, which no load
-    reads). A link is written through: its target changes, the link stays.
-    `exclusive`: `FileExistsError` if `path` is there already."""
+    never a cut one (a hidden temporary file beside it, `.NAME{marker}…`,
+    which no load reads). A link is written through: its target changes,
+    the link stays. A new file gets the mode the umask gives, a replaced one
+    keeps its own. `exclusive`: `FileExistsError` if `path` is there
+    already."""
     path = path.resolve() if path.is_symlink() else path
     if exclusive and path.exists():
         raise FileExistsError(path)
     handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}{WRITING}"
+        dir=path.parent, prefix=f".{path.name}{marker}"
     )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else _new_file_mode()
+        Path(temporary).chmod(mode)
         if exclusive:
             os.link(temporary, path)  # fails if another made it meanwhile
             Path(temporary).unlink()
             return
-        if path.exists():
-            Path(temporary).chmod(path.stat().st_mode & 0o777)
         Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode() -> int:
+    """What `open()` would give a new file under this process's umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 GONE = "cannot read the file: it is a link to nothing"

@@ -191,7 +191,8 @@ class Conversations(Listeners):
         message = blocks.answer(reply, auto=True)
         ts = event["ts"]
         self._post(body, event, context, client, ts, message)
-        self._remember(event, ts, reply.entry_id, [reply.entry_id])
+        shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
+        self._remember(event, ts, reply.entry_id, shown)
 
     def _note_files(
         self,
@@ -312,7 +313,12 @@ class Conversations(Listeners):
         if reply is not None and reply.outcome == "answered":
             shown = [reply.entry_id, *(p.entry_id for p in reply.also)]
             self._remember(event, thread_ts, reply.entry_id, shown)
-        elif reply is not None and not follow_up and not reply.closing:
+        elif (
+            reply is not None
+            and not follow_up
+            and not reply.closing
+            and reply.outcome != "empty"  # an emoji alone says nothing of it
+        ):
             # "did you mean" or "I don't know": no topic now (in a DM too: a
             # "tell me more" has nothing to go on with), but in a thread the
             # asker may rephrase without mentioning the bot again. ("thanks"

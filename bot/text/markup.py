@@ -99,10 +99,10 @@ _GREETING_HELD = _by_collapsed(_GREETING_WORDS)
 _GREETING_INITIALS = frozenset(w[:1] for w in _GREETING_WORDS if w)
 
 
-_FIRST_WORD = re.compile(r"\s*(\w*)")
+_FIRST_WORD = re.compile(r"[^\w:]*(\w*)")  # past a "👋" or "..." before it
 _ASKING_HELP = frozenset("help ok okay so um hmm please pls i need some me".split())
 # A greeting alone is a few words: "good morning team :sunny:".
-_GREETING_CHARS = 60
+_GREETING_CHARS = 120
 
 
 def _opens_with_greeting(question: str) -> bool:
@@ -147,7 +147,9 @@ _HELLO = frozenset({"hi", "hello", "hey", "hiya", "yo"})
 _ADDRESSED = frozenset(
     "all everyone everybody team folks guys yall friends bot there".split()
 )
-_MARK = rf"(?:{_EMOJI.pattern}|[,.!:;\u2014-])"  # emoji or punctuation
+# Emoji or punctuation; a hyphen only with a space before it ("hi all -"),
+# since "all-hands" and "team-building" are words.
+_MARK = rf"(?:{_EMOJI.pattern}|[,.!:;\u2014]|(?<=\s)-)"
 _MARKED = re.compile(_MARK)
 # After a greeting: spaces, emoji and punctuation, then whom it greets when
 # punctuation or emoji (or the end) follows it: "hi all, …", "morning team

@@ -532,10 +532,12 @@ def _tells_of_the_asker(clause: list[str]) -> bool:
     for n, word in enumerate(words[:-1]):
         if word in _ASKER_SUBJECT:
             after = words[n + 1 : n + 3]
+            if _HEARSAY.match(" ".join(words[n + 1 : n + 4])):
+                return False  # "i've heard the path here is slow"
             return (
                 word in _I_AM
                 or after[:1] in (["am"], ["been"])
-                or (bool(after) and after[-1] in _BECAME)
+                or bool(_BECAME & set(after))
             )
     return False
 

@@ -627,7 +627,7 @@ def test_a_panel_thread_answered_through_did_you_mean_is_titled(
     the thread is named after it, as after any first answer."""
     started = _opened(slack)
     opened = started["assistant_thread"]
-    slack.send.event(envelope(panel_message("help me", started)))
+    slack.send.event(envelope(panel_message("advice pls", started)))
     [suggested] = slack.fake.wait_delivered("chat.postMessage")
     button = next(
         e

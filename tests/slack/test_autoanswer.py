@@ -89,6 +89,10 @@ def test_a_help_channel_question_naming_two_skills_is_answered(
     [post] = slack.fake.wait_delivered("chat.postMessage")
     shown = json.dumps(post.body["blocks"])
     assert "Cloud computing" in shown and "Cybersecurity" in shown
+    slack.drain()
+    topic = slack.store.topic_of(HELP, str(post.body["thread_ts"]))
+    assert topic is not None  # "tell me more" there won't show either again
+    assert {"skill-cloud", "skill-cybersecurity"} <= set(topic.shown)
 
 
 def test_not_helpful_hides_the_answer_and_counts_as_a_gap(slack: RunningApp) -> None:

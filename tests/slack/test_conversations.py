@@ -364,6 +364,19 @@ def test_tell_me_more_with_nothing_answered_says_what_to_do(
     )
 
 
+def test_an_emoji_alone_in_a_dm_keeps_its_topic(slack: RunningApp) -> None:
+    """ ":+1:" after an answer says nothing of the topic: "tell me more"
+    still goes on with the answer."""
+    slack.send.event(envelope(message(CYBER)))
+    slack.fake.wait_delivered("chat.postMessage")
+    wait_for_topic(slack, "D0DM0001", "")
+    slack.send.event(envelope(message(":+1:")))
+    slack.fake.wait_delivered("chat.postMessage", count=2)
+    slack.send.event(envelope(message("tell me more")))
+    posts = slack.fake.wait_delivered("chat.postMessage", count=3)
+    assert "More on Cybersecurity" in _blocks_text(posts[2].body)
+
+
 def test_an_i_dont_know_in_a_dm_ends_its_topic(slack: RunningApp) -> None:
     """An answer in a DM, then a question it can't answer: "tell me more"
     says there is nothing to go on with, not more on the first answer."""
