@@ -20,7 +20,7 @@ import yaml
 
 from bot.answers.schedule import tip_for
 from bot.knowledge.models import Knowledge
-from tests.support.cli import ASK_JSON_KEYS, cli
+from tests.support.cli import ASK_JSON_KEYS, clean_env, cli
 from tests.support.paths import FIXTURES, KNOWLEDGE_DIR, ROOT
 
 pytestmark = pytest.mark.slow
@@ -120,10 +120,7 @@ def test_a_closed_standard_stream_is_no_crash(
     """Started with stderr or stdin closed (`2>&-`, `<&-`), a command does
     what it would do: `skill` answers, `ask -` reads no question, `run`
     without a terminal (nor Slack settings) is exit 2; no internal error."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
-    }
-    env |= {"PYTHONPATH": str(ROOT), "STPM_BOT_DATA_DIR": str(tmp_path / "data")}
+    env = clean_env(tmp_path)
     done = subprocess.run(
         f"exec {shlex.quote(sys.executable)} -m bot {args} {closed}",
         shell=True,
@@ -172,10 +169,7 @@ def test_a_dot_env_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
 def test_output_to_a_full_disk_is_one_line_not_a_crash(tmp_path: Path) -> None:
     """`stpm-bot skill cloud > /dev/full`: the write fails with "no space";
     one line saying so, exit 74 (an output error), never "internal error"."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("STPM_BOT_", "SLACK_"))
-    }
-    env |= {"PYTHONPATH": str(ROOT), "STPM_BOT_DATA_DIR": str(tmp_path / "data")}
+    env = clean_env(tmp_path)
     with Path("/dev/full").open("w") as full:
         done = subprocess.run(
             [sys.executable, "-m", "bot", "skill", "cloud"],

@@ -24,6 +24,25 @@ ASK_JSON_KEYS = frozenset(
 )
 
 
+def clean_env(
+    cwd: Path, knowledge_dir: Path = KNOWLEDGE_DIR, **more: str
+) -> dict[str, str]:
+    """This process's environment without the bot's and Slack's settings,
+    with the project importable and the store and knowledge set for a run
+    in `cwd`."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STPM_BOT_", "SLACK_")) and k != "PORT"
+    }
+    return clean | {
+        "PYTHONPATH": str(ROOT),
+        "STPM_BOT_KNOWLEDGE_DIR": str(knowledge_dir),
+        "STPM_BOT_DATA_DIR": str(cwd / "data"),
+        **more,
+    }
+
+
 def cli(
     cwd: Path,
     *args: str,
@@ -36,19 +55,9 @@ def cli(
     """`python -m bot ARGS` in `cwd` (no .env there), with a clean environment;
     `file_bytes`: no file the process writes may grow past this (the
     kernel refuses the write, as on a full disk)."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STPM_BOT_", "SLACK_")) and k != "PORT"
-    }
-    clean |= {
-        "PYTHONPATH": str(ROOT),
-        "STPM_BOT_KNOWLEDGE_DIR": str(knowledge_dir),
-        "STPM_BOT_DATA_DIR": str(cwd / "data"),
-        "STPM_BOT_LOG_FORMAT": "json",
-        **(env or {}),
-        **more,
-    }
+    clean = clean_env(
+        cwd, knowledge_dir, STPM_BOT_LOG_FORMAT="json", **(env or {}), **more
+    )
     command = [sys.executable, "-m", "bot", *args]
     if file_bytes is not None:
         command = [sys.executable, "-c", _LIMITED, str(file_bytes), *args]
